@@ -1,0 +1,272 @@
+"""The one place that decides what a user may see and change.
+
+Every view, API endpoint, export and command asks here, through `scoped`,
+`may` or `get_or_404`. A rule is a function from the user's Scope and a
+queryset to the part of that queryset the user may reach for one permission,
+so "may I see this object?" and "which objects may I list?" cannot disagree.
+Objects out of scope answer 404, never 403: for that user they do not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from localtrace.accounts.models import User
+from localtrace.areas.models import Area, Delegation, Membership, Role, Team
+from localtrace.audit.models import AuditEvent
+from localtrace.messaging.models import Message
+
+M = TypeVar("M", bound=Model)
+
+# Roles that work an area's queues of cases and contacts.
+TRACING_ROLES = frozenset({Role.TRACER, Role.TEAM_LEAD, Role.AREA_LEAD})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may reach at one moment, worked out once per request."""
+
+    user_id: int | None
+    active: bool = False
+    administrator: bool = False
+    data_protection_officer: bool = False
+    # Upper-tier area id → roles held there through local teams.
+    local_roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    # Upper-tier area id → roles held there through a surge team with an active delegation.
+    delegated_roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    team_ids: frozenset[int] = frozenset()
+
+    def roles_in(self, area_id: int) -> frozenset[str]:
+        return self.local_roles.get(area_id, frozenset()) | self.delegated_roles.get(area_id, frozenset())
+
+    def areas_with(self, roles: frozenset[str] | set[str]) -> frozenset[int]:
+        """Upper-tier areas where the user holds any of these roles, locally or by delegation."""
+        found = {a for a, held in self.local_roles.items() if held & roles}
+        found |= {a for a, held in self.delegated_roles.items() if held & roles}
+        return frozenset(found)
+
+    @property
+    def all_roles(self) -> frozenset[str]:
+        roles: set[str] = set()
+        for held in (*self.local_roles.values(), *self.delegated_roles.values()):
+            roles |= held
+        return frozenset(roles)
+
+    @property
+    def working_area_ids(self) -> frozenset[int]:
+        return frozenset(self.local_roles) | frozenset(self.delegated_roles)
+
+
+_ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user: Any, at: dt.datetime | None = None) -> Scope:
+    """The user's scope now (cached on the user object for the life of the request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return _ANONYMOUS
+    cache = at is None
+    cached = getattr(user, "_localtrace_scope", None)
+    if cached is not None and cache:
+        return cached
+    at = at or timezone.now()
+    local: dict[int, set[str]] = {}
+    surge: dict[int, set[str]] = {}  # surge team id → roles
+    team_ids: set[int] = set()
+    for team_id, kind, area_id, role in Membership.objects.filter(user=user).values_list(
+        "team_id", "team__kind", "team__area_id", "role"
+    ):
+        team_ids.add(team_id)
+        if kind == Team.Kind.LOCAL:
+            local.setdefault(area_id, set()).add(role)
+        else:
+            surge.setdefault(team_id, set()).add(role)
+    delegated: dict[int, set[str]] = {}
+    if surge:
+        for area_id, team_id in Delegation.objects.active(at).filter(team_id__in=surge).values_list(
+            "area_id", "team_id"
+        ):
+            # A surge team member works the area as a tracer or team lead would, no more.
+            delegated.setdefault(area_id, set()).update(surge[team_id] & TRACING_ROLES)
+    scope = Scope(
+        user_id=user.pk,
+        active=True,
+        administrator=user.is_administrator,
+        data_protection_officer=user.is_data_protection_officer,
+        local_roles={a: frozenset(r) for a, r in local.items()},
+        delegated_roles={a: frozenset(r) for a, r in delegated.items() if r},
+        team_ids=frozenset(team_ids),
+    )
+    if cache:
+        user._localtrace_scope = scope
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope after the user's memberships change within a request."""
+    if hasattr(user, "_localtrace_scope"):
+        del user._localtrace_scope
+
+
+# --- rules -----------------------------------------------------------------------------
+
+Rule = Callable[[Scope, QuerySet[Any]], QuerySet[Any]]
+_RULES: dict[str, tuple[type[Model], Rule]] = {}
+
+
+def rule(permission: str, model: type[Model]) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        if permission in _RULES:
+            raise ValueError(f"Permission {permission!r} is defined twice.")
+        _RULES[permission] = (model, function)
+        return function
+
+    return register
+
+
+def permissions() -> dict[str, type[Model]]:
+    return {name: model for name, (model, _) in _RULES.items()}
+
+
+def _area_and_districts(area_ids: frozenset[int]) -> Q:
+    return Q(pk__in=area_ids) | Q(parent_id__in=area_ids, level=Area.Level.DISTRICT)
+
+
+@rule("area.view", Area)
+def _area_view(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    if scope.administrator:
+        return qs
+    return qs.filter(_area_and_districts(scope.working_area_ids))
+
+
+@rule("area.manage_delegations", Area)
+def _area_manage_delegations(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    return qs.filter(pk__in=scope.areas_with({Role.AREA_LEAD}), level=Area.Level.UPPER_TIER)
+
+
+@rule("team.view", Team)
+def _team_view(scope: Scope, qs: QuerySet[Team]) -> QuerySet[Team]:
+    if scope.administrator:
+        return qs
+    lead_areas = scope.areas_with({Role.AREA_LEAD})
+    visible = Q(pk__in=scope.team_ids) | Q(area_id__in=lead_areas)
+    if lead_areas:
+        # Area leads choose surge teams when they grant a delegation.
+        visible |= Q(kind=Team.Kind.SURGE)
+    return qs.filter(visible)
+
+
+@rule("team.manage", Team)
+def _team_manage(scope: Scope, qs: QuerySet[Team]) -> QuerySet[Team]:
+    return qs if scope.administrator else qs.none()
+
+
+@rule("user.view", User)
+def _user_view(scope: Scope, qs: QuerySet[Any]) -> QuerySet[Any]:
+    # Staff contact details are for administrators only.
+    return qs if scope.administrator else qs.none()
+
+
+@rule("user.manage", User)
+def _user_manage(scope: Scope, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs if scope.administrator else qs.none()
+
+
+@rule("delegation.view", Delegation)
+def _delegation_view(scope: Scope, qs: QuerySet[Delegation]) -> QuerySet[Delegation]:
+    if scope.administrator:
+        return qs
+    return qs.filter(Q(area_id__in=scope.areas_with({Role.AREA_LEAD})) | Q(team_id__in=scope.team_ids))
+
+
+@rule("delegation.manage", Delegation)
+def _delegation_manage(scope: Scope, qs: QuerySet[Delegation]) -> QuerySet[Delegation]:
+    return qs.filter(area_id__in=scope.areas_with({Role.AREA_LEAD}))
+
+
+@rule("audit.view", AuditEvent)
+def _audit_view(scope: Scope, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    return qs if scope.data_protection_officer else qs.none()
+
+
+@rule("message.view", Message)
+def _message_view(scope: Scope, qs: QuerySet[Message]) -> QuerySet[Message]:
+    # Outbound messages carry contact details and, for staff, password links.
+    return qs if scope.administrator else qs.none()
+
+
+def _model_for(permission: str) -> type[Model]:
+    try:
+        model, _ = _RULES[permission]
+    except KeyError:
+        raise ValueError(f"Unknown permission {permission!r}.") from None
+    return model
+
+
+# --- the three doors ------------------------------------------------------------------
+
+
+def scoped(user: Any, permission: str, queryset: QuerySet[M] | None = None) -> QuerySet[M]:
+    """The objects of this permission's model that the user may reach."""
+    model = _model_for(permission)
+    qs = queryset if queryset is not None else model._default_manager.all()
+    if qs.model is not model:
+        raise ValueError(f"{permission!r} applies to {model.__name__}, not {qs.model.__name__}.")
+    scope = scope_for(user)
+    if not scope.active:
+        return qs.none()
+    _, function = _RULES[permission]
+    return function(scope, qs)
+
+
+def may(user: Any, permission: str, obj: Model) -> bool:
+    if obj.pk is None:
+        return False
+    return scoped(user, permission, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def get_or_404(user: Any, permission: str, queryset: QuerySet[M] | type[M], **lookup: Any) -> M:
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        return scoped(user, permission, qs).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+# --- capabilities: actions that are not about one existing object -----------------------
+
+_CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
+    "user.create": lambda scope: scope.administrator,
+    "team.create": lambda scope: scope.administrator,
+    "audit.search": lambda scope: scope.data_protection_officer,
+}
+
+
+def capabilities() -> frozenset[str]:
+    return frozenset(_CAPABILITIES)
+
+
+def can(user: Any, capability: str) -> bool:
+    try:
+        check = _CAPABILITIES[capability]
+    except KeyError:
+        raise ValueError(f"Unknown capability {capability!r}.") from None
+    scope = scope_for(user)
+    return scope.active and check(scope)
+
+
+def require_capability(user: Any, capability: str) -> None:
+    if not can(user, capability):
+        raise Http404
+
+
+def require(user: Any, permission: str, obj: Model) -> None:
+    """Raise 404 unless the user may act on this object."""
+    if not may(user, permission, obj):
+        raise Http404

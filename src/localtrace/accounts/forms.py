@@ -1,0 +1,99 @@
+"""Sign-in, second factor and user administration forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+
+from localtrace.accounts.models import User
+from localtrace.areas.models import Membership, Role, Team
+from localtrace.core.forms import GovukForm, GovukFormMixin, GovukModelForm
+
+
+class SignInForm(GovukForm):
+    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false", "class": "govuk-!-width-two-thirds"}))
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "govuk-!-width-two-thirds"}))
+
+    error_messages = {"required": "Enter your username and password."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+class CodeForm(GovukForm):
+    code = forms.CharField(
+        label="Security code",
+        help_text="The 6-digit code shown in your authenticator app.",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-5"}),
+        error_messages={"required": "Enter the 6-digit security code from your authenticator app"},
+    )
+
+
+class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
+        self.fields["email"].error_messages["required"] = "Enter your email address"
+        self.fields["email"].error_messages["invalid"] = "Enter an email address in the correct format, like name@example.org"
+        self._govuk_prepare()
+
+
+class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = "At least 12 characters. Avoid common words and anything like your name."
+        self._govuk_prepare()
+
+
+class UserForm(GovukModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "username", "email", "phone", "deployment_role"]
+        labels = {
+            "full_name": "Full name",
+            "email": "Work email address",
+            "phone": "Work phone number (optional)",
+            "deployment_role": "Role across the whole service",
+        }
+        help_texts = {
+            "username": "Letters, numbers and . _ - only. People sign in with this.",
+            "deployment_role": "Most staff have none: their roles come from their teams.",
+        }
+        widgets = {"deployment_role": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].error_messages["required"] = "Enter the person's full name"
+        self.fields["email"].error_messages["required"] = "Enter their work email address"
+        self.fields["username"].error_messages["required"] = "Enter a username"
+        self.fields["deployment_role"].required = False
+
+
+class MembershipForm(GovukModelForm):
+    class Meta:
+        model = Membership
+        fields = ["team", "role"]
+        widgets = {"role": forms.RadioSelect}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.user = user
+        self.fields["team"].queryset = Team.objects.select_related("area")
+        self.fields["team"].label_from_instance = lambda team: f"{team.name} ({team.area.name})"
+        self.fields["team"].empty_label = "Choose a team"
+        self.fields["team"].error_messages["required"] = "Choose a team"
+        self.fields["role"].error_messages["required"] = "Choose a role"
+        self.fields["role"].choices = Role.choices
+
+    def validate_unique(self) -> None:
+        try:
+            super().validate_unique()
+        except forms.ValidationError:
+            self.add_error("role", "They already have this role in this team.")

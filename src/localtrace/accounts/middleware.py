@@ -1,0 +1,60 @@
+"""Session guards: no staff page without a second factor, and sign-out after inactivity."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+
+from localtrace.accounts.mfa import confirmed_device, has_second_factor
+
+
+def second_factor_optional(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view a signed-in user may open before giving their second factor."""
+    view.second_factor_optional = True  # type: ignore[attr-defined]
+    return view
+
+
+class SecondFactorRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any) -> HttpResponse | None:
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(view_func, "login_required", True) or getattr(view_func, "second_factor_optional", False):
+            return None
+        if has_second_factor(request):
+            return None
+        if confirmed_device(request.user) is None:
+            return redirect("accounts:set-up-authenticator")
+        return redirect("accounts:code")
+
+
+class IdleTimeoutMiddleware:
+    """Sign a user out after SESSION_IDLE_SECONDS without a request; the page warns first."""
+
+    SESSION_KEY = "localtrace_last_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.SESSION_KEY)
+            if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                if request.headers.get("X-Requested-With") == "fetch":
+                    return JsonResponse({"status": "signed out"}, status=401)
+                return redirect("/signed-out/?reason=inactive")
+            request.session[self.SESSION_KEY] = now
+        return self.get_response(request)

@@ -1,0 +1,36 @@
+"""Staff accounts. Team roles live in areas.Membership; deployment-wide roles live here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    class DeploymentRole(models.TextChoices):
+        NONE = "", "None"
+        ADMINISTRATOR = "administrator", "Administrator"
+        DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
+
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField(unique=True)
+    phone = models.CharField(max_length=32, blank=True)
+    deployment_role = models.CharField(max_length=32, choices=DeploymentRole.choices, blank=True, default="")
+    # Demo accounts may skip the second factor, and only while the service runs in demo mode.
+    is_demo_account = models.BooleanField(default=False)
+
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.deployment_role == self.DeploymentRole.ADMINISTRATOR
+
+    @property
+    def is_data_protection_officer(self) -> bool:
+        return self.deployment_role == self.DeploymentRole.DATA_PROTECTION_OFFICER

@@ -1,0 +1,96 @@
+"""Actions on staff accounts. Each owns its write, its audit event and its side effects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from localtrace.accounts.access import forget_scope
+from localtrace.accounts.models import User
+from localtrace.areas.models import Membership
+from localtrace.audit.services import Action, record
+
+
+def _send_set_password_email(request: HttpRequest, user: User, purpose: str) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = request.build_absolute_uri(reverse("accounts:password-reset-confirm", args=[uid, token]))
+    body = render_to_string("accounts/email/set_password.txt", {"user": user, "link": link, "purpose": purpose})
+    message = EmailMessage(
+        subject="Set your localtrace password",
+        body=body,
+        to=[user.email],
+        headers={"X-Localtrace-Purpose": purpose},
+    )
+    # Sent once the account is saved, so a failed save never leaves a stray link.
+    transaction.on_commit(message.send)
+
+
+@transaction.atomic
+def create_user(request: HttpRequest, form_data: dict[str, Any]) -> User:
+    user = User(**form_data)
+    user.set_unusable_password()
+    user.save()
+    record(Action.CREATE, request=request, obj=user, detail={"deployment_role": user.deployment_role})
+    _send_set_password_email(request, user, "account_invitation")
+    return user
+
+
+@transaction.atomic
+def update_user(request: HttpRequest, user: User, changed: list[str]) -> User:
+    user.save()
+    record(Action.CHANGE, request=request, obj=user, detail={"fields": changed})
+    return user
+
+
+@transaction.atomic
+def add_membership(request: HttpRequest, membership: Membership) -> Membership:
+    membership.save()
+    forget_scope(membership.user)
+    record(
+        Action.GRANT,
+        request=request,
+        obj=membership,
+        area=membership.team.area,
+        detail={"user": membership.user_id, "team": membership.team_id, "role": membership.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_membership(request: HttpRequest, membership: Membership) -> None:
+    detail = {"user": membership.user_id, "team": membership.team_id, "role": membership.role}
+    area = membership.team.area
+    pk = membership.pk
+    membership.delete()
+    record(Action.REVOKE, request=request, object_type="areas.membership", object_id=pk, area=area, detail=detail)
+
+
+@transaction.atomic
+def reset_second_factor(request: HttpRequest, user: User) -> int:
+    """Remove every authenticator so the person sets one up again at their next sign-in."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    record(Action.MFA_RESET, request=request, obj=user, detail={"devices_removed": removed})
+    return removed
+
+
+@transaction.atomic
+def set_active(request: HttpRequest, user: User, active: bool) -> None:
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record(Action.CHANGE, request=request, obj=user, detail={"is_active": active})
+
+
+@transaction.atomic
+def send_password_link(request: HttpRequest, user: User) -> None:
+    record(Action.CHANGE, request=request, obj=user, detail={"password_link_sent": True})
+    _send_set_password_email(request, user, "password_reset")

@@ -1,0 +1,39 @@
+"""The signed-in user's own account: who they are, their roles, their sign-in security."""
+
+from __future__ import annotations
+
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from localtrace.accounts import mfa
+from localtrace.areas.models import Membership
+from localtrace.audit.services import Action, record
+from localtrace.core.forms import GovukFormMixin
+
+
+class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):  # type: ignore[type-arg]
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = "At least 12 characters. Avoid common words and anything like your name."
+        self._govuk_prepare()
+
+
+def account(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user=request.user).select_related("team__area")
+    device = mfa.confirmed_device(request.user)
+    return render(request, "accounts/account.html", {"memberships": memberships, "device": device})
+
+
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = GovukPasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        record(Action.PASSWORD_CHANGED, request=request, obj=user)
+        messages.success(request, "Your password has been changed.")
+        return redirect("accounts:account")
+    return render(request, "accounts/change_password.html", {"form": form})

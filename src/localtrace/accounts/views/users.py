@@ -1,0 +1,106 @@
+"""Administrators manage staff accounts. Staff contact details are shown here and nowhere else."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from localtrace.accounts import services
+from localtrace.accounts.access import get_or_404, require_capability, scoped
+from localtrace.accounts.forms import MembershipForm, UserForm
+from localtrace.accounts.mfa import confirmed_device
+from localtrace.accounts.models import User
+from localtrace.areas.models import Membership
+from localtrace.audit.services import Action, record
+
+
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = scoped(request.user, "user.view", User.objects.all()).order_by("full_name")
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(Q(full_name__icontains=query) | Q(username__icontains=query))
+    page = Paginator(users.prefetch_related("memberships__team"), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/user_list.html", {"page": page, "query": query})
+
+
+def user_create(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, "user.create")
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.create_user(request, {f: form.cleaned_data[f] for f in form.Meta.fields})
+        messages.success(request, f"Account created. We have emailed {user.full_name} a link to set their password.")
+        return redirect("accounts:user-detail", user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.view", User, pk=pk)
+    # Staff contact details are personal data: every read is audited.
+    record(Action.VIEW, request=request, obj=person)
+    memberships = Membership.objects.filter(user=person).select_related("team__area")
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"person": person, "memberships": memberships, "device": confirmed_device(person)},
+    )
+
+
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    form = UserForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        services.update_user(request, form.save(commit=False), form.changed_data)
+        messages.success(request, "Account details saved.")
+        return redirect("accounts:user-detail", person.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "person": person})
+
+
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    form = MembershipForm(request.POST or None, user=person)
+    if request.method == "POST" and form.is_valid():
+        membership = services.add_membership(request, form.save(commit=False))
+        messages.success(request, f"{person.full_name} is now a {membership.get_role_display().lower()} in {membership.team.name}.")
+        return redirect("accounts:user-detail", person.pk)
+    return render(request, "accounts/membership_form.html", {"form": form, "person": person})
+
+
+@require_POST
+def membership_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    membership = get_object_or_404(Membership.objects.select_related("team__area"), user=person, pk=membership_pk)
+    services.remove_membership(request, membership)
+    messages.success(request, f"Removed the role {membership.get_role_display().lower()} in {membership.team.name}.")
+    return redirect("accounts:user-detail", person.pk)
+
+
+@require_POST
+def reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    services.reset_second_factor(request, person)
+    messages.success(request, f"{person.full_name} will set up their authenticator app again when they next sign in.")
+    return redirect("accounts:user-detail", person.pk)
+
+
+@require_POST
+def send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    services.send_password_link(request, person)
+    messages.success(request, f"We have emailed {person.full_name} a link to set a new password.")
+    return redirect("accounts:user-detail", person.pk)
+
+
+@require_POST
+def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    if person.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("accounts:user-detail", person.pk)
+    active = request.POST.get("active") == "1"
+    services.set_active(request, person, active)
+    messages.success(request, f"{person.full_name}'s account is now {'active' if active else 'deactivated'}.")
+    return redirect("accounts:user-detail", person.pk)

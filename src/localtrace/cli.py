@@ -1,0 +1,24 @@
+"""The `localtrace` console command: one door to every management command.
+
+`localtrace --help` lists the commands; `localtrace COMMAND --help` explains one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "localtrace.config.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else argv)
+    args[0] = "localtrace"
+    if len(args) == 1 or args[1] in ("-h", "--help"):
+        args[1:2] = ["help"]
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The service navigation, by what the signed-in user may do. Links only to pages they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from localtrace.accounts.access import scope_for
+from localtrace.areas.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    text: str
+    href: str
+    current: bool
+
+
+def navigation_for(request: HttpRequest) -> list[NavItem]:
+    scope = scope_for(request.user)
+    entries: list[tuple[str, str]] = [("Home", reverse("core:home"))]
+    if scope.working_area_ids or scope.administrator:
+        entries.append(("Areas", reverse("areas:area-list")))
+    if scope.team_ids or scope.administrator or Role.AREA_LEAD in scope.all_roles:
+        entries.append(("Teams", reverse("areas:team-list")))
+    if scope.administrator:
+        entries.append(("Users", reverse("accounts:user-list")))
+        entries.append(("Outbox", reverse("messaging:outbox")))
+    if scope.data_protection_officer:
+        entries.append(("Audit trail", reverse("audit:event-list")))
+    entries.append(("Your account", reverse("accounts:account")))
+    path = request.path
+    home = reverse("core:home")
+    return [
+        NavItem(text, href, current=(path == href) if href == home else path.startswith(href))
+        for text, href in entries
+    ]

@@ -1,0 +1,217 @@
+"""Django settings for localtrace, read from the environment (see docs/configuration.md).
+
+Runs out of the box on SQLite for a newcomer; a production deployment sets
+LOCALTRACE_SECRET_KEY, LOCALTRACE_ALLOWED_HOSTS and DATABASE_URL, and keeps
+LOCALTRACE_DEBUG off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from localtrace.config.env import env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = PACKAGE_DIR.parent.parent
+VAR_DIR = Path(env_str("LOCALTRACE_VAR_DIR", str(REPO_DIR / "var")))
+
+DEBUG = env_bool("LOCALTRACE_DEBUG", False)
+# Demo mode: synthetic data, a banner on every page, demo users may skip the second factor.
+DEMO = env_bool("LOCALTRACE_DEMO", False)
+# Serve over HTTPS only (secure cookies, HSTS, redirect). Off for the loopback demo and tests.
+HTTPS = env_bool("LOCALTRACE_HTTPS", not (DEBUG or DEMO))
+
+SECRET_KEY = env_str("LOCALTRACE_SECRET_KEY", "insecure-development-key" if DEBUG else None)
+ALLOWED_HOSTS = env_list("LOCALTRACE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+ORGANISATION_NAME = env_str("LOCALTRACE_ORGANISATION", "Local public health team")
+SERVICE_NAME = "localtrace"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "localtrace.core",
+    "localtrace.accounts",
+    "localtrace.areas",
+    "localtrace.audit",
+    "localtrace.messaging",
+    "localtrace.simulate",
+    "localtrace.demo",
+]
+
+MIDDLEWARE = [
+    "localtrace.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "localtrace.accounts.middleware.SecondFactorRequiredMiddleware",
+    "localtrace.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "localtrace.config.urls"
+WSGI_APPLICATION = "localtrace.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "localtrace.config.context_processors.service",
+            ],
+        },
+    }
+]
+FORM_RENDERER = "localtrace.core.forms.GovukFormRenderer"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'localtrace.sqlite3'}"),
+        conn_max_age=env_int("LOCALTRACE_DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the task worker read while the other writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes must come first so that locked-out users are refused before checking passwords.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "core:home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+
+# Lockout after repeated failures, per username and address together, so that one
+# attacker cannot lock every account and one account cannot be guessed from many places.
+AXES_FAILURE_LIMIT = env_int("LOCALTRACE_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("LOCALTRACE_LOCKOUT_MINUTES", 30, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLED = env_bool("LOCALTRACE_LOCKOUT", True)
+
+OTP_TOTP_ISSUER = env_str("LOCALTRACE_OTP_ISSUER", "localtrace")
+
+# Sessions: signed out after inactivity (with a warning first), and never longer than a working day.
+SESSION_IDLE_SECONDS = env_int("LOCALTRACE_SESSION_IDLE_MINUTES", 30, minimum=2) * 60
+SESSION_WARNING_SECONDS = 120
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "localtrace.core.views.csrf_failure"
+
+# Security headers.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("LOCALTRACE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("LOCALTRACE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("LOCALTRACE_HSTS_PRELOAD", True)
+if env_bool("LOCALTRACE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("LOCALTRACE_CSRF_TRUSTED_ORIGINS", [])
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("LOCALTRACE_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Without collectstatic (demo, tests) WhiteNoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = env_bool("LOCALTRACE_STATIC_FINDERS", True)
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Outbound e-mail goes through the outbox until GOV.UK Notify is configured.
+EMAIL_BACKEND = "localtrace.messaging.backends.OutboxEmailBackend"
+DEFAULT_FROM_EMAIL = env_str("LOCALTRACE_FROM_EMAIL", "localtrace@localhost")
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "localtrace.core.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOCALTRACE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs full request paths on errors; our URLs carry no personal data by design.
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,18 @@
+"""URL map. Every URL here needs an entry in tests/permission_matrix.py."""
+
+from django.urls import include, path
+
+from localtrace.core import views as core_views
+
+urlpatterns = [
+    path("", include(("localtrace.core.urls", "core"))),
+    path("", include("localtrace.accounts.urls")),
+    path("", include("localtrace.areas.urls")),
+    path("", include("localtrace.audit.urls")),
+    path("", include("localtrace.messaging.urls")),
+]
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

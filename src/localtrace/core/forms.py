@@ -1,0 +1,138 @@
+"""Forms rendered one way everywhere: GOV.UK Frontend markup, error summary, plain-English errors.
+
+Every form in the service inherits `GovukForm` (or `GovukModelForm`); templates
+render a whole form with `{{ form }}` or a field with `{{ form.field.as_field_group }}`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+_INPUT_CLASSES: dict[type[forms.Widget], str] = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.FileInput: "govuk-file-upload",
+}
+
+
+class GovukFormRenderer(TemplatesSetting):
+    """Our templates override Django's widget templates, so every widget gets GOV.UK markup."""
+
+    form_template_name = "forms/govuk_form.html"
+    field_template_name = "forms/govuk_field.html"
+
+
+class GovukDateWidget(forms.MultiWidget):
+    template_name = "forms/widgets/govuk_date.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        parts = [
+            forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
+            forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
+            forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}),
+        ]
+        super().__init__(parts, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(context["widget"]["subwidgets"], ("Day", "Month", "Year"), strict=True):
+            subwidget["label"] = label
+        return context
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date typed as day, month and year, with the GOV.UK pattern's error messages."""
+
+    widget = GovukDateWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> dt.date | None:
+        if not data_list or not any(data_list):
+            return None
+        label = (self.label or "The date").rstrip("?")
+        day, month, year = (str(part or "").strip() for part in data_list)
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise forms.ValidationError(f"{label} must include a {' and '.join(missing)}.")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise forms.ValidationError(f"{label} must be a real date, in numbers.")
+        if len(year) != 4:
+            raise forms.ValidationError(f"{label} must include a year with four numbers, for example 2026.")
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(f"{label} must be a real date.") from None
+
+    def clean(self, value: Any) -> Any:
+        if self.required and (not value or not any(value)):
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return self.compress(value if value else [])
+
+
+class GovukFormMixin:
+    """Adds GOV.UK classes and accessible error links to every widget once the form is cleaned."""
+
+    fields: dict[str, forms.Field]
+    errors: Any
+
+    def _govuk_prepare(self) -> None:
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, GovukDateWidget):
+                continue
+            css = next((c for t, c in _INPUT_CLASSES.items() if isinstance(widget, t)), None)
+            if css is None and isinstance(widget, forms.widgets.Input) and not isinstance(
+                widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+            ):
+                css = "govuk-input"
+            if css and css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+            if field.help_text and not isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                widget.attrs.setdefault("aria-describedby", f"id_{self._prefixed(name)}-hint")
+
+    def _prefixed(self, name: str) -> str:
+        return self.add_prefix(name)  # type: ignore[attr-defined,no-any-return]
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            widget = field.widget
+            targets = widget.widgets if isinstance(widget, forms.MultiWidget) else [widget]
+            for target in targets:
+                css = target.attrs.get("class", "")
+                for base in ("govuk-input", "govuk-select", "govuk-textarea", "govuk-file-upload"):
+                    if f" {base} " in f" {css} " and f"{base}--error" not in css:
+                        css = f"{css} {base}--error"
+                target.attrs["class"] = css
+            if not isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, GovukDateWidget)):
+                hint = f"id_{self._prefixed(name)}-hint " if field.help_text else ""
+                widget.attrs["aria-describedby"] = f"{hint}id_{self._prefixed(name)}-error".strip()
+
+
+class GovukForm(GovukFormMixin, forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self._govuk_prepare()
+
+
+class GovukModelForm(GovukFormMixin, forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self._govuk_prepare()

@@ -1,0 +1,88 @@
+"""Pages every visitor shares: the role-aware home page, the footer pages, errors and health."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from localtrace.accounts.access import scope_for
+from localtrace.accounts.home import home_sections
+
+
+@never_cache
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "core/home.html",
+        {"sections": home_sections(request.user, scope), "now": timezone.now()},
+    )
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html")
+
+
+@login_not_required
+def cookies(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/cookies.html")
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """The inactivity warning's "Stay signed in": the idle middleware has already renewed the session."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse({"status": "ok"})
+    return redirect("core:home")
+
+
+def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    return render(request, template, status=status)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "core/errors/400.html", 400)
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "core/errors/403.html", 403)
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "core/errors/404.html", 404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request context: the failure may lie in a context processor.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("core/errors/500.html").render(), status=500)
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, "core/errors/csrf.html", 403)

@@ -1,0 +1,110 @@
+"""Demo staff: one account per role across two areas and two surge teams.
+
+Everything here goes through the same actions the service uses, so the demo
+exercises the real rules. Only for demo mode and tests: the accounts share a
+published password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from localtrace.accounts.models import User
+from localtrace.areas.models import Area, Delegation, Membership, Role, Team
+from localtrace.audit.services import Action, record
+
+DEMO_PASSWORD = "localtrace-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    full_name: str
+    role: str
+    where: str
+
+
+class DemoSetupError(RuntimeError):
+    pass
+
+
+def _user(username: str, full_name: str, *, deployment_role: str = "") -> User:
+    user, _ = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "full_name": full_name,
+            "email": f"{username}@staff.example.org",
+            "deployment_role": deployment_role,
+            "is_demo_account": True,
+        },
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _member(user: User, team: Team, role: str) -> None:
+    Membership.objects.get_or_create(user=user, team=team, role=role)
+
+
+@transaction.atomic
+def create_demo_staff() -> list[DemoLogin]:
+    """Teams and one user per role. Needs two upper-tier areas in one region (load postcodes first)."""
+    # The two busiest councils, so the demo's queues have the most to show.
+    areas = list(
+        Area.objects.filter(level=Area.Level.UPPER_TIER)
+        .select_related("parent")
+        .annotate(postcode_count=Count("routed_postcodes"))
+        .order_by("-postcode_count", "code")[:2]
+    )
+    if len(areas) < 2:
+        raise DemoSetupError("The demo needs two upper-tier areas: load a postcode directory with two councils first.")
+    area_a, area_b = areas
+    region = area_a.parent if area_a.parent and area_a.parent.level == Area.Level.REGION else None
+    if region is None:
+        raise DemoSetupError(f"{area_a.name} has no region: the demo's surge teams belong to one.")
+
+    team_a, _ = Team.objects.get_or_create(name=f"{area_a.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_a})
+    team_b, _ = Team.objects.get_or_create(name=f"{area_b.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_b})
+    surge, _ = Team.objects.get_or_create(name=f"{region.name} Surge Team", defaults={"kind": Team.Kind.SURGE, "area": region})
+    reserve, _ = Team.objects.get_or_create(name=f"{region.name} Reserve Surge Team", defaults={"kind": Team.Kind.SURGE, "area": region})
+
+    people = [
+        ("tracer.a", "Aled Prys-Jones", Role.TRACER, team_a),
+        ("lead.a", "Siobhán O'Connell", Role.TEAM_LEAD, team_a),
+        ("director.a", "Dr Priya Raghunathan", Role.AREA_LEAD, team_a),
+        ("support.a", "Kwame Mensah-Boateng", Role.SUPPORT_OFFICER, team_a),
+        ("tracer.b", "Zofia Kowalczyk", Role.TRACER, team_b),
+        ("surge.tracer", "Hamish MacLeod", Role.TRACER, surge),
+        ("surge.reserve", "Chiamaka Okafor", Role.TRACER, reserve),
+    ]
+    logins: list[DemoLogin] = []
+    for username, full_name, role, team in people:
+        _member(_user(username, full_name), team, role)
+        logins.append(DemoLogin(username, full_name, Role(role).label, team.name))
+
+    director = User.objects.get(username="director.a")
+    now = timezone.now()
+    if not Delegation.objects.active(now).filter(area=area_a, team=surge).exists():
+        delegation = Delegation.objects.create(
+            area=area_a,
+            team=surge,
+            starts_at=now - dt.timedelta(hours=1),
+            ends_at=now + dt.timedelta(days=14),
+            reason="Demo: cases are rising faster than the local team can call them.",
+            granted_by=director,
+        )
+        record(Action.GRANT, actor=director, obj=delegation, area=area_a, detail={"team": surge.pk, "demo": True})
+
+    _user("dpo", "Ruth Abernethy", deployment_role=User.DeploymentRole.DATA_PROTECTION_OFFICER)
+    logins.append(DemoLogin("dpo", "Ruth Abernethy", "Data protection officer", "Whole service"))
+    _user("admin", "Tomasz Nowak", deployment_role=User.DeploymentRole.ADMINISTRATOR)
+    logins.append(DemoLogin("admin", "Tomasz Nowak", "Administrator", "Whole service"))
+    logins[5] = DemoLogin(logins[5].username, logins[5].full_name, "Surge tracer (active delegation)", surge.name)
+    logins[6] = DemoLogin(logins[6].username, logins[6].full_name, "Surge tracer (no delegation)", reserve.name)
+    return logins

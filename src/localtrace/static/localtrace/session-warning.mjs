@@ -1,0 +1,42 @@
+// Warn before the server signs a user out for inactivity, and let them stay signed in.
+// The server enforces the time-out itself; this only gives people the chance to keep their work.
+export function startSessionWarning (body) {
+  const idleSeconds = Number(body.dataset.sessionIdleSeconds)
+  const warningSeconds = Number(body.dataset.sessionWarningSeconds)
+  const banner = document.querySelector('[data-session-warning]')
+  if (!idleSeconds || !banner) return
+
+  const form = banner.querySelector('[data-session-keep-alive]')
+  let warnTimer
+  let signOutTimer
+
+  function schedule () {
+    clearTimeout(warnTimer)
+    clearTimeout(signOutTimer)
+    banner.hidden = true
+    warnTimer = setTimeout(() => {
+      banner.hidden = false
+      banner.querySelector('button').focus()
+    }, Math.max(idleSeconds - warningSeconds, 1) * 1000)
+    signOutTimer = setTimeout(() => {
+      window.location.assign('/signed-out/?reason=inactive')
+    }, idleSeconds * 1000)
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const response = await fetch(form.action, {
+      method: 'POST',
+      body: new FormData(form),
+      headers: { 'X-Requested-With': 'fetch' },
+      credentials: 'same-origin'
+    })
+    if (response.ok) {
+      schedule()
+    } else {
+      window.location.assign('/signed-out/?reason=inactive')
+    }
+  })
+
+  schedule()
+}

@@ -242,7 +242,9 @@ def get_or_404(user: Any, permission: str, queryset: QuerySet[M] | type[M], **lo
 # --- capabilities: actions that are not about one existing object -----------------------
 
 _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
+    "user.list": lambda scope: scope.administrator,
     "user.create": lambda scope: scope.administrator,
+    "message.list": lambda scope: scope.administrator,
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,
 }

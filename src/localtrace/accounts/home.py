@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from localtrace.accounts.access import Scope, scoped
+from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
 from localtrace.audit.models import AuditEvent
 
@@ -84,7 +85,7 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
                 "administration",
                 "Administration",
                 {
-                    "users": type(user).objects.filter(is_active=True).count(),
+                    "users": User.objects.filter(is_active=True).count(),
                     "teams": Team.objects.count(),
                     "areas": Area.objects.filter(level=Area.Level.UPPER_TIER).count(),
                     "postcodes": Postcode.objects.count(),

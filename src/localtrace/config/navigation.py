@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from localtrace.accounts.access import scope_for
+from localtrace.accounts.access import can, scope_for
 from localtrace.areas.models import Role
 
 
@@ -25,10 +25,11 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Areas", reverse("areas:area-list")))
     if scope.team_ids or scope.administrator or Role.AREA_LEAD in scope.all_roles:
         entries.append(("Teams", reverse("areas:team-list")))
-    if scope.administrator:
+    if can(request.user, "user.list"):
         entries.append(("Users", reverse("accounts:user-list")))
+    if can(request.user, "message.list"):
         entries.append(("Outbox", reverse("messaging:outbox")))
-    if scope.data_protection_officer:
+    if can(request.user, "audit.search"):
         entries.append(("Audit trail", reverse("audit:event-list")))
     entries.append(("Your account", reverse("accounts:account")))
     path = request.path

@@ -19,6 +19,7 @@ from localtrace.audit.services import Action, record
 
 
 def user_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, "user.list")
     users = scoped(request.user, "user.view", User.objects.all()).order_by("full_name")
     query = request.GET.get("q", "").strip()
     if query:

@@ -1,0 +1,95 @@
+"""The access module's rules, persona by persona."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from localtrace.accounts.access import can, get_or_404, may, scope_for, scoped
+from localtrace.areas.models import Area, Delegation, Team
+from tests.personas import World
+
+
+def test_a_local_tracer_works_only_their_own_area(world: World) -> None:
+    scope = scope_for(world.users["tracer_a"])
+    assert scope.working_area_ids == {world.area_a.pk}
+    assert may(world.users["tracer_a"], "area.view", world.area_a)
+    assert not may(world.users["tracer_a"], "area.view", world.area_b)
+
+
+def test_districts_of_an_area_are_in_scope_with_it(world: World) -> None:
+    visible = scoped(world.users["tracer_a"], "area.view")
+    assert set(visible) == {world.area_a, world.district_a}
+
+
+def test_a_surge_tracer_works_an_area_only_while_the_delegation_is_active(world: World) -> None:
+    surge = world.users["surge_active"]
+    assert may(surge, "area.view", world.area_a)
+    after_end = world.delegation.ends_at + dt.timedelta(seconds=1)
+    assert scope_for(surge, at=after_end).working_area_ids == frozenset()
+    before_start = world.delegation.starts_at - dt.timedelta(seconds=1)
+    assert scope_for(surge, at=before_start).working_area_ids == frozenset()
+
+
+def test_a_revoked_delegation_gives_no_access(world: World) -> None:
+    Delegation.objects.filter(pk=world.delegation.pk).update(revoked_at=timezone.now())
+    world.users["surge_active"].refresh_from_db()
+    assert not may(world.users["surge_active"], "area.view", world.area_a)
+
+
+def test_a_surge_team_without_a_delegation_sees_no_area(world: World) -> None:
+    assert not scoped(world.users["surge_idle"], "area.view").exists()
+
+
+def test_a_delegation_gives_tracing_roles_only(world: World) -> None:
+    scope = scope_for(world.users["surge_active"])
+    assert scope.roles_in(world.area_a.pk) == {"tracer"}
+
+
+def test_the_administrator_sees_areas_but_holds_no_tracing_role(world: World) -> None:
+    admin = world.users["admin"]
+    assert scoped(admin, "area.view").count() == Area.objects.count()
+    assert scope_for(admin).working_area_ids == frozenset()
+
+
+def test_only_the_area_lead_manages_the_areas_delegations(world: World) -> None:
+    for persona, expected in [("area_lead_a", True), ("lead_a", False), ("admin", False), ("tracer_b", False)]:
+        assert may(world.users[persona], "delegation.manage", world.delegation) is expected, persona
+
+
+def test_staff_contact_details_are_for_administrators_only(world: World) -> None:
+    target = world.users["tracer_a"]
+    assert may(world.users["admin"], "user.view", target)
+    for persona in ("tracer_a", "lead_a", "area_lead_a", "dpo"):
+        assert not may(world.users[persona], "user.view", target), persona
+
+
+def test_capabilities(world: World) -> None:
+    assert can(world.users["admin"], "user.create")
+    assert not can(world.users["lead_a"], "user.create")
+    assert can(world.users["dpo"], "audit.search")
+    assert not can(world.users["admin"], "audit.search")
+
+
+def test_inactive_users_reach_nothing(world: World) -> None:
+    admin = world.users["admin"]
+    admin.is_active = False
+    admin.save()
+    assert not scoped(admin, "area.view").exists()
+    assert not can(admin, "user.create")
+
+
+def test_out_of_scope_objects_are_not_found(world: World) -> None:
+    with pytest.raises(Http404):
+        get_or_404(world.users["tracer_b"], "team.view", Team, pk=world.team_a.pk)
+    assert get_or_404(world.users["tracer_a"], "team.view", Team, pk=world.team_a.pk) == world.team_a
+
+
+def test_asking_with_the_wrong_model_or_permission_is_a_programming_error(world: World) -> None:
+    with pytest.raises(ValueError, match="applies to Area"):
+        scoped(world.users["admin"], "area.view", Team.objects.all())
+    with pytest.raises(ValueError, match="Unknown permission"):
+        scoped(world.users["admin"], "case.fly", Team.objects.all())

@@ -1,0 +1,88 @@
+"""The audit trail: one event per read of personal data, append-only, safe exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from localtrace.audit.models import AppendOnlyError, AuditEvent
+from localtrace.audit.services import record
+from tests.personas import World
+
+
+@pytest.mark.parametrize(
+    "url_name, target",
+    [("accounts:user-detail", lambda w: w.users["tracer_a"]), ("messaging:message-detail", lambda w: w.message)],
+)
+def test_each_read_of_a_person_level_page_writes_exactly_one_event(world: World, client_for, url_name, target) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("admin")
+    obj = target(world)
+    before = AuditEvent.objects.count()
+    assert client.get(reverse(url_name, args=[obj.pk])).status_code == 200
+    events = AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - before]
+    assert [(e.action, e.object_id, e.actor_username) for e in events] == [("view", str(obj.pk), "admin")]
+    event = events[0]
+    assert event.ip_address == "127.0.0.1"
+    assert event.request_id
+
+
+def test_a_refused_read_writes_no_view_event(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("tracer_b")
+    assert client.get(reverse("accounts:user-detail", args=[world.users["tracer_a"].pk])).status_code == 404
+    assert not AuditEvent.objects.filter(action="view").exists()
+
+
+def test_the_model_refuses_changes_and_deletions(db: None) -> None:
+    event = record("view", object_type="test", object_id="1")
+    event.action = "change"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().update(action="change")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+
+
+def test_the_database_refuses_an_update_made_behind_the_models_back(db: None) -> None:
+    record("view", object_type="test", object_id="1")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'change'")
+    assert AuditEvent.objects.get().action == "view"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the DELETE trigger is PostgreSQL's (see the migration)")
+def test_postgresql_refuses_a_delete_made_behind_the_models_back(db: None) -> None:
+    record("view", object_type="test", object_id="1")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert AuditEvent.objects.count() == 1
+
+
+def test_the_export_is_filtered_injection_safe_and_itself_audited(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    record("view", object_type="=HYPERLINK(\"http://evil\")", object_id="+1")
+    record("change", object_type="accounts.user", object_id="7")
+    client = client_for("dpo")
+    response = client.get(reverse("audit:event-export"), {"action": "view"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["occurred_at", "actor", "action"]
+    assert [r[2] for r in rows[1:]] == ["view"]
+    assert rows[1][3].startswith("'=")
+    assert rows[1][4] == "'+1"
+    assert AuditEvent.objects.filter(action="export", actor=world.users["dpo"]).count() == 1
+
+
+def test_the_audit_page_filters_by_action(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    record("export", object_type="cases.case", object_id="12")
+    record("view", object_type="accounts.user", object_id="99")
+    page = client_for("dpo").get(reverse("audit:event-list"), {"action": "export"})
+    assert page.status_code == 200
+    assert b"cases.case" in page.content
+    assert b"#99" not in page.content

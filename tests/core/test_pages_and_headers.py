@@ -1,0 +1,73 @@
+"""Security headers, error pages, the role-aware home page and the demo banner."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from tests.personas import World
+
+
+def test_pages_carry_a_strict_content_security_policy(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("tracer_a").get(reverse("core:home"))
+    policy = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'nonce="{nonce}"'.encode() in response.content
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Request-ID"]
+
+
+def test_no_inline_styles_or_scripts_without_a_nonce(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    content = client_for("admin").get(reverse("core:home")).content.decode()
+    assert " style=" not in content
+    for tag in re.findall(r"<script[^>]*>", content):
+        assert "nonce=" in tag or "src=" in tag, tag
+
+
+@pytest.mark.django_db
+def test_an_unknown_page_gets_the_service_404(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"govuk-template" in response.content
+
+
+@pytest.mark.parametrize(
+    "persona, heading",
+    [
+        ("tracer_a", "Your work"),
+        ("area_lead_a", "Your area"),
+        ("lead_a", "Teams you lead"),
+        ("surge_active", "Areas you are helping now"),
+        ("surge_idle", "No area has given your team access"),
+        ("dpo", "Audit trail"),
+        ("admin", "Administration"),
+    ],
+)
+def test_each_role_lands_on_a_home_page_that_fits_it(world: World, client_for, persona: str, heading: str) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(persona).get(reverse("core:home"))
+    assert heading.encode() in response.content
+
+
+def test_navigation_offers_only_what_the_role_may_open(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    tracer_page = client_for("tracer_a").get(reverse("core:home")).content
+    assert reverse("accounts:user-list").encode() not in tracer_page
+    assert reverse("audit:event-list").encode() not in tracer_page
+    admin_page = client_for("admin").get(reverse("core:home")).content
+    assert reverse("accounts:user-list").encode() in admin_page
+    dpo_page = client_for("dpo").get(reverse("core:home")).content
+    assert reverse("audit:event-list").encode() in dpo_page
+
+
+@override_settings(DEMO=True)
+def test_demo_mode_shows_a_banner_on_every_page(world: World, client: Client) -> None:
+    assert b"Demo \xe2\x80\x94 synthetic data" in client.get(reverse("accounts:sign-in")).content
+
+
+def test_no_demo_banner_outside_demo_mode(world: World, client: Client) -> None:
+    assert b"synthetic data" not in client.get(reverse("accounts:sign-in")).content

@@ -1,0 +1,113 @@
+"""The people every permission test is written about, in two areas of one region.
+
+tracer_a, lead_a, area_lead_a, support_a work in area A; tracer_b in area B;
+surge_active is in a surge team with an active delegation to area A; surge_idle
+in one without; dpo and admin hold deployment-wide roles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from localtrace.accounts.models import User
+from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
+from localtrace.messaging.models import Message
+
+PERSONAS = (
+    "tracer_a",
+    "lead_a",
+    "area_lead_a",
+    "support_a",
+    "tracer_b",
+    "surge_active",
+    "surge_idle",
+    "dpo",
+    "admin",
+    "anonymous",
+)
+
+
+@dataclass
+class World:
+    nation: Area
+    region: Area
+    area_a: Area
+    area_b: Area
+    district_a: Area
+    district_b: Area
+    team_a: Team
+    team_b: Team
+    surge_team: Team
+    idle_surge_team: Team
+    delegation: Delegation
+    users: dict[str, User]
+    message: Message
+
+    def user(self, persona: str) -> User | None:
+        return self.users.get(persona)
+
+
+def make_user(username: str, *, deployment_role: str = "", with_device: bool = True) -> User:
+    user = User.objects.create(
+        username=username,
+        full_name=username.replace("_", " ").title(),
+        email=f"{username}@staff.example.org",
+        deployment_role=deployment_role,
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    if with_device:
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    return user
+
+
+def build_world() -> World:
+    nation = Area.objects.create(code="E92000001", name="England", level=Area.Level.NATION)
+    region = Area.objects.create(code="E12000901", name="Mercia Vale", level=Area.Level.REGION, parent=nation)
+    area_a = Area.objects.create(code="E10000901", name="Northshire", level=Area.Level.UPPER_TIER, parent=region)
+    area_b = Area.objects.create(code="E10000902", name="Southmoor", level=Area.Level.UPPER_TIER, parent=region)
+    district_a = Area.objects.create(code="E07000901", name="Ashby Fenwick", level=Area.Level.DISTRICT, parent=area_a)
+    district_b = Area.objects.create(code="E07000903", name="Castlemere", level=Area.Level.DISTRICT, parent=area_b)
+    Postcode.objects.create(postcode="FX1 1AB", district=district_a, upper_tier=area_a)
+    Postcode.objects.create(postcode="GX10 4DG", district=district_b, upper_tier=area_b)
+    team_a = Team.objects.create(name="Northshire Tracing", kind=Team.Kind.LOCAL, area=area_a)
+    team_b = Team.objects.create(name="Southmoor Tracing", kind=Team.Kind.LOCAL, area=area_b)
+    surge_team = Team.objects.create(name="Mercia Surge", kind=Team.Kind.SURGE, area=region)
+    idle_surge_team = Team.objects.create(name="Mercia Reserve", kind=Team.Kind.SURGE, area=region)
+
+    users: dict[str, Any] = {}
+    for persona, team, role in (
+        ("tracer_a", team_a, Role.TRACER),
+        ("lead_a", team_a, Role.TEAM_LEAD),
+        ("area_lead_a", team_a, Role.AREA_LEAD),
+        ("support_a", team_a, Role.SUPPORT_OFFICER),
+        ("tracer_b", team_b, Role.TRACER),
+        ("surge_active", surge_team, Role.TRACER),
+        ("surge_idle", idle_surge_team, Role.TRACER),
+    ):
+        users[persona] = make_user(persona)
+        Membership.objects.create(user=users[persona], team=team, role=role)
+    users["dpo"] = make_user("dpo", deployment_role=User.DeploymentRole.DATA_PROTECTION_OFFICER)
+    users["admin"] = make_user("admin", deployment_role=User.DeploymentRole.ADMINISTRATOR)
+
+    now = timezone.now()
+    delegation = Delegation.objects.create(
+        area=area_a,
+        team=surge_team,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=7),
+        reason="Rising cases",
+        granted_by=users["area_lead_a"],
+    )
+    message = Message.objects.create(
+        channel=Message.Channel.EMAIL, recipient="tracer_a@staff.example.org", subject="Welcome", body="Hello"
+    )
+    return World(
+        nation, region, area_a, area_b, district_a, district_b, team_a, team_b, surge_team, idle_surge_team,
+        delegation, users, message,
+    )

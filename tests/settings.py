@@ -1,0 +1,19 @@
+"""Test settings: the real settings with safe defaults for a throwaway environment."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LOCALTRACE_SECRET_KEY", "tests-only-secret-key-not-for-any-deployment-0123456789")
+os.environ.setdefault("LOCALTRACE_VAR_DIR", os.path.join(tempfile.gettempdir(), "localtrace-tests"))
+os.environ.setdefault("LOCALTRACE_HTTPS", "0")
+os.environ.setdefault("LOCALTRACE_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from localtrace.config.settings import *  # noqa: E402,F403
+
+# Fast password hashing in tests only; production uses Argon2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# WhiteNoise warns when STATIC_ROOT is missing; tests serve from the finders.
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405

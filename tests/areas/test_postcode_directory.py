@@ -7,7 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from localtrace.areas.models import Area, Postcode
-from localtrace.areas.services import PostcodeFileError, load_postcode_directory, load_postcode_directory_file, route_postcode
+from localtrace.areas.services import (
+    PostcodeFileError,
+    load_postcode_directory,
+    load_postcode_directory_file,
+    route_postcode,
+)
 from localtrace.audit.models import AuditEvent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -17,7 +17,12 @@ def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALTRACE_", "DJANGO_"))}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "localtrace.cli", *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "localtrace.cli", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

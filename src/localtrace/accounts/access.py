@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from localtrace.accounts.models import User
@@ -89,8 +90,8 @@ def scope_for(user: Any, at: dt.datetime | None = None) -> Scope:
             surge.setdefault(team_id, set()).add(role)
     delegated: dict[int, set[str]] = {}
     if surge:
-        for area_id, team_id in Delegation.objects.active(at).filter(team_id__in=surge).values_list(
-            "area_id", "team_id"
+        for area_id, team_id in (
+            Delegation.objects.active(at).filter(team_id__in=surge).values_list("area_id", "team_id")
         ):
             # A surge team member works the area as a tracer or team lead would, no more.
             delegated.setdefault(area_id, set()).update(surge[team_id] & TRACING_ROLES)
@@ -106,6 +107,14 @@ def scope_for(user: Any, at: dt.datetime | None = None) -> Scope:
     if cache:
         user._localtrace_scope = scope
     return scope
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in staff member making this request (login is required by default)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def forget_scope(user: Any) -> None:
@@ -215,14 +224,14 @@ def _model_for(permission: str) -> type[Model]:
 def scoped(user: Any, permission: str, queryset: QuerySet[M] | None = None) -> QuerySet[M]:
     """The objects of this permission's model that the user may reach."""
     model = _model_for(permission)
-    qs = queryset if queryset is not None else model._default_manager.all()
+    qs = cast("QuerySet[M]", queryset if queryset is not None else model._default_manager.all())
     if qs.model is not model:
         raise ValueError(f"{permission!r} applies to {model.__name__}, not {qs.model.__name__}.")
     scope = scope_for(user)
     if not scope.active:
         return qs.none()
     _, function = _RULES[permission]
-    return function(scope, qs)
+    return cast("QuerySet[M]", function(scope, qs))
 
 
 def may(user: Any, permission: str, obj: Model) -> bool:
@@ -235,7 +244,7 @@ def get_or_404(user: Any, permission: str, queryset: QuerySet[M] | type[M], **lo
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     try:
         return scoped(user, permission, qs).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError):
+    except (ObjectDoesNotExist, ValueError):
         raise Http404 from None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
@@ -13,8 +13,18 @@ from localtrace.core.forms import GovukForm, GovukFormMixin, GovukModelForm
 
 
 class SignInForm(GovukForm):
-    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false", "class": "govuk-!-width-two-thirds"}))
-    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "govuk-!-width-two-thirds"}))
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "spellcheck": "false", "class": "govuk-!-width-two-thirds"}
+        ),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "govuk-!-width-two-thirds"}),
+    )
 
     error_messages = {"required": "Enter your username and password."}
 
@@ -29,7 +39,14 @@ class CodeForm(GovukForm):
         label="Security code",
         help_text="The 6-digit code shown in your authenticator app.",
         max_length=12,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-5"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-5",
+            }
+        ),
         error_messages={"required": "Enter the 6-digit security code from your authenticator app"},
     )
 
@@ -40,7 +57,9 @@ class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = "Email address"
         self.fields["email"].error_messages["required"] = "Enter your email address"
-        self.fields["email"].error_messages["invalid"] = "Enter an email address in the correct format, like name@example.org"
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.org"
+        )
         self._govuk_prepare()
 
 
@@ -48,7 +67,9 @@ class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):  # type: ignore[typ
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].help_text = "At least 12 characters. Avoid common words and anything like your name."
+        self.fields[
+            "new_password1"
+        ].help_text = "At least 12 characters. Avoid common words and anything like your name."
         self._govuk_prepare()
 
 
@@ -85,12 +106,12 @@ class MembershipForm(GovukModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.user = user
-        self.fields["team"].queryset = Team.objects.select_related("area")
-        self.fields["team"].label_from_instance = lambda team: f"{team.name} ({team.area.name})"
-        self.fields["team"].empty_label = "Choose a team"
+        cast(Any, self.fields["team"]).queryset = Team.objects.select_related("area")
+        cast(Any, self.fields["team"]).label_from_instance = lambda team: f"{team.name} ({team.area.name})"
+        cast(Any, self.fields["team"]).empty_label = "Choose a team"
         self.fields["team"].error_messages["required"] = "Choose a team"
         self.fields["role"].error_messages["required"] = "Choose a role"
-        self.fields["role"].choices = Role.choices
+        cast(Any, self.fields["role"]).choices = Role.choices
 
     def validate_unique(self) -> None:
         try:

@@ -29,12 +29,12 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
 
     local = [m for m in memberships if m.team.kind == Team.Kind.LOCAL]
     if local:
-        areas = {m.team.area for m in local}
+        local_areas = {m.team.area for m in local}
         sections.append(
             Section(
                 "local_work",
                 "Your work",
-                {"memberships": local, "areas": sorted(areas, key=lambda a: a.name)},
+                {"memberships": local, "areas": sorted(local_areas, key=lambda a: a.name)},
             )
         )
 
@@ -46,15 +46,17 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
             .select_related("area", "team")
             .order_by("ends_at")
         )
-        sections.append(
-            Section("surge_work", "Surge support", {"memberships": surge, "delegations": delegations})
-        )
+        sections.append(Section("surge_work", "Surge support", {"memberships": surge, "delegations": delegations}))
 
     lead_areas = scope.areas_with({Role.AREA_LEAD})
     if lead_areas:
         areas = Area.objects.filter(pk__in=lead_areas).annotate(postcode_count=Count("routed_postcodes"))
         delegations = list(
-            scoped(user, "delegation.view", Delegation.objects.filter(area__in=lead_areas, ends_at__gt=now, revoked_at__isnull=True))
+            scoped(
+                user,
+                "delegation.view",
+                Delegation.objects.filter(area__in=lead_areas, ends_at__gt=now, revoked_at__isnull=True),
+            )
             .select_related("area", "team")
             .order_by("starts_at")
         )
@@ -75,7 +77,11 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
             Section(
                 "data_protection",
                 "Audit trail",
-                {"total": sum(counts.values()), "counts": sorted(counts.items()), "labels": dict(AuditEvent.Action.choices)},
+                {
+                    "total": sum(counts.values()),
+                    "counts": sorted(counts.items()),
+                    "labels": dict(AuditEvent.Action.choices),
+                },
             )
         )
 

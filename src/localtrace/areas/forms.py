@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -22,9 +22,11 @@ class TeamForm(GovukModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.exclude(level=Area.Level.DISTRICT).order_by("level", "name")
-        self.fields["area"].label_from_instance = lambda a: f"{a.name} ({a.get_level_display().lower()})"
-        self.fields["area"].empty_label = "Choose an area"
+        cast(Any, self.fields["area"]).queryset = Area.objects.exclude(level=Area.Level.DISTRICT).order_by(
+            "level", "name"
+        )
+        cast(Any, self.fields["area"]).label_from_instance = lambda a: f"{a.name} ({a.get_level_display().lower()})"
+        cast(Any, self.fields["area"]).empty_label = "Choose an area"
         self.fields["name"].error_messages["required"] = "Enter a team name"
         self.fields["name"].error_messages["unique"] = "There is already a team with this name"
         self.fields["kind"].error_messages["required"] = "Choose the type of team"
@@ -57,7 +59,7 @@ class DelegationForm(GovukForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].label_from_instance = lambda t: f"{t.name} ({t.area.name})"
+        cast(Any, self.fields["team"]).label_from_instance = lambda t: f"{t.name} ({t.area.name})"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from localtrace.accounts.access import acting_user
 from localtrace.areas.models import Area, Delegation, Postcode, Team
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
@@ -38,7 +39,7 @@ def grant_delegation(
     if ends_at - starts_at > dt.timedelta(days=MAX_DELEGATION_DAYS):
         raise DelegationError(f"Access can last {MAX_DELEGATION_DAYS} days at most. Grant it again to extend it.")
     delegation = Delegation.objects.create(
-        area=area, team=team, starts_at=starts_at, ends_at=ends_at, reason=reason, granted_by=request.user
+        area=area, team=team, starts_at=starts_at, ends_at=ends_at, reason=reason, granted_by=acting_user(request)
     )
     record(
         Action.GRANT,
@@ -54,7 +55,7 @@ def grant_delegation(
 def revoke_delegation(request: HttpRequest, delegation: Delegation) -> Delegation:
     # Conditional update: two leads ending it at once record one revocation.
     changed = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=request.user
+        revoked_at=timezone.now(), revoked_by=acting_user(request)
     )
     delegation.refresh_from_db()
     if changed:

@@ -29,9 +29,15 @@ def area_list(request: HttpRequest) -> HttpResponse:
 
 
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
-    area = get_or_404(request.user, "area.view", Area.objects.select_related("parent"), code=code, level=Area.Level.UPPER_TIER)
-    districts = area.children.filter(level=Area.Level.DISTRICT).annotate(postcode_count=Count("postcodes")).order_by("name")
-    teams = scoped(request.user, "team.view", area.teams.all()).annotate(member_count=Count("memberships__user", distinct=True))
+    area = get_or_404(
+        request.user, "area.view", Area.objects.select_related("parent"), code=code, level=Area.Level.UPPER_TIER
+    )
+    districts = (
+        area.children.filter(level=Area.Level.DISTRICT).annotate(postcode_count=Count("postcodes")).order_by("name")
+    )
+    teams = scoped(request.user, "team.view", area.teams.all()).annotate(
+        member_count=Count("memberships__user", distinct=True)
+    )
     delegations = scoped(request.user, "delegation.view", area.delegations.select_related("team", "granted_by"))
     return render(
         request,
@@ -87,13 +93,20 @@ def delegation_create(request: HttpRequest, code: str) -> HttpResponse:
         starts_at, ends_at = form.period()
         try:
             delegation = services.grant_delegation(
-                request, area=area, team=form.cleaned_data["team"], starts_at=starts_at, ends_at=ends_at,
+                request,
+                area=area,
+                team=form.cleaned_data["team"],
+                starts_at=starts_at,
+                ends_at=ends_at,
                 reason=form.cleaned_data["reason"],
             )
         except services.DelegationError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{delegation.team.name} can work {area.name}'s queues until {timezone.localtime(delegation.ends_at):%H:%M on %-d %B %Y}.")
+            messages.success(
+                request,
+                f"{delegation.team.name} can work {area.name}'s queues until {timezone.localtime(delegation.ends_at):%H:%M on %-d %B %Y}.",
+            )
             return redirect("areas:area-detail", area.code)
     return render(request, "areas/delegation_form.html", {"form": form, "area": area})
 

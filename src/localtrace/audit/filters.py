@@ -16,7 +16,9 @@ from localtrace.core.forms import GovukDateField, GovukForm
 class AuditFilterForm(GovukForm):
     actor = forms.CharField(label="Username", required=False, max_length=150)
     action = forms.ChoiceField(label="Action", required=False, choices=[("", "Any action"), *AuditEvent.Action.choices])
-    object_type = forms.CharField(label="Record type", required=False, max_length=60, help_text="For example accounts.user")
+    object_type = forms.CharField(
+        label="Record type", required=False, max_length=60, help_text="For example accounts.user"
+    )
     object_id = forms.CharField(label="Record id", required=False, max_length=64)
     since = GovukDateField(label="From", required=False)
     until = GovukDateField(label="To", required=False)

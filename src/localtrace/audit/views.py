@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,10 +14,20 @@ from localtrace.audit.models import AuditEvent
 from localtrace.audit.services import Action, record
 from localtrace.core.csvsafe import csv_lines
 
-EXPORT_COLUMNS = ["occurred_at", "actor", "action", "object_type", "object_id", "area", "ip_address", "request_id", "detail"]
+EXPORT_COLUMNS = [
+    "occurred_at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "area",
+    "ip_address",
+    "request_id",
+    "detail",
+]
 
 
-def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, object]:
+def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     require_capability(request.user, "audit.search")
     form = AuditFilterForm(request.GET or {})
     events = form.filter(scoped(request.user, "audit.view", AuditEvent.objects.select_related("area")))
@@ -30,7 +41,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
-    form, events = _filtered(request)
+    _, events = _filtered(request)
     record(Action.EXPORT, request=request, object_type="audit.auditevent", detail={"filters": request.GET.dict()})
     rows = (
         [
@@ -44,7 +55,7 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
             e.request_id,
             e.detail,
         ]
-        for e in events.iterator(chunk_size=2000)  # type: ignore[attr-defined]
+        for e in events.iterator(chunk_size=2000)
     )
     response = StreamingHttpResponse(csv_lines(EXPORT_COLUMNS, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y-%m-%d}.csv"'

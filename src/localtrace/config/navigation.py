@@ -35,6 +35,5 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     path = request.path
     home = reverse("core:home")
     return [
-        NavItem(text, href, current=(path == href) if href == home else path.startswith(href))
-        for text, href in entries
+        NavItem(text, href, current=(path == href) if href == home else path.startswith(href)) for text, href in entries
     ]

@@ -31,9 +31,15 @@ class GovukDateWidget(forms.MultiWidget):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         parts = [
-            forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
-            forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
-            forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}),
+            forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}
+            ),
+            forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}
+            ),
+            forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}
+            ),
         ]
         super().__init__(parts, attrs)
 
@@ -93,8 +99,10 @@ class GovukFormMixin:
             if isinstance(widget, GovukDateWidget):
                 continue
             css = next((c for t, c in _INPUT_CLASSES.items() if isinstance(widget, t)), None)
-            if css is None and isinstance(widget, forms.widgets.Input) and not isinstance(
-                widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+            if (
+                css is None
+                and isinstance(widget, forms.widgets.Input)
+                and not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple))
             ):
                 css = "govuk-input"
             if css and css not in widget.attrs.get("class", ""):

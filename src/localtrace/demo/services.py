@@ -18,7 +18,7 @@ from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Role, Team
 from localtrace.audit.services import Action, record
 
-DEMO_PASSWORD = "localtrace-demo"
+DEMO_PASSWORD = "localtrace-demo"  # noqa: S105 (published on purpose: demo accounts only)
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,18 @@ def create_demo_staff() -> list[DemoLogin]:
     if region is None:
         raise DemoSetupError(f"{area_a.name} has no region: the demo's surge teams belong to one.")
 
-    team_a, _ = Team.objects.get_or_create(name=f"{area_a.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_a})
-    team_b, _ = Team.objects.get_or_create(name=f"{area_b.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_b})
-    surge, _ = Team.objects.get_or_create(name=f"{region.name} Surge Team", defaults={"kind": Team.Kind.SURGE, "area": region})
-    reserve, _ = Team.objects.get_or_create(name=f"{region.name} Reserve Surge Team", defaults={"kind": Team.Kind.SURGE, "area": region})
+    team_a, _ = Team.objects.get_or_create(
+        name=f"{area_a.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_a}
+    )
+    team_b, _ = Team.objects.get_or_create(
+        name=f"{area_b.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_b}
+    )
+    surge, _ = Team.objects.get_or_create(
+        name=f"{region.name} Surge Team", defaults={"kind": Team.Kind.SURGE, "area": region}
+    )
+    reserve, _ = Team.objects.get_or_create(
+        name=f"{region.name} Reserve Surge Team", defaults={"kind": Team.Kind.SURGE, "area": region}
+    )
 
     people = [
         ("tracer.a", "Aled Prys-Jones", Role.TRACER, team_a),

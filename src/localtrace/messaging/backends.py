@@ -26,7 +26,7 @@ class OutboxEmailBackend(BaseEmailBackend):
                     Message.objects.create(
                         channel=Message.Channel.EMAIL,
                         recipient=recipient,
-                        subject=email.subject,
+                        subject=str(email.subject),
                         body=str(email.body),
                         purpose=email.extra_headers.get("X-Localtrace-Purpose", ""),
                         backend="outbox",

@@ -14,7 +14,9 @@ from localtrace.messaging.models import Message
 def outbox(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "message.list")
     messages = scoped(request.user, "message.view", Message.objects.all())
-    page = Paginator(messages.only("id", "channel", "subject", "purpose", "status", "created_at"), 50).get_page(request.GET.get("page"))
+    page = Paginator(messages.only("id", "channel", "subject", "purpose", "status", "created_at"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(request, "messaging/outbox.html", {"page": page})
 
 

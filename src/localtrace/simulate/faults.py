@@ -137,7 +137,7 @@ class FaultInjector:
             return "sex"
         return "result"
 
-    def _mutate(self, kind: str, clean: str, field: str) -> str | None:  # noqa: C901 - one branch per fault kind
+    def _mutate(self, kind: str, clean: str, field: str) -> str | None:
         if not clean:
             return None  # nothing to damage; missing values are not faults here
         rng = self.rng

@@ -74,7 +74,9 @@ def result_entries(facts: ResultFacts, uuids: UuidMaker) -> list[dict[str, Any]]
         patient["telecom"] = telecom
     patient["gender"] = facts.sex
     patient["birthDate"] = facts.date_of_birth
-    patient["address"] = [{"use": "home", "line": [facts.address_line_1], "postalCode": facts.postcode, "country": "GB"}]
+    patient["address"] = [
+        {"use": "home", "line": [facts.address_line_1], "postalCode": facts.postcode, "country": "GB"}
+    ]
     patient["communication"] = [
         {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": facts.preferred_language}]}, "preferred": True}
     ]
@@ -83,7 +85,9 @@ def result_entries(facts: ResultFacts, uuids: UuidMaker) -> list[dict[str, Any]]
         "resourceType": "Specimen",
         "meta": meta,
         "identifier": [{"system": c.SPECIMEN_SYSTEM_BASE + facts.source_id, "value": facts.specimen_id}],
-        "type": {"coding": [{"system": c.SNOMED_SYSTEM, "code": c.SPECIMEN_TYPE_CODE, "display": c.SPECIMEN_TYPE_DISPLAY}]},
+        "type": {
+            "coding": [{"system": c.SNOMED_SYSTEM, "code": c.SPECIMEN_TYPE_CODE, "display": c.SPECIMEN_TYPE_DISPLAY}]
+        },
         "subject": {"reference": patient_url},
         "collection": {"collectedDateTime": facts.specimen_date},
     }

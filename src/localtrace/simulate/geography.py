@@ -67,7 +67,8 @@ class Geography:
 
     def __post_init__(self) -> None:
         self.live_by_district = [
-            np.flatnonzero((self.postcode_district == index) & self.postcode_live) for index in range(len(self.districts))
+            np.flatnonzero((self.postcode_district == index) & self.postcode_live)
+            for index in range(len(self.districts))
         ]
 
 
@@ -97,7 +98,7 @@ def _inward_codes(rng: np.random.Generator, count: int) -> list[str]:
 def pcd7(postcode: str) -> str:
     """ONSPD 'pcd': the 7-character form (outward padded to 4 unless that makes 8)."""
     outward, inward = postcode.split(" ")
-    return f"{outward:<4}{inward}"[:7] if len(outward) < 4 else f"{outward}{inward}"
+    return f"{outward:<4}{inward}" if len(outward) < 4 else f"{outward}{inward}"
 
 
 def pcd8(postcode: str) -> str:
@@ -132,7 +133,9 @@ def build(config: SimulationConfig, names: NameBook, rng: np.random.Generator) -
     district_number = 901
     # Top-level weights: a county is several districts, so it carries more people.
     top_levels: list[tuple[str, float]] = (
-        [("county", 4.0)] * config.counties + [("unitary", 1.0)] * config.unitaries + [("welsh", 1.0)] * config.welsh_areas
+        [("county", 4.0)] * config.counties
+        + [("unitary", 1.0)] * config.unitaries
+        + [("welsh", 1.0)] * config.welsh_areas
     )
     total_weight = sum(weight for _, weight in top_levels)
     county_number = 901
@@ -255,7 +258,9 @@ def _add_postcodes(
     live = rng.random(count) >= TERMINATED_SHARE
     introduced_year = rng.integers(1980, 2019, size=count)
     introduced_month = rng.integers(1, 13, size=count)
-    introduced = [f"{year}{month:02d}" for year, month in zip(introduced_year.tolist(), introduced_month.tolist(), strict=True)]
+    introduced = [
+        f"{year}{month:02d}" for year, month in zip(introduced_year.tolist(), introduced_month.tolist(), strict=True)
+    ]
     terminated_year = np.minimum(introduced_year + rng.integers(1, 15, size=count), config.start_date.year - 1)
     terminated = [
         "" if is_live else f"{max(year, intro_year + 1)}{month:02d}"

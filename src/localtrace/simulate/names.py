@@ -80,7 +80,10 @@ class NameBook:
         chosen = np.zeros(heritage.size, dtype=np.int8)
         draw = rng.random(heritage.size)
         for index, heritage_entry in enumerate(self.heritages):
-            for in_wales, options in ((False, heritage_entry.languages_england), (True, heritage_entry.languages_wales)):
+            for in_wales, options in (
+                (False, heritage_entry.languages_england),
+                (True, heritage_entry.languages_wales),
+            ):
                 where = (heritage == index) & (welsh == in_wales)
                 threshold = 0.0
                 for language, share in options:

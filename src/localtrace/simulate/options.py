@@ -35,15 +35,33 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the simulate options to an argparse (or Django CommandParser) parser."""
     defaults = SimulationConfig()
     parser.add_argument("--out", required=True, type=Path, help="folder to write into (created if missing)")
-    parser.add_argument("--people", type=_positive_int, default=defaults.people, help="population size (default %(default)s)")
-    parser.add_argument("--days", type=_positive_int, default=defaults.days, help="days to simulate (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed: same seed, same bytes (default %(default)s)")
     parser.add_argument(
-        "--start-date", type=dt.date.fromisoformat, default=defaults.start_date, help="first simulated day, YYYY-MM-DD (default %(default)s)"
+        "--people", type=_positive_int, default=defaults.people, help="population size (default %(default)s)"
     )
-    parser.add_argument("--counties", type=int, default=defaults.counties, help="two-tier counties, 4-8 districts each (default %(default)s)")
-    parser.add_argument("--unitaries", type=int, default=defaults.unitaries, help="English unitary authorities (default %(default)s)")
-    parser.add_argument("--welsh-areas", type=int, default=defaults.welsh_areas, help="Welsh principal areas (default %(default)s)")
+    parser.add_argument(
+        "--days", type=_positive_int, default=defaults.days, help="days to simulate (default %(default)s)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="random seed: same seed, same bytes (default %(default)s)"
+    )
+    parser.add_argument(
+        "--start-date",
+        type=dt.date.fromisoformat,
+        default=defaults.start_date,
+        help="first simulated day, YYYY-MM-DD (default %(default)s)",
+    )
+    parser.add_argument(
+        "--counties",
+        type=int,
+        default=defaults.counties,
+        help="two-tier counties, 4-8 districts each (default %(default)s)",
+    )
+    parser.add_argument(
+        "--unitaries", type=int, default=defaults.unitaries, help="English unitary authorities (default %(default)s)"
+    )
+    parser.add_argument(
+        "--welsh-areas", type=int, default=defaults.welsh_areas, help="Welsh principal areas (default %(default)s)"
+    )
     parser.add_argument(
         "--reproduction-number",
         "--r",
@@ -51,22 +69,66 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
         default=TransmissionParameters().reproduction_number,
         help="reproduction number before isolation and immunity (default %(default)s)",
     )
-    parser.add_argument("--seed-infections", type=int, default=None, help="infections at the start (default: people / 4000, at least 3)")
-    parser.add_argument("--imports-per-day", type=float, default=None, help="infections arriving from elsewhere each day (default: people / 50000)")
+    parser.add_argument(
+        "--seed-infections", type=int, default=None, help="infections at the start (default: people / 4000, at least 3)"
+    )
+    parser.add_argument(
+        "--imports-per-day",
+        type=float,
+        default=None,
+        help="infections arriving from elsewhere each day (default: people / 50000)",
+    )
     parser.add_argument(
         "--testing-rate",
         type=float,
         default=TestingParameters().background_rate,
         help="background tests per person per day, mostly negative (default %(default)s)",
     )
-    parser.add_argument("--results-target", type=int, default=None, help="aim for about this many results (sets the testing rate)")
-    parser.add_argument("--fault-rate", type=_fraction, default=defaults.fault_rate, help="share of result rows with a fault; 0 for a clean file (default %(default)s)")
-    parser.add_argument("--bom", action=argparse.BooleanOptionalAction, default=None, help="start results.csv with a UTF-8 BOM (default: when faulty)")
-    parser.add_argument("--crlf", action=argparse.BooleanOptionalAction, default=None, help="CRLF line ends in results.csv (default: when faulty)")
-    parser.add_argument("--resent-share", type=_fraction, default=defaults.resent_share, help="share of rows repeated in results-resent.csv (default %(default)s)")
-    parser.add_argument("--nhs-missing", type=_fraction, default=defaults.nhs_missing_share, help="share of people without an NHS number (default %(default)s)")
-    parser.add_argument("--fhir", action=argparse.BooleanOptionalAction, default=defaults.fhir, help="write results.fhir.ndjson (default: yes)")
-    parser.add_argument("--fhir-batch", type=_positive_int, default=defaults.fhir_batch, help="results per FHIR Bundle (default %(default)s)")
+    parser.add_argument(
+        "--results-target", type=int, default=None, help="aim for about this many results (sets the testing rate)"
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=_fraction,
+        default=defaults.fault_rate,
+        help="share of result rows with a fault; 0 for a clean file (default %(default)s)",
+    )
+    parser.add_argument(
+        "--bom",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start results.csv with a UTF-8 BOM (default: when faulty)",
+    )
+    parser.add_argument(
+        "--crlf",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="CRLF line ends in results.csv (default: when faulty)",
+    )
+    parser.add_argument(
+        "--resent-share",
+        type=_fraction,
+        default=defaults.resent_share,
+        help="share of rows repeated in results-resent.csv (default %(default)s)",
+    )
+    parser.add_argument(
+        "--nhs-missing",
+        type=_fraction,
+        default=defaults.nhs_missing_share,
+        help="share of people without an NHS number (default %(default)s)",
+    )
+    parser.add_argument(
+        "--fhir",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.fhir,
+        help="write results.fhir.ndjson (default: yes)",
+    )
+    parser.add_argument(
+        "--fhir-batch",
+        type=_positive_int,
+        default=defaults.fhir_batch,
+        help="results per FHIR Bundle (default %(default)s)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -114,7 +176,11 @@ def run_with_progress(options: Mapping[str, Any], stdout: TextIO | None = None) 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(
-            TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False
+            TextColumn("{task.description:<11}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
         ) as bar:
             tasks = {stage: bar.add_task(stage, total=None) for stage in STAGES}
 

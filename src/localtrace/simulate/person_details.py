@@ -53,7 +53,9 @@ class PersonDetails:
         population = self.population
         if population.household_kind[household] == COMMUNAL:
             return self.communal_name[household]
-        street = self.geography.street_names[int(self.geography.postcode_street[int(population.household_postcode[household])])]
+        street = self.geography.street_names[
+            int(self.geography.postcode_street[int(population.household_postcode[household])])
+        ]
         number = int(population.household_number[household])
         flat = int(population.household_flat[household])
         return f"Flat {flat}, {number} {street}" if flat else f"{number} {street}"

@@ -47,7 +47,17 @@ WORSHIP_BY_HERITAGE: dict[str, tuple[str, float]] = {
 }
 WORSHIP_DAY = {"church": 6, "chapel": 6, "gurdwara": 6, "mosque": 4}  # Sunday 6, Friday 4
 
-PUB_NAMES = ("The Red Lion", "The Plough", "The Wheatsheaf", "The Fox and Hounds", "The Kings Arms", "The Bell", "The Swan", "Y Llew Coch", "The Drovers")
+PUB_NAMES = (
+    "The Red Lion",
+    "The Plough",
+    "The Wheatsheaf",
+    "The Fox and Hounds",
+    "The Kings Arms",
+    "The Bell",
+    "The Swan",
+    "Y Llew Coch",
+    "The Drovers",
+)
 VENUE_KINDS = ("Café", "Kitchen", "Tandoori", "Pizzeria", "Bistro", "Noodle Bar", "Tea Rooms")
 WORKPLACE_KINDS = (
     "Distribution Centre",
@@ -135,7 +145,9 @@ class _Builder:
         self.members_person: list[np.ndarray] = []
         self.members_role: list[np.ndarray] = []
 
-    def add(self, kind: int, category: str, name: str, district: int, postcode: int | None = None, number: int | None = None) -> int:
+    def add(
+        self, kind: int, category: str, name: str, district: int, postcode: int | None = None, number: int | None = None
+    ) -> int:
         self.kind.append(kind)
         self.category.append(category)
         self.name.append(name)
@@ -225,7 +237,10 @@ def _add_schools(builder: _Builder, population: Population, people: np.ndarray, 
     staff = staff[builder.rng.permutation(staff.size)]
     pupils_total = 0
     school_sizes: list[tuple[int, int]] = []
-    for category, low, high, size in (("primary school", 4, 11, PRIMARY_SCHOOL_SIZE), ("secondary school", 11, 18, SECONDARY_SCHOOL_SIZE)):
+    for category, low, high, size in (
+        ("primary school", 4, 11, PRIMARY_SCHOOL_SIZE),
+        ("secondary school", 11, 18, SECONDARY_SCHOOL_SIZE),
+    ):
         pupils = people[(age >= low) & (age < high)]
         if not pupils.size:
             continue
@@ -283,7 +298,12 @@ def _add_care_homes(builder: _Builder, population: Population, people: np.ndarra
         carers = carers[needed:]
     if carers.size:
         # Home care workers visit clients at home; their agency office is their setting.
-        agency = builder.add(c.WORKPLACE, "home care agency", f"{builder.street_word(builder.random_postcode(district))} Home Care", district)
+        agency = builder.add(
+            c.WORKPLACE,
+            "home care agency",
+            f"{builder.street_word(builder.random_postcode(district))} Home Care",
+            district,
+        )
         builder.members(np.full(carers.size, agency), carers, c.WORKER)
 
 
@@ -321,7 +341,9 @@ def _add_workplaces(builder: _Builder, population: Population, people: np.ndarra
         postcode = builder.random_postcode(district)
         kind_name = WORKPLACE_KINDS[int(builder.rng.integers(0, len(WORKPLACE_KINDS)))]
         word = builder.street_word(postcode) if size < 200 else place
-        builder.add(c.WORKPLACE, "large workplace" if size >= 50 else "workplace", f"{word} {kind_name}", district, postcode)
+        builder.add(
+            c.WORKPLACE, "large workplace" if size >= 50 else "workplace", f"{word} {kind_name}", district, postcode
+        )
     workplace = np.repeat(np.arange(first, first + sizes.size), sizes)[: workers.size]
     builder.members(workplace, workers, c.WORKER)
 
@@ -337,7 +359,9 @@ def _add_hospitality(builder: _Builder, population: Population, people: np.ndarr
         else:
             postcode = builder.random_postcode(district)
             venue = VENUE_KINDS[int(builder.rng.integers(0, len(VENUE_KINDS)))]
-            builder.add(c.HOSPITALITY, "restaurant or café", f"{builder.street_word(postcode)} {venue}", district, postcode)
+            builder.add(
+                c.HOSPITALITY, "restaurant or café", f"{builder.street_word(postcode)} {venue}", district, postcode
+            )
     if not adults.size:
         return
     counts = builder.rng.poisson(HOSPITALITY_VENUES_PER_ADULT * np.where(population.age[adults] >= 75, 0.4, 1.0))
@@ -349,7 +373,9 @@ def _add_hospitality(builder: _Builder, population: Population, people: np.ndarr
     builder.members(first + (start + offsets) % venues, regulars, c.VISITOR)
 
 
-def _add_worship(builder: _Builder, population: Population, people: np.ndarray, district: int, heritage_names: list[str]) -> None:
+def _add_worship(
+    builder: _Builder, population: Population, people: np.ndarray, district: int, heritage_names: list[str]
+) -> None:
     heritage = population.heritage[people]
     draw = builder.rng.random(people.size)
     attends: dict[str, list[np.ndarray]] = {}

@@ -14,7 +14,7 @@ import numpy as np
 from localtrace.simulate import constants, nhs
 from localtrace.simulate.config import SimulationConfig
 from localtrace.simulate.geography import Geography
-from localtrace.simulate.names import FEMALE, MALE, OTHER_SEX, NameBook
+from localtrace.simulate.names import OTHER_SEX, NameBook
 
 # Private household sizes 1..8, rounded from the ONS Census 2021 household size table
 # for England and Wales (TS017): about 30% one person, 34% two, mean about 2.4.
@@ -32,7 +32,9 @@ OCCUPATION_SHARES = np.array([0.06, 0.05, 0.07, 0.82])
 # Mobile prefixes (after the leading 0) drawn from ranges Ofcom allocates to mobile
 # networks. Numbers are random within them and may belong to real people: never send
 # real messages to generated numbers.
-MOBILE_PREFIXES = np.array([7123, 7180, 7245, 7311, 7400, 7415, 7432, 7534, 7578, 7712, 7723, 7765, 7808, 7845, 7890, 7939, 7957, 7984])
+MOBILE_PREFIXES = np.array(
+    [7123, 7180, 7245, 7311, 7400, 7415, 7432, 7534, 7578, 7712, 7723, 7765, 7808, 7845, 7890, 7939, 7957, 7984]
+)
 
 # Household types
 SINGLE, COUPLE, LONE_PARENT, SHARED, COUPLE_FAMILY, COMMUNAL = range(6)
@@ -145,7 +147,9 @@ def _ages(rng: np.random.Generator, kinds: np.ndarray, sizes: np.ndarray, positi
     ages[child] = rng.uniform(youngest_possible, np.maximum(oldest_possible, youngest_possible + 1))
     sharer = (positions >= 1) & (person_kind == SHARED)
     # Sharers: flatmates, adult children, an elderly parent.
-    ages[sharer] = np.where(rng.random(sharer.sum()) < 0.7, rng.uniform(18, 40, sharer.sum()), rng.uniform(65, 95, sharer.sum()))
+    ages[sharer] = np.where(
+        rng.random(sharer.sum()) < 0.7, rng.uniform(18, 40, sharer.sum()), rng.uniform(65, 95, sharer.sum())
+    )
     return np.floor(ages.clip(0, 104)).astype(np.int16)[:count]
 
 
@@ -159,7 +163,11 @@ def build(config: SimulationConfig, geography: Geography, names: NameBook, rng: 
     weights = np.array([district.weight for district in geography.districts])
     residents_total = round(config.people * CARE_HOME_RESIDENT_SHARE)
     home_count = max(1, round(residents_total / CARE_HOME_MEAN_SIZE)) if residents_total else 0
-    home_district = np.sort(rng.choice(weights.size, size=home_count, p=weights / weights.sum())) if home_count else np.zeros(0, int)
+    home_district = (
+        np.sort(rng.choice(weights.size, size=home_count, p=weights / weights.sum()))
+        if home_count
+        else np.zeros(0, int)
+    )
     home_of_resident = np.sort(rng.integers(0, home_count, size=residents_total)) if home_count else np.zeros(0, int)
     residents_by_home = np.bincount(home_of_resident, minlength=home_count)
     home_count = int((residents_by_home > 0).sum())
@@ -174,7 +182,11 @@ def build(config: SimulationConfig, geography: Geography, names: NameBook, rng: 
     kinds_parts: list[np.ndarray] = []
     district_parts: list[np.ndarray] = []
     for index in range(weights.size):
-        sizes = _private_household_sizes(rng, int(district_private[index])) if district_private[index] else np.zeros(0, np.int16)
+        sizes = (
+            _private_household_sizes(rng, int(district_private[index]))
+            if district_private[index]
+            else np.zeros(0, np.int16)
+        )
         homes = residents_by_home[home_district == index].astype(np.int16)
         sizes_parts.append(np.concatenate([sizes, homes]))
         kinds_parts.append(np.concatenate([_household_kinds(rng, sizes), np.full(homes.size, COMMUNAL, np.int8)]))
@@ -335,8 +347,3 @@ def _addresses(
     ).astype(np.int8)
     return postcode, number, flat
 
-
-def household_sizes_histogram(population: Population) -> dict[int, int]:
-    sizes = population.private_household_sizes()
-    values, counts = np.unique(sizes, return_counts=True)
-    return {int(v): int(c) for v, c in zip(values, counts, strict=True)}

@@ -136,7 +136,12 @@ def write_responses(
     window_start = anchor - INFECTIOUS_BEFORE
     is_case = first_positive_day != NEVER
     relevant = is_case[person_a]
-    a, b, contact_day, contact_kind = person_a[relevant], person_b[relevant], day[relevant].astype(np.int64), kind[relevant]
+    a, b, contact_day, contact_kind = (
+        person_a[relevant],
+        person_b[relevant],
+        day[relevant].astype(np.int64),
+        kind[relevant],
+    )
     in_window = (contact_day >= window_start[a]) & (contact_day <= first_positive_day[a].astype(np.int64))
     a, b, contact_day, contact_kind = a[in_window], b[in_window], contact_day[in_window], contact_kind[in_window]
     # One pair per (case, contact): the closest kind and the latest date.
@@ -151,46 +156,42 @@ def write_responses(
     case_position[cases] = np.arange(cases.size)
     named = recalled & names_contacts[case_position[a]]
 
-    handle, writer = open_csv(path, RESPONSE_COLUMNS)
     named_a, named_b, named_kind, named_day = a[named], b[named], contact_kind[named], last_day[named]
-    pair_start = np.searchsorted(named_a, cases[np.argsort(cases)], side="left")
-    pair_end = np.searchsorted(named_a, cases[np.argsort(cases)], side="right")
+    # named_a is sorted, so each case's named contacts are one slice of it.
     sorted_cases = np.sort(cases)
+    pair_start = np.searchsorted(named_a, sorted_cases, side="left")
+    pair_end = np.searchsorted(named_a, sorted_cases, side="right")
     contact_responses = model.draw(named_b, "contact", named_kind == c.HOUSEHOLD_CONTACT)
     notify_delay = rng.integers(0, 2, size=named_b.size)
     rows = 0
+    handle, writer = open_csv(path, RESPONSE_COLUMNS)
     with handle:
         for position, case in enumerate(cases.tolist()):
             where = int(np.searchsorted(sorted_cases, case))
-            lo, hi = int(pair_start[where]), int(pair_end[where])
-            recalled_people = (named_b[lo:hi] + 1).tolist() if names_contacts[position] else []
+            first, last = int(pair_start[where]), int(pair_end[where])
             memberships = places.person_membership[places.person_start[case] : places.person_start[case + 1]]
             member_settings = np.searchsorted(places.setting_start, memberships, side="right") - 1
-            remembered = member_settings[rng.random(member_settings.size) < SETTING_RECALL[places.kind[member_settings]]]
-            recalled_settings = [setting_code(s) for s in remembered.tolist()] if names_contacts[position] else []
+            recalls = rng.random(member_settings.size) < SETTING_RECALL[places.kind[member_settings]]
+            recalled_settings = member_settings[recalls] if names_contacts[position] else member_settings[:0]
             result_day = int(first_positive_day[case])
-            writer.writerow(
-                _row(case, "case", None, "", "", timeline.iso(result_day), case_responses, position, outbreak)
-                + [";".join(map(str, recalled_people)), ";".join(recalled_settings)]
-            )
+            case_row = _row(case, "case", None, "", "", timeline.iso(result_day), case_responses, position, outbreak)
+            case_row.append(";".join(str(person + 1) for person in named_b[first:last].tolist()))
+            case_row.append(";".join(setting_code(setting) for setting in recalled_settings.tolist()))
+            writer.writerow(case_row)
             rows += 1
-            for pair in range(lo, hi):
-                contact = int(named_b[pair])
-                notified = timeline.iso(result_day + int(notify_delay[pair]))
-                writer.writerow(
-                    _row(
-                        contact,
-                        "contact",
-                        case,
-                        c.CONTACT_KINDS[int(named_kind[pair])],
-                        timeline.iso(int(named_day[pair])),
-                        notified,
-                        contact_responses,
-                        pair,
-                        outbreak,
-                    )
-                    + ["", ""]
+            for pair in range(first, last):
+                contact_row = _row(
+                    int(named_b[pair]),
+                    "contact",
+                    case,
+                    c.CONTACT_KINDS[int(named_kind[pair])],
+                    timeline.iso(int(named_day[pair])),
+                    timeline.iso(result_day + int(notify_delay[pair])),
+                    contact_responses,
+                    pair,
+                    outbreak,
                 )
+                writer.writerow([*contact_row, "", ""])
                 rows += 1
     return {"response_rows": rows, "cases": int(cases.size), "named_contacts": int(named_b.size)}
 

@@ -96,7 +96,9 @@ class ResultsWriter:
         rate = config.fault_rate
         faulty = self.fault_rng.random(batch.size) < rate if rate > 0 else np.zeros(batch.size, dtype=bool)
         duplicated = (
-            self.fault_rng.random(batch.size) < rate * DUPLICATE_SHARE_OF_FAULTS if rate > 0 else np.zeros(batch.size, dtype=bool)
+            self.fault_rng.random(batch.size) < rate * DUPLICATE_SHARE_OF_FAULTS
+            if rate > 0
+            else np.zeros(batch.size, dtype=bool)
         )
         for person, source, test_type, result, specimen_day, result_day, unrecorded, is_faulty, is_duplicated in zip(
             batch.person.tolist(),
@@ -147,7 +149,9 @@ class ResultsWriter:
             self._write_row(row, person, self.results_count)
             if is_duplicated:
                 original_row, original = self.recent[int(self.fault_rng.integers(0, len(self.recent)))]
-                self._write_row(original, int(original[-1]), int(original[-2]), record_recent=False, duplicate_of=original_row)
+                self._write_row(
+                    original, int(original[-1]), int(original[-2]), record_recent=False, duplicate_of=original_row
+                )
 
     def _write_row(
         self,

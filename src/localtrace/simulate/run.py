@@ -82,7 +82,9 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: Progress |
 
     outbreak = Outbreak(config, population, places, stream(config.seed, "transmission"))
     testing = Testing(config, population, places, geography, outbreak, stream(config.seed, "testing"))
-    results = ResultsWriter(out, config, details, timeline, stream(config.seed, "faults"), stream(config.seed, "identifiers"))
+    results = ResultsWriter(
+        out, config, details, timeline, stream(config.seed, "faults"), stream(config.seed, "identifiers")
+    )
     contact_log = writers.ContactLog(out / "truth" / "contacts.csv", timeline)
     outbreak.seed(0)
     testing.plan_new_infections()
@@ -100,7 +102,9 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: Progress |
     contact_log.close()
 
     report("truth", 0, 3)
-    infections = writers.write_infections(out / "truth" / "infections.csv", outbreak, testing.first_positive_day, timeline)
+    infections = writers.write_infections(
+        out / "truth" / "infections.csv", outbreak, testing.first_positive_day, timeline
+    )
     setting_outbreaks = writers.write_outbreaks(out / "truth" / "outbreaks.csv", outbreak, places, timeline)
     report("truth", 1, 3)
     response_counts = write_responses(

@@ -92,7 +92,9 @@ class Testing:
         testers = symptomatic[self.rng.random(symptomatic.size) < self.parameters.symptomatic_test_probability]
         delay = self.rng.choice(ONSET_TO_SPECIMEN.size, size=testers.size, p=ONSET_TO_SPECIMEN)
         specimen_day = outbreak.onset_day[testers].astype(np.int64) + delay
-        test_type = np.where(self.rng.random(testers.size) < self.parameters.symptomatic_pcr_share, PCR, LFD).astype(np.int8)
+        test_type = np.where(self.rng.random(testers.size) < self.parameters.symptomatic_pcr_share, PCR, LFD).astype(
+            np.int8
+        )
         self._plan(testers, specimen_day, test_type)
 
     def _plan(self, people: np.ndarray, specimen_day: np.ndarray, test_type: np.ndarray) -> None:

@@ -114,8 +114,12 @@ class Outbreak:
         weekly = (5 * self.weekday_rate + 2 * self.weekend_rate) / 7
         worship = member_kind == c.PLACE_OF_WORSHIP
         average_attendance = weekly[member_kind, member_role]
-        average_attendance[worship] = (WORSHIP_DAY_ATTENDANCE + 6 * self.weekday_rate[c.PLACE_OF_WORSHIP, c.CONGREGANT]) / 7
-        setting_contacts = float((average_attendance * self.contact_rate[member_kind, member_role]).sum() / population.size)
+        average_attendance[worship] = (
+            WORSHIP_DAY_ATTENDANCE + 6 * self.weekday_rate[c.PLACE_OF_WORSHIP, c.CONGREGANT]
+        ) / 7
+        setting_contacts = float(
+            (average_attendance * self.contact_rate[member_kind, member_role]).sum() / population.size
+        )
         mean_infectiousness = 1 - p.asymptomatic_share * (1 - p.asymptomatic_relative_infectiousness)
         mean_susceptibility = float(self.susceptibility[~self.immune].mean()) if (~self.immune).any() else 1.0
         scale = p.reproduction_number / (mean_infectiousness * mean_susceptibility)
@@ -152,7 +156,9 @@ class Outbreak:
         self.route[people] = route
         self.setting[people] = setting
         symptomatic = self.rng.random(count) >= p.asymptomatic_share
-        incubation = np.maximum(1, np.rint(self.rng.lognormal(p.incubation_meanlog, p.incubation_sdlog, count))).astype(np.int16)
+        incubation = np.maximum(1, np.rint(self.rng.lognormal(p.incubation_meanlog, p.incubation_sdlog, count))).astype(
+            np.int16
+        )
         self.onset_day[people] = np.where(symptomatic, days + incubation, NEVER)
         self.relative_infectiousness[people] = np.where(symptomatic, 1.0, p.asymptomatic_relative_infectiousness)
         isolates = symptomatic & self.complies[people]
@@ -226,21 +232,24 @@ class Outbreak:
         if candidates.size:
             _, first = np.unique(person_b[candidates], return_index=True)
             chosen = candidates[np.sort(first)]
-            route = np.array([c.HOUSEHOLD_ROUTE, c.CLOSE_ROUTE, c.SETTING_ROUTE, c.COMMUNITY_ROUTE], dtype=np.int8)[kind[chosen]]
+            route = np.array([c.HOUSEHOLD_ROUTE, c.CLOSE_ROUTE, c.SETTING_ROUTE, c.COMMUNITY_ROUTE], dtype=np.int8)[
+                kind[chosen]
+            ]
             self.infect(person_b[chosen], day, person_a[chosen], route, setting[chosen])
         # Meeting the same person in the same way twice in a day is one contact event.
         order = np.lexsort((setting, kind, person_b, person_a))
         key_a, key_b, key_kind, key_setting = person_a[order], person_b[order], kind[order], setting[order]
         repeat = np.zeros(order.size, dtype=bool)
         repeat[1:] = (
-            (key_a[1:] == key_a[:-1]) & (key_b[1:] == key_b[:-1]) & (key_kind[1:] == key_kind[:-1]) & (key_setting[1:] == key_setting[:-1])
+            (key_a[1:] == key_a[:-1])
+            & (key_b[1:] == key_b[:-1])
+            & (key_kind[1:] == key_kind[:-1])
+            & (key_setting[1:] == key_setting[:-1])
         )
         keep = np.sort(order[~repeat])
         return DayContacts(person_a[keep], person_b[keep], kind[keep], setting[keep], day)
 
-    def _household(
-        self, active: np.ndarray, since: np.ndarray, weight: np.ndarray
-    ) -> tuple[np.ndarray, ...]:
+    def _household(self, active: np.ndarray, since: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, ...]:
         population = self.population
         household = population.household[active]
         private = self.private_household[household]
@@ -277,15 +286,25 @@ class Outbreak:
         starts = places.person_start[going]
         counts = places.person_start[going + 1] - starts
         owner = np.repeat(np.arange(going.size), counts)
-        position = places.person_membership[np.repeat(starts, counts) + np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)]
+        position = places.person_membership[
+            np.repeat(starts, counts) + np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        ]
         setting_of = np.searchsorted(places.setting_start, position, side="right") - 1
         kind = places.kind[setting_of]
         role = places.member_role[position]
         rate = (self.weekend_rate if weekday >= 5 else self.weekday_rate)[kind, role]
         worship = kind == c.PLACE_OF_WORSHIP
-        rate[worship] = np.where(places.worship_day[setting_of[worship]] == weekday, WORSHIP_DAY_ATTENDANCE, rate[worship])
+        rate[worship] = np.where(
+            places.worship_day[setting_of[worship]] == weekday, WORSHIP_DAY_ATTENDANCE, rate[worship]
+        )
         attends = self.rng.random(owner.size) < rate
-        owner, position, setting_of, kind, role = owner[attends], position[attends], setting_of[attends], kind[attends], role[attends]
+        owner, position, setting_of, kind, role = (
+            owner[attends],
+            position[attends],
+            setting_of[attends],
+            kind[attends],
+            role[attends],
+        )
         contacts = self.rng.poisson(self.contact_rate[kind, role])
         each = np.repeat(np.arange(owner.size), contacts)
         setting = setting_of[each]

@@ -18,7 +18,7 @@ from localtrace.simulate.geography import Geography, postcode_rows
 from localtrace.simulate.names import NameBook
 from localtrace.simulate.person_details import PersonDetails
 from localtrace.simulate.places import Places
-from localtrace.simulate.population import COMMUNAL, Population
+from localtrace.simulate.population import Population
 from localtrace.simulate.timeline import Timeline
 from localtrace.simulate.transmission import NEVER, DayContacts, Outbreak
 
@@ -76,7 +76,11 @@ def write_table(path: Path, columns: Iterable[str], rows: Iterable[list[Any]]) -
 
 def write_geography(out_dir: Path, geography: Geography) -> None:
     write_table(out_dir / "postcodes.csv", c.POSTCODE_COLUMNS, postcode_rows(geography))
-    write_table(out_dir / "area_names.csv", ("code", "name", "level"), ([code, name, level] for code, name, level in geography.areas))
+    write_table(
+        out_dir / "area_names.csv",
+        ("code", "name", "level"),
+        ([code, name, level] for code, name, level in geography.areas),
+    )
 
 
 def _people_rows(population: Population, details: PersonDetails, names: NameBook) -> Iterator[list[Any]]:
@@ -244,7 +248,13 @@ def setting_outbreaks(outbreak: Outbreak, window: int = 14, threshold: int = 3) 
 
 def write_outbreaks(path: Path, outbreak: Outbreak, places: Places, timeline: Timeline) -> int:
     rows = [
-        [setting_code(setting), c.SETTING_KINDS[int(places.kind[setting])], timeline.iso(first), timeline.iso(last), count]
+        [
+            setting_code(setting),
+            c.SETTING_KINDS[int(places.kind[setting])],
+            timeline.iso(first),
+            timeline.iso(last),
+            count,
+        ]
         for setting, first, last, count in setting_outbreaks(outbreak)
     ]
     return write_table(path, OUTBREAK_COLUMNS, rows)
@@ -253,6 +263,3 @@ def write_outbreaks(path: Path, outbreak: Outbreak, places: Places, timeline: Ti
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
-
-def household_is_private(population: Population, household: int) -> bool:
-    return bool(population.household_kind[household] != COMMUNAL)

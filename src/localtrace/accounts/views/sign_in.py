@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts import mfa
+from localtrace.accounts.access import acting_user
 from localtrace.accounts.forms import CodeForm, GovukPasswordResetForm, GovukSetPasswordForm, SignInForm
 from localtrace.accounts.middleware import second_factor_optional
 from localtrace.audit.services import Action, record
@@ -73,7 +74,9 @@ def code(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if mfa.verify(request, device, form.cleaned_data["code"]):
                 return _finish_sign_in(request, "totp")
-            form.add_error("code", "The security code is not right or has expired. Enter the code showing in your app now.")
+            form.add_error(
+                "code", "The security code is not right or has expired. Enter the code showing in your app now."
+            )
     return render(request, "accounts/code.html", {"form": form, "demo_skip": mfa.demo_skip_allowed(request.user)})
 
 
@@ -89,10 +92,15 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
             return _finish_sign_in(request, "skipped in demo")
         if form.is_valid():
             if mfa.verify(request, device, form.cleaned_data["code"]):
-                record(Action.MFA_ENROLLED, request=request, obj=request.user)
-                messages.success(request, "Two-factor authentication is set up. You will need your app each time you sign in.")
+                record(Action.MFA_ENROLLED, request=request, obj=acting_user(request))
+                messages.success(
+                    request, "Two-factor authentication is set up. You will need your app each time you sign in."
+                )
                 return _finish_sign_in(request, "totp")
-            form.add_error("code", "The security code is not right. Scan the QR code again, or check the key you typed, then enter the code showing in your app now.")
+            form.add_error(
+                "code",
+                "The security code is not right. Scan the QR code again, or check the key you typed, then enter the code showing in your app now.",
+            )
     return render(
         request,
         "accounts/set_up_authenticator.html",

@@ -65,7 +65,9 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MembershipForm(request.POST or None, user=person)
     if request.method == "POST" and form.is_valid():
         membership = services.add_membership(request, form.save(commit=False))
-        messages.success(request, f"{person.full_name} is now a {membership.get_role_display().lower()} in {membership.team.name}.")
+        messages.success(
+            request, f"{person.full_name} is now a {membership.get_role_display().lower()} in {membership.team.name}."
+        )
         return redirect("accounts:user-detail", person.pk)
     return render(request, "accounts/membership_form.html", {"form": form, "person": person})
 

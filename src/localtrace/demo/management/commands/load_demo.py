@@ -23,6 +23,6 @@ class Command(BaseCommand):
             logins = create_demo_staff()
         except DemoSetupError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for login in logins:
             self.stdout.write(f"  {login.username:<15} {login.role:<34} {login.where}")

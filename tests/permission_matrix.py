@@ -101,7 +101,9 @@ MATRIX: dict[str, Entry] = {
     ),
     "accounts:reset-second-factor": Entry(only("admin", status=302), kwargs=_user_pk, method="post"),
     "accounts:send-password-link": Entry(only("admin", status=302), kwargs=_user_pk, method="post"),
-    "accounts:set-active": Entry(only("admin", status=302), kwargs=_user_pk, method="post", data=lambda w: {"active": "1"}),
+    "accounts:set-active": Entry(
+        only("admin", status=302), kwargs=_user_pk, method="post", data=lambda w: {"active": "1"}
+    ),
     "messaging:outbox": Entry(only("admin")),
     "messaging:message-detail": Entry(only("admin"), kwargs=lambda w: {"pk": w.message.pk}),
     # The data protection officer's audit trail.

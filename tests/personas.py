@@ -108,6 +108,17 @@ def build_world() -> World:
         channel=Message.Channel.EMAIL, recipient="tracer_a@staff.example.org", subject="Welcome", body="Hello"
     )
     return World(
-        nation, region, area_a, area_b, district_a, district_b, team_a, team_b, surge_team, idle_surge_team,
-        delegation, users, message,
+        nation,
+        region,
+        area_a,
+        area_b,
+        district_a,
+        district_b,
+        team_a,
+        team_b,
+        surge_team,
+        idle_surge_team,
+        delegation,
+        users,
+        message,
     )

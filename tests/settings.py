@@ -10,7 +10,7 @@ os.environ.setdefault("LOCALTRACE_ALLOWED_HOSTS", "testserver,127.0.0.1,localhos
 # Playwright's sync API runs an event loop in the test thread; the ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from localtrace.config.settings import *  # noqa: E402,F403
+from localtrace.config.settings import *  # noqa: F403
 
 # Fast password hashing in tests only; production uses Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -113,8 +113,10 @@ class MembershipForm(GovukModelForm):
         self.fields["role"].error_messages["required"] = "Choose a role"
         cast(Any, self.fields["role"]).choices = Role.choices
 
-    def validate_unique(self) -> None:
-        try:
-            super().validate_unique()
-        except forms.ValidationError:
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        team, role = cleaned.get("team"), cleaned.get("role")
+        # The user is not a field on this form, so Django's own unique check would skip it.
+        if team and role and Membership.objects.filter(user=self.instance.user, team=team, role=role).exists():
             self.add_error("role", "They already have this role in this team.")
+        return cleaned

@@ -18,9 +18,11 @@ export function startSessionWarning (body) {
       banner.hidden = false
       banner.querySelector('button').focus()
     }, Math.max(idleSeconds - warningSeconds, 1) * 1000)
+    // Ask the server, which decides: it signs the session out if it really has been idle
+    // (it may not have been, if the person was busy in another tab).
     signOutTimer = setTimeout(() => {
-      window.location.assign('/signed-out/?reason=inactive')
-    }, idleSeconds * 1000)
+      window.location.assign(window.location.href)
+    }, (idleSeconds + 2) * 1000)
   }
 
   form.addEventListener('submit', async (event) => {

@@ -1,0 +1,42 @@
+"""The inactivity warning appears before the time-out and "Stay signed in" keeps the session."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Visit
+from tests.browser.test_sign_in_journey import PASSWORD, code_for_key, set_password
+from tests.personas import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_warning_offers_to_stay_signed_in_and_then_the_session_ends(world: World, visit: Visit, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SESSION_IDLE_SECONDS = 8
+    settings.SESSION_WARNING_SECONDS = 6
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    tracer = set_password(world.users["tracer_a"])
+    device = TOTPDevice.objects.get(user=tracer)
+    page = visit.page
+    visit.goto("/sign-in/")
+    page.get_by_label("Username").fill("tracer_a")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Security code").fill(code_for_key(device.bin_key))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(visit.base_url + "/")
+
+    warning = page.get_by_text("You'll be signed out soon")
+    assert not warning.is_visible()
+    warning.wait_for(state="visible", timeout=10_000)
+    visit.check_accessibility()
+    page.get_by_role("button", name="Stay signed in").click()
+    warning.wait_for(state="hidden", timeout=5_000)
+    assert page.url == visit.base_url + "/"
+
+    # Left alone, the page takes the person to the signed-out page, and the server agrees.
+    page.wait_for_url("**/signed-out/?reason=inactive", timeout=15_000)
+    assert page.get_by_text("had not done anything for a while").is_visible()
+    visit.goto("/")
+    assert "/sign-in/" in page.url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from localtrace.accounts.models import User
 from localtrace.areas.models import Membership, Role, Team
@@ -63,14 +63,19 @@ class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
         self._govuk_prepare()
 
 
+NEW_SECRET_RULES_TEXT = "At least 12 characters. Avoid common words and anything like your name."  # noqa: S105 (advice text, not a secret)
+
+
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields[
-            "new_password1"
-        ].help_text = "At least 12 characters. Avoid common words and anything like your name."
+        self.fields["new_password1"].help_text = NEW_SECRET_RULES_TEXT
         self._govuk_prepare()
+
+
+class GovukPasswordChangeForm(GovukSetPasswordForm, PasswordChangeForm):  # type: ignore[misc]
+    """Django's password change (old password first) with the same GOV.UK treatment."""
 
 
 class UserForm(GovukModelForm):

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from localtrace.accounts import mfa
 from localtrace.accounts.access import acting_user
+from localtrace.accounts.forms import GovukPasswordChangeForm
 from localtrace.areas.models import Membership
 from localtrace.audit.services import Action, record
-from localtrace.core.forms import GovukFormMixin
-
-
-class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):  # type: ignore[type-arg]
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self.fields[
-            "new_password1"
-        ].help_text = "At least 12 characters. Avoid common words and anything like your name."
-        self._govuk_prepare()
 
 
 def account(request: HttpRequest) -> HttpResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -14,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts import mfa
 from localtrace.accounts.access import acting_user
@@ -59,6 +62,24 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_in.html", {"form": form})
 
 
+def _second_factor_step(
+    request: HttpRequest, device: TOTPDevice, *, wrong_code: str, on_verified: Callable[[], None] | None = None
+) -> tuple[CodeForm, HttpResponse | None]:
+    """The shared POST handling of the code and set-up pages: a code, or the demo-only skip."""
+    form = CodeForm(request.POST or None)
+    if request.method != "POST":
+        return form, None
+    if request.POST.get("action") == "skip-demo" and mfa.skip_for_demo(request):
+        return form, _finish_sign_in(request, "skipped in demo")
+    if form.is_valid():
+        if mfa.verify(request, device, form.cleaned_data["code"]):
+            if on_verified:
+                on_verified()
+            return form, _finish_sign_in(request, "totp")
+        form.add_error("code", wrong_code)
+    return form, None
+
+
 @second_factor_optional
 @never_cache
 def code(request: HttpRequest) -> HttpResponse:
@@ -67,17 +88,14 @@ def code(request: HttpRequest) -> HttpResponse:
     device = mfa.confirmed_device(request.user)
     if device is None:
         return redirect("accounts:set-up-authenticator")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST":
-        if request.POST.get("action") == "skip-demo" and mfa.skip_for_demo(request):
-            return _finish_sign_in(request, "skipped in demo")
-        if form.is_valid():
-            if mfa.verify(request, device, form.cleaned_data["code"]):
-                return _finish_sign_in(request, "totp")
-            form.add_error(
-                "code", "The security code is not right or has expired. Enter the code showing in your app now."
-            )
-    return render(request, "accounts/code.html", {"form": form, "demo_skip": mfa.demo_skip_allowed(request.user)})
+    form, done = _second_factor_step(
+        request,
+        device,
+        wrong_code="The security code is not right or has expired. Enter the code showing in your app now.",
+    )
+    return done or render(
+        request, "accounts/code.html", {"form": form, "demo_skip": mfa.demo_skip_allowed(request.user)}
+    )
 
 
 @second_factor_optional
@@ -86,22 +104,19 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
     if mfa.confirmed_device(request.user) is not None:
         return redirect("accounts:code")
     device = mfa.enrolment_device(request.user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST":
-        if request.POST.get("action") == "skip-demo" and mfa.skip_for_demo(request):
-            return _finish_sign_in(request, "skipped in demo")
-        if form.is_valid():
-            if mfa.verify(request, device, form.cleaned_data["code"]):
-                record(Action.MFA_ENROLLED, request=request, obj=acting_user(request))
-                messages.success(
-                    request, "Two-factor authentication is set up. You will need your app each time you sign in."
-                )
-                return _finish_sign_in(request, "totp")
-            form.add_error(
-                "code",
-                "The security code is not right. Scan the QR code again, or check the key you typed, then enter the code showing in your app now.",
-            )
-    return render(
+
+    def enrolled() -> None:
+        record(Action.MFA_ENROLLED, request=request, obj=acting_user(request))
+        messages.success(request, "Two-factor authentication is set up. You will need your app each time you sign in.")
+
+    form, done = _second_factor_step(
+        request,
+        device,
+        wrong_code="The security code is not right. Scan the QR code again, or check the key you typed, "
+        "then enter the code showing in your app now.",
+        on_verified=enrolled,
+    )
+    return done or render(
         request,
         "accounts/set_up_authenticator.html",
         {

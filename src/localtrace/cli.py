@@ -1,6 +1,7 @@
 """The `localtrace` console command: one door to every management command.
 
 `localtrace --help` lists the commands; `localtrace COMMAND --help` explains one.
+Command names may be written with hyphens or underscores.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ def main(argv: list[str] | None = None) -> None:
     args[0] = "localtrace"
     if len(args) == 1 or args[1] in ("-h", "--help"):
         args[1:2] = ["help"]
+    elif not args[1].startswith("-"):
+        # `localtrace import-results` and `localtrace import_results` are the same command.
+        args[1] = args[1].replace("-", "_")
     execute_from_command_line(args)
 
 

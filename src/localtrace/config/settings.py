@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "localtrace.areas",
     "localtrace.audit",
     "localtrace.messaging",
+    "localtrace.people",
+    "localtrace.results",
+    "localtrace.cases",
     "localtrace.simulate",
     "localtrace.demo",
 ]

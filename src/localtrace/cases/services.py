@@ -1,0 +1,92 @@
+"""Opening cases from positive results: one case per person per episode, with a priority and a deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.utils import timezone
+
+from localtrace.cases.models import Case, Priority
+
+# A positive result within this many days of a case's specimen date belongs to that case.
+EPISODE_DAYS = 90
+REACH_WITHIN = dt.timedelta(hours=24)
+SCHOOL_AGES = range(4, 19)
+OLDER_AGE = 70
+
+
+def priority_for(*, care_home: bool, occupation: str, date_of_birth: dt.date, on: dt.date) -> tuple[int, list[str]]:
+    """The case's priority (lower is sooner) and every reason that applies, most urgent first."""
+    age = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    reasons: list[tuple[int, str]] = []
+    if care_home:
+        reasons.append((Priority.CARE_HOME, "Lives or works in a care home"))
+    if occupation == "health_care":
+        reasons.append((Priority.HEALTH_OR_SOCIAL_CARE, "Health care worker"))
+    if occupation == "social_care":
+        reasons.append((Priority.HEALTH_OR_SOCIAL_CARE, "Social care worker"))
+    if occupation == "education":
+        reasons.append((Priority.SCHOOL, "Works in education"))
+    if age in SCHOOL_AGES:
+        reasons.append((Priority.SCHOOL, f"School age ({age})"))
+    if age >= OLDER_AGE:
+        reasons.append((Priority.VULNERABLE, f"Aged {age}"))
+    reasons.sort()
+    return (reasons[0][0] if reasons else Priority.STANDARD), [text for _, text in reasons]
+
+
+def open_cases_for(results: Sequence[object], *, received_at: dt.datetime | None = None) -> int:
+    """Attach each positive result to its person's case in the episode, or open a new case.
+
+    `results` are saved TestResult rows with `person` loaded. Returns the number of cases opened.
+    """
+    from localtrace.results.models import TestResult
+
+    received_at = received_at or timezone.now()
+    positives = [r for r in results if isinstance(r, TestResult) and r.result == "positive" and r.area_id is not None]
+    if not positives:
+        return 0
+    earliest = min(r.specimen_date for r in positives) - dt.timedelta(days=EPISODE_DAYS)
+    existing: dict[int, list[Case]] = {}
+    for case in Case.objects.filter(person_id__in={r.person_id for r in positives}, specimen_date__gte=earliest):
+        existing.setdefault(case.person_id, []).append(case)
+
+    opened: list[Case] = []
+    attach: dict[int, list[TestResult]] = {}
+    for result in sorted(positives, key=lambda r: (r.specimen_date, r.pk)):
+        candidates = [
+            c
+            for c in existing.get(result.person_id, [])
+            if abs((result.specimen_date - c.specimen_date).days) <= EPISODE_DAYS
+        ]
+        if candidates:
+            case = candidates[0]
+        else:
+            priority, reasons = priority_for(
+                care_home=result.care_home,
+                occupation=result.occupation,
+                date_of_birth=result.person.date_of_birth or result.specimen_date,
+                on=result.specimen_date,
+            )
+            case = Case(
+                person_id=result.person_id,
+                area_id=result.area_id,
+                priority=priority,
+                priority_reasons=reasons,
+                first_result=result,
+                specimen_date=result.specimen_date,
+                result_date=result.result_date,
+                reach_deadline=received_at + REACH_WITHIN,
+            )
+            opened.append(case)
+            existing.setdefault(result.person_id, []).append(case)
+        attach.setdefault(id(case), []).append(result)
+    Case.objects.bulk_create(opened)
+    by_id = {id(c): c for cs in existing.values() for c in cs}
+    for key, attached in attach.items():
+        case = by_id[key]
+        TestResult.objects.filter(pk__in=[r.pk for r in attached]).update(case=case)
+        for r in attached:
+            r.case = case
+    return len(opened)

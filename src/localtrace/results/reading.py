@@ -1,0 +1,128 @@
+"""Stream rows out of a results CSV: UTF-8 with or without BOM, CRLF, quoted newlines, header aliases.
+
+Memory stays flat whatever the file size: one row at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+COLUMNS = (
+    "source_id", "specimen_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex",
+    "address_line_1", "postcode", "phone", "email", "preferred_language", "test_type", "test_code",
+    "result", "result_code", "specimen_date", "result_date", "care_home", "occupation",
+)  # fmt: skip
+
+# Other names laboratories use for our columns (compared after lower-casing and turning
+# anything but letters and digits into "_").
+ALIASES: dict[str, str] = {
+    "source": "source_id", "lab": "source_id", "lab_code": "source_id", "laboratory": "source_id",
+    "laboratory_code": "source_id", "provider": "source_id", "sending_lab": "source_id",
+    "specimen": "specimen_id", "specimen_number": "specimen_id", "sample_id": "specimen_id",
+    "barcode": "specimen_id", "specimenid": "specimen_id", "accession_number": "specimen_id",
+    "nhs_no": "nhs_number", "nhsno": "nhs_number", "nhs": "nhs_number", "nhsnumber": "nhs_number",
+    "forename": "given_name", "forenames": "given_name", "first_name": "given_name", "firstname": "given_name",
+    "given_names": "given_name", "givenname": "given_name",
+    "surname": "family_name", "last_name": "family_name", "lastname": "family_name", "familyname": "family_name",
+    "dob": "date_of_birth", "birth_date": "date_of_birth", "birthdate": "date_of_birth", "dateofbirth": "date_of_birth",
+    "gender": "sex",
+    "address": "address_line_1", "address1": "address_line_1", "address_line1": "address_line_1",
+    "post_code": "postcode", "postal_code": "postcode", "zip": "postcode",
+    "mobile": "phone", "mobile_number": "phone", "telephone": "phone", "phone_number": "phone", "tel": "phone",
+    "email_address": "email", "e_mail": "email",
+    "language": "preferred_language", "lang": "preferred_language",
+    "test": "test_type", "testtype": "test_type", "test_kit": "test_type",
+    "loinc": "test_code", "loinc_code": "test_code", "testcode": "test_code",
+    "outcome": "result", "test_result": "result",
+    "snomed": "result_code", "snomed_code": "result_code", "resultcode": "result_code",
+    "collection_date": "specimen_date", "sample_date": "specimen_date", "date_of_test": "specimen_date",
+    "specimen_collected": "specimen_date", "specimendate": "specimen_date",
+    "reported_date": "result_date", "date_reported": "result_date", "result_reported": "result_date",
+    "authorised_date": "result_date", "resultdate": "result_date",
+    "carehome": "care_home", "care_home_flag": "care_home",
+    "job": "occupation", "occupation_group": "occupation",
+}  # fmt: skip
+
+REQUIRED = ("specimen_id", "given_name", "family_name", "date_of_birth", "postcode", "specimen_date", "result_date")
+REQUIRED_ONE_OF = (("test_type", "test_code"), ("result", "result_code"))
+
+
+class ResultFileError(ValueError):
+    """The file as a whole cannot be read as results; nothing from it is taken."""
+
+
+@dataclass(frozen=True)
+class RawRow:
+    row_number: int  # 1-based count of data rows after the header
+    fields: dict[str, str]
+    raw_text: str
+    problem: str = ""  # set when the row cannot even be split into the header's columns
+
+
+def canonical_header(name: str) -> str:
+    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    return key if key in COLUMNS else ALIASES.get(key, ALIASES.get(key.replace("_", ""), key))
+
+
+def _to_text(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
+
+
+def read_results(stream: BinaryIO, *, source_given: bool = False) -> Iterator[RawRow]:
+    """Yield every data row, numbered; raise ResultFileError if the header is unusable."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ResultFileError("The file is empty: it has no header row.") from None
+    except csv.Error as error:
+        raise ResultFileError(f"The header row cannot be read as CSV: {error}.") from None
+    columns = [canonical_header(h) for h in header]
+    known = set(columns) & set(COLUMNS)
+    missing = [c for c in REQUIRED if c not in known]
+    if not source_given and "source_id" not in known:
+        missing.insert(0, "source_id")
+    for group in REQUIRED_ONE_OF:
+        if not known & set(group):
+            missing.append(" or ".join(group))
+    if missing:
+        raise ResultFileError(
+            "The file's header has no column for: " + ", ".join(missing) + ". See docs/intake.md for the columns."
+        )
+    duplicates = {c for c in columns if c in COLUMNS and columns.count(c) > 1}
+    if duplicates:
+        raise ResultFileError(f"The header names these columns twice: {', '.join(sorted(duplicates))}.")
+
+    row_number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            row_number += 1
+            yield RawRow(row_number, {}, "", problem=f"This row cannot be read as CSV: {error}.")
+            continue
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # blank lines are not rows
+        row_number += 1
+        raw_text = _to_text(cells)
+        if len(cells) != len(columns):
+            yield RawRow(
+                row_number,
+                {},
+                raw_text,
+                problem=f"This row has {len(cells)} cells but the header has {len(columns)} columns.",
+            )
+            continue
+        fields = {column: cell for column, cell in zip(columns, cells, strict=True) if column in COLUMNS}
+        problem = "This row has characters that are not UTF-8 text (shown as �)." if "\ufffd" in raw_text else ""
+        yield RawRow(row_number, fields, raw_text, problem)

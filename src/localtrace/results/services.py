@@ -1,0 +1,250 @@
+"""The intake pipeline: every row of a submission is accepted, quarantined or a duplicate.
+
+Rows go through in batches. Each batch is one transaction that also moves the
+submission's counters on, so a crash (even kill -9) leaves the submission at the end
+of its last whole batch, and running it again carries on from there: nothing lost,
+nothing doubled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from localtrace.areas.models import Postcode
+from localtrace.audit.services import Action, record
+from localtrace.cases.services import open_cases_for
+from localtrace.people.matching import PersonRecord, find_or_create_people
+from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
+from localtrace.results.reading import RawRow, ResultFileError, read_results
+from localtrace.results.validation import CleanResult, validate
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class RowOutcome:
+    """What happened to one row, for API answers (OperationOutcome) and reports."""
+
+    row_number: int
+    outcome: str  # accepted | quarantined | duplicate
+    reasons: list[str] = field(default_factory=list)
+    result_id: int | None = None
+
+
+def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
+    chunk: list[RawRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _routes(postcodes: set[str]) -> dict[str, int]:
+    return dict(Postcode.objects.filter(postcode__in=postcodes).values_list("postcode", "upper_tier_id"))
+
+
+def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    if not keys:
+        return set()
+    specimen_ids = {specimen for _, specimen in keys}
+    found = TestResult.objects.filter(specimen_id__in=specimen_ids).values_list("source_id", "specimen_id")
+    return {key for key in found if key in keys}
+
+
+def process_batch(
+    submission: Submission, rows: list[RawRow], *, today: dt.date, source_id: str | None = None
+) -> list[RowOutcome]:
+    """Account for every row of one batch in one transaction; returns each row's outcome."""
+    outcomes: list[RowOutcome] = []
+    clean: list[tuple[RawRow, CleanResult]] = []
+    quarantine: list[QuarantinedRow] = []
+    for row in rows:
+        verdict: CleanResult | list[str] = (
+            [row.problem] if row.problem else validate(row.fields, today=today, source_id=source_id)
+        )
+        if isinstance(verdict, list):
+            quarantine.append(
+                QuarantinedRow(
+                    submission=submission,
+                    row_number=row.row_number,
+                    source_id=source_id or (row.fields.get("source_id") or "").strip()[:40],
+                    fields=row.fields,
+                    raw_text=row.raw_text,
+                    reasons=verdict,
+                )
+            )
+            outcomes.append(RowOutcome(row.row_number, "quarantined", verdict))
+        else:
+            clean.append((row, verdict))
+
+    with transaction.atomic():
+        already = _existing_specimens({(c.source_id, c.specimen_id) for _, c in clean})
+        fresh: list[tuple[RawRow, CleanResult]] = []
+        seen: set[tuple[str, str]] = set()
+        for row, result in clean:
+            key = (result.source_id, result.specimen_id)
+            if key in already or key in seen:
+                outcomes.append(RowOutcome(row.row_number, "duplicate"))
+            else:
+                seen.add(key)
+                fresh.append((row, result))
+
+        routes = _routes({r.postcode for _, r in fresh})
+        people = find_or_create_people(
+            [
+                PersonRecord(
+                    nhs_number=r.nhs_number,
+                    given_name=r.given_name,
+                    family_name=r.family_name,
+                    date_of_birth=r.date_of_birth,
+                    sex=r.sex,
+                    address_line_1=r.address_line_1,
+                    postcode=r.postcode,
+                    phone=r.phone,
+                    email=r.email,
+                    preferred_language=r.preferred_language,
+                )
+                for _, r in fresh
+            ]
+        )
+        results = [
+            TestResult(
+                source_id=r.source_id,
+                specimen_id=r.specimen_id,
+                submission=submission,
+                row_number=row.row_number,
+                person=person,
+                area_id=routes.get(r.postcode),
+                postcode=r.postcode,
+                test_type=r.test_type,
+                test_code=r.test_code,
+                result=r.result,
+                specimen_date=r.specimen_date,
+                result_date=r.result_date,
+                care_home=r.care_home,
+                occupation=r.occupation,
+            )
+            for (row, r), person in zip(fresh, people, strict=True)
+        ]
+        TestResult.objects.bulk_create(results, batch_size=1000)
+        cases_opened = open_cases_for(results)
+        QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
+        outcomes.extend(RowOutcome(r.row_number, "accepted", result_id=r.pk) for r in results)
+
+        counts = {"accepted": len(results), "quarantined": len(quarantine), "duplicate": len(clean) - len(fresh)}
+        Submission.objects.filter(pk=submission.pk).update(
+            received=F("received") + len(rows),
+            accepted=F("accepted") + counts["accepted"],
+            quarantined=F("quarantined") + counts["quarantined"],
+            duplicate=F("duplicate") + counts["duplicate"],
+            cases_created=F("cases_created") + cases_opened,
+        )
+    outcomes.sort(key=lambda o: o.row_number)
+    return outcomes
+
+
+def claim(submission_id: int) -> Submission | None:
+    """Take a submission to work on, unless it is finished. Safe to call twice (a retried task)."""
+    updated = Submission.objects.filter(
+        pk=submission_id, status__in=[Submission.Status.QUEUED, Submission.Status.PROCESSING]
+    ).update(status=Submission.Status.PROCESSING, started_at=timezone.now())
+    return Submission.objects.get(pk=submission_id) if updated else None
+
+
+def process_rows(
+    submission: Submission,
+    rows: Iterable[RawRow],
+    *,
+    source_id: str | None = None,
+    today: dt.date | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Submission:
+    """Run every row not yet accounted for, from the submission's resume point, then finish it."""
+    today = today or timezone.localdate()
+    submission.refresh_from_db()
+    resume_after = submission.received
+    pending = (row for row in rows if row.row_number > resume_after)
+    for chunk in _chunks(pending, batch_size):
+        process_batch(submission, chunk, today=today, source_id=source_id)
+        if progress:
+            progress(len(chunk))
+    return finish(submission)
+
+
+def finish(submission: Submission, failure: str = "") -> Submission:
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Submission.Status.FAILED if failure else Submission.Status.DONE,
+        failure_reason=failure,
+        finished_at=timezone.now(),
+    )
+    submission.refresh_from_db()
+    record(
+        Action.CREATE,
+        actor=submission.created_by,
+        obj=submission,
+        detail={
+            "channel": submission.channel,
+            "received": submission.received,
+            "accepted": submission.accepted,
+            "quarantined": submission.quarantined,
+            "duplicate": submission.duplicate,
+            "failure": failure,
+        },
+    )
+    return submission
+
+
+def checksum_of(handle: BinaryIO) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    handle.seek(0)
+    return digest.hexdigest(), size
+
+
+def process_file(submission: Submission, path: Path, *, progress: Callable[[int], None] | None = None) -> Submission:
+    """Read a stored CSV for a submission and account for every row."""
+    source = submission.submitter.code if submission.submitter else None
+    try:
+        with path.open("rb") as handle:
+            return process_rows(
+                submission, read_results(handle, source_given=source is not None), source_id=source, progress=progress
+            )
+    except ResultFileError as error:
+        return finish(submission, failure=str(error))
+
+
+def import_file(
+    path: Path, *, actor: Any = None, submitter: Submitter | None = None, progress: Callable[[int], None] | None = None
+) -> Submission:
+    """The command-line door: a file on disk, processed now. Re-running after a crash resumes it."""
+    with path.open("rb") as handle:
+        checksum, size = checksum_of(handle)
+    unfinished = Submission.objects.filter(
+        channel=Submission.Channel.COMMAND, checksum=checksum, status=Submission.Status.PROCESSING
+    ).first()
+    submission = unfinished or Submission.objects.create(
+        channel=Submission.Channel.COMMAND,
+        submitter=submitter,
+        filename=path.name,
+        checksum=checksum,
+        size_bytes=size,
+        created_by=actor,
+    )
+    claim(submission.pk)
+    return process_file(submission, path, progress=progress)

@@ -1,0 +1,324 @@
+"""Turn one raw result row (text fields) into a clean result, or into plain-English reasons.
+
+Pure functions, no database: the intake pipeline adds the checks that need one
+(known postcode, duplicates). The accepted formats are documented in docs/intake.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
+from localtrace.results import codes
+
+MAX_AGE_YEARS = 120
+# A specimen reported more than this many days after it was taken is suspicious: often a
+# swapped day and month. The row is quarantined rather than guessed at.
+MAX_SPECIMEN_TO_RESULT_DAYS = 21
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ \-]([A-Za-z]+)[ \-,]+(\d{4})$")
+_email = EmailValidator()
+
+
+class DateProblem(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: dt.date
+    # For DD/MM dates where both parts could be a month, the other reading; used to
+    # explain a suspected swap instead of guessing.
+    swapped: dt.date | None = None
+    two_digit_year: bool = False
+
+
+def parse_date(text: str, label: str) -> ParsedDate:
+    """Read a date in one of the documented formats; raise DateProblem with a reason."""
+    text = (text or "").strip()
+    if not text:
+        raise DateProblem(f"{label} is missing.")
+    try:
+        if m := _ISO.match(text):
+            return ParsedDate(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        if m := _COMPACT.match(text):
+            return ParsedDate(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        if m := _WORDS.match(text):
+            month = _MONTHS.get(m[2].lower())
+            if month is None:
+                raise DateProblem(f"{label} “{text}” has a month we cannot read.")
+            return ParsedDate(dt.date(int(m[3]), month, int(m[1])))
+    except ValueError:
+        raise DateProblem(f"{label} “{text}” is not a real date.") from None
+    if m := _NUMERIC.match(text):
+        first, second, year_text = int(m[1]), int(m[2]), m[3]
+        two_digit = len(year_text) == 2
+        year = 2000 + int(year_text) if two_digit else int(year_text)
+        if second > 12 and first <= 12:
+            raise DateProblem(
+                f"{label} “{text}” reads as month/day/year. Write it day first (DD/MM/YYYY) or as YYYY-MM-DD."
+            )
+        try:
+            value = dt.date(year, second, first)
+        except ValueError:
+            raise DateProblem(f"{label} “{text}” is not a real date.") from None
+        swapped = None
+        if first <= 12 and second <= 12 and first != second:
+            swapped = dt.date(year, first, second)
+        return ParsedDate(value, swapped, two_digit)
+    raise DateProblem(f"{label} “{text}” is not a date we can read. Use YYYY-MM-DD or DD/MM/YYYY.")
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """Modulus 11 check digit, as the NHS Data Dictionary defines it."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    source_id: str
+    specimen_id: str
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    sex: str
+    address_line_1: str
+    postcode: str
+    phone: str
+    email: str
+    preferred_language: str
+    test_type: str
+    test_code: str
+    result: str
+    specimen_date: dt.date
+    result_date: dt.date
+    care_home: bool
+    occupation: str
+
+
+_SEX = {
+    "f": "female", "female": "female", "woman": "female",
+    "m": "male", "male": "male", "man": "male",
+    "o": "other", "other": "other", "x": "other", "i": "other", "indeterminate": "other",
+    "u": "unknown", "unknown": "unknown", "not known": "unknown", "": "unknown", "not stated": "unknown",
+}  # fmt: skip
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+OCCUPATIONS = {"health_care", "social_care", "education", "other", ""}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | list[str]:
+    """A clean result, or every reason the row cannot be accepted (all of them, not just the first)."""
+    reasons: list[str] = []
+
+    def text(name: str) -> str:
+        return (fields.get(name) or "").strip()
+
+    source = source_id or text("source_id")
+    if not source:
+        reasons.append("The source (laboratory or testing provider) is missing.")
+    specimen_id = text("specimen_id")
+    if not specimen_id:
+        reasons.append("The specimen ID is missing.")
+    given_name, family_name = " ".join(text("given_name").split()), " ".join(text("family_name").split())
+    if not given_name:
+        reasons.append("The given name is missing.")
+    if not family_name:
+        reasons.append("The family name is missing.")
+
+    nhs_number = re.sub(r"[\s\-]", "", text("nhs_number"))
+    if nhs_number and not nhs_number.isdigit():
+        reasons.append(f"NHS number “{text('nhs_number')}” should be 10 digits.")
+    elif nhs_number and len(nhs_number) != 10:
+        reasons.append(f"NHS number “{text('nhs_number')}” has {len(nhs_number)} digits, not 10.")
+    elif nhs_number and not nhs_number_is_valid(nhs_number):
+        reasons.append(f"NHS number {nhs_number} fails its check digit: a digit is probably mistyped.")
+
+    date_of_birth = None
+    try:
+        parsed = parse_date(text("date_of_birth"), "The date of birth")
+        if parsed.two_digit_year:
+            reasons.append(f"The date of birth “{text('date_of_birth')}” has a two-digit year: write the year in full.")
+        elif parsed.value > today:
+            reasons.append(f"The date of birth {parsed.value:%d/%m/%Y} is in the future.")
+        elif parsed.value.year < today.year - MAX_AGE_YEARS:
+            reasons.append(f"The date of birth {parsed.value:%d/%m/%Y} is more than {MAX_AGE_YEARS} years ago.")
+        else:
+            date_of_birth = parsed.value
+    except DateProblem as problem:
+        reasons.append(str(problem))
+
+    sex = _SEX.get(text("sex").lower())
+    if sex is None:
+        reasons.append(f"Sex “{text('sex')}” is not one of female, male, other or unknown.")
+
+    postcode = ""
+    try:
+        postcode = normalise_postcode(text("postcode"))
+    except InvalidPostcode as problem:
+        reasons.append(str(problem))
+
+    phone = ""
+    if text("phone"):
+        try:
+            number = phonenumbers.parse(text("phone"), "GB")
+            if not phonenumbers.is_valid_number(number):
+                raise phonenumbers.NumberParseException(0, "invalid")
+            phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            reasons.append(f"Phone number “{text('phone')}” is not a valid UK or international number.")
+
+    email = text("email")
+    if email:
+        try:
+            _email(email)
+        except ValidationError:
+            reasons.append(f"Email address “{email}” is not valid.")
+
+    language = text("preferred_language").lower() or "en"
+    if not _LANGUAGE.match(language):
+        reasons.append(f"Preferred language “{text('preferred_language')}” should be a language code such as en or cy.")
+
+    test_type = _test_type(text("test_type"), text("test_code"), reasons)
+    result = _outcome(text("result"), text("result_code"), reasons)
+
+    specimen_date = result_date = None
+    dates: dict[str, ParsedDate] = {}
+    for name, label in (("specimen_date", "The specimen date"), ("result_date", "The result date")):
+        try:
+            dates[name] = parse_date(text(name), label)
+        except DateProblem as problem:
+            reasons.append(str(problem))
+    if len(dates) == 2:
+        specimen_date, result_date = dates["specimen_date"].value, dates["result_date"].value
+        problem = _date_order_problem(specimen_date, result_date, today)
+        if problem:
+            swaps = [d for d in (dates["specimen_date"].swapped, dates["result_date"].swapped) if d is not None]
+            if swaps:
+                problem += " The day and month may be the wrong way round."
+            reasons.append(problem)
+    elif "specimen_date" in dates and dates["specimen_date"].value > today:
+        reasons.append(f"The specimen date {dates['specimen_date'].value:%d/%m/%Y} is in the future.")
+
+    care_home_text = text("care_home").lower()
+    if care_home_text not in _YES | _NO:
+        reasons.append(f"Care home “{text('care_home')}” should be yes or no.")
+    occupation = text("occupation").lower().replace(" ", "_").replace("-", "_")
+    if occupation not in OCCUPATIONS:
+        reasons.append(
+            f"Occupation “{text('occupation')}” should be health_care, social_care, education, other or blank."
+        )
+
+    if reasons:
+        return reasons
+    assert date_of_birth and specimen_date and result_date and sex and test_type and result
+    return CleanResult(
+        source_id=source,
+        specimen_id=specimen_id,
+        nhs_number=nhs_number,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        address_line_1=" ".join(text("address_line_1").split()),
+        postcode=postcode,
+        phone=phone,
+        email=email.lower(),
+        preferred_language=language,
+        test_type=test_type,
+        test_code=text("test_code"),
+        result=result,
+        specimen_date=specimen_date,
+        result_date=result_date,
+        care_home=care_home_text in _YES,
+        occupation=occupation,
+    )
+
+
+def _test_type(word: str, code: str, reasons: list[str]) -> str | None:
+    from_word = codes.TEST_TYPE_WORDS.get(word.lower()) if word else None
+    from_code = codes.TEST_CODES.get(code) if code else None
+    if word and from_word is None:
+        reasons.append(f"Test type “{word}” is not PCR or LFD (lateral flow).")
+        return None
+    if code and from_code is None:
+        reasons.append(f"Test code “{code}” is not a SARS-CoV-2 test code we recognise (see docs/intake.md).")
+        return None
+    if not word and not code:
+        reasons.append("The test type and test code are both missing.")
+        return None
+    if from_word and from_code and from_word != from_code:
+        reasons.append(f"Test type {word} does not match test code {code} ({from_code}).")
+        return None
+    return from_word or from_code
+
+
+def _outcome(word: str, code: str, reasons: list[str]) -> str | None:
+    from_word = codes.RESULT_WORDS.get(word.lower()) if word else None
+    from_code = codes.RESULT_CODES.get(code) if code else None
+    if word and from_word is None:
+        reasons.append(f"Result “{word}” is not positive, negative or void.")
+        return None
+    if code and from_code is None:
+        reasons.append(f"Result code “{code}” is not a SNOMED CT outcome we recognise (see docs/intake.md).")
+        return None
+    if not word and not code:
+        reasons.append("The result and result code are both missing.")
+        return None
+    if from_word and from_code and from_word != from_code:
+        reasons.append(f"Result {word} does not match result code {code} ({from_code}).")
+        return None
+    return from_word or from_code
+
+
+def _date_order_problem(specimen: dt.date, result: dt.date, today: dt.date) -> str | None:
+    if specimen > today:
+        return f"The specimen date {specimen:%d/%m/%Y} is in the future."
+    if result > today:
+        return f"The result date {result:%d/%m/%Y} is in the future."
+    if specimen > result:
+        return f"The specimen date {specimen:%d/%m/%Y} is after the result date {result:%d/%m/%Y}."
+    if (result - specimen).days > MAX_SPECIMEN_TO_RESULT_DAYS:
+        return (
+            f"The result date {result:%d/%m/%Y} is {(result - specimen).days} days after the specimen date "
+            f"{specimen:%d/%m/%Y}; results come within {MAX_SPECIMEN_TO_RESULT_DAYS}."
+        )
+    return None

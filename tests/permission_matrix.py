@@ -106,7 +106,31 @@ MATRIX: dict[str, Entry] = {
     ),
     "messaging:outbox": Entry(only("admin")),
     "messaging:message-detail": Entry(only("admin"), kwargs=lambda w: {"pk": w.message.pk}),
+    # Intake: uploads and accounting for area leads and administrators; rows by where they route.
+    "results:submission-list": Entry(only("area_lead_a", "admin")),
+    "results:submission-detail": Entry(only("area_lead_a", "admin"), kwargs=lambda w: {"pk": w.submission.pk}),
+    "results:upload": Entry(only("area_lead_a", "admin")),
+    "results:quarantine-list": Entry(only("area_lead_a", "admin"), notes="each sees only the rows in scope"),
+    "results:quarantine-export": Entry(only("area_lead_a", "admin")),
+    "results:quarantine-detail": Entry(only("area_lead_a"), kwargs=lambda w: {"pk": w.quarantined_a.pk}),
+    "results:quarantine-dismiss": Entry(
+        only("area_lead_a", status=302),
+        kwargs=lambda w: {"pk": w.quarantined_a.pk},
+        method="post",
+        data=lambda w: {"reason": "A test row"},
+    ),
+    "results:quality": Entry(only("area_lead_a", "admin")),
+    "results:quality-export": Entry(only("area_lead_a", "admin")),
+    "results:no-area": Entry(only("admin")),
+    # The case queue: tracing roles in the area, and surge tracers while delegated.
+    "cases:queue": Entry(only("tracer_a", "lead_a", "area_lead_a", "tracer_b", "surge_active")),
     # The data protection officer's audit trail.
     "audit:event-list": Entry(only("dpo")),
     "audit:event-export": Entry(only("dpo")),
 }
+
+
+# Intake's API and submitter pages keep their own entries beside this file.
+from tests.permission_matrix_api import API_MATRIX  # noqa: E402
+
+MATRIX.update(API_MATRIX)

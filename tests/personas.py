@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
 from localtrace.messaging.models import Message
+from localtrace.results.models import QuarantinedRow, Submission
 
 PERSONAS = (
     "tracer_a",
@@ -47,6 +48,9 @@ class World:
     delegation: Delegation
     users: dict[str, User]
     message: Message
+    submission: Submission
+    quarantined_a: QuarantinedRow
+    quarantined_unrouted: QuarantinedRow
 
     def user(self, persona: str) -> User | None:
         return self.users.get(persona)
@@ -107,18 +111,34 @@ def build_world() -> World:
     message = Message.objects.create(
         channel=Message.Channel.EMAIL, recipient="tracer_a@staff.example.org", subject="Welcome", body="Hello"
     )
-    return World(
-        nation,
-        region,
-        area_a,
-        area_b,
-        district_a,
-        district_b,
-        team_a,
-        team_b,
-        surge_team,
-        idle_surge_team,
-        delegation,
-        users,
-        message,
+    submission = Submission.objects.create(
+        channel=Submission.Channel.UPLOAD,
+        filename="results.csv",
+        status=Submission.Status.DONE,
+        received=2,
+        quarantined=2,
+        created_by=users["area_lead_a"],
     )
+    quarantined_a = QuarantinedRow.objects.create(
+        submission=submission,
+        row_number=1,
+        source_id="LAB-A",
+        fields={"postcode": "FX1 1AB", "nhs_number": "123"},
+        raw_text="LAB-A,S1,123",
+        reasons=["NHS number “123” has 3 digits, not 10."],
+        reason_fields=["nhs_number"],
+        area=area_a,
+    )
+    quarantined_unrouted = QuarantinedRow.objects.create(
+        submission=submission,
+        row_number=2,
+        source_id="LAB-A",
+        fields={"postcode": "nowhere"},
+        raw_text="LAB-A,S2,,nowhere",
+        reasons=["The postcode is missing."],
+        reason_fields=["postcode"],
+    )
+    return World(
+        nation, region, area_a, area_b, district_a, district_b, team_a, team_b, surge_team, idle_surge_team,
+        delegation, users, message, submission, quarantined_a, quarantined_unrouted,
+    )  # fmt: skip

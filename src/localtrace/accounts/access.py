@@ -22,7 +22,9 @@ from django.utils import timezone
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Role, Team
 from localtrace.audit.models import AuditEvent
+from localtrace.cases.models import Case
 from localtrace.messaging.models import Message
+from localtrace.results.models import QuarantinedRow, Submission, TestResult
 
 M = TypeVar("M", bound=Model)
 
@@ -210,6 +212,31 @@ def _message_view(scope: Scope, qs: QuerySet[Message]) -> QuerySet[Message]:
     return qs if scope.administrator else qs.none()
 
 
+@rule("submission.view", Submission)
+def _submission_view(scope: Scope, qs: QuerySet[Submission]) -> QuerySet[Submission]:
+    # The row accounting carries no personal data; the rows themselves are scoped below.
+    return qs if scope.administrator or scope.areas_with({Role.AREA_LEAD}) else qs.none()
+
+
+@rule("quarantine.fix", QuarantinedRow)
+def _quarantine_fix(scope: Scope, qs: QuerySet[QuarantinedRow]) -> QuerySet[QuarantinedRow]:
+    visible = Q(area_id__in=scope.areas_with({Role.AREA_LEAD}))
+    if scope.administrator:
+        # Rows whose postcode routes nowhere have no area lead to fix them.
+        visible |= Q(area__isnull=True)
+    return qs.filter(visible)
+
+
+@rule("result.unrouted", TestResult)
+def _result_unrouted(scope: Scope, qs: QuerySet[TestResult]) -> QuerySet[TestResult]:
+    return qs.filter(area__isnull=True) if scope.administrator else qs.none()
+
+
+@rule("case.view", Case)
+def _case_view(scope: Scope, qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.filter(area_id__in=scope.areas_with(TRACING_ROLES))
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]
@@ -254,6 +281,11 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "user.list": lambda scope: scope.administrator,
     "user.create": lambda scope: scope.administrator,
     "message.list": lambda scope: scope.administrator,
+    "results.upload": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
+    "results.quality": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
+    "results.quarantine": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
+    "results.no_area": lambda scope: scope.administrator,
+    "case.queue": lambda scope: bool(scope.areas_with(TRACING_ROLES)),
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,
 }

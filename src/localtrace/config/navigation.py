@@ -21,6 +21,10 @@ class NavItem:
 def navigation_for(request: HttpRequest) -> list[NavItem]:
     scope = scope_for(request.user)
     entries: list[tuple[str, str]] = [("Home", reverse("core:home"))]
+    if can(request.user, "case.queue"):
+        entries.append(("Cases", reverse("cases:queue")))
+    if can(request.user, "results.upload"):
+        entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:
         entries.append(("Areas", reverse("areas:area-list")))
     if scope.team_ids or scope.administrator or Role.AREA_LEAD in scope.all_roles:

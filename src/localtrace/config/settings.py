@@ -148,6 +148,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "localtrace.core.views.csrf_failure"
 
+# The laboratories' FHIR API (docs/intake.md): results per Bundle, and the largest request body.
+FHIR_MAX_RESULTS = env_int("LOCALTRACE_FHIR_MAX_RESULTS", 1000, minimum=1)
+FHIR_MAX_BODY_BYTES = env_int("LOCALTRACE_FHIR_MAX_BODY_MB", 10, minimum=1) * 1024 * 1024
+
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

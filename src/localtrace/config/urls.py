@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("localtrace.areas.urls")),
     path("", include("localtrace.audit.urls")),
     path("", include("localtrace.messaging.urls")),
+    path("", include("localtrace.results.urls")),
+    path("", include("localtrace.cases.urls")),
 ]
 
 handler400 = core_views.bad_request

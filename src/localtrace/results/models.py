@@ -46,6 +46,7 @@ class Submission(models.Model):
         API = "api", "FHIR API"
         UPLOAD = "upload", "Upload"
         COMMAND = "command", "Command line"
+        CORRECTION = "correction", "Corrected row"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting"
@@ -53,7 +54,7 @@ class Submission(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Refused"
 
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
     submitter = models.ForeignKey(
         Submitter, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
     )
@@ -124,6 +125,27 @@ class TestResult(models.Model):
         return f"Result {self.pk}"
 
 
+REASON_FIELD_LABELS = {
+    "row": "Unreadable row",
+    "source_id": "Source",
+    "specimen_id": "Specimen ID",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "nhs_number": "NHS number",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+    "postcode": "Postcode",
+    "phone": "Phone number",
+    "email": "Email address",
+    "preferred_language": "Preferred language",
+    "test": "Test type or code",
+    "result": "Result",
+    "test_dates": "Specimen and result dates",
+    "care_home": "Care home",
+    "occupation": "Occupation",
+}
+
+
 class QuarantinedRow(models.Model):
     """A row that could not be accepted, kept with its raw text and every reason."""
 
@@ -139,6 +161,10 @@ class QuarantinedRow(models.Model):
     fields = models.JSONField(default=dict)
     raw_text = models.TextField(blank=True)
     reasons = models.JSONField(default=list)
+    # The field each reason concerns (same order), for the data-quality report.
+    reason_fields = models.JSONField(default=list)
+    # Where the row would go if its postcode can be read; unrouted rows are for administrators.
+    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

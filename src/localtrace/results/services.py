@@ -20,12 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from localtrace.areas.models import Postcode
+from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
 from localtrace.cases.services import open_cases_for
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
 from localtrace.results.reading import RawRow, ResultFileError, read_results
-from localtrace.results.validation import CleanResult, validate
+from localtrace.results.validation import CleanResult, Problems, validate
 
 BATCH_SIZE = 2000
 
@@ -55,6 +56,13 @@ def _routes(postcodes: set[str]) -> dict[str, int]:
     return dict(Postcode.objects.filter(postcode__in=postcodes).values_list("postcode", "upper_tier_id"))
 
 
+def _readable_postcode(text: str) -> str:
+    try:
+        return normalise_postcode(text)
+    except InvalidPostcode:
+        return ""
+
+
 def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     if not keys:
         return set()
@@ -69,25 +77,32 @@ def process_batch(
     """Account for every row of one batch in one transaction; returns each row's outcome."""
     outcomes: list[RowOutcome] = []
     clean: list[tuple[RawRow, CleanResult]] = []
-    quarantine: list[QuarantinedRow] = []
+    refused: list[tuple[RawRow, list[str], list[str]]] = []
     for row in rows:
-        verdict: CleanResult | list[str] = (
-            [row.problem] if row.problem else validate(row.fields, today=today, source_id=source_id)
-        )
-        if isinstance(verdict, list):
-            quarantine.append(
-                QuarantinedRow(
-                    submission=submission,
-                    row_number=row.row_number,
-                    source_id=source_id or (row.fields.get("source_id") or "").strip()[:40],
-                    fields=row.fields,
-                    raw_text=row.raw_text,
-                    reasons=verdict,
-                )
-            )
-            outcomes.append(RowOutcome(row.row_number, "quarantined", verdict))
+        if row.problem:
+            refused.append((row, [row.problem], ["row"]))
+            continue
+        verdict = validate(row.fields, today=today, source_id=source_id)
+        if isinstance(verdict, Problems):
+            refused.append((row, list(verdict), verdict.fields))
         else:
             clean.append((row, verdict))
+    routable = {_readable_postcode(row.fields.get("postcode", "")) for row, _, _ in refused}
+    quarantine_routes = _routes({p for p in routable if p})
+    quarantine = [
+        QuarantinedRow(
+            submission=submission,
+            row_number=row.row_number,
+            source_id=source_id or (row.fields.get("source_id") or "").strip()[:40],
+            fields=row.fields,
+            raw_text=row.raw_text,
+            reasons=reasons,
+            reason_fields=reason_fields,
+            area_id=quarantine_routes.get(_readable_postcode(row.fields.get("postcode", ""))),
+        )
+        for row, reasons, reason_fields in refused
+    ]
+    outcomes.extend(RowOutcome(q.row_number, "quarantined", q.reasons) for q in quarantine)
 
     with transaction.atomic():
         already = _existing_specimens({(c.source_id, c.specimen_id) for _, c in clean})

@@ -145,56 +145,73 @@ OCCUPATIONS = {"health_care", "social_care", "education", "other", ""}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
-def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | list[str]:
+class Problems(list[str]):
+    """The reasons a row cannot be accepted, in plain English, each with the field it concerns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[str] = []
+
+    def add(self, field: str, reason: str) -> None:
+        self.append(reason)
+        self.fields.append(field)
+
+
+def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | Problems:
     """A clean result, or every reason the row cannot be accepted (all of them, not just the first)."""
-    reasons: list[str] = []
+    reasons = Problems()
 
     def text(name: str) -> str:
         return (fields.get(name) or "").strip()
 
     source = source_id or text("source_id")
     if not source:
-        reasons.append("The source (laboratory or testing provider) is missing.")
+        reasons.add("source_id", "The source (laboratory or testing provider) is missing.")
     specimen_id = text("specimen_id")
     if not specimen_id:
-        reasons.append("The specimen ID is missing.")
+        reasons.add("specimen_id", "The specimen ID is missing.")
     given_name, family_name = " ".join(text("given_name").split()), " ".join(text("family_name").split())
     if not given_name:
-        reasons.append("The given name is missing.")
+        reasons.add("given_name", "The given name is missing.")
     if not family_name:
-        reasons.append("The family name is missing.")
+        reasons.add("family_name", "The family name is missing.")
 
     nhs_number = re.sub(r"[\s\-]", "", text("nhs_number"))
     if nhs_number and not nhs_number.isdigit():
-        reasons.append(f"NHS number “{text('nhs_number')}” should be 10 digits.")
+        reasons.add("nhs_number", f"NHS number “{text('nhs_number')}” should be 10 digits.")
     elif nhs_number and len(nhs_number) != 10:
-        reasons.append(f"NHS number “{text('nhs_number')}” has {len(nhs_number)} digits, not 10.")
+        reasons.add("nhs_number", f"NHS number “{text('nhs_number')}” has {len(nhs_number)} digits, not 10.")
     elif nhs_number and not nhs_number_is_valid(nhs_number):
-        reasons.append(f"NHS number {nhs_number} fails its check digit: a digit is probably mistyped.")
+        reasons.add("nhs_number", f"NHS number {nhs_number} fails its check digit: a digit is probably mistyped.")
 
     date_of_birth = None
     try:
         parsed = parse_date(text("date_of_birth"), "The date of birth")
         if parsed.two_digit_year:
-            reasons.append(f"The date of birth “{text('date_of_birth')}” has a two-digit year: write the year in full.")
+            reasons.add(
+                "date_of_birth",
+                f"The date of birth “{text('date_of_birth')}” has a two-digit year: write the year in full.",
+            )
         elif parsed.value > today:
-            reasons.append(f"The date of birth {parsed.value:%d/%m/%Y} is in the future.")
+            reasons.add("date_of_birth", f"The date of birth {parsed.value:%d/%m/%Y} is in the future.")
         elif parsed.value.year < today.year - MAX_AGE_YEARS:
-            reasons.append(f"The date of birth {parsed.value:%d/%m/%Y} is more than {MAX_AGE_YEARS} years ago.")
+            reasons.add(
+                "date_of_birth", f"The date of birth {parsed.value:%d/%m/%Y} is more than {MAX_AGE_YEARS} years ago."
+            )
         else:
             date_of_birth = parsed.value
     except DateProblem as problem:
-        reasons.append(str(problem))
+        reasons.add("date_of_birth", str(problem))
 
     sex = _SEX.get(text("sex").lower())
     if sex is None:
-        reasons.append(f"Sex “{text('sex')}” is not one of female, male, other or unknown.")
+        reasons.add("sex", f"Sex “{text('sex')}” is not one of female, male, other or unknown.")
 
     postcode = ""
     try:
         postcode = normalise_postcode(text("postcode"))
     except InvalidPostcode as problem:
-        reasons.append(str(problem))
+        reasons.add("postcode", str(problem))
 
     phone = ""
     if text("phone"):
@@ -204,18 +221,21 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
                 raise phonenumbers.NumberParseException(0, "invalid")
             phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         except phonenumbers.NumberParseException:
-            reasons.append(f"Phone number “{text('phone')}” is not a valid UK or international number.")
+            reasons.add("phone", f"Phone number “{text('phone')}” is not a valid UK or international number.")
 
     email = text("email")
     if email:
         try:
             _email(email)
         except ValidationError:
-            reasons.append(f"Email address “{email}” is not valid.")
+            reasons.add("email", f"Email address “{email}” is not valid.")
 
     language = text("preferred_language").lower() or "en"
     if not _LANGUAGE.match(language):
-        reasons.append(f"Preferred language “{text('preferred_language')}” should be a language code such as en or cy.")
+        reasons.add(
+            "preferred_language",
+            f"Preferred language “{text('preferred_language')}” should be a language code such as en or cy.",
+        )
 
     test_type = _test_type(text("test_type"), text("test_code"), reasons)
     result = _outcome(text("result"), text("result_code"), reasons)
@@ -226,7 +246,7 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
         try:
             dates[name] = parse_date(text(name), label)
         except DateProblem as problem:
-            reasons.append(str(problem))
+            reasons.add("test_dates", str(problem))
     if len(dates) == 2:
         specimen_date, result_date = dates["specimen_date"].value, dates["result_date"].value
         problem = _date_order_problem(specimen_date, result_date, today)
@@ -234,17 +254,18 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
             swaps = [d for d in (dates["specimen_date"].swapped, dates["result_date"].swapped) if d is not None]
             if swaps:
                 problem += " The day and month may be the wrong way round."
-            reasons.append(problem)
+            reasons.add("test_dates", problem)
     elif "specimen_date" in dates and dates["specimen_date"].value > today:
-        reasons.append(f"The specimen date {dates['specimen_date'].value:%d/%m/%Y} is in the future.")
+        reasons.add("test_dates", f"The specimen date {dates['specimen_date'].value:%d/%m/%Y} is in the future.")
 
     care_home_text = text("care_home").lower()
     if care_home_text not in _YES | _NO:
-        reasons.append(f"Care home “{text('care_home')}” should be yes or no.")
+        reasons.add("care_home", f"Care home “{text('care_home')}” should be yes or no.")
     occupation = text("occupation").lower().replace(" ", "_").replace("-", "_")
     if occupation not in OCCUPATIONS:
-        reasons.append(
-            f"Occupation “{text('occupation')}” should be health_care, social_care, education, other or blank."
+        reasons.add(
+            "occupation",
+            f"Occupation “{text('occupation')}” should be health_care, social_care, education, other or blank.",
         )
 
     if reasons:
@@ -273,38 +294,38 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
     )
 
 
-def _test_type(word: str, code: str, reasons: list[str]) -> str | None:
+def _test_type(word: str, code: str, reasons: Problems) -> str | None:
     from_word = codes.TEST_TYPE_WORDS.get(word.lower()) if word else None
     from_code = codes.TEST_CODES.get(code) if code else None
     if word and from_word is None:
-        reasons.append(f"Test type “{word}” is not PCR or LFD (lateral flow).")
+        reasons.add("test", f"Test type “{word}” is not PCR or LFD (lateral flow).")
         return None
     if code and from_code is None:
-        reasons.append(f"Test code “{code}” is not a SARS-CoV-2 test code we recognise (see docs/intake.md).")
+        reasons.add("test", f"Test code “{code}” is not a SARS-CoV-2 test code we recognise (see docs/intake.md).")
         return None
     if not word and not code:
-        reasons.append("The test type and test code are both missing.")
+        reasons.add("test", "The test type and test code are both missing.")
         return None
     if from_word and from_code and from_word != from_code:
-        reasons.append(f"Test type {word} does not match test code {code} ({from_code}).")
+        reasons.add("test", f"Test type {word} does not match test code {code} ({from_code}).")
         return None
     return from_word or from_code
 
 
-def _outcome(word: str, code: str, reasons: list[str]) -> str | None:
+def _outcome(word: str, code: str, reasons: Problems) -> str | None:
     from_word = codes.RESULT_WORDS.get(word.lower()) if word else None
     from_code = codes.RESULT_CODES.get(code) if code else None
     if word and from_word is None:
-        reasons.append(f"Result “{word}” is not positive, negative or void.")
+        reasons.add("result", f"Result “{word}” is not positive, negative or void.")
         return None
     if code and from_code is None:
-        reasons.append(f"Result code “{code}” is not a SNOMED CT outcome we recognise (see docs/intake.md).")
+        reasons.add("result", f"Result code “{code}” is not a SNOMED CT outcome we recognise (see docs/intake.md).")
         return None
     if not word and not code:
-        reasons.append("The result and result code are both missing.")
+        reasons.add("result", "The result and result code are both missing.")
         return None
     if from_word and from_code and from_word != from_code:
-        reasons.append(f"Result {word} does not match result code {code} ({from_code}).")
+        reasons.add("result", f"Result {word} does not match result code {code} ({from_code}).")
         return None
     return from_word or from_code
 

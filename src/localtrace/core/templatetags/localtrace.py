@@ -12,3 +12,9 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key, key)
+
+
+@register.filter
+def percent(share: float, places: int = 1) -> str:
+    """0.0123 → "1.2%"."""
+    return f"{share * 100:.{places}f}%"

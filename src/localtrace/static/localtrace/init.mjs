@@ -4,3 +4,8 @@ import { startSessionWarning } from './session-warning.mjs'
 
 initAll()
 startSessionWarning(document.body)
+
+// A submission being processed shows its progress; without JavaScript the page says to reload.
+if (document.querySelector('[data-refresh-while-working]')) {
+  setTimeout(() => window.location.reload(), 3000)
+}

@@ -13,7 +13,9 @@ from localtrace.results.services import import_file
 
 
 class Command(BaseCommand):
-    help = "Import lab results from a CSV file (see docs/intake.md). Re-running after a crash carries on where it stopped."
+    help = (
+        "Import lab results from a CSV file (see docs/intake.md). Re-running after a crash carries on where it stopped."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)

@@ -1,0 +1,82 @@
+"""Storing an uploaded results file: size-limited, checksummed, then queued for the worker."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+
+from localtrace.accounts.access import acting_user
+from localtrace.audit.services import Action, record
+from localtrace.results.models import Submission, Submitter
+from localtrace.results.reading import ResultFileError, read_results
+
+
+class UploadRefused(ValueError):
+    pass
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "RESULTS_MAX_UPLOAD_MB", 500)) * 1024 * 1024
+
+
+def check_header(upload: UploadedFile, *, source_given: bool) -> None:
+    """Refuse a file whose header cannot work before storing it; the rows are checked by the worker."""
+    upload.seek(0)
+    try:
+        next(read_results(upload.file, source_given=source_given), None)  # type: ignore[arg-type]
+    except ResultFileError as error:
+        raise UploadRefused(str(error)) from None
+    finally:
+        upload.seek(0)
+
+
+def store_upload(request: HttpRequest, upload: UploadedFile, submitter: Submitter | None) -> Submission:
+    if upload.size is not None and upload.size > max_upload_bytes():
+        raise UploadRefused(
+            f"The file is {upload.size / 1_048_576:.0f} MB; the most we take in one upload is "
+            f"{max_upload_bytes() // 1_048_576} MB. Split it, or use the localtrace import-results command."
+        )
+    if upload.size == 0:
+        raise UploadRefused("The file is empty.")
+    check_header(upload, source_given=submitter is not None)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        submission = Submission(
+            channel=Submission.Channel.UPLOAD,
+            submitter=submitter,
+            filename=(upload.name or "upload.csv")[-255:],
+            checksum=digest.hexdigest(),
+            size_bytes=upload.size or 0,
+            created_by=acting_user(request),
+        )
+        # Stored under a generated name: the original name may carry personal data.
+        submission.file.save(f"submission-{digest.hexdigest()[:16]}.csv", upload, save=False)
+        submission.save()
+        record(
+            Action.CREATE,
+            request=request,
+            obj=submission,
+            detail={"filename": submission.filename, "bytes": submission.size_bytes},
+        )
+        from localtrace.results.tasks import enqueue
+
+        transaction.on_commit(lambda: enqueue(submission))
+    return submission
+
+
+def earlier_copy(submission: Submission) -> Any:
+    """The first earlier submission of the same bytes, if any (shown as a warning, rows still counted)."""
+    return (
+        Submission.objects.filter(checksum=submission.checksum, created_at__lt=submission.created_at)
+        .exclude(pk=submission.pk)
+        .order_by("created_at")
+        .first()
+    )

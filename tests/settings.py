@@ -17,3 +17,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # WhiteNoise warns when STATIC_ROOT is missing; tests serve from the finders.
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
+
+# Intake tasks run as soon as the transaction commits, so tests see their effect.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = os.path.join(os.environ["LOCALTRACE_VAR_DIR"], "media")  # noqa: F405
+# A file-backed SQLite test database, so a second process (the crash test) can share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["LOCALTRACE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")}  # noqa: F405

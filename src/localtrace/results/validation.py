@@ -7,6 +7,7 @@ Pure functions, no database: the intake pipeline adds the checks that need one
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -97,6 +98,21 @@ def parse_date(text: str, label: str) -> ParsedDate:
             swapped = dt.date(year, first, second)
         return ParsedDate(value, swapped, two_digit)
     raise DateProblem(f"{label} “{text}” is not a date we can read. Use YYYY-MM-DD or DD/MM/YYYY.")
+
+
+@functools.lru_cache(maxsize=100_000)
+def normalise_phone(text: str) -> str:
+    """E.164 form of a UK or international number, or "" if it is not a valid one.
+
+    Cached, because a household's rows often share a number and the check is costly.
+    """
+    try:
+        number = phonenumbers.parse(text, "GB")
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -215,12 +231,8 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
 
     phone = ""
     if text("phone"):
-        try:
-            number = phonenumbers.parse(text("phone"), "GB")
-            if not phonenumbers.is_valid_number(number):
-                raise phonenumbers.NumberParseException(0, "invalid")
-            phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
+        phone = normalise_phone(text("phone"))
+        if not phone:
             reasons.add("phone", f"Phone number “{text('phone')}” is not a valid UK or international number.")
 
     email = text("email")

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from localtrace.results.reading import COLUMNS
+from localtrace.results.validation import CleanResult, DateProblem, Problems, nhs_number_is_valid, parse_date, validate
+from tests.results.factories import row
+
+TODAY = dt.date.today()
+
+
+def test_a_good_row_is_clean_and_normalised() -> None:
+    result = validate(row(postcode="fx11ab", phone="07911 123456", nhs_number="943 476 5919"), today=TODAY)
+    assert isinstance(result, CleanResult)
+    assert result.postcode == "FX1 1AB"
+    assert result.phone == "+447911123456"
+    assert result.nhs_number == "9434765919"
+    assert result.result == "positive"
+    assert result.test_type == "PCR"
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"nhs_number": "9434765918"}, "fails its check digit"),
+        ({"nhs_number": "94347659"}, "has 8 digits"),
+        ({"postcode": ""}, "The postcode is missing"),
+        ({"postcode": "FX1 1AI"}, "not in UK postcode format"),
+        ({"date_of_birth": "17/05/80"}, "two-digit year"),
+        ({"date_of_birth": "05/17/1980"}, "reads as month/day/year"),
+        ({"date_of_birth": "2090-01-01"}, "in the future"),
+        ({"specimen_date": "2999-01-01"}, "in the future"),
+        ({"result": "maybe"}, "not positive, negative or void"),
+        ({"result": "negative"}, "does not match result code"),
+        ({"test_code": "12345-6"}, "not a SARS-CoV-2 test code"),
+        ({"phone": "12345"}, "not a valid UK or international number"),
+        ({"email": "not-an-email"}, "is not valid"),
+        ({"given_name": " "}, "given name is missing"),
+        ({"care_home": "perhaps"}, "should be yes or no"),
+    ],
+)
+def test_each_problem_gets_a_plain_english_reason(overrides: dict[str, str], expected: str) -> None:
+    result = validate(row(**overrides), today=TODAY)
+    assert isinstance(result, Problems)
+    assert any(expected in reason for reason in result), list(result)
+
+
+def test_a_specimen_after_its_result_is_a_reason() -> None:
+    result = validate(row(specimen_date=TODAY.isoformat(), result_date=(TODAY - dt.timedelta(days=3)).isoformat()), today=TODAY)
+    assert isinstance(result, Problems)
+    assert "after the result date" in result[0]
+
+
+def test_a_possible_day_month_swap_is_a_reason_not_a_guess() -> None:
+    # 03/04 read day-first is 3 April; the result came on 5 March: the order is impossible.
+    result = validate(row(specimen_date=f"03/04/{TODAY.year}", result_date=f"{TODAY.year}-03-05"), today=dt.date(TODAY.year, 6, 1))
+    assert isinstance(result, Problems)
+    assert "day and month may be the wrong way round" in " ".join(result)
+
+
+def test_every_problem_in_a_row_is_reported_not_only_the_first() -> None:
+    result = validate(row(nhs_number="1", postcode="", result="maybe"), today=TODAY)
+    assert isinstance(result, Problems)
+    assert result.fields == ["nhs_number", "postcode", "result"]
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_every_documented_date_format_reads_back_the_same_day(day: dt.date) -> None:
+    assert parse_date(day.isoformat(), "D").value == day
+    assert parse_date(f"{day.day:02d}/{day.month:02d}/{day.year}", "D").value == day
+    assert parse_date(f"{day.day} {day:%b} {day.year}", "D").value == day
+    assert parse_date(f"{day.day} {day:%B} {day.year}", "D").value == day
+    assert parse_date(f"{day:%Y%m%d}", "D").value == day
+
+
+@given(st.text(max_size=20))
+def test_any_text_is_a_date_or_a_reason(text: str) -> None:
+    try:
+        parse_date(text, "The date")
+    except DateProblem as problem:
+        assert str(problem).startswith("The date")
+
+
+@given(st.dictionaries(st.sampled_from(COLUMNS), st.text(max_size=30)))
+def test_any_row_at_all_gives_a_clean_result_or_reasons(fields: dict[str, str]) -> None:
+    result = validate(fields, today=TODAY)
+    assert isinstance(result, (CleanResult, Problems))
+    if isinstance(result, Problems):
+        assert len(result) == len(result.fields) > 0
+
+
+@given(st.text(alphabet="0123456789", min_size=10, max_size=10))
+def test_nhs_check_digit_agrees_with_the_definition(digits: str) -> None:
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = (11 - total % 11) % 11
+    assert nhs_number_is_valid(digits) == (check != 10 and check == int(digits[9]))

@@ -42,7 +42,9 @@ def row(**overrides: Any) -> dict[str, str]:
     return base
 
 
-def csv_bytes(rows: Iterable[dict[str, str]], *, header: Iterable[str] = COLUMNS, bom: bool = False, crlf: bool = False) -> bytes:
+def csv_bytes(
+    rows: Iterable[dict[str, str]], *, header: Iterable[str] = COLUMNS, bom: bool = False, crlf: bool = False
+) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n")
     header = list(header)

@@ -50,14 +50,18 @@ def test_each_problem_gets_a_plain_english_reason(overrides: dict[str, str], exp
 
 
 def test_a_specimen_after_its_result_is_a_reason() -> None:
-    result = validate(row(specimen_date=TODAY.isoformat(), result_date=(TODAY - dt.timedelta(days=3)).isoformat()), today=TODAY)
+    result = validate(
+        row(specimen_date=TODAY.isoformat(), result_date=(TODAY - dt.timedelta(days=3)).isoformat()), today=TODAY
+    )
     assert isinstance(result, Problems)
     assert "after the result date" in result[0]
 
 
 def test_a_possible_day_month_swap_is_a_reason_not_a_guess() -> None:
     # 03/04 read day-first is 3 April; the result came on 5 March: the order is impossible.
-    result = validate(row(specimen_date=f"03/04/{TODAY.year}", result_date=f"{TODAY.year}-03-05"), today=dt.date(TODAY.year, 6, 1))
+    result = validate(
+        row(specimen_date=f"03/04/{TODAY.year}", result_date=f"{TODAY.year}-03-05"), today=dt.date(TODAY.year, 6, 1)
+    )
     assert isinstance(result, Problems)
     assert "day and month may be the wrong way round" in " ".join(result)
 

@@ -1,0 +1,199 @@
+"""Every row of every submission is accounted for; a result is never counted twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from localtrace.cases.models import Case, Priority
+from localtrace.people.models import Person
+from localtrace.results.models import QuarantinedRow, Submission, TestResult
+from localtrace.results.reading import COLUMNS, read_results
+from localtrace.results.services import claim, import_file, process_rows
+from tests.personas import World
+from tests.results.factories import NHS_NUMBERS, csv_bytes, many_rows, row
+
+
+def run(data: bytes) -> Submission:
+    submission = Submission.objects.create(channel=Submission.Channel.COMMAND, filename="test.csv")
+    claim(submission.pk)
+    return process_rows(submission, read_results(io.BytesIO(data)))
+
+
+def assert_accounted(submission: Submission, received: int) -> None:
+    submission.refresh_from_db()
+    assert submission.received == received
+    assert submission.received == submission.accepted + submission.quarantined + submission.duplicate
+    assert TestResult.objects.filter(submission=submission).count() == submission.accepted
+    assert QuarantinedRow.objects.filter(submission=submission).count() == submission.quarantined
+
+
+@pytest.mark.parametrize("rows", [1, 65_537])
+def test_a_file_is_accounted_for_row_by_row(world: World, rows: int) -> None:
+    submission = run(csv_bytes(many_rows(rows)))
+    assert_accounted(submission, rows)
+    assert submission.accepted == rows
+    assert submission.status == Submission.Status.DONE
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the million-row file runs on PostgreSQL only, for time")
+def test_the_row_after_the_old_spreadsheet_limit_is_not_lost(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(csv_bytes(many_rows(1_048_577, positive_every=1000)))
+    submission = import_file(path)
+    assert_accounted(submission, 1_048_577)
+    assert TestResult.objects.filter(specimen_id=f"S{1_048_576:08d}").exists()
+
+
+cell = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cell, min_size=0, max_size=len(COLUMNS) + 2), max_size=15))
+def test_garbage_is_quarantined_and_still_accounted_for(world: World, grid: list[list[str]]) -> None:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for cells in grid:
+        writer.writerow(cells)
+    data = buffer.getvalue().encode()
+    expected = len(list(read_results(io.BytesIO(data))))
+    submission = run(data)
+    assert_accounted(submission, expected)
+
+
+def test_the_same_file_twice_gives_duplicates_not_second_cases(world: World) -> None:
+    data = csv_bytes(many_rows(40))
+    first = run(data)
+    cases = Case.objects.count()
+    second = run(data)
+    assert_accounted(second, 40)
+    assert second.duplicate == 40
+    assert Case.objects.count() == cases
+    assert TestResult.objects.count() == first.accepted
+
+
+def test_a_repeated_row_within_a_file_is_a_duplicate(world: World) -> None:
+    submission = run(csv_bytes([row(), row()]))
+    assert (submission.accepted, submission.duplicate) == (1, 1)
+
+
+def test_the_same_specimen_from_another_source_is_a_different_result(world: World) -> None:
+    submission = run(csv_bytes([row(), row(source_id="LAB-OTHER")]))
+    assert submission.accepted == 2
+
+
+def test_a_positive_result_opens_a_case_in_the_area_of_its_postcode(world: World) -> None:
+    submission = run(csv_bytes([row(postcode="FX1 1AB")]))
+    case = Case.objects.get()
+    assert case.area == world.area_a
+    assert case.first_result.submission == submission
+    assert case.status == Case.Status.NEW
+    received = case.first_result.received_at
+    assert abs((case.reach_deadline - received) - dt.timedelta(hours=24)) < dt.timedelta(seconds=5)
+
+
+def test_a_negative_result_opens_no_case(world: World) -> None:
+    run(csv_bytes([row(result="negative", result_code="1240591000000102")]))
+    assert not Case.objects.exists()
+    assert TestResult.objects.count() == 1
+
+
+def test_a_second_positive_within_90_days_joins_the_existing_case(world: World) -> None:
+    today = dt.date.today()
+    run(
+        csv_bytes(
+            [
+                row(
+                    specimen_id="A",
+                    specimen_date=today - dt.timedelta(days=40),
+                    result_date=today - dt.timedelta(days=39),
+                )
+            ]
+        )
+    )
+    run(csv_bytes([row(specimen_id="B")]))
+    case = Case.objects.get()
+    assert case.results.count() == 2
+
+
+def test_a_positive_after_90_days_is_a_new_case(world: World) -> None:
+    today = dt.date.today()
+    run(
+        csv_bytes(
+            [
+                row(
+                    specimen_id="A",
+                    specimen_date=today - dt.timedelta(days=100),
+                    result_date=today - dt.timedelta(days=99),
+                )
+            ]
+        )
+    )
+    run(csv_bytes([row(specimen_id="B")]))
+    assert Case.objects.count() == 2
+
+
+def test_the_same_nhs_number_is_the_same_person_whatever_the_name(world: World) -> None:
+    run(csv_bytes([row(specimen_id="A"), row(specimen_id="B", given_name="Sian", family_name="OBrien")]))
+    assert Person.objects.count() == 1
+
+
+def test_without_nhs_numbers_exact_name_birth_date_and_postcode_match(world: World) -> None:
+    run(
+        csv_bytes(
+            [
+                row(specimen_id="A", nhs_number=""),
+                row(specimen_id="B", nhs_number="", given_name="SIAN", family_name="o'brien ahmed"),
+                row(specimen_id="C", nhs_number="", date_of_birth="1981-05-17"),
+            ]
+        )
+    )
+    assert Person.objects.count() == 2
+
+
+def test_a_postcode_outside_every_area_is_kept_with_no_area(world: World) -> None:
+    submission = run(csv_bytes([row(postcode="ZE9 9ZZ")]))
+    result = TestResult.objects.get()
+    assert submission.accepted == 1
+    assert result.area is None
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, priority",
+    [
+        ({"care_home": "yes"}, Priority.CARE_HOME),
+        ({"occupation": "health_care"}, Priority.HEALTH_OR_SOCIAL_CARE),
+        ({"occupation": "education"}, Priority.SCHOOL),
+        ({"date_of_birth": "2015-01-01"}, Priority.SCHOOL),
+        ({"date_of_birth": "1940-01-01"}, Priority.VULNERABLE),
+        ({}, Priority.STANDARD),
+    ],
+)
+def test_case_priority_follows_the_result(world: World, overrides: dict[str, str], priority: int) -> None:
+    run(csv_bytes([row(**overrides)]))
+    assert Case.objects.get().priority == priority
+
+
+def test_quarantined_rows_keep_their_raw_text_reasons_and_area(world: World) -> None:
+    submission = run(csv_bytes([row(nhs_number="9434765918")]))
+    quarantined = QuarantinedRow.objects.get(submission=submission)
+    assert quarantined.area == world.area_a
+    assert "9434765918" in quarantined.raw_text
+    assert quarantined.reason_fields == ["nhs_number"]
+    assert not Person.objects.exists()
+
+
+def test_nhs_numbers_in_the_factory_are_valid() -> None:
+    from localtrace.results.validation import nhs_number_is_valid
+
+    assert all(nhs_number_is_valid(n) for n in NHS_NUMBERS)

@@ -76,8 +76,18 @@ def _to_text(cells: list[str]) -> str:
 
 
 def read_results(stream: BinaryIO, *, source_given: bool = False) -> Iterator[RawRow]:
-    """Yield every data row, numbered; raise ResultFileError if the header is unusable."""
+    """Yield every data row, numbered; raise ResultFileError if the header is unusable.
+
+    The caller's stream is left open (the wrapper is detached, not closed, when reading stops).
+    """
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        yield from _rows(text, source_given=source_given)
+    finally:
+        text.detach()
+
+
+def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
     reader = csv.reader(text)
     try:
         header = next(reader)

@@ -34,9 +34,13 @@ var/secret-key:
 $(DEMO_DIR)/.loaded: $(STAMP) var/secret-key
 	@mkdir -p $(DEMO_DIR)
 	$(DEMO_ENV) $(BIN)/localtrace migrate --verbosity 0
-	$(DEMO_ENV) $(BIN)/localtrace simulate --people 20000 --days 45 --counties 2 --seed 2020 --out $(DEMO_DIR)/simulation --quiet
-	$(DEMO_ENV) $(BIN)/localtrace load_postcodes $(DEMO_DIR)/simulation/postcodes.csv --names $(DEMO_DIR)/simulation/area_names.csv --quiet
-	$(DEMO_ENV) $(BIN)/localtrace load_demo > $(DEMO_DIR)/logins.txt
+	$(DEMO_ENV) $(BIN)/localtrace simulate --people 30000 --days 45 --counties 2 --seed 2020 \
+		--start-date $$($(PYTHON) -c 'import datetime as d; print(d.date.today() - d.timedelta(days=45))') \
+		--out $(DEMO_DIR)/simulation --quiet
+	$(DEMO_ENV) $(BIN)/localtrace load-postcodes $(DEMO_DIR)/simulation/postcodes.csv --names $(DEMO_DIR)/simulation/area_names.csv --quiet
+	$(DEMO_ENV) $(BIN)/localtrace load-demo > $(DEMO_DIR)/logins.txt
+	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results.csv --quiet
+	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results-resent.csv --quiet
 	@touch $@
 
 demo-data: $(DEMO_DIR)/.loaded

@@ -17,7 +17,16 @@ from django.utils import timezone
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Role, Team
 from localtrace.audit.services import Action, record
+from localtrace.results.models import Submitter
 
+# The laboratories and testing channels the synthetic generator writes results for.
+DEMO_SUBMITTERS = [
+    ("LAB-NORTH", "Northern Pathology Laboratory"),
+    ("LAB-SOUTH", "Southern Pathology Laboratory"),
+    ("LAB-CYMRU", "Labordy Cymru"),
+    ("LFD-PORTAL", "Lateral flow results reported online"),
+    ("LFD-SITES", "Asymptomatic testing sites"),
+]
 DEMO_PASSWORD = "localtrace-demo"  # noqa: S105 (published on purpose: demo accounts only)
 
 
@@ -108,6 +117,9 @@ def create_demo_staff() -> list[DemoLogin]:
             granted_by=director,
         )
         record(Action.GRANT, actor=director, obj=delegation, area=area_a, detail={"team": surge.pk, "demo": True})
+
+    for code, name in DEMO_SUBMITTERS:
+        Submitter.objects.get_or_create(code=code, defaults={"name": name})
 
     _user("dpo", "Ruth Abernethy", deployment_role=User.DeploymentRole.DATA_PROTECTION_OFFICER)
     logins.append(DemoLogin("dpo", "Ruth Abernethy", "Data protection officer", "Whole service"))

@@ -1,0 +1,267 @@
+"""Benchmark result intake end to end, on SQLite and PostgreSQL, against each database's own limit.
+
+For each database, in one run and on the same rows from the synthetic generator:
+  * the limit: raw bulk insert of the file's rows, as text, into a bare table (executemany in batches);
+  * intake: the full pipeline (read, validate, de-duplicate, match people, route, open cases), end to end;
+  * their ratio, and intake's peak RSS (each measured in its own process).
+And, with --fhir-calls N: the time from a FHIR API call with one positive result until its case is
+in the team's queue, p50/p95 over N calls (server time, in process).
+
+    .venv/bin/python bench/intake.py                      # 200k rows, SQLite and PostgreSQL
+    .venv/bin/python bench/intake.py --rows 1000000       # the million-row file
+    .venv/bin/python bench/intake.py --rows 20000 --databases sqlite --fhir-calls 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "src")]
+
+
+def child(mode: str, data_dir: Path, database_url: str, fhir_calls: int) -> dict[str, float]:
+    """Run one measurement in a fresh process, so its peak memory is its own."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOCALTRACE_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "LOCALTRACE_HTTPS": "0",
+        "LOCALTRACE_LOG_LEVEL": "WARNING",
+        "LOCALTRACE_VAR_DIR": str(data_dir / "var"),
+        "DJANGO_SETTINGS_MODULE": "localtrace.config.settings",
+    }
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--data", str(data_dir), "--fhir-calls", str(fhir_calls)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if output.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{output.stderr[-4000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def run_child(mode: str, data_dir: Path, fhir_calls: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from localtrace.areas.services import load_postcode_directory_file
+
+    results_csv = data_dir / "sim" / "results.csv"
+    call_command("migrate", verbosity=0)
+    load_postcode_directory_file(data_dir / "sim" / "postcodes.csv", data_dir / "sim" / "area_names.csv")
+    rows = sum(1 for _ in results_csv.open(encoding="utf-8-sig")) - 1
+    figures: dict[str, float] = {"rows": rows}
+
+    if mode == "limit":
+        import csv
+
+        columns = 20
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_raw")
+            cursor.execute("CREATE TABLE bench_raw (" + ", ".join(f"c{i} text" for i in range(columns)) + ")")
+        placeholders = ", ".join(["%s"] * columns)
+        started = time.perf_counter()
+        with results_csv.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            batch: list[list[str]] = []
+            for cells in reader:
+                batch.append((cells + [""] * columns)[:columns])
+                if len(batch) == 2000:
+                    with connection.cursor() as cursor:
+                        cursor.executemany(f"INSERT INTO bench_raw VALUES ({placeholders})", batch)  # noqa: S608
+                    batch = []
+            if batch:
+                with connection.cursor() as cursor:
+                    cursor.executemany(f"INSERT INTO bench_raw VALUES ({placeholders})", batch)  # noqa: S608
+        figures["seconds"] = time.perf_counter() - started
+    elif mode == "intake":
+        from localtrace.results.services import import_file
+
+        started = time.perf_counter()
+        submission = import_file(results_csv)
+        figures["seconds"] = time.perf_counter() - started
+        figures["accounted"] = float(submission.accounted)
+        figures["accepted"] = submission.accepted
+        figures["quarantined"] = submission.quarantined
+        figures["duplicate"] = submission.duplicate
+        figures["cases"] = submission.cases_created
+        if fhir_calls:
+            figures.update(fhir_latency(fhir_calls))
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def fhir_latency(calls: int) -> dict[str, float]:
+    """POST one positive result at a time; time until its case is in the area's queue."""
+    import datetime as dt
+    import statistics
+
+    from django.test import Client
+
+    from localtrace.areas.models import Postcode
+    from localtrace.cases.models import Case
+    from localtrace.results.models import Submitter
+    from localtrace.results.tokens import create_token
+
+    submitter, _ = Submitter.objects.get_or_create(code="BENCH-LAB", defaults={"name": "Bench laboratory"})
+    _, secret = create_token(submitter, name="bench", actor=None)
+    postcode = Postcode.objects.select_related("upper_tier").first()
+    client = Client()
+    today = dt.date.today()
+    timings: list[float] = []
+    for i in range(calls):
+        bundle = one_result_bundle(f"BENCH{i:06d}", postcode.postcode, today)
+        started = time.perf_counter()
+        response = client.post(
+            "/api/fhir/Bundle", data=json.dumps(bundle), content_type="application/fhir+json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )  # fmt: skip
+        in_queue = Case.objects.filter(area=postcode.upper_tier, first_result__specimen_id=f"BENCH{i:06d}").exists()
+        timings.append(time.perf_counter() - started)
+        if response.status_code >= 300 or not in_queue:
+            raise SystemExit(f"FHIR call {i} answered {response.status_code}; case in queue: {in_queue}")
+    timings.sort()
+    return {
+        "fhir_calls": calls,
+        "fhir_p50_ms": statistics.median(timings) * 1000,
+        "fhir_p95_ms": timings[int(len(timings) * 0.95) - 1] * 1000,
+    }
+
+
+def one_result_bundle(specimen_id: str, postcode: str, today: object) -> dict[str, object]:
+    import datetime as dt
+
+    assert isinstance(today, dt.date)
+    return {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:11111111-1111-4111-8111-111111111111",
+                "resource": {
+                    "resourceType": "Patient",
+                    "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}],
+                    "name": [{"given": ["Bench"], "family": f"Person{specimen_id}"}],
+                    "birthDate": "1985-03-02",
+                    "gender": "female",
+                    "address": [{"line": ["1 Test Street"], "postalCode": postcode}],
+                },
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "fullUrl": "urn:uuid:22222222-2222-4222-8222-222222222222",
+                "resource": {
+                    "resourceType": "Specimen",
+                    "identifier": [{"system": "https://example.org/specimen", "value": specimen_id}],
+                    "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"},
+                    "collection": {"collectedDateTime": (today - dt.timedelta(days=1)).isoformat()},
+                },
+                "request": {"method": "POST", "url": "Specimen"},
+            },
+            {
+                "fullUrl": "urn:uuid:33333333-3333-4333-8333-333333333333",
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "94500-6"}]},
+                    "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"},
+                    "specimen": {"reference": "urn:uuid:22222222-2222-4222-8222-222222222222"},
+                    "effectiveDateTime": (today - dt.timedelta(days=1)).isoformat(),
+                    "issued": f"{today.isoformat()}T09:00:00Z",
+                    "valueCodeableConcept": {
+                        "coding": [{"system": "http://snomed.info/sct", "code": "1240581000000104"}]
+                    },
+                },
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000, help="result rows to generate (about)")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--fhir-calls", type=int, default=200)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.child, args.data, args.fhir_calls)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="localtrace-bench-intake-"))
+    people = max(20_000, args.rows // 8)
+    print(f"Generating about {args.rows:,} result rows ({people:,} people) …", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "localtrace.simulate", "--people", str(people), "--days", "60",
+         "--results-target", str(args.rows), "--no-fhir", "--out", str(work / "sim"), "--quiet"],
+        check=True, cwd=REPO,
+    )  # fmt: skip
+    for database in args.databases.split(","):
+        if database == "postgres":
+            # Measure inside a throwaway cluster, as the tests do.
+            subprocess.run(
+                ["bash", str(REPO / "scripts" / "with-postgres.sh"), sys.executable, __file__, "--databases", "from-env",
+                 "--data", str(work), "--fhir-calls", str(args.fhir_calls)],
+                check=True,
+            )  # fmt: skip
+        elif database in ("sqlite", "from-env"):
+            report(database, work, args.fhir_calls)
+
+
+def report(database: str, work: Path, fhir_calls: int) -> None:
+    if database == "sqlite":
+        url, name = f"sqlite:///{work / 'bench.sqlite3'}", "SQLite"
+    else:
+        url, name = os.environ["DATABASE_URL"], "PostgreSQL"
+    limit = child("limit", work, url, 0)
+    if database == "sqlite":
+        (work / "bench.sqlite3").unlink(missing_ok=True)
+        url = f"sqlite:///{work / 'bench-intake.sqlite3'}"
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    intake = child("intake", work, url, fhir_calls)
+    limit_rate = limit["rows"] / limit["seconds"]
+    intake_rate = intake["rows"] / intake["seconds"]
+    print(f"\n== {name}: {int(intake['rows']):,} rows")
+    print(f"  raw bulk insert (the limit): {limit_rate:10,.0f} rows/s  ({limit['seconds']:.1f} s)")
+    print(f"  intake end to end:           {intake_rate:10,.0f} rows/s  ({intake['seconds']:.1f} s)")
+    print(f"  intake / limit:              {intake_rate / limit_rate:10.2f}")
+    print(f"  intake peak RSS:             {intake['peak_rss_mb']:10.0f} MB")
+    print(
+        f"  accounted: {bool(intake['accounted'])}  accepted {int(intake['accepted']):,}"
+        f"  quarantined {int(intake['quarantined']):,}  duplicate {int(intake['duplicate']):,}"
+        f"  cases {int(intake['cases']):,}"
+    )
+    if "fhir_p95_ms" in intake:
+        print(
+            f"  FHIR result → case in queue: p50 {intake['fhir_p50_ms']:.0f} ms, p95 {intake['fhir_p95_ms']:.0f} ms"
+            f" over {int(intake['fhir_calls'])} calls"
+        )
+
+
+if __name__ == "__main__":
+    if "--databases" in sys.argv and "from-env" in sys.argv:
+        args = sys.argv
+        work = Path(args[args.index("--data") + 1])
+        calls = int(args[args.index("--fhir-calls") + 1])
+        report("from-env", work, calls)
+    else:
+        main()

@@ -21,7 +21,8 @@ class TransmissionParameters:
     # Incubation period: log-normal, median 5.1 days (Lauer et al. 2020).
     incubation_meanlog: float = 1.63
     incubation_sdlog: float = 0.418
-    # Generation interval: gamma, mean about 5.5 days (Ferretti et al. 2020).
+    # Generation interval: gamma; published means are about 4-5 days (Ferretti et al. 2020,
+    # Ganyani et al. 2020), we assume a slightly longer, wider one.
     generation_mean: float = 5.5
     generation_sd: float = 2.5
     asymptomatic_share: float = 0.30
@@ -50,6 +51,8 @@ class TestingParameters:
     # Background tests per person per day (mostly negatives: regular and worried testing).
     background_rate: float = 0.005
     background_lfd_share: float = 0.6
+    # Weekend testing volume relative to a weekday.
+    weekend_testing: float = 0.7
     # Share of background tests taken by regular testers (health, care and school staff,
     # care home residents) rather than the population at large.
     regular_tester_share: float = 0.35
@@ -119,7 +122,8 @@ class SimulationConfig:
     def background_test_rate(self) -> float:
         """Background tests per person per day, derived from results_target when one is set."""
         if self.results_target is not None:
-            return max(0.0, self.results_target / (self.people * self.days))
+            average_day = (5 + 2 * self.testing.weekend_testing) / 7
+            return max(0.0, self.results_target / (self.people * self.days * average_day))
         return self.testing.background_rate
 
     @property

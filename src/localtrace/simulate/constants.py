@@ -106,7 +106,7 @@ SNOMED_SYSTEM = "http://snomed.info/sct"
 SPECIMEN_TYPE_CODE = "258500001"  # Nasopharyngeal swab
 SPECIMEN_TYPE_DISPLAY = "Nasopharyngeal swab"
 
-# Fictional area codes: the 9xx range of each entity type is not used by ONS.
+# Fictional area codes: 9xx is far beyond any code ONS has issued for these entity types.
 ENGLAND_CODE = "E92000001"
 WALES_CODE = "W92000004"
 NO_COUNTY_ENGLAND = "E99999999"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,6 +24,7 @@ WHITESPACE_FIELDS = ("given_name", "family_name", "address_line_1", "postcode", 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Letters never used in the inward code: a postcode containing one is malformed.
 INVALID_INWARD_LETTERS = "CIKMOV"
+LOOK_ALIKE_LETTERS = "OIZEASGTBg"  # for the digits 0-9
 # Kinds of fault in each family and how often each family is chosen.
 FAMILIES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     (
@@ -31,7 +34,7 @@ FAMILIES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
             "postcode_missing",
             "postcode_no_space",
             "postcode_lower_case",
-            "postcode_letter_o_for_zero",
+            "postcode_letter_for_digit",
             "postcode_truncated",
             "postcode_invalid_letter",
         ),
@@ -51,6 +54,7 @@ FAMILIES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
 INVALID_NHS_KINDS = frozenset({"nhs_bad_check_digit", "nhs_wrong_length", "nhs_transposed"})
 ROW_KINDS = ("duplicate_row", "resent_row")
 FILE_KINDS = ("bom", "crlf")
+T = TypeVar("T")
 ALL_KINDS: tuple[str, ...] = tuple(kind for _, _, kinds in FAMILIES for kind in kinds) + ROW_KINDS + FILE_KINDS
 
 
@@ -90,7 +94,7 @@ class FaultInjector:
         weights = np.array([weight for _, weight, _ in FAMILIES])
         self.family_weights = weights / weights.sum()
 
-    def _pick(self, options: tuple[str, ...] | list[str]) -> str:
+    def _pick(self, options: Sequence[T]) -> T:
         return options[int(self.rng.integers(0, len(options)))]
 
     def inject(self, row: list[str]) -> list[FieldFault]:
@@ -147,8 +151,11 @@ class FaultInjector:
             return clean.replace(" ", "")
         if kind == "postcode_lower_case":
             return clean.lower()
-        if kind == "postcode_letter_o_for_zero":
-            return clean.replace("0", "O", 1) if "0" in clean else None
+        if kind == "postcode_letter_for_digit":
+            # A look-alike letter typed or scanned for a digit (O for 0, I for 1, S for 5...).
+            positions = [i for i, ch in enumerate(clean) if ch.isdigit()]
+            i = self._pick(positions)
+            return clean[:i] + LOOK_ALIKE_LETTERS[int(clean[i])] + clean[i + 1 :]
         if kind == "postcode_truncated":
             return clean.split(" ")[0]
         if kind == "postcode_invalid_letter":

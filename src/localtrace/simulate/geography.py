@@ -1,6 +1,6 @@
 """A fictional geography: nation › region › county › district, and postcode units in them.
 
-Area codes use the 9xx range of each ONS entity type (never issued) and postcode areas
+Area codes use the 9xx range of each ONS entity type (far beyond any issued) and postcode areas
 that are not real UK postcode areas, so nothing here points at a real place or address.
 """
 
@@ -72,6 +72,46 @@ class Geography:
         ]
 
 
+# Syllables for more invented place names once the lists in data/place_names.csv run out.
+NAME_STARTS = (
+    "Ash",
+    "Brad",
+    "Cold",
+    "Dun",
+    "Elm",
+    "Fen",
+    "Grim",
+    "Hol",
+    "Kel",
+    "Lang",
+    "Mar",
+    "Nor",
+    "Ock",
+    "Pen",
+    "Ros",
+)
+NAME_ENDS = ("bury", "combe", "den", "field", "ford", "ham", "hurst", "ley", "mere", "stow", "thorpe", "wick", "worth")
+
+
+class PlaceNames:
+    """Hands out distinct invented place names: the listed ones first, then made-up ones."""
+
+    def __init__(self, listed: list[str], rng: np.random.Generator) -> None:
+        self.listed = listed
+        self.made = [start + end for start in NAME_STARTS for end in NAME_ENDS]
+        rng.shuffle(self.made)
+        self.made = [name for name in self.made if name not in listed]
+
+    def next(self, single_word: bool = False) -> str:
+        """The next name; single_word for names that take a suffix ("Wendlefordshire")."""
+        for index in range(len(self.listed) - 1, -1, -1):
+            if not single_word or " " not in self.listed[index]:
+                return self.listed.pop(index)
+        if self.made:
+            return self.made.pop()
+        raise ValueError("too many areas: out of invented place names")
+
+
 def _code(prefix: str, number: int) -> str:
     return f"{prefix}{number:0{9 - len(prefix)}d}"
 
@@ -118,10 +158,12 @@ def build(config: SimulationConfig, names: NameBook, rng: np.random.Generator) -
     """Build districts and postcode units sized for config.people."""
     districts: list[District] = []
     areas: list[tuple[str, str, str]] = [(constants.ENGLAND_CODE, "England", "nation")]
-    english_places = list(names.place_names_en)
-    welsh_places = list(names.place_names_cy)
-    rng.shuffle(english_places)
-    rng.shuffle(welsh_places)
+    english_listed = list(names.place_names_en)
+    welsh_listed = list(names.place_names_cy)
+    rng.shuffle(english_listed)
+    rng.shuffle(welsh_listed)
+    english_places = PlaceNames(english_listed, rng)
+    welsh_places = PlaceNames(welsh_listed, rng)
     english_areas = list(constants.FICTIONAL_POSTCODE_AREAS_ENGLAND)
     welsh_areas = list(constants.FICTIONAL_POSTCODE_AREAS_WALES)
     if config.counties + config.unitaries > len(english_areas) or config.welsh_areas > len(welsh_areas):
@@ -146,7 +188,7 @@ def build(config: SimulationConfig, names: NameBook, rng: np.random.Generator) -
         if kind == "county":
             county_code = _code("E10", county_number)
             county_number += 1
-            county_name = f"{english_places.pop()}shire"
+            county_name = f"{english_places.next(single_word=True)}shire"
             areas.append((county_code, county_name, "county"))
             district_count = int(rng.integers(4, 9))
             district_weights = rng.dirichlet(np.full(district_count, 6.0))
@@ -155,7 +197,7 @@ def build(config: SimulationConfig, names: NameBook, rng: np.random.Generator) -
             for district_weight in district_weights:
                 code = _code("E07", district_number)
                 district_number += 1
-                name = english_places.pop() if english_places else f"District {code}"
+                name = english_places.next()
                 areas.append((code, name, "district"))
                 district_centre = (centre[0] + rng.normal(0, 0.12), centre[1] + rng.normal(0, 0.18))
                 districts.append(
@@ -177,13 +219,13 @@ def build(config: SimulationConfig, names: NameBook, rng: np.random.Generator) -
             if welsh:
                 code = _code("W06", welsh_number)
                 welsh_number += 1
-                name = welsh_places.pop()
+                name = welsh_places.next()
                 postcode_area = welsh_areas.pop(0)
                 centre = (WALES_CENTRE[0] + rng.normal(0, 0.1), WALES_CENTRE[1] + rng.normal(0, 0.1))
             else:
                 code = _code("E06", unitary_number)
                 unitary_number += 1
-                name = f"{english_places.pop()} Borough"
+                name = f"{english_places.next()} Borough"
                 postcode_area = english_areas.pop(0)
                 centre = (ENGLAND_CENTRE[0] + rng.normal(0, 0.4), ENGLAND_CENTRE[1] + rng.normal(0, 0.5))
             areas.append((code, name, "unitary"))

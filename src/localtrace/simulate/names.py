@@ -120,16 +120,16 @@ def load() -> NameBook:
 
     given_rows = _read_csv("given_names.csv")
     given_names = tuple(row["name"] for row in given_rows)
-    given_by = []
+    given_by: list[tuple[np.ndarray, np.ndarray]] = []
     for heritage in heritages:
-        by_sex = tuple(
+        female, male = (
             np.array(
                 [i for i, row in enumerate(given_rows) if row["group"] == heritage.name and row["sex"] == sex],
                 dtype=np.int16,
             )
             for sex in ("female", "male")
         )
-        given_by.append(by_sex)
+        given_by.append((female, male))
 
     family_rows = _read_csv("family_names.csv")
     family_names = tuple(row["name"] for row in family_rows)

@@ -11,10 +11,18 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from localtrace.simulate.config import SimulationConfig, TestingParameters, TransmissionParameters
 from localtrace.simulate.run import STAGES, Summary, generate
+
+
+class Output(Protocol):
+    """Where the summary goes: a text stream or Django's OutputWrapper."""
+
+    def write(self, text: str, /) -> Any: ...
+
+    def isatty(self) -> bool: ...
 
 
 def _fraction(text: str) -> float:
@@ -164,7 +172,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_with_progress(options: Mapping[str, Any], stdout: TextIO | None = None) -> Summary:
+def run_with_progress(options: Mapping[str, Any], stdout: Output | None = None) -> Summary:
     """Run a simulation from parsed options, with a rich progress bar on a terminal."""
     stdout = stdout or sys.stdout
     config = config_from_options(options)

@@ -346,4 +346,3 @@ def _addresses(
         (rng.random(count) < FLAT_SHARE) & (household_kind != COMMUNAL), rng.integers(1, 13, size=count), 0
     ).astype(np.int8)
     return postcode, number, flat
-

@@ -1,8 +1,8 @@
 """How cases and their contacts would respond to tracing: calls answered, links used, doors
 opened, and which true contacts and settings a case recalls.
 
-Figures are set so that a call-only ladder of three attempts reaches about 80-85% of cases
-and about 60% of non-household contacts, as NHS Test and Trace reported in autumn 2020.
+Figures are set so that a call-only ladder of three attempts reaches about 80% of cases and
+about 60% of non-household contacts, as NHS Test and Trace reported in autumn 2020.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ RESPONSE_COLUMNS = (
 )
 CALL_ATTEMPTS = 3
 # Chance of answering one call, by age band (under 30, 30-64, 65 and over).
-CALL_ANSWER = {"case": (0.35, 0.45, 0.6), "contact": (0.25, 0.3, 0.45)}
+CALL_ANSWER = {"case": (0.45, 0.55, 0.65), "contact": (0.25, 0.3, 0.45)}
 HOUSEHOLD_CALL_BONUS = 0.2  # the case passes the message on and vouches for the call
 WEB_LINK_USE = (0.55, 0.5, 0.25)
 DOOR_ANSWER = 0.65

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import collections
 import csv
-import json
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 
@@ -64,8 +63,8 @@ class ResultsWriter:
         self.fhir_handle: IO[str] | None = None
         if config.fhir:
             self.fhir_handle = (out_dir / FHIR_FILE).open("w", encoding="utf-8", newline="\n")
-        self.uuids = fhir.UuidMaker(int(id_rng.integers(0, 2**60)))
-        self.fhir_entries: list[dict[str, Any]] = []
+        self.uuids = fhir.UuidMaker((int(id_rng.integers(0, 2**40)) << 40) | int(id_rng.integers(0, 2**40)))
+        self.fhir_entries: list[str] = []
         self.fhir_bundles = 0
         self.fhir_results = 0
         # Specimen numbers count up per source from a random base, like barcode runs.
@@ -193,17 +192,16 @@ class ResultsWriter:
             care_home=care_home,
             occupation=row[19],
         )
-        self.fhir_entries.extend(fhir.result_entries(facts, self.uuids))
+        self.fhir_entries.append(fhir.result_entries_json(facts, self.uuids))
         self.fhir_results += 1
-        if len(self.fhir_entries) >= 3 * self.config.fhir_batch:
+        if len(self.fhir_entries) >= self.config.fhir_batch:
             self._flush_fhir()
 
     def _flush_fhir(self) -> None:
         if not self.fhir_entries or self.fhir_handle is None:
             return
         self.fhir_bundles += 1
-        bundle = fhir.bundle(self.fhir_entries, f"batch-{self.fhir_bundles:07d}")
-        self.fhir_handle.write(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")))
+        self.fhir_handle.write(fhir.bundle_json(self.fhir_entries, f"batch-{self.fhir_bundles:07d}"))
         self.fhir_handle.write("\n")
         self.fhir_entries = []
 

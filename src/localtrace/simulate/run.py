@@ -96,8 +96,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: Progress |
         for batch in testing.results_reported(day):
             results.write_batch(batch)
         report("outbreak", day + 1, config.days)
-    for batch in testing.results_outstanding():
-        results.write_batch(batch)
+    # Specimens whose results would come after the last day are still at the laboratory.
     results.close()
     contact_log.close()
 

@@ -26,7 +26,6 @@ PCR_TURNAROUND = np.array([0.05, 0.55, 0.28, 0.09, 0.03])
 # Days after infection in which a test can detect the virus.
 PCR_DETECTABLE = (2, 21)
 LFD_DETECTABLE = (3, 11)
-WEEKEND_TESTING = 0.7
 REGULAR_TESTER_LFD_SHARE = 0.9
 LFD_SITE_SHARE = 0.3
 
@@ -108,7 +107,9 @@ class Testing:
         p = self.parameters
         planned = self.planned_people.pop(day, [])
         planned_types = self.planned_types.pop(day, [])
-        expected = self.config.background_test_rate * self.population.size * (WEEKEND_TESTING if weekday >= 5 else 1.0)
+        expected = (
+            self.config.background_test_rate * self.population.size * (p.weekend_testing if weekday >= 5 else 1.0)
+        )
         count = int(self.rng.poisson(expected))
         regular = int(self.rng.binomial(count, p.regular_tester_share)) if self.regular_testers.size else 0
         regular_people = self.rng.choice(self.regular_testers, size=regular) if regular else np.zeros(0, np.int64)
@@ -152,9 +153,6 @@ class Testing:
         positives = result == c.POSITIVE
         found = people[positives]
         found_day = result_day[positives]
-        newly = self.first_positive_day[found] == NEVER
-        self.first_positive_day[found[newly]] = found_day[newly]
-        self.first_positive_specimen_day[found[newly]] = day
         for reported in np.unique(found_day).tolist():
             outbreak.isolate(found[found_day == reported], reported)
         # A positive lateral flow test is followed by a confirmatory PCR the next day.
@@ -176,12 +174,18 @@ class Testing:
             self.pending.setdefault(reported, []).append(batch.take(result_day == reported))
 
     def results_reported(self, day: int) -> list[ResultBatch]:
-        """Results whose result day is today, in production order."""
-        return self.pending.pop(day, [])
-
-    def results_outstanding(self) -> list[ResultBatch]:
-        """Results still at the laboratory when the simulation ends (reported after it)."""
-        batches = []
-        for day in sorted(self.pending):
-            batches.extend(self.pending.pop(day))
+        """Results whose result day is today, in production order; positives become cases."""
+        batches = self.pending.pop(day, [])
+        for batch in batches:
+            positive = batch.result == c.POSITIVE
+            found, specimen_day = batch.person[positive], batch.specimen_day[positive]
+            order = np.lexsort((specimen_day, found))
+            found, specimen_day = found[order], specimen_day[order]
+            # The same person positive twice today is one case, dated by the earlier specimen.
+            first = np.ones(found.size, dtype=bool)
+            first[1:] = found[1:] != found[:-1]
+            found, specimen_day = found[first], specimen_day[first]
+            newly = self.first_positive_day[found] == NEVER
+            self.first_positive_day[found[newly]] = day
+            self.first_positive_specimen_day[found[newly]] = specimen_day[newly]
         return batches

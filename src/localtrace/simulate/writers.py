@@ -30,6 +30,8 @@ PEOPLE_COLUMNS = (
     "family_name",
     "date_of_birth",
     "sex",
+    "address_line_1",
+    "postcode",
     "phone",
     "email",
     "preferred_language",
@@ -94,6 +96,8 @@ def _people_rows(population: Population, details: PersonDetails, names: NameBook
             details.family_name(person),
             details.date_of_birth(person),
             details.sex(person),
+            details.address_line_1(person),
+            details.postcode(person),
             details.own_phone(person),
             details.own_email(person),
             details.language(person),
@@ -262,4 +266,3 @@ def write_outbreaks(path: Path, outbreak: Outbreak, places: Places, timeline: Ti
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-

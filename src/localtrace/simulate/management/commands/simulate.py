@@ -11,6 +11,8 @@ from localtrace.simulate.options import add_simulate_arguments, run_with_progres
 
 class Command(BaseCommand):
     help = "Generate a synthetic population, outbreak and test results, with ground truth."
+    # It writes files only (no database, URLs or templates), so the project checks add nothing.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_simulate_arguments(parser)

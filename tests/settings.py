@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("LOCALTRACE_SECRET_KEY", "tests-only-secret-key-not-for-any-deployment-0123456789")
 os.environ.setdefault("LOCALTRACE_VAR_DIR", os.path.join(tempfile.gettempdir(), "localtrace-tests"))
@@ -20,7 +21,9 @@ os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
 
 # Intake tasks run as soon as the transaction commits, so tests see their effect.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-MEDIA_ROOT = os.path.join(os.environ["LOCALTRACE_VAR_DIR"], "media")  # noqa: F405
+MEDIA_ROOT = Path(os.environ["LOCALTRACE_VAR_DIR"]) / "media"
 # A file-backed SQLite test database, so a second process (the crash test) can share it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["LOCALTRACE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["LOCALTRACE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")
+    }  # noqa: F405

@@ -71,7 +71,7 @@ def open_cases_for(results: Sequence[object], *, received_at: dt.datetime | None
             )
             case = Case(
                 person_id=result.person_id,
-                area_id=result.area_id,
+                area_id=result.area_id or 0,  # positives without an area were filtered out above
                 priority=priority,
                 priority_reasons=reasons,
                 first_result=result,

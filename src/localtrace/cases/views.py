@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -21,15 +23,13 @@ FILTERS = {
 def queue(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "case.queue")
     now = timezone.now()
-    cases = scoped(request.user, "case.view").select_related("area")
+    cases = scoped(request.user, "case.view", Case.objects.all()).select_related("area")
     counts = cases.aggregate(
         open=Count("id", filter=FILTERS["open"]),
         overdue=Count("id", filter=Q(status=Case.Status.NEW, reach_deadline__lt=now)),
         due_soon=Count(
             "id",
-            filter=Q(
-                status=Case.Status.NEW, reach_deadline__gte=now, reach_deadline__lt=now + timezone.timedelta(hours=4)
-            ),
+            filter=Q(status=Case.Status.NEW, reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4)),
         ),
         all=Count("id"),
     )

@@ -40,22 +40,22 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[Person]:
     by_nhs: dict[str, Person] = {}
     nhs_numbers = {r.nhs_number for r in records if r.nhs_number}
     if nhs_numbers:
-        for person in Person.objects.filter(nhs_number__in=nhs_numbers).order_by("pk"):
-            by_nhs.setdefault(person.nhs_number, person)
+        for known in Person.objects.filter(nhs_number__in=nhs_numbers).order_by("pk"):
+            by_nhs.setdefault(known.nhs_number, known)
 
     by_key: dict[tuple[str, dt.date | None, str], Person] = {}
     wanted = {r.exact_key for r in records if not (r.nhs_number and r.nhs_number in by_nhs)}
     if wanted:
         keys = {w[0] for w in wanted}
-        for person in Person.objects.filter(match_key__in=keys).order_by("pk"):
-            key = (person.match_key, person.date_of_birth, person.postcode)
+        for known in Person.objects.filter(match_key__in=keys).order_by("pk"):
+            key = (known.match_key, known.date_of_birth, known.postcode)
             if key in wanted:
-                by_key.setdefault(key, person)
+                by_key.setdefault(key, known)
 
     people: list[Person] = []
     new_people: list[Person] = []
     for record in records:
-        person = by_nhs.get(record.nhs_number) if record.nhs_number else None
+        person: Person | None = by_nhs.get(record.nhs_number) if record.nhs_number else None
         if person is None:
             candidate = by_key.get(record.exact_key)
             # An exact demographic match with a different NHS number is a different person.

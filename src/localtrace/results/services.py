@@ -64,11 +64,18 @@ def _readable_postcode(text: str) -> str:
 
 
 def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    if not keys:
-        return set()
-    specimen_ids = {specimen for _, specimen in keys}
-    found = TestResult.objects.filter(specimen_id__in=specimen_ids).values_list("source_id", "specimen_id")
-    return {key for key in found if key in keys}
+    """Which (source, specimen) pairs are already results. One query per source, on the unique index."""
+    by_source: dict[str, set[str]] = {}
+    for source, specimen in keys:
+        by_source.setdefault(source, set()).add(specimen)
+    found: set[tuple[str, str]] = set()
+    for source, specimens in by_source.items():
+        found.update(
+            TestResult.objects.filter(source_id=source, specimen_id__in=specimens).values_list(
+                "source_id", "specimen_id"
+            )
+        )
+    return found
 
 
 def process_batch(

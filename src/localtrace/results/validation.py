@@ -261,12 +261,12 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
             reasons.add("test_dates", str(problem))
     if len(dates) == 2:
         specimen_date, result_date = dates["specimen_date"].value, dates["result_date"].value
-        problem = _date_order_problem(specimen_date, result_date, today)
-        if problem:
+        order_problem = _date_order_problem(specimen_date, result_date, today)
+        if order_problem:
             swaps = [d for d in (dates["specimen_date"].swapped, dates["result_date"].swapped) if d is not None]
             if swaps:
-                problem += " The day and month may be the wrong way round."
-            reasons.add("test_dates", problem)
+                order_problem += " The day and month may be the wrong way round."
+            reasons.add("test_dates", order_problem)
     elif "specimen_date" in dates and dates["specimen_date"].value > today:
         reasons.add("test_dates", f"The specimen date {dates['specimen_date'].value:%d/%m/%Y} is in the future.")
 

@@ -23,7 +23,7 @@ from localtrace.results.reading import COLUMNS
 
 def submission_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "results.upload")
-    submissions = scoped(request.user, "submission.view").select_related("submitter")
+    submissions = scoped(request.user, "submission.view", Submission.objects.all()).select_related("submitter")
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(
         request, "results/submission_list.html", {"page": page, "may_see_no_area": can(request.user, "results.no_area")}
@@ -66,7 +66,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _quarantine_queryset(request: HttpRequest):  # type: ignore[no-untyped-def]
     require_capability(request.user, "results.quarantine")
-    rows = scoped(request.user, "quarantine.fix").select_related("submission", "area")
+    rows = scoped(request.user, "quarantine.fix", QuarantinedRow.objects.all()).select_related("submission", "area")
     status = request.GET.get("status", QuarantinedRow.Status.OPEN)
     if status in QuarantinedRow.Status.values:
         rows = rows.filter(status=status)
@@ -187,12 +187,16 @@ def _quality_report(request: HttpRequest):  # type: ignore[no-untyped-def]
         # Area leads see the quality of what reached their areas.
         areas = scope.areas_with({Role.AREA_LEAD})
         results = results.filter(area_id__in=areas)
-    return quality_by_source(results, scoped(request.user, "quarantine.fix"))
+    return quality_by_source(results, scoped(request.user, "quarantine.fix", QuarantinedRow.objects.all()))
 
 
 def no_area(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "results.no_area")
-    results = scoped(request.user, "result.unrouted").select_related("submission").order_by("-received_at")
+    results = (
+        scoped(request.user, "result.unrouted", TestResult.objects.all())
+        .select_related("submission")
+        .order_by("-received_at")
+    )
     summary = results.aggregate(total=Count("id"), positive=Count("id", filter=Q(result="positive")))
     page = Paginator(results, 50).get_page(request.GET.get("page"))
     record(

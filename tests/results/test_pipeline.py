@@ -197,3 +197,13 @@ def test_nhs_numbers_in_the_factory_are_valid() -> None:
     from localtrace.results.validation import nhs_number_is_valid
 
     assert all(nhs_number_is_valid(n) for n in NHS_NUMBERS)
+
+
+def test_a_corrected_row_sent_again_settles_the_quarantined_one(world: World) -> None:
+    first = run(csv_bytes([row(specimen_id="S9", nhs_number="9434765918")]))
+    quarantined = QuarantinedRow.objects.get(submission=first)
+    assert quarantined.status == QuarantinedRow.Status.OPEN
+    run(csv_bytes([row(specimen_id="S9")]))
+    quarantined.refresh_from_db()
+    assert quarantined.status == QuarantinedRow.Status.REPROCESSED
+    assert quarantined.test_result.specimen_id == "S9"

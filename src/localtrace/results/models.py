@@ -158,6 +158,8 @@ class QuarantinedRow(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="quarantined_rows")
     row_number = models.PositiveIntegerField()
     source_id = models.CharField(max_length=40, blank=True, db_index=True)
+    # Kept apart from `fields` so a corrected re-upload of the same specimen can resolve this row.
+    specimen_id = models.CharField(max_length=64, blank=True)
     fields = models.JSONField(default=dict)
     raw_text = models.TextField(blank=True)
     reasons = models.JSONField(default=list)
@@ -176,6 +178,7 @@ class QuarantinedRow(models.Model):
     class Meta:
         ordering = ["submission", "row_number"]
         constraints = [models.UniqueConstraint(fields=["submission", "row_number"], name="quarantine_unique_row")]
+        indexes = [models.Index(fields=["source_id", "specimen_id", "status"], name="quarantine_by_specimen")]
 
     def __str__(self) -> str:
         return f"Row {self.row_number} of submission {self.submission_id}"

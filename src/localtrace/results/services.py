@@ -101,6 +101,7 @@ def process_batch(
             submission=submission,
             row_number=row.row_number,
             source_id=source_id or (row.fields.get("source_id") or "").strip()[:40],
+            specimen_id=(row.fields.get("specimen_id") or "").strip()[:64],
             fields=row.fields,
             raw_text=row.raw_text,
             reasons=reasons,
@@ -162,6 +163,7 @@ def process_batch(
         ]
         TestResult.objects.bulk_create(results, batch_size=1000)
         cases_opened = open_cases_for(results)
+        _resolve_earlier_quarantine(results)
         QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
         outcomes.extend(RowOutcome(r.row_number, "accepted", result_id=r.pk) for r in results)
 
@@ -175,6 +177,21 @@ def process_batch(
         )
     outcomes.sort(key=lambda o: o.row_number)
     return outcomes
+
+
+def _resolve_earlier_quarantine(results: list[TestResult]) -> None:
+    """A corrected row sent again (re-upload, a lab's resend) settles the row quarantined before."""
+    by_source: dict[str, dict[str, int]] = {}
+    for result in results:
+        by_source.setdefault(result.source_id, {})[result.specimen_id] = result.pk
+    for source, specimens in by_source.items():
+        waiting = QuarantinedRow.objects.filter(
+            source_id=source, specimen_id__in=specimens, status=QuarantinedRow.Status.OPEN
+        ).values_list("pk", "specimen_id")
+        for pk, specimen in waiting:
+            QuarantinedRow.objects.filter(pk=pk).update(
+                status=QuarantinedRow.Status.REPROCESSED, test_result_id=specimens[specimen], resolved_at=timezone.now()
+            )
 
 
 def claim(submission_id: int) -> Submission | None:

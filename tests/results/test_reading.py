@@ -59,3 +59,10 @@ def test_bytes_that_are_not_utf8_are_reported_not_dropped() -> None:
     assert len(rows) == 2
     assert not rows[0].problem
     assert "not UTF-8" in rows[1].problem
+
+
+def test_nul_characters_are_made_visible_and_the_row_kept_with_a_reason() -> None:
+    data = csv_bytes([row(given_name="A\x00B")])
+    (only,) = rows_of(data)
+    assert "NUL" in only.problem
+    assert "\x00" not in only.raw_text and "\x00" not in only.fields["given_name"]

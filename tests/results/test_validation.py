@@ -102,3 +102,10 @@ def test_nhs_check_digit_agrees_with_the_definition(digits: str) -> None:
     total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
     check = (11 - total % 11) % 11
     assert nhs_number_is_valid(digits) == (check != 10 and check == int(digits[9]))
+
+
+def test_text_longer_than_its_column_is_a_reason_not_a_crash() -> None:
+    result = validate(row(specimen_id="S" * 65, family_name="x" * 101), today=TODAY)
+    assert isinstance(result, Problems)
+    assert any("specimen id is 65 characters long" in r for r in result)
+    assert any("family name is 101 characters long" in r for r in result)

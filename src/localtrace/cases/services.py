@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.utils import timezone
 
@@ -36,10 +36,13 @@ def priority_for(*, care_home: bool, occupation: str, date_of_birth: dt.date, on
     return (reasons[0][0] if reasons else Priority.STANDARD), [text for _, text in reasons]
 
 
-def open_cases_for(results: Sequence[object], *, received_at: dt.datetime | None = None) -> int:
+def open_cases_for(
+    results: Sequence[object], *, births: Mapping[int, dt.date | None], received_at: dt.datetime | None = None
+) -> int:
     """Attach each positive result to its person's case in the episode, or open a new case.
 
-    `results` are saved TestResult rows with `person` loaded. Returns the number of cases opened.
+    `results` are saved TestResult rows; `births` gives each person's date of birth (for priority).
+    Returns the number of cases opened.
     """
     from localtrace.results.models import TestResult
 
@@ -66,7 +69,7 @@ def open_cases_for(results: Sequence[object], *, received_at: dt.datetime | None
             priority, reasons = priority_for(
                 care_home=result.care_home,
                 occupation=result.occupation,
-                date_of_birth=result.person.date_of_birth or result.specimen_date,
+                date_of_birth=births.get(result.person_id) or result.specimen_date,
                 on=result.specimen_date,
             )
             case = Case(

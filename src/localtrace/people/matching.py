@@ -11,6 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from localtrace.core.bulk import insert_returning_ids
 from localtrace.people.models import Person
 
 
@@ -32,62 +35,82 @@ class PersonRecord:
         return (Person.key_for(self.given_name, self.family_name), self.date_of_birth, self.postcode)
 
 
-def find_or_create_people(records: Sequence[PersonRecord]) -> list[Person]:
-    """One Person per record, in order; records of one person within the batch share it.
+PERSON_COLUMNS = (
+    "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address_line_1", "postcode",
+    "phone", "email", "preferred_language", "match_key", "created_at",
+)  # fmt: skip
 
-    Runs a fixed number of queries per batch whatever its size (two lookups, one insert).
+
+def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
+    """The id of each record's person, in order; records of one person within the batch share it.
+
+    A fixed number of queries per batch whatever its size (two lookups, one insert per 500 new people).
     """
-    by_nhs: dict[str, Person] = {}
+    by_nhs: dict[str, int] = {}
     nhs_numbers = {r.nhs_number for r in records if r.nhs_number}
     if nhs_numbers:
-        for known in Person.objects.filter(nhs_number__in=nhs_numbers).order_by("pk"):
-            by_nhs.setdefault(known.nhs_number, known)
+        for pk, nhs_number in (
+            Person.objects.filter(nhs_number__in=nhs_numbers).order_by("pk").values_list("pk", "nhs_number")
+        ):
+            by_nhs.setdefault(nhs_number, pk)
 
-    by_key: dict[tuple[str, dt.date | None, str], Person] = {}
+    by_key: dict[tuple[str, dt.date | None, str], tuple[int, str]] = {}
     wanted = {r.exact_key for r in records if not (r.nhs_number and r.nhs_number in by_nhs)}
     if wanted:
         keys = {w[0] for w in wanted}
-        for known in Person.objects.filter(match_key__in=keys).order_by("pk"):
-            key = (known.match_key, known.date_of_birth, known.postcode)
-            if key in wanted:
-                by_key.setdefault(key, known)
+        for pk, match_key, born, postcode, nhs_number in (
+            Person.objects.filter(match_key__in=keys)
+            .order_by("pk")
+            .values_list("pk", "match_key", "date_of_birth", "postcode", "nhs_number")
+        ):
+            if (match_key, born, postcode) in wanted:
+                by_key.setdefault((match_key, born, postcode), (pk, nhs_number))
 
-    people: list[Person] = []
-    new_people: list[Person] = []
+    now = timezone.now()
+    ids: list[int | None] = []
+    new_rows: list[tuple[object, ...]] = []
+    new_slots: dict[int, list[int]] = {}  # index in new_rows → positions in `ids` waiting for it
+    pending_nhs: dict[str, int] = {}
+    pending_key: dict[tuple[str, dt.date | None, str], int] = {}
     for record in records:
-        person: Person | None = by_nhs.get(record.nhs_number) if record.nhs_number else None
-        if person is None:
+        found: int | None = by_nhs.get(record.nhs_number) if record.nhs_number else None
+        if found is None:
             candidate = by_key.get(record.exact_key)
             # An exact demographic match with a different NHS number is a different person.
-            if candidate is not None and (not record.nhs_number or candidate.nhs_number in ("", record.nhs_number)):
-                person = candidate
-                if record.nhs_number and not candidate.nhs_number:
-                    candidate.nhs_number = record.nhs_number
-                    Person.objects.filter(pk=candidate.pk).update(nhs_number=record.nhs_number)
-                    by_nhs[record.nhs_number] = candidate
-        if person is None:
-            person = Person(
-                nhs_number=record.nhs_number,
-                given_name=record.given_name,
-                family_name=record.family_name,
-                date_of_birth=record.date_of_birth,
-                sex=record.sex,
-                address_line_1=record.address_line_1,
-                postcode=record.postcode,
-                phone=record.phone,
-                email=record.email,
-                preferred_language=record.preferred_language,
-                match_key=Person.key_for(record.given_name, record.family_name),
-            )
-            new_people.append(person)
+            if candidate is not None and (not record.nhs_number or candidate[1] in ("", record.nhs_number)):
+                found = candidate[0]
+                if record.nhs_number and not candidate[1]:
+                    Person.objects.filter(pk=found).update(nhs_number=record.nhs_number)
+                    by_nhs[record.nhs_number] = found
+                    by_key[record.exact_key] = (found, record.nhs_number)
+        if found is not None:
+            ids.append(found)
+            continue
+        slot = pending_nhs.get(record.nhs_number) if record.nhs_number else None
+        if slot is None:
+            slot = pending_key.get(record.exact_key)
+        if slot is None:
+            slot = len(new_rows)
+            new_rows.append(
+                (
+                    record.nhs_number, record.given_name, record.family_name, record.date_of_birth, record.sex,
+                    record.address_line_1, record.postcode, record.phone, record.email, record.preferred_language,
+                    record.exact_key[0], now,
+                )
+            )  # fmt: skip
             if record.nhs_number:
-                by_nhs[record.nhs_number] = person
-            by_key.setdefault(record.exact_key, person)
-        people.append(person)
-    if new_people:
-        Person.objects.bulk_create(new_people, batch_size=1000)
-    return people
+                pending_nhs[record.nhs_number] = slot
+            pending_key.setdefault(record.exact_key, slot)
+        new_slots.setdefault(slot, []).append(len(ids))
+        ids.append(None)
+    new_ids = insert_returning_ids(Person, PERSON_COLUMNS, new_rows)
+    for slot, positions in new_slots.items():
+        for position in positions:
+            ids[position] = new_ids[slot]
+    if None in ids:
+        raise RuntimeError("A record was left without a person.")
+    return [pk for pk in ids if pk is not None]
 
 
 def find_or_create_person(record: PersonRecord) -> Person:
-    return find_or_create_people([record])[0]
+    return Person.objects.get(pk=find_or_create_people([record])[0])

@@ -126,6 +126,7 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
         row_number += 1
         raw_text = _to_text(cells)
         if len(cells) != len(columns):
+            raw_text = raw_text.replace("\x00", "\ufffd")
             yield RawRow(
                 row_number,
                 {},
@@ -133,6 +134,13 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
                 problem=f"This row has {len(cells)} cells but the header has {len(columns)} columns.",
             )
             continue
+        problem = ""
+        if "\x00" in raw_text:
+            # PostgreSQL cannot store NUL in text; keep the row, with the NULs made visible.
+            cells = [cell.replace("\x00", "\ufffd") for cell in cells]
+            raw_text = raw_text.replace("\x00", "\ufffd")
+            problem = "This row contains NUL characters (shown as �), which are not text."
+        elif "\ufffd" in raw_text:
+            problem = "This row has characters that are not UTF-8 text (shown as �)."
         fields = {column: cell for column, cell in zip(columns, cells, strict=True) if column in COLUMNS}
-        problem = "This row has characters that are not UTF-8 text (shown as �)." if "\ufffd" in raw_text else ""
         yield RawRow(row_number, fields, raw_text, problem)

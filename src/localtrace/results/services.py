@@ -23,7 +23,9 @@ from localtrace.areas.models import Postcode
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
 from localtrace.cases.services import open_cases_for
+from localtrace.core.bulk import insert_returning_ids
 from localtrace.people.matching import PersonRecord, find_or_create_people
+from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
 from localtrace.results.reading import RawRow, ResultFileError, read_results
 from localtrace.results.validation import CleanResult, Problems, validate
@@ -125,49 +127,41 @@ def process_batch(
                 fresh.append((row, result))
 
         routes = _routes({r.postcode for _, r in fresh})
-        people = find_or_create_people(
+        person_ids = find_or_create_people([_person_record(r) for _, r in fresh])
+        received_at = timezone.now()
+        result_ids = insert_returning_ids(
+            TestResult,
+            RESULT_COLUMNS,
             [
-                PersonRecord(
-                    nhs_number=r.nhs_number,
-                    given_name=r.given_name,
-                    family_name=r.family_name,
-                    date_of_birth=r.date_of_birth,
-                    sex=r.sex,
-                    address_line_1=r.address_line_1,
-                    postcode=r.postcode,
-                    phone=r.phone,
-                    email=r.email,
-                    preferred_language=r.preferred_language,
+                (
+                    r.source_id, r.specimen_id, submission.pk, row.row_number, person_id, routes.get(r.postcode),
+                    r.postcode, r.test_type, r.test_code, r.result, r.specimen_date, r.result_date, r.care_home,
+                    r.occupation, received_at,
                 )
-                for _, r in fresh
-            ]
-        )
-        results = [
+                for (row, r), person_id in zip(fresh, person_ids, strict=True)
+            ],
+        )  # fmt: skip
+        # Model objects only for the few results that open or join cases.
+        positives = [
             TestResult(
-                source_id=r.source_id,
-                specimen_id=r.specimen_id,
-                submission=submission,
-                row_number=row.row_number,
-                person=person,
-                area_id=routes.get(r.postcode),
-                postcode=r.postcode,
-                test_type=r.test_type,
-                test_code=r.test_code,
-                result=r.result,
-                specimen_date=r.specimen_date,
-                result_date=r.result_date,
-                care_home=r.care_home,
-                occupation=r.occupation,
+                pk=result_id, source_id=r.source_id, specimen_id=r.specimen_id, person_id=person_id,
+                area_id=routes.get(r.postcode), result=r.result, specimen_date=r.specimen_date,
+                result_date=r.result_date, care_home=r.care_home, occupation=r.occupation, received_at=received_at,
             )
-            for (row, r), person in zip(fresh, people, strict=True)
-        ]
-        TestResult.objects.bulk_create(results, batch_size=1000)
-        cases_opened = open_cases_for(results)
-        _resolve_earlier_quarantine(results)
+            for (_, r), person_id, result_id in zip(fresh, person_ids, result_ids, strict=True)
+            if r.result == POSITIVE
+        ]  # fmt: skip
+        births = {pid: r.date_of_birth for (_, r), pid in zip(fresh, person_ids, strict=True)}
+        cases_opened = open_cases_for(positives, births=births, received_at=received_at)
+        _resolve_earlier_quarantine(
+            {(r.source_id, r.specimen_id): pk for (_, r), pk in zip(fresh, result_ids, strict=True)}
+        )
         QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
-        outcomes.extend(RowOutcome(r.row_number, "accepted", result_id=r.pk) for r in results)
+        outcomes.extend(
+            RowOutcome(row.row_number, "accepted", result_id=pk) for (row, _), pk in zip(fresh, result_ids, strict=True)
+        )
 
-        counts = {"accepted": len(results), "quarantined": len(quarantine), "duplicate": len(clean) - len(fresh)}
+        counts = {"accepted": len(result_ids), "quarantined": len(quarantine), "duplicate": len(clean) - len(fresh)}
         Submission.objects.filter(pk=submission.pk).update(
             received=F("received") + len(rows),
             accepted=F("accepted") + counts["accepted"],
@@ -179,11 +173,32 @@ def process_batch(
     return outcomes
 
 
-def _resolve_earlier_quarantine(results: list[TestResult]) -> None:
+RESULT_COLUMNS = (
+    "source_id", "specimen_id", "submission", "row_number", "person", "area", "postcode", "test_type", "test_code",
+    "result", "specimen_date", "result_date", "care_home", "occupation", "received_at",
+)  # fmt: skip
+
+
+def _person_record(r: CleanResult) -> PersonRecord:
+    return PersonRecord(
+        nhs_number=r.nhs_number,
+        given_name=r.given_name,
+        family_name=r.family_name,
+        date_of_birth=r.date_of_birth,
+        sex=r.sex,
+        address_line_1=r.address_line_1,
+        postcode=r.postcode,
+        phone=r.phone,
+        email=r.email,
+        preferred_language=r.preferred_language,
+    )
+
+
+def _resolve_earlier_quarantine(accepted: dict[tuple[str, str], int]) -> None:
     """A corrected row sent again (re-upload, a lab's resend) settles the row quarantined before."""
     by_source: dict[str, dict[str, int]] = {}
-    for result in results:
-        by_source.setdefault(result.source_id, {})[result.specimen_id] = result.pk
+    for (source, specimen), pk in accepted.items():
+        by_source.setdefault(source, {})[specimen] = pk
     for source, specimens in by_source.items():
         waiting = QuarantinedRow.objects.filter(
             source_id=source, specimen_id__in=specimens, status=QuarantinedRow.Status.OPEN

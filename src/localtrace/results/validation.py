@@ -149,6 +149,13 @@ class CleanResult:
     occupation: str
 
 
+# The longest value each column may have, as stored (see the Person and TestResult models).
+MAX_LENGTHS = {
+    "source_id": 40, "specimen_id": 64, "nhs_number": 20, "given_name": 100, "family_name": 100,
+    "date_of_birth": 40, "sex": 20, "address_line_1": 200, "postcode": 20, "phone": 40, "email": 254,
+    "preferred_language": 8, "test_type": 30, "test_code": 16, "result": 30, "result_code": 20,
+    "specimen_date": 40, "result_date": 40, "care_home": 10, "occupation": 30,
+}  # fmt: skip
 _SEX = {
     "f": "female", "female": "female", "woman": "female",
     "m": "male", "male": "male", "man": "male",
@@ -176,6 +183,16 @@ class Problems(list[str]):
 def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | Problems:
     """A clean result, or every reason the row cannot be accepted (all of them, not just the first)."""
     reasons = Problems()
+    for column, limit in MAX_LENGTHS.items():
+        value = (fields.get(column) or "").strip()
+        if len(value) > limit:
+            reasons.add(
+                column, f"The {column.replace('_', ' ')} is {len(value)} characters long; the most we keep is {limit}."
+            )
+        if "\x00" in value:
+            reasons.add(column, f"The {column.replace('_', ' ')} contains a NUL character, which is not text.")
+    if reasons:
+        return reasons
 
     def text(name: str) -> str:
         return (fields.get(name) or "").strip()

@@ -23,7 +23,6 @@ os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(os.environ["LOCALTRACE_VAR_DIR"]) / "media"
 # A file-backed SQLite test database, so a second process (the crash test) can share it.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(os.environ["LOCALTRACE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")
-    }  # noqa: F405
+_default = DATABASES["default"]  # noqa: F405
+if _default["ENGINE"] == "django.db.backends.sqlite3":
+    _default["TEST"] = {"NAME": os.path.join(os.environ["LOCALTRACE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")}

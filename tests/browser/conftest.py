@@ -62,6 +62,36 @@ class Visit:
         assert not self.console_errors, f"console errors on {self.page.url}: {self.console_errors}"
 
 
+PASSWORD = "correct horse battery staple"
+
+
+def code_for_key(key: bytes) -> str:
+    """The code an authenticator app shows now for this key."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(key, 30, 0, 6, 0)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def sign_in(visit: Visit, user: Any) -> None:
+    """Sign in through the real pages: password, then the code from the user's authenticator."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user.set_password(PASSWORD)
+    user.save()
+    page = visit.page
+    visit.goto("/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Security code").fill(code_for_key(TOTPDevice.objects.get(user=user, confirmed=True).bin_key))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(visit.base_url + "/")
+
+
 @pytest.fixture
 def visit(browser: Any, live_server: Any) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})

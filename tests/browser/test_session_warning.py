@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Visit
-from tests.browser.test_sign_in_journey import PASSWORD, code_for_key, set_password
+from tests.browser.conftest import Visit, sign_in
 from tests.personas import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,18 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_warning_offers_to_stay_signed_in_and_then_the_session_ends(world: World, visit: Visit, settings) -> None:  # type: ignore[no-untyped-def]
     settings.SESSION_IDLE_SECONDS = 8
     settings.SESSION_WARNING_SECONDS = 6
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    tracer = set_password(world.users["tracer_a"])
-    device = TOTPDevice.objects.get(user=tracer)
+    sign_in(visit, world.users["tracer_a"])
     page = visit.page
-    visit.goto("/sign-in/")
-    page.get_by_label("Username").fill("tracer_a")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Security code").fill(code_for_key(device.bin_key))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(visit.base_url + "/")
 
     warning = page.get_by_text("You'll be signed out soon")
     assert not warning.is_visible()

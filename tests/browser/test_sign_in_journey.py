@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts.models import User
 from localtrace.areas.models import Membership, Role
-from tests.browser.conftest import Visit
+from tests.browser.conftest import PASSWORD, Visit, code_for_key
 from tests.personas import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def code_for_key(key: bytes) -> str:
-    totp = TOTP(key, 30, 0, 6, 0)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
 
 
 def set_password(user: User) -> User:

@@ -24,7 +24,7 @@ from localtrace.areas.models import Area, Delegation, Membership, Role, Team
 from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import Case
 from localtrace.messaging.models import Message
-from localtrace.results.models import QuarantinedRow, Submission, TestResult
+from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
 
 M = TypeVar("M", bound=Model)
 
@@ -218,6 +218,12 @@ def _submission_view(scope: Scope, qs: QuerySet[Submission]) -> QuerySet[Submiss
     return qs if scope.administrator or scope.areas_with({Role.AREA_LEAD}) else qs.none()
 
 
+@rule("submitter.view", Submitter)
+def _submitter_view(scope: Scope, qs: QuerySet[Submitter]) -> QuerySet[Submitter]:
+    # Laboratories and their API tokens are deployment configuration.
+    return qs if scope.administrator else qs.none()
+
+
 @rule("quarantine.fix", QuarantinedRow)
 def _quarantine_fix(scope: Scope, qs: QuerySet[QuarantinedRow]) -> QuerySet[QuarantinedRow]:
     visible = Q(area_id__in=scope.areas_with({Role.AREA_LEAD}))
@@ -285,6 +291,7 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "results.quality": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
     "results.quarantine": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
     "results.no_area": lambda scope: scope.administrator,
+    "submitter.manage": lambda scope: scope.administrator,
     "case.queue": lambda scope: bool(scope.areas_with(TRACING_ROLES)),
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,

@@ -33,6 +33,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Users", reverse("accounts:user-list")))
     if can(request.user, "message.list"):
         entries.append(("Outbox", reverse("messaging:outbox")))
+    if can(request.user, "submitter.manage"):
+        entries.append(("Submitters", reverse("submitters:submitter-list")))
     if can(request.user, "audit.search"):
         entries.append(("Audit trail", reverse("audit:event-list")))
     entries.append(("Your account", reverse("accounts:account")))

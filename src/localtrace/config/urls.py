@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from localtrace.core import views as core_views
+from localtrace.results.api import api
 
 urlpatterns = [
     path("", include(("localtrace.core.urls", "core"))),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", include("localtrace.audit.urls")),
     path("", include("localtrace.messaging.urls")),
     path("", include("localtrace.results.urls")),
+    path("", include("localtrace.results.urls_submitters")),
+    path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
 ]
 

@@ -35,6 +35,7 @@ def child(mode: str, data_dir: Path, database_url: str, fhir_calls: int) -> dict
         "DATABASE_URL": database_url,
         "LOCALTRACE_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "LOCALTRACE_HTTPS": "0",
+        "LOCALTRACE_ALLOWED_HOSTS": "testserver",
         "LOCALTRACE_LOG_LEVEL": "WARNING",
         "LOCALTRACE_VAR_DIR": str(data_dir / "var"),
         "DJANGO_SETTINGS_MODULE": "localtrace.config.settings",

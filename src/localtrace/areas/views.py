@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -83,7 +84,9 @@ def team_create(request: HttpRequest) -> HttpResponse:
         team = services.create_team(request, form.save(commit=False))
         messages.success(request, f"{team.name} created. Add people to it from their user page.")
         return redirect("areas:team-detail", team.pk)
-    return render(request, "areas/team_form.html", {"form": form})
+    return render(
+        request, "core/form_page.html", {"form": form, "title": "Add a team", "back_url": reverse("areas:team-list")}
+    )
 
 
 def delegation_create(request: HttpRequest, code: str) -> HttpResponse:

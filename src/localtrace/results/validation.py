@@ -266,8 +266,8 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
             f"Preferred language “{text('preferred_language')}” should be a language code such as en or cy.",
         )
 
-    test_type = _test_type(text("test_type"), text("test_code"), reasons)
-    result = _outcome(text("result"), text("result_code"), reasons)
+    test_type = _coded(_TEST, text("test_type"), text("test_code"), reasons)
+    result = _coded(_RESULT, text("result"), text("result_code"), reasons)
 
     specimen_date = result_date = None
     dates: dict[str, ParsedDate] = {}
@@ -323,38 +323,53 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
     )
 
 
-def _test_type(word: str, code: str, reasons: Problems) -> str | None:
-    from_word = codes.TEST_TYPE_WORDS.get(word.lower()) if word else None
-    from_code = codes.TEST_CODES.get(code) if code else None
-    if word and from_word is None:
-        reasons.add("test", f"Test type “{word}” is not PCR or LFD (lateral flow).")
-        return None
-    if code and from_code is None:
-        reasons.add("test", f"Test code “{code}” is not a SARS-CoV-2 test code we recognise (see docs/intake.md).")
-        return None
-    if not word and not code:
-        reasons.add("test", "The test type and test code are both missing.")
-        return None
-    if from_word and from_code and from_word != from_code:
-        reasons.add("test", f"Test type {word} does not match test code {code} ({from_code}).")
-        return None
-    return from_word or from_code
+@dataclass(frozen=True)
+class _CodedField:
+    """A value given as a word, a code, or both (which must then agree)."""
+
+    field: str
+    words: dict[str, str]
+    codes: dict[str, str]
+    unknown_word: str
+    unknown_code: str
+    missing: str
+    mismatch: str
 
 
-def _outcome(word: str, code: str, reasons: Problems) -> str | None:
-    from_word = codes.RESULT_WORDS.get(word.lower()) if word else None
-    from_code = codes.RESULT_CODES.get(code) if code else None
+_TEST = _CodedField(
+    "test",
+    codes.TEST_TYPE_WORDS,
+    codes.TEST_CODES,
+    unknown_word="Test type “{word}” is not PCR or LFD (lateral flow).",
+    unknown_code="Test code “{code}” is not a SARS-CoV-2 test code we recognise (see docs/intake.md).",
+    missing="The test type and test code are both missing.",
+    mismatch="Test type {word} does not match test code {code} ({meaning}).",
+)
+_RESULT = _CodedField(
+    "result",
+    codes.RESULT_WORDS,
+    codes.RESULT_CODES,
+    unknown_word="Result “{word}” is not positive, negative or void.",
+    unknown_code="Result code “{code}” is not a SNOMED CT outcome we recognise (see docs/intake.md).",
+    missing="The result and result code are both missing.",
+    mismatch="Result {word} does not match result code {code} ({meaning}).",
+)
+
+
+def _coded(spec: _CodedField, word: str, code: str, reasons: Problems) -> str | None:
+    from_word = spec.words.get(word.lower()) if word else None
+    from_code = spec.codes.get(code) if code else None
+    problem = None
     if word and from_word is None:
-        reasons.add("result", f"Result “{word}” is not positive, negative or void.")
-        return None
-    if code and from_code is None:
-        reasons.add("result", f"Result code “{code}” is not a SNOMED CT outcome we recognise (see docs/intake.md).")
-        return None
-    if not word and not code:
-        reasons.add("result", "The result and result code are both missing.")
-        return None
-    if from_word and from_code and from_word != from_code:
-        reasons.add("result", f"Result {word} does not match result code {code} ({from_code}).")
+        problem = spec.unknown_word
+    elif code and from_code is None:
+        problem = spec.unknown_code
+    elif not word and not code:
+        problem = spec.missing
+    elif from_word and from_code and from_word != from_code:
+        problem = spec.mismatch
+    if problem:
+        reasons.add(spec.field, problem.format(word=word, code=code, meaning=from_code))
         return None
     return from_word or from_code
 

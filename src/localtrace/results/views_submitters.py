@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -33,7 +34,11 @@ def submitter_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"{submitter.name} added. Create a token for it to send results.")
         return redirect("submitters:submitter-detail", submitter.pk)
-    return render(request, "results/submitters/form.html", {"form": form})
+    return render(
+        request,
+        "core/form_page.html",
+        {"form": form, "title": "Add a submitter", "back_url": reverse("submitters:submitter-list")},
+    )
 
 
 def submitter_detail(request: HttpRequest, pk: int) -> HttpResponse:

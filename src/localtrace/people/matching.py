@@ -8,6 +8,7 @@ matching will replace the middle rule behind this same function.)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ class PersonRecord:
     email: str = ""
     preferred_language: str = "en"
 
-    @property
+    @functools.cached_property
     def exact_key(self) -> tuple[str, dt.date | None, str]:
         return (Person.key_for(self.given_name, self.family_name), self.date_of_birth, self.postcode)
 

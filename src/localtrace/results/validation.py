@@ -183,9 +183,10 @@ class Problems(list[str]):
 def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | Problems:
     """A clean result, or every reason the row cannot be accepted (all of them, not just the first)."""
     reasons = Problems()
-    for column, limit in MAX_LENGTHS.items():
-        value = (fields.get(column) or "").strip()
-        if len(value) > limit:
+    stripped = {column: (value or "").strip() for column, value in fields.items()}
+    for column, value in stripped.items():
+        limit = MAX_LENGTHS.get(column)
+        if limit is not None and len(value) > limit:
             reasons.add(
                 column, f"The {column.replace('_', ' ')} is {len(value)} characters long; the most we keep is {limit}."
             )
@@ -195,7 +196,7 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
         return reasons
 
     def text(name: str) -> str:
-        return (fields.get(name) or "").strip()
+        return stripped.get(name, "")
 
     source = source_id or text("source_id")
     if not source:

@@ -52,6 +52,14 @@ AREA_A_WORKERS = ("tracer_a", "lead_a", "area_lead_a", "support_a", "surge_activ
 TEAM_A_MEMBERS = ("tracer_a", "lead_a", "area_lead_a", "support_a", "admin")
 
 
+TRACERS = ("tracer_a", "lead_a", "area_lead_a", "tracer_b", "surge_active")
+AREA_A_TRACING = ("tracer_a", "lead_a", "area_lead_a", "surge_active")
+
+
+def _case_pk(world: World) -> dict[str, Any]:
+    return {"pk": world.case_a.pk}
+
+
 def _user_pk(world: World) -> dict[str, Any]:
     return {"pk": world.users["tracer_a"].pk}
 
@@ -122,8 +130,42 @@ MATRIX: dict[str, Entry] = {
     "results:quality": Entry(only("area_lead_a", "admin")),
     "results:quality-export": Entry(only("area_lead_a", "admin")),
     "results:no-area": Entry(only("admin")),
-    # The case queue: tracing roles in the area, and surge tracers while delegated.
-    "cases:queue": Entry(only("tracer_a", "lead_a", "area_lead_a", "tracer_b", "surge_active")),
+    # Tracing: the queues for anyone with a tracing role somewhere (each sees their own areas' items);
+    # a case or contact only for tracing roles in its area, surge tracers while delegated.
+    "cases:queue": Entry(only(*TRACERS)),
+    "cases:get-next": Entry(only(*TRACERS, status=302), method="post"),
+    "contacts:queue": Entry(only(*TRACERS)),
+    "contacts:get-next": Entry(only(*TRACERS, status=302), method="post"),
+    "cases:case-detail": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:identity": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:symptoms": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:contact-add": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:outcome": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:transfer": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:visit-sheet": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:attempt": Entry(
+        only(*AREA_A_TRACING, status=302),
+        kwargs=_case_pk,
+        method="post",
+        data=lambda w: {"channel": "phone", "outcome": "no_answer"},
+    ),
+    "contacts:contact-detail": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
+    "contacts:attempt": Entry(
+        only(*AREA_A_TRACING, status=302),
+        kwargs=lambda w: {"pk": w.contact_a.pk},
+        method="post",
+        data=lambda w: {"channel": "phone", "outcome": "answered"},
+    ),
+    "contacts:complete": Entry(
+        only(*AREA_A_TRACING, status=302), kwargs=lambda w: {"pk": w.contact_a.pk}, method="post"
+    ),
+    # The team lead's page and assignment: team and area leads of the area.
+    "cases:team": Entry(only("lead_a", "area_lead_a")),
+    "cases:assign": Entry(
+        only("lead_a", "area_lead_a", status=302),
+        method="post",
+        data=lambda w: {"case": w.case_a.pk, "tracer": w.users["tracer_a"].pk, "confirmed": "yes"},
+    ),
     # The data protection officer's audit trail.
     "audit:event-list": Entry(only("dpo")),
     "audit:event-export": Entry(only("dpo")),

@@ -16,8 +16,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
+from localtrace.cases.models import Case
+from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
-from localtrace.results.models import QuarantinedRow, Submission
+from localtrace.people.models import Person
+from localtrace.results.models import QuarantinedRow, Submission, TestResult
 
 PERSONAS = (
     "tracer_a",
@@ -51,6 +54,8 @@ class World:
     submission: Submission
     quarantined_a: QuarantinedRow
     quarantined_unrouted: QuarantinedRow
+    case_a: Case
+    contact_a: Contact
 
     def user(self, persona: str) -> User | None:
         return self.users.get(persona)
@@ -138,7 +143,33 @@ def build_world() -> World:
         reasons=["The postcode is missing."],
         reason_fields=["postcode"],
     )
+    case_a, contact_a = make_case(area_a, submission)
     return World(
         nation, region, area_a, area_b, district_a, district_b, team_a, team_b, surge_team, idle_surge_team,
-        delegation, users, message, submission, quarantined_a, quarantined_unrouted,
+        delegation, users, message, submission, quarantined_a, quarantined_unrouted, case_a, contact_a,
     )  # fmt: skip
+
+
+def make_case(area: Area, submission: Submission, *, specimen_id: str = "WORLD-1") -> tuple[Case, Contact]:
+    """A case in the area, opened from a positive result, with one household contact."""
+    today = timezone.localdate()
+    person = Person.objects.create(
+        given_name="Gwen", family_name="Morgan-Davies", date_of_birth=dt.date(1979, 3, 14), postcode="FX1 1AB",
+        address_line_1="4 Chapel Row", phone="+447911123456", preferred_language="cy",
+    )  # fmt: skip
+    result = TestResult.objects.create(
+        source_id="LAB-A", specimen_id=specimen_id, submission=submission, row_number=1, person=person, area=area,
+        postcode="FX1 1AB", test_type="PCR", result="positive", specimen_date=today - dt.timedelta(days=2),
+        result_date=today - dt.timedelta(days=1),
+    )  # fmt: skip
+    case = Case.objects.create(
+        person=person, area=area, first_result=result, specimen_date=result.specimen_date,
+        result_date=result.result_date, reach_deadline=timezone.now() + dt.timedelta(hours=20),
+    )  # fmt: skip
+    partner = Person.objects.create(given_name="Rhys", family_name="Morgan-Davies", postcode="FX1 1AB")
+    contact = Contact.objects.create(
+        case=case, person=partner, area=area, kind=Contact.Kind.HOUSEHOLD, relationship="partner",
+        last_exposure=today, isolation_ends_on=today + dt.timedelta(days=10),
+        reach_deadline=timezone.now() + dt.timedelta(hours=24),
+    )  # fmt: skip
+    return case, contact

@@ -23,6 +23,7 @@ from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Role, Team
 from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import Case
+from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
 
@@ -243,6 +244,17 @@ def _case_view(scope: Scope, qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.filter(area_id__in=scope.areas_with(TRACING_ROLES))
 
 
+@rule("contact.view", Contact)
+def _contact_view(scope: Scope, qs: QuerySet[Contact]) -> QuerySet[Contact]:
+    return qs.filter(area_id__in=scope.areas_with(TRACING_ROLES))
+
+
+@rule("case.lead", Case)
+def _case_lead(scope: Scope, qs: QuerySet[Case]) -> QuerySet[Case]:
+    # Team leads and area leads assign and reassign; surge team leads only while delegated.
+    return qs.filter(area_id__in=scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]
@@ -293,6 +305,7 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "results.no_area": lambda scope: scope.administrator,
     "submitter.manage": lambda scope: scope.administrator,
     "case.queue": lambda scope: bool(scope.areas_with(TRACING_ROLES)),
+    "team.lead": lambda scope: bool(scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD})),
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -16,24 +19,68 @@ class Priority(models.IntegerChoices):
     STANDARD = 5, "Standard"
 
 
-class Case(models.Model):
-    class Status(models.TextChoices):
-        NEW = "new", "Not yet contacted"
-        IN_PROGRESS = "in_progress", "Being traced"
-        REACHED = "reached", "Reached"
-        COMPLETED = "completed", "Completed"
-        UNREACHABLE = "unreachable", "Could not be reached"
+class Status(models.TextChoices):
+    NEW = "new", "Not yet contacted"
+    IN_PROGRESS = "in_progress", "Being contacted"
+    REACHED = "reached", "Reached"
+    COMPLETED = "completed", "Completed"
+    UNREACHABLE = "unreachable", "Could not be reached"
+    TRANSFERRED = "transferred", "Transferred"
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.REACHED)
+
+
+class WorkItem(models.Model):
+    """What cases and contacts share as items in a team's queue: owner area, urgency, claim, ladder."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.STANDARD)
+    reach_deadline = models.DateTimeField()
+    # A tracer's claim on the item; it lapses after inactivity (see cases.queue.CLAIM_LAPSES_AFTER).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # The escalation ladder: which step is next and when it is due.
+    ladder_step = models.PositiveSmallIntegerField(default=0)
+    next_step_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reached_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.reached_at is None and self.is_open and self.reach_deadline < timezone.now()
+
+
+class Case(WorkItem):
+    Status = Status
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="cases")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.STANDARD)
     priority_reasons = models.JSONField(default=list, blank=True)
     first_result = models.ForeignKey("results.TestResult", on_delete=models.PROTECT, related_name="+")
     specimen_date = models.DateField()
     result_date = models.DateField()
-    reach_deadline = models.DateTimeField()
     opened_at = models.DateTimeField(default=timezone.now)
+    # The investigation.
+    identity_confirmed_at = models.DateTimeField(null=True, blank=True)
+    symptomatic = models.BooleanField(null=True, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    contacts_asked_at = models.DateTimeField(null=True, blank=True)
+    # A contact who later tested positive: the case that named them is this case's source.
+    source_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="later_cases"
+    )
 
     class Meta:
         indexes = [
@@ -45,5 +92,101 @@ class Case(models.Model):
         return f"Case {self.pk}"
 
     @property
-    def is_overdue(self) -> bool:
-        return self.status == self.Status.NEW and self.reach_deadline < timezone.now()
+    def reference(self) -> str:
+        return f"C{self.pk}"
+
+    @property
+    def anchor_date(self) -> dt.date:
+        """Symptom onset, or the specimen date when there were no symptoms (or none given yet)."""
+        return self.onset_date if self.symptomatic and self.onset_date else self.specimen_date
+
+
+class Attempt(models.Model):
+    """One try to reach someone, by any channel, with what happened."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        SMS = "sms", "Text message"
+        EMAIL = "email", "Email"
+        DOORSTEP = "doorstep", "Doorstep visit"
+        WEB = "web", "Online form"
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", "Answered"
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "Left a voicemail"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        REFUSED = "refused", "Refused to talk"
+        CALL_BACK = "call_back", "Asked to be called back"
+        SENT = "sent", "Sent"
+        NOBODY_HOME = "nobody_home", "Nobody at home"
+        SPOKE_AT_DOOR = "spoke_at_door", "Spoke at the door"
+
+    REACHED = {Outcome.ANSWERED, Outcome.SPOKE_AT_DOOR}
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="attempts"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    note = models.CharField(max_length=500, blank=True)
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="attempt_for_case_or_contact",
+                condition=models.Q(case__isnull=False, contact__isnull=True)
+                | models.Q(case__isnull=True, contact__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+
+class TraceEvent(models.Model):
+    """One thing that happened to a case or contact. Timelines are read from these, never rebuilt."""
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=30)
+    summary = models.CharField(max_length=500)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class Transfer(models.Model):
+    """A case or contact handed to the area where the person lives. Both areas can list it."""
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="transfers")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="transfers"
+    )
+    from_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="transfers_out")
+    to_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="transfers_in")
+    reason = models.CharField(max_length=500)
+    transferred_at = models.DateTimeField(default=timezone.now)
+    transferred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-transferred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_area} → {self.to_area}"

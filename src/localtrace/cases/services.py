@@ -8,10 +8,12 @@ from collections.abc import Mapping, Sequence
 from django.utils import timezone
 
 from localtrace.cases.models import Case, Priority
+from localtrace.config import policy
 
 # A positive result within this many days of a case's specimen date belongs to that case.
 EPISODE_DAYS = 90
-REACH_WITHIN = dt.timedelta(hours=24)
+# A new case whose person was named as a contact this recently was probably infected by that case.
+SOURCE_CONTACT_DAYS = 14
 SCHOOL_AGES = range(4, 19)
 OLDER_AGE = 70
 
@@ -34,6 +36,26 @@ def priority_for(*, care_home: bool, occupation: str, date_of_birth: dt.date, on
         reasons.append((Priority.VULNERABLE, f"Aged {age}"))
     reasons.sort()
     return (reasons[0][0] if reasons else Priority.STANDARD), [text for _, text in reasons]
+
+
+def _link_to_naming_cases(cases: list[Case]) -> None:
+    """A contact who later tests positive: their new case points at the contact record (and so at the case that named them)."""
+    if not cases:
+        return
+    from localtrace.contacts.models import Contact
+
+    earliest = min(c.specimen_date for c in cases) - dt.timedelta(days=SOURCE_CONTACT_DAYS)
+    named: dict[int, Contact] = {}
+    for known in Contact.objects.filter(
+        person_id__in={c.person_id for c in cases}, last_exposure__gte=earliest
+    ).order_by("-last_exposure"):
+        named.setdefault(known.person_id, known)
+    for case in cases:
+        contact = named.get(case.person_id)
+        if contact and contact.last_exposure <= case.specimen_date <= contact.last_exposure + dt.timedelta(
+            days=SOURCE_CONTACT_DAYS
+        ):
+            case.source_contact = contact
 
 
 def open_cases_for(
@@ -80,11 +102,12 @@ def open_cases_for(
                 first_result=result,
                 specimen_date=result.specimen_date,
                 result_date=result.result_date,
-                reach_deadline=received_at + REACH_WITHIN,
+                reach_deadline=received_at + policy.case_reach_within(result.result_date),
             )
             opened.append(case)
             existing.setdefault(result.person_id, []).append(case)
         attach.setdefault(id(case), []).append(result)
+    _link_to_naming_cases(opened)
     Case.objects.bulk_create(opened)
     by_id = {id(c): c for cs in existing.values() for c in cs}
     for key, attached in attach.items():

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from localtrace.cases import views
+from localtrace.cases.views import case, queue, team
 
 app_name = "cases"
 
 urlpatterns = [
-    path("cases/", views.queue, name="queue"),
+    path("cases/", queue.queue, name="queue"),
+    path("cases/next/", queue.get_next, name="get-next"),
+    path("cases/<int:pk>/", case.case_detail, name="case-detail"),
+    path("cases/<int:pk>/attempts/", case.attempt, name="attempt"),
+    path("cases/<int:pk>/identity/", case.identity, name="identity"),
+    path("cases/<int:pk>/symptoms/", case.symptoms, name="symptoms"),
+    path("cases/<int:pk>/contacts/add/", case.contact_add, name="contact-add"),
+    path("cases/<int:pk>/outcome/", case.outcome, name="outcome"),
+    path("cases/<int:pk>/transfer/", case.transfer, name="transfer"),
+    path("cases/<int:pk>/visit-sheet/", case.visit_sheet, name="visit-sheet"),
+    path("team/", team.queue_health, name="team"),
+    path("team/assign/", team.assign, name="assign"),
 ]

@@ -23,6 +23,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     entries: list[tuple[str, str]] = [("Home", reverse("core:home"))]
     if can(request.user, "case.queue"):
         entries.append(("Cases", reverse("cases:queue")))
+        entries.append(("Contacts", reverse("contacts:queue")))
+    if can(request.user, "team.lead"):
+        entries.append(("Team", reverse("cases:team")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

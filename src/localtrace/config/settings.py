@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "localtrace.people",
     "localtrace.results",
     "localtrace.cases",
+    "localtrace.contacts",
     "localtrace.simulate",
     "localtrace.demo",
 ]

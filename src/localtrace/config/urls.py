@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("localtrace.results.urls_submitters")),
     path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
+    path("", include("localtrace.contacts.urls")),
 ]
 
 handler400 = core_views.bad_request

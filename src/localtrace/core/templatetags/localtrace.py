@@ -18,3 +18,18 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 def percent(share: float, places: int = 1) -> str:
     """0.0123 → "1.2%"."""
     return f"{share * 100:.{places}f}%"
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A date in words, as the service says it to people: "Tuesday 24 November" (with the year if not this one)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if not isinstance(value, dt.date):
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    text = f"{value:%A} {value.day} {value:%B}"
+    return text if value.year == timezone.localdate().year else f"{text} {value.year}"

@@ -1,4 +1,4 @@
-"""localtrace serve: the web server and the task worker together; Ctrl-C stops both.
+"""localtrace serve: the web server, the task worker and the scheduler together; Ctrl-C stops all three.
 
 Production runs them as two services (a WSGI server and `localtrace db_worker`);
 this keeps background work happening in development and the demo exactly as there.
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         processes = [
             subprocess.Popen([*command, "runserver", addrport, "--noreload", "--skip-checks"]),  # noqa: S603
             subprocess.Popen([*command, "db_worker"]),  # noqa: S603
+            subprocess.Popen([*command, "schedule"]),  # noqa: S603
         ]
         stopping = False
 

@@ -1,0 +1,57 @@
+"""Taking the automatic steps of the escalation ladder when they fall due. Safe to run twice at once."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from localtrace.cases import ladder
+from localtrace.cases.events import note
+from localtrace.cases.investigation import close_unreachable
+from localtrace.cases.models import OPEN_STATUSES, Case, WorkItem
+
+
+def _due(items: QuerySet[WorkItem]) -> QuerySet[WorkItem]:
+    automatic = [i for i, s in enumerate(ladder.ladder()) if s.automatic]
+    return items.filter(
+        status__in=OPEN_STATUSES, reached_at__isnull=True, ladder_step__in=automatic, next_step_at__lte=timezone.now()
+    )
+
+
+def advance_due() -> int:
+    """Take every due automatic step; returns how many were taken."""
+    from localtrace.contacts.models import Contact
+
+    taken = 0
+    for model in (Case, Contact):
+        for item in _due(model.objects.select_related("person", "area")).order_by("next_step_at")[:1000]:  # type: ignore[misc]
+            taken += _take_step(item)
+    return taken
+
+
+@transaction.atomic
+def _take_step(item: WorkItem) -> int:
+    step = ladder.step(item.ladder_step)
+    now = timezone.now()
+    following, due = ladder.after_failure(item.ladder_step, now)
+    # Only one runner moves an item on from a given step.
+    moved = type(item)._default_manager.filter(pk=item.pk, ladder_step=item.ladder_step, next_step_at=item.next_step_at)
+    if step.kind == ladder.UNREACHABLE:
+        if not moved.update(next_step_at=None):
+            return 0
+        close_unreachable(item, "no answer at any step of the escalation ladder")
+        return 1
+    if not moved.update(ladder_step=following, next_step_at=due):
+        return 0
+    person = item.person  # type: ignore[attr-defined]
+    channel = "text message" if person.phone else "email" if person.email else None
+    if channel:
+        summary = (
+            f"Self-service link due by {channel}. Messages are not connected yet, so a tracer should send it; "
+            f"next step: {ladder.DESCRIPTIONS[ladder.step(following).kind].lower()} from {timezone.localtime(due):%H:%M %-d %b}"
+        )
+    else:
+        summary = "Self-service link step skipped: no mobile number or email address"
+    note(item, "ladder", summary, step=step.kind)
+    return 1

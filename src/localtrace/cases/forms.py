@@ -1,0 +1,134 @@
+"""Forms of the tracer's working day: attempts, the interview's questions, outcomes, transfers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from localtrace.areas.models import Area
+from localtrace.cases.models import Attempt
+from localtrace.contacts.models import Contact
+from localtrace.core.forms import GovukDateField, GovukForm
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class AttemptForm(GovukForm):
+    channel = forms.ChoiceField(
+        label="How did you try to reach them?",
+        choices=[c for c in Attempt.Channel.choices if c[0] != Attempt.Channel.WEB],
+        widget=forms.RadioSelect,
+        initial=Attempt.Channel.PHONE,
+        error_messages={"required": "Choose how you tried to reach them"},
+    )
+    outcome = forms.ChoiceField(
+        label="What happened?",
+        choices=Attempt.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened"},
+    )
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+
+class IdentityForm(GovukForm):
+    confirmed = forms.BooleanField(
+        label="I have checked their full name, date of birth and address",
+        error_messages={"required": "Confirm you have checked who you are speaking to, or do not go on"},
+    )
+
+
+class SymptomsForm(GovukForm):
+    symptomatic = forms.ChoiceField(
+        label="Have they had symptoms?",
+        help_text="A new continuous cough, a high temperature, or a loss or change to sense of smell or taste.",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if they have had symptoms"},
+    )
+    onset_date = GovukDateField(
+        label="When did the symptoms start?",
+        help_text="The first day they felt unwell. Leave blank if they have had no symptoms.",
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("symptomatic") == "yes" and not cleaned.get("onset_date") and "onset_date" not in self.errors:
+            self.add_error("onset_date", "Enter the day symptoms started")
+        return cleaned
+
+
+class ContactForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="How were they in contact?",
+        choices=Contact.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how they were in contact"},
+    )
+    given_name = forms.CharField(
+        label="Given name", max_length=100, error_messages={"required": "Enter their given name"}
+    )
+    family_name = forms.CharField(
+        label="Family name", max_length=100, error_messages={"required": "Enter their family name"}
+    )
+    relationship = forms.CharField(
+        label="Relationship (optional)",
+        required=False,
+        max_length=100,
+        help_text="For example partner, son, colleague.",
+    )
+    phone = forms.CharField(label="Mobile or phone number (optional)", required=False, max_length=40)
+    email = forms.EmailField(
+        label="Email address (optional)",
+        required=False,
+        error_messages={"invalid": "Enter an email address like name@example.org"},
+    )
+    date_of_birth = GovukDateField(label="Date of birth (optional)", required=False)
+    postcode = forms.CharField(
+        label="Postcode (optional)",
+        required=False,
+        max_length=10,
+        help_text="Leave blank for someone who lives with the case.",
+    )
+    last_exposure = GovukDateField(
+        label="When were they last together?",
+        error_messages={"required": "Enter the last day they were together"},
+    )
+
+    def __init__(self, *args: Any, window_hint: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if window_hint:
+            self.fields["last_exposure"].help_text = window_hint
+
+
+class OutcomeForm(GovukForm):
+    outcome = forms.ChoiceField(
+        label="What is the outcome?",
+        choices=[("completed", "Interview completed and advice given"), ("unreachable", "Could not be reached")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the outcome"},
+    )
+    reason = forms.CharField(
+        label="Why could they not be reached? (if so)", required=False, max_length=300,
+        help_text="For example: no number, moved away, refused.",
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("outcome") == "unreachable" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Enter why they could not be reached")
+        return cleaned
+
+
+class TransferForm(GovukForm):
+    to_area = forms.ModelChoiceField(
+        label="Area to transfer to",
+        queryset=Area.objects.filter(level=Area.Level.UPPER_TIER),
+        empty_label="Choose the area where they live",
+        error_messages={"required": "Choose the area to transfer to"},
+    )
+    reason = forms.CharField(
+        label="Why?", max_length=300, help_text="For example: lives in another county; moved since the test.",
+        error_messages={"required": "Enter why it is being transferred"},
+    )  # fmt: skip

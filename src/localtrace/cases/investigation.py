@@ -1,0 +1,180 @@
+"""Actions of a case interview and of reaching people: each writes the item, its timeline and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from localtrace.accounts.access import acting_user
+from localtrace.cases import ladder
+from localtrace.cases.events import note, owner
+from localtrace.cases.models import Attempt, Case, Status, Transfer, WorkItem
+from localtrace.cases.queue import release, touch
+from localtrace.config import policy
+
+# How long before the specimen date symptoms may have started and still be this illness.
+ONSET_BEFORE_SPECIMEN_DAYS = 21
+
+
+class InvestigationError(ValueError):
+    """A change that cannot be made; the message says why, in plain English."""
+
+
+def _actor(request: HttpRequest | None, actor: Any) -> Any:
+    if actor is None and request is not None and request.user.is_authenticated:
+        return request.user
+    return actor
+
+
+@transaction.atomic
+def confirm_identity(request: HttpRequest, case: Case) -> Case:
+    if case.identity_confirmed_at is None:
+        case.identity_confirmed_at = timezone.now()
+        case.save(update_fields=["identity_confirmed_at"])
+        note(case, "identity_confirmed", "Identity confirmed", request=request)
+    touch(case, request.user)
+    return case
+
+
+@transaction.atomic
+def record_symptoms(
+    case: Case, *, symptomatic: bool, onset_date: dt.date | None, request: HttpRequest | None = None, actor: Any = None
+) -> Case:
+    today = timezone.localdate()
+    if symptomatic:
+        if onset_date is None:
+            raise InvestigationError("Enter the day symptoms started")
+        if onset_date > today:
+            raise InvestigationError("The day symptoms started must be today or in the past")
+        if onset_date < case.specimen_date - dt.timedelta(days=ONSET_BEFORE_SPECIMEN_DAYS):
+            raise InvestigationError(
+                f"Symptoms that started more than {ONSET_BEFORE_SPECIMEN_DAYS} days before the test "
+                f"({case.specimen_date:%-d %B %Y}) are unlikely to be this illness: check the date"
+            )
+    else:
+        onset_date = None
+    case.symptomatic, case.onset_date = symptomatic, onset_date
+    case.save(update_fields=["symptomatic", "onset_date"])
+    ends = policy.case_isolation_ends_on(case.anchor_date)
+    summary = (
+        f"Symptoms started {onset_date:%-d %B %Y}" if symptomatic and onset_date else "No symptoms"
+    ) + f"; isolation until the end of {ends:%A %-d %B}"
+    note(case, "symptoms", summary, request=request, actor=_actor(request, actor), onset=str(onset_date or ""))
+    if request is not None:
+        touch(case, request.user)
+    return case
+
+
+def _move_on(item: WorkItem, at: dt.datetime) -> None:
+    """After a failed try: the next ladder step and when it is due."""
+    step, due = ladder.after_failure(item.ladder_step, at)
+    item.ladder_step, item.next_step_at = step, due
+
+
+@transaction.atomic
+def record_attempt(
+    item: WorkItem,
+    *,
+    channel: str,
+    outcome: str,
+    note_text: str = "",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+) -> Attempt:
+    """Record a try to reach someone; the ladder moves on by itself when it failed."""
+    if not item.is_open:
+        raise InvestigationError(f"This {'case' if isinstance(item, Case) else 'contact'} is closed.")
+    actor = _actor(request, actor)
+    now = timezone.now()
+    attempt = Attempt.objects.create(
+        **owner(item),
+        channel=channel,
+        outcome=outcome,
+        note=note_text[:500],
+        made_by=actor,
+        made_at=now,
+    )
+    fields = ["status", "ladder_step", "next_step_at", "reached_at"]
+    if outcome in Attempt.REACHED:
+        item.status = Status.REACHED
+        item.reached_at = item.reached_at or now
+        item.next_step_at = None
+    else:
+        if item.status == Status.NEW:
+            item.status = Status.IN_PROGRESS
+        current = ladder.step(item.ladder_step)
+        if current.kind in (ladder.CALL, ladder.DOORSTEP) or channel in (
+            Attempt.Channel.PHONE,
+            Attempt.Channel.DOORSTEP,
+        ):
+            _move_on(item, now)
+    item.save(update_fields=fields)
+    note(
+        item,
+        "attempt",
+        f"{attempt.get_channel_display()}: {attempt.get_outcome_display().lower()}"
+        + (f" — {note_text}" if note_text else ""),
+        request=request,
+        actor=actor,
+        channel=channel,
+        outcome=outcome,
+    )
+    if actor is not None:
+        touch(item, actor)
+    return attempt
+
+
+@transaction.atomic
+def complete(item: WorkItem, *, request: HttpRequest | None = None, actor: Any = None, summary: str = "") -> WorkItem:
+    if not item.is_open:
+        raise InvestigationError("This is already closed.")
+    now = timezone.now()
+    item.status = Status.COMPLETED
+    item.reached_at = item.reached_at or now
+    item.closed_at = now
+    item.next_step_at = None
+    item.save(update_fields=["status", "reached_at", "closed_at", "next_step_at"])
+    note(item, "completed", summary or "Completed", request=request, actor=_actor(request, actor))
+    release(item)
+    return item
+
+
+@transaction.atomic
+def close_unreachable(
+    item: WorkItem, reason: str, *, request: HttpRequest | None = None, actor: Any = None
+) -> WorkItem:
+    if not item.is_open:
+        raise InvestigationError("This is already closed.")
+    item.status = Status.UNREACHABLE
+    item.closed_at = timezone.now()
+    item.next_step_at = None
+    item.outcome_note = reason[:500]
+    item.save(update_fields=["status", "closed_at", "next_step_at", "outcome_note"])
+    note(item, "unreachable", f"Could not be reached: {reason}", request=request, actor=_actor(request, actor))
+    release(item)
+    return item
+
+
+@transaction.atomic
+def transfer(item: WorkItem, to_area: Any, reason: str, *, request: HttpRequest) -> Transfer:
+    """Hand the item to the area where the person lives; the sending area keeps no access."""
+    if to_area.pk == item.area_id:
+        raise InvestigationError("Choose a different area: this one already owns it.")
+    if to_area.level != "upper_tier":
+        raise InvestigationError("Transfer to an upper-tier council, which owns public health.")
+    from_area = item.area
+    record = Transfer.objects.create(
+        **owner(item),
+        from_area=from_area,
+        to_area=to_area,
+        reason=reason[:500],
+        transferred_by=acting_user(request),
+    )
+    note(item, "transferred", f"Transferred from {from_area.name} to {to_area.name}: {reason}", request=request,
+         from_area=from_area.code, to_area=to_area.code)  # fmt: skip
+    type(item)._default_manager.filter(pk=item.pk).update(area=to_area, claimed_by=None, claimed_at=None)
+    return record

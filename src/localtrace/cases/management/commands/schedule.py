@@ -1,0 +1,44 @@
+"""localtrace schedule: queue the periodic tasks (escalation ladders) every minute, until stopped.
+
+`localtrace serve` runs it beside the web server and the worker; in production run it as a
+service of its own (one instance is enough; a second does no harm, the tasks are idempotent).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from localtrace.cases.tasks import advance_ladders
+
+PERIODIC = [advance_ladders]
+
+
+class Command(BaseCommand):
+    help = "Queue the periodic tasks every --every seconds until stopped (Ctrl-C)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--every", type=int, default=60, help="Seconds between rounds (default 60).")
+        parser.add_argument("--once", action="store_true", help="Queue one round and stop.")
+
+    def handle(self, *args: Any, every: int, once: bool, **options: Any) -> None:
+        running = True
+
+        def stop(*_: Any) -> None:
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while running:
+            for periodic in PERIODIC:
+                periodic.enqueue()
+            if once:
+                return
+            for _ in range(every * 2):
+                if not running:
+                    break
+                time.sleep(0.5)

@@ -1,0 +1,90 @@
+"""Work allocation: "get next" claims the most urgent item atomically; claims lapse after inactivity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from localtrace.cases import ladder
+from localtrace.cases.events import note
+from localtrace.cases.models import Status, WorkItem
+
+W = TypeVar("W", bound=WorkItem)
+
+
+def claim_lapses_after() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "LOCALTRACE_CLAIM_MINUTES", 20)))
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(claimed_by__isnull=True) | Q(claimed_at__lt=now - claim_lapses_after())
+
+
+def waiting_for_a_call(items: QuerySet[W], now: dt.datetime) -> QuerySet[W]:
+    """Open, not yet reached, on a call step that is due, in queue order."""
+    call_steps = [i for i, s in enumerate(ladder.ladder()) if s.kind == ladder.CALL]
+    return (
+        items.filter(status__in=[Status.NEW, Status.IN_PROGRESS], reached_at__isnull=True, ladder_step__in=call_steps)
+        .filter(Q(next_step_at__isnull=True) | Q(next_step_at__lte=now))
+        .order_by("priority", "reach_deadline", "pk")
+    )
+
+
+def current_claim(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> W | None:
+    now = now or timezone.now()
+    return (
+        items.filter(
+            claimed_by=user,
+            claimed_at__gte=now - claim_lapses_after(),
+            status__in=[Status.NEW, Status.IN_PROGRESS, Status.REACHED],
+        )
+        .order_by("claimed_at")
+        .first()
+    )
+
+
+def claim_next(items: QuerySet[W], user: Any) -> W | None:
+    """Give the user their current item, or claim the most urgent free one.
+
+    Each claim is a conditional UPDATE that succeeds for exactly one caller, so two tracers
+    pressing "get next" at the same moment never get the same person.
+    """
+    now = timezone.now()
+    mine = current_claim(items, user, now)
+    if mine is not None:
+        return mine
+    for _ in range(5):
+        candidates = list(waiting_for_a_call(items, now).filter(_unclaimed(now)).values_list("pk", flat=True)[:20])
+        if not candidates:
+            return None
+        for pk in candidates:
+            won = items.model._default_manager.filter(_unclaimed(now), pk=pk).update(claimed_by=user, claimed_at=now)
+            if won == 1:
+                item = items.model._default_manager.get(pk=pk)
+                note(item, "claimed", f"Taken by {user.full_name or user.username}", actor=user)
+                return item
+        now = timezone.now()
+    return None
+
+
+def touch(item: WorkItem, user: Any) -> None:
+    """Activity on an item renews its claimant's hold on it."""
+    if item.claimed_by_id == user.pk:
+        type(item)._default_manager.filter(pk=item.pk, claimed_by=user).update(claimed_at=timezone.now())
+
+
+def release(item: WorkItem) -> None:
+    type(item)._default_manager.filter(pk=item.pk).update(claimed_by=None, claimed_at=None)
+
+
+def assign(items: list[WorkItem], tracer: Any, *, by: Any) -> int:
+    """A lead gives items to a tracer: the tracer holds them as if they had taken them."""
+    now = timezone.now()
+    for item in items:
+        type(item)._default_manager.filter(pk=item.pk).update(claimed_by=tracer, claimed_at=now)
+        note(item, "assigned", f"Assigned to {tracer.full_name or tracer.username}", actor=by)
+    return len(items)

@@ -1,0 +1,12 @@
+"""Background work for tracing, run by the task worker."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from localtrace.cases.escalation import advance_due
+
+
+@task()
+def advance_ladders() -> int:
+    return advance_due()

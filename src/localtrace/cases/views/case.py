@@ -1,0 +1,204 @@
+"""A case: the interview as a GOV.UK task list, attempts, contacts and the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from localtrace.accounts.access import get_or_404
+from localtrace.audit.services import Action, record
+from localtrace.cases import investigation, ladder
+from localtrace.cases.forms import AttemptForm, ContactForm, IdentityForm, OutcomeForm, SymptomsForm, TransferForm
+from localtrace.cases.investigation import InvestigationError
+from localtrace.cases.models import Case
+from localtrace.config import policy
+from localtrace.contacts.models import Contact
+from localtrace.contacts.services import NamedContact, name_contact
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    return get_or_404(
+        request.user, "case.view", Case.objects.select_related("person", "area", "first_result", "claimed_by"), pk=pk
+    )
+
+
+def _dates(case: Case) -> dict[str, Any]:
+    anchor = case.anchor_date
+    return {
+        "isolation_ends_on": policy.case_isolation_ends_on(anchor),
+        "infectious": policy.infectious_period(anchor),
+        "backward": policy.backward_window(anchor),
+        "anchor_is_onset": bool(case.symptomatic and case.onset_date),
+    }
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    record(Action.VIEW, request=request, obj=case, area=case.area)
+    contacts = list(case.contacts.select_related("person").order_by("kind", "pk"))
+    household = [c for c in contacts if c.kind == Contact.Kind.HOUSEHOLD]
+    tasks = [
+        ("Confirm identity", reverse("cases:identity", args=[case.pk]), case.identity_confirmed_at is not None),
+        ("Symptoms and isolation dates", reverse("cases:symptoms", args=[case.pk]), case.symptomatic is not None),
+        (f"Household members ({len(household)})", reverse("cases:contact-add", args=[case.pk]) + "?kind=household", bool(household)),
+        (f"Other close contacts ({len(contacts) - len(household)})", reverse("cases:contact-add", args=[case.pk]) + "?kind=close", len(contacts) > len(household)),
+        ("Outcome", reverse("cases:outcome", args=[case.pk]), not case.is_open),
+    ]  # fmt: skip
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "tasks": tasks,
+            "contacts": contacts,
+            "attempts": case.attempts.select_related("made_by"),
+            "events": case.events.select_related("actor"),
+            "attempt_form": AttemptForm(),
+            "step": ladder.DESCRIPTIONS[ladder.step(case.ladder_step).kind],
+            "doorstep": ladder.step(case.ladder_step).kind == ladder.DOORSTEP and case.reached_at is None,
+            "is_mine": case.claimed_by_id == request.user.pk,
+            "now": timezone.now(),
+            "source": case.source_contact.case if case.source_contact else None,
+            **_dates(case),
+        },
+    )
+
+
+@require_POST
+def attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            investigation.record_attempt(
+                case, channel=form.cleaned_data["channel"], outcome=form.cleaned_data["outcome"],
+                note_text=form.cleaned_data["note"], request=request,
+            )  # fmt: skip
+        except InvestigationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Attempt recorded.")
+        return redirect("cases:case-detail", case.pk)
+    return _form_page(request, case, form, "Record an attempt to reach them", reverse("cases:attempt", args=[case.pk]))
+
+
+def _form_page(request: HttpRequest, case: Case, form: Any, title: str, action: str, **extra: Any) -> HttpResponse:
+    return render(
+        request,
+        "cases/case_form.html",
+        {"case": case, "form": form, "title": title, "action": action, **extra},
+    )
+
+
+def identity(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = IdentityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        investigation.confirm_identity(request, case)
+        return redirect("cases:case-detail", case.pk)
+    return _form_page(
+        request, case, form, f"Are you speaking to {case.person.full_name}?", request.path, button="Continue"
+    )
+
+
+def symptoms(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    initial = {"symptomatic": {True: "yes", False: "no"}.get(case.symptomatic), "onset_date": case.onset_date}  # type: ignore[arg-type]
+    form = SymptomsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            investigation.record_symptoms(
+                case,
+                symptomatic=form.cleaned_data["symptomatic"] == "yes",
+                onset_date=form.cleaned_data["onset_date"],
+                request=request,
+            )
+        except InvestigationError as error:
+            form.add_error("onset_date", str(error))
+        else:
+            ends = policy.case_isolation_ends_on(case.anchor_date)
+            messages.success(request, f"They must isolate until the end of {ends:%A} {ends.day} {ends:%B}.")
+            return redirect("cases:case-detail", case.pk)
+    return _form_page(request, case, form, "Symptoms", request.path, button="Save and work out the dates")
+
+
+def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    window = policy.infectious_period(case.anchor_date)
+    kind = request.GET.get("kind", "close")
+    form = ContactForm(
+        request.POST or None,
+        initial={"kind": kind if kind in Contact.Kind.values else "close"},
+        window_hint=(
+            f"They were infectious from {window.first:%A} {window.first.day} {window.first:%B} to "
+            f"{window.last:%A} {window.last.day} {window.last:%B}. For someone they live with, today if they still do."
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact = name_contact(
+                case,
+                NamedContact(
+                    given_name=data["given_name"], family_name=data["family_name"], kind=data["kind"],
+                    last_exposure=data["last_exposure"], relationship=data["relationship"],
+                    date_of_birth=data["date_of_birth"], phone=data["phone"], email=data["email"], postcode=data["postcode"],
+                ),
+                request=request,
+            )  # fmt: skip
+        except InvestigationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"{data['given_name']} {data['family_name']} added. They must isolate until the end of "
+                f"{contact.isolation_ends_on:%A} {contact.isolation_ends_on.day} {contact.isolation_ends_on:%B}.",
+            )
+            if "add_another" in request.POST:
+                return redirect(reverse("cases:contact-add", args=[case.pk]) + f"?kind={data['kind']}")
+            return redirect("cases:case-detail", case.pk)
+    return _form_page(request, case, form, "Add a contact", request.path, add_another=True)
+
+
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["outcome"] == "completed":
+                investigation.complete(case, request=request, summary="Interview completed and advice given")
+            else:
+                investigation.close_unreachable(case, form.cleaned_data["reason"], request=request)
+        except InvestigationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Case {case.reference} closed.")
+            return redirect("cases:queue")
+    return _form_page(request, case, form, "Outcome", request.path)
+
+
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = TransferForm(request.POST or None)
+    form.fields["to_area"].queryset = form.fields["to_area"].queryset.exclude(pk=case.area_id)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        try:
+            investigation.transfer(case, form.cleaned_data["to_area"], form.cleaned_data["reason"], request=request)
+        except InvestigationError as error:
+            form.add_error("to_area", str(error))
+        else:
+            messages.success(request, f"Case {case.reference} transferred to {form.cleaned_data['to_area'].name}.")
+            return redirect("cases:queue")
+    return _form_page(request, case, form, "Transfer to another area", request.path, button="Transfer")
+
+
+def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    record(Action.EXPORT, request=request, obj=case, area=case.area, detail={"visit_sheet": True})
+    return render(request, "cases/visit_sheet.html", {"case": case, "attempts": case.attempts.all(), **_dates(case)})

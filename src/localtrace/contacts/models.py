@@ -1,0 +1,47 @@
+"""Contacts: people exposed to a case, each with a last exposure date, an isolation end and a place in a queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from localtrace.cases.models import Case, WorkItem
+
+
+class Contact(WorkItem):
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", "Lives with them"
+        CLOSE = "close", "Face to face, under 1 metre"
+        PROXIMITY = "proximity", "Within 2 metres for 15 minutes or more"
+        TRAVEL = "travel", "Travelled together (car or other)"
+        SETTING = "setting", "At the same place"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="contact_records")
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="contacts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    relationship = models.CharField(max_length=100, blank=True, help_text="For example partner, colleague, friend.")
+    last_exposure = models.DateField()
+    isolation_ends_on = models.DateField()
+    named_at = models.DateTimeField(default=timezone.now)
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    named_online = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["area", "status", "priority", "reach_deadline"], name="contact_queue_order"),
+            models.Index(fields=["person", "last_exposure"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"], name="contact_once_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"K{self.pk}"

@@ -1,0 +1,114 @@
+"""Naming contacts (by a tracer or the case online: one action for both) and reaching them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from localtrace.areas.models import Postcode
+from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
+from localtrace.cases.events import note
+from localtrace.cases.investigation import InvestigationError
+from localtrace.cases.models import Case
+from localtrace.config import policy
+from localtrace.contacts.models import Contact
+from localtrace.people.matching import PersonRecord, find_or_create_people
+
+
+@dataclass(frozen=True)
+class NamedContact:
+    given_name: str
+    family_name: str
+    kind: str
+    last_exposure: dt.date
+    relationship: str = ""
+    date_of_birth: dt.date | None = None
+    phone: str = ""
+    email: str = ""
+    postcode: str = ""
+    address_line_1: str = ""
+
+
+@transaction.atomic
+def name_contact(
+    case: Case, named: NamedContact, *, request: HttpRequest | None = None, actor: Any = None, online: bool = False
+) -> Contact:
+    """Add one contact of a case: matched to a person, routed to their area, dated, and queued."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    today = timezone.localdate()
+    window = policy.infectious_period(case.anchor_date)
+    if named.last_exposure > today:
+        raise InvestigationError("The last time they met must be today or in the past")
+    if named.last_exposure < window.first:
+        raise InvestigationError(
+            f"Contact before {window.first:%-d %B} is outside the infectious period: record it as a place or person "
+            "they may have caught it from instead"
+        )
+    household = named.kind == Contact.Kind.HOUSEHOLD
+    postcode = named.postcode or (case.person.postcode if household else "")
+    address = named.address_line_1 or (case.person.address_line_1 if household else "")
+    if postcode:
+        try:
+            postcode = normalise_postcode(postcode)
+        except InvalidPostcode as error:
+            raise InvestigationError(str(error)) from None
+    (person_id,) = find_or_create_people(
+        [
+            PersonRecord(
+                nhs_number="",
+                given_name=named.given_name.strip(),
+                family_name=named.family_name.strip(),
+                date_of_birth=named.date_of_birth,
+                address_line_1=address,
+                postcode=postcode,
+                phone=named.phone,
+                email=named.email,
+                preferred_language=case.person.preferred_language if household else "en",
+            )
+        ]
+    )
+    if person_id == case.person_id:
+        raise InvestigationError("That is the case themself, not a contact")
+    if Contact.objects.filter(case=case, person_id=person_id).exists():
+        raise InvestigationError(f"{named.given_name} {named.family_name} is already a contact of this case")
+    route = (
+        Postcode.objects.filter(postcode=postcode).values_list("upper_tier_id", flat=True).first() if postcode else None
+    )
+    now = timezone.now()
+    contact = Contact.objects.create(
+        case=case,
+        person_id=person_id,
+        area_id=route or case.area_id,
+        kind=named.kind,
+        relationship=named.relationship[:100],
+        last_exposure=named.last_exposure,
+        isolation_ends_on=policy.contact_isolation_ends_on(named.last_exposure),
+        # A contact is as urgent as the case that named them (a care home's contacts first).
+        priority=case.priority,
+        reach_deadline=now + policy.contact_reach_within(today),
+        named_by=actor,
+        named_online=online,
+    )
+    via = "online" if online else "by the tracer"
+    note(case, "contact_named", f"Named a contact ({contact.get_kind_display().lower()}) {via}", request=request,
+         actor=actor, contact=contact.pk)  # fmt: skip
+    note(contact, "named", f"Named by case {case.reference} {via}; isolate until the end of {contact.isolation_ends_on:%A %-d %B}",
+         request=request, actor=actor)  # fmt: skip
+    return contact
+
+
+def household_of(contact: Contact) -> list[Contact]:
+    """The contact's household, as named by the same case, themselves included."""
+    if contact.kind != Contact.Kind.HOUSEHOLD:
+        return [contact]
+    return list(
+        Contact.objects.filter(case_id=contact.case_id, kind=Contact.Kind.HOUSEHOLD)
+        .select_related("person")
+        .order_by("pk")
+    )

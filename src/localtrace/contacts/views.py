@@ -1,0 +1,86 @@
+"""A contact: isolation advice, attempts, and the household handled together."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from localtrace.accounts.access import get_or_404, may
+from localtrace.audit.services import Action, record
+from localtrace.cases import investigation, ladder
+from localtrace.cases.forms import AttemptForm
+from localtrace.cases.investigation import InvestigationError
+from localtrace.contacts.models import Contact
+from localtrace.contacts.services import household_of
+
+
+def _contact(request: HttpRequest, pk: int) -> Contact:
+    return get_or_404(
+        request.user, "contact.view", Contact.objects.select_related("person", "area", "case", "claimed_by"), pk=pk
+    )
+
+
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    record(Action.VIEW, request=request, obj=contact, area=contact.area)
+    household = [c for c in household_of(contact) if may(request.user, "contact.view", c)]
+    return render(
+        request,
+        "contacts/contact_detail.html",
+        {
+            "contact": contact,
+            "household": household,
+            "attempts": contact.attempts.select_related("made_by"),
+            "events": contact.events.select_related("actor"),
+            "attempt_form": AttemptForm(),
+            "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
+            "case_in_scope": may(request.user, "case.view", contact.case),
+        },
+    )
+
+
+@require_POST
+def attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    form = AttemptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how you tried to reach them and what happened.")
+        return redirect("contacts:contact-detail", contact.pk)
+    targets = [contact]
+    if request.POST.get("whole_household") == "yes":
+        targets = [c for c in household_of(contact) if c.is_open and may(request.user, "contact.view", c)]
+    try:
+        for target in targets:
+            investigation.record_attempt(
+                target, channel=form.cleaned_data["channel"], outcome=form.cleaned_data["outcome"],
+                note_text=form.cleaned_data["note"], request=request,
+            )  # fmt: skip
+    except InvestigationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Attempt recorded for {len(targets)} {'person' if len(targets) == 1 else 'people'}.")
+    return redirect("contacts:contact-detail", contact.pk)
+
+
+@require_POST
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """They have been told to isolate and given advice: for them, or for everyone in the household."""
+    contact = _contact(request, pk)
+    targets = [contact]
+    if request.POST.get("whole_household") == "yes":
+        targets = [c for c in household_of(contact) if c.is_open and may(request.user, "contact.view", c)]
+    done = 0
+    for target in targets:
+        try:
+            investigation.complete(
+                target,
+                request=request,
+                summary=f"Told to isolate until the end of {target.isolation_ends_on:%A} {target.isolation_ends_on.day} {target.isolation_ends_on:%B}",
+            )
+            done += 1
+        except InvestigationError:
+            continue
+    messages.success(request, f"{done} {'contact' if done == 1 else 'contacts'} told to isolate and completed.")
+    return redirect("contacts:queue")

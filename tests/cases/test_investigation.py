@@ -1,0 +1,168 @@
+"""The interview: symptoms and dates, contacts matched, routed and queued, transfers, the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from localtrace.areas.models import Postcode
+from localtrace.cases.investigation import InvestigationError, complete, record_symptoms, transfer
+from localtrace.cases.models import Case, Status
+from localtrace.contacts.models import Contact
+from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.results.models import Submission
+from localtrace.results.reading import read_results
+from localtrace.results.services import claim, process_rows
+from tests.personas import World
+from tests.results.factories import csv_bytes, row
+
+TODAY = dt.date.today()
+
+
+def test_symptoms_set_the_isolation_dates_from_onset(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    onset = TODAY - dt.timedelta(days=4)
+    response = client_for("tracer_a").post(
+        reverse("cases:symptoms", args=[world.case_a.pk]),
+        {"symptomatic": "yes", "onset_date_0": onset.day, "onset_date_1": onset.month, "onset_date_2": onset.year},
+    )
+    assert response.status_code == 302
+    world.case_a.refresh_from_db()
+    assert world.case_a.onset_date == onset
+    page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    ends = onset + dt.timedelta(days=10)
+    assert f"Isolate until the end of {ends:%A} {ends.day} {ends:%B}" in page
+
+
+def test_a_future_onset_is_refused_and_changes_nothing(world: World) -> None:
+    with pytest.raises(InvestigationError, match="today or in the past"):
+        record_symptoms(
+            world.case_a, symptomatic=True, onset_date=TODAY + dt.timedelta(days=1), actor=world.users["tracer_a"]
+        )
+    world.case_a.refresh_from_db()
+    assert world.case_a.symptomatic is None
+
+
+def test_a_household_contact_shares_the_address_and_gets_dates_and_a_deadline(world: World) -> None:
+    contact = name_contact(
+        world.case_a,
+        NamedContact(given_name="Mali", family_name="Morgan-Davies", kind="household", last_exposure=TODAY),
+        actor=world.users["tracer_a"],
+    )
+    assert contact.person.postcode == "FX1 1AB"
+    assert contact.area == world.area_a
+    assert contact.isolation_ends_on == TODAY + dt.timedelta(days=10)
+    assert dt.timedelta(hours=23) < contact.reach_deadline - timezone.now() <= dt.timedelta(hours=24)
+    assert world.case_a.events.filter(kind="contact_named").exists()
+
+
+def test_a_contact_who_lives_elsewhere_joins_that_areas_queue(world: World) -> None:
+    contact = name_contact(
+        world.case_a,
+        NamedContact(given_name="Tom", family_name="Pryce", kind="close", last_exposure=TODAY, postcode="gx10 4dg"),
+        actor=world.users["tracer_a"],
+    )
+    assert contact.area == world.area_b
+    assert Postcode.objects.get(postcode="GX10 4DG").upper_tier == world.area_b
+
+
+@pytest.mark.parametrize(
+    "named, message",
+    [
+        (NamedContact("Ann", "Old", "close", TODAY - dt.timedelta(days=30)), "outside the infectious period"),
+        (NamedContact("Ann", "Future", "close", TODAY + dt.timedelta(days=1)), "today or in the past"),
+        (NamedContact("Rhys", "Morgan-Davies", "household", TODAY), "already a contact"),
+        (NamedContact("Ann", "Badpostcode", "close", TODAY, postcode="NOT A POSTCODE"), "UK postcode"),
+    ],
+)
+def test_impossible_contacts_are_refused_with_a_reason(world: World, named: NamedContact, message: str) -> None:
+    before = Contact.objects.count()
+    with pytest.raises(InvestigationError, match=message):
+        name_contact(world.case_a, named, actor=world.users["tracer_a"])
+    assert Contact.objects.count() == before
+
+
+def test_a_contact_who_later_tests_positive_gets_a_case_linked_to_the_case_that_named_them(world: World) -> None:
+    contact = name_contact(
+        world.case_a,
+        NamedContact(given_name="Siân", family_name="O'Brien-Ahmed", kind="close", last_exposure=TODAY - dt.timedelta(days=1),
+                     date_of_birth=dt.date(1980, 5, 17), postcode="FX1 1AB"),
+        actor=world.users["tracer_a"],
+    )  # fmt: skip
+    submission = Submission.objects.create(channel=Submission.Channel.COMMAND)
+    claim(submission.pk)
+    import io
+
+    process_rows(
+        submission,
+        read_results(
+            io.BytesIO(csv_bytes([row(nhs_number="", specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())]))
+        ),
+    )
+    new_case = Case.objects.exclude(pk=world.case_a.pk).get()
+    assert new_case.person_id == contact.person_id
+    assert new_case.source_contact == contact
+    assert new_case.source_contact.case == world.case_a
+
+
+def test_a_transfer_moves_the_case_and_the_sending_area_loses_access(world: World, client_for) -> None:
+    tracer_a = client_for("tracer_a")
+    response = tracer_a.post(
+        reverse("cases:transfer", args=[world.case_a.pk]), {"to_area": world.area_b.pk, "reason": "Lives in Southmoor"}
+    )
+    assert response.status_code == 302
+    assert tracer_a.get(reverse("cases:case-detail", args=[world.case_a.pk])).status_code == 404
+    page = client_for("tracer_b").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    assert "Transferred from Northshire to Southmoor: Lives in Southmoor" in page
+
+
+def test_transferring_to_the_same_area_is_refused(world: World) -> None:
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/")
+    request.user = world.users["tracer_a"]
+    with pytest.raises(InvestigationError, match="already owns it"):
+        transfer(world.case_a, world.area_a, "no reason", request=request)
+
+
+def test_completing_closes_the_case_and_releases_the_claim(world: World) -> None:
+    Case.objects.filter(pk=world.case_a.pk).update(claimed_by=world.users["tracer_a"], claimed_at=timezone.now())
+    world.case_a.refresh_from_db()
+    complete(world.case_a, actor=world.users["tracer_a"])
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Status.COMPLETED
+    assert world.case_a.claimed_by is None
+    with pytest.raises(InvestigationError):
+        complete(world.case_a, actor=world.users["tracer_a"])
+
+
+def test_the_household_is_told_together(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    second = name_contact(
+        world.case_a, NamedContact("Mali", "Morgan-Davies", "household", TODAY), actor=world.users["tracer_a"]
+    )
+    client_for("tracer_a").post(reverse("contacts:complete", args=[second.pk]), {"whole_household": "yes"})
+    assert set(Contact.objects.filter(case=world.case_a).values_list("status", flat=True)) == {Status.COMPLETED}
+
+
+def test_each_read_of_a_case_page_writes_one_audit_event(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.audit.models import AuditEvent
+
+    before = AuditEvent.objects.filter(action="view", object_type="cases.case").count()
+    client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk]))
+    assert AuditEvent.objects.filter(action="view", object_type="cases.case").count() == before + 1
+
+
+def test_the_team_lead_assigns_after_confirming(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    lead = client_for("lead_a")
+    data = {"case": world.case_a.pk, "tracer": world.users["tracer_a"].pk}
+    confirm = lead.post(reverse("cases:assign"), data)
+    assert b"Assign 1 case to" in confirm.content
+    world.case_a.refresh_from_db()
+    assert world.case_a.claimed_by is None
+    lead.post(reverse("cases:assign"), {**data, "confirmed": "yes"})
+    world.case_a.refresh_from_db()
+    assert world.case_a.claimed_by == world.users["tracer_a"]
+    page = lead.get(reverse("cases:team")).content.decode()
+    assert "Tracer A" in page

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from localtrace.results.models import Submission, TestResult
-from tests.personas import build_world
+from tests.results.conftest import build_intake_world
 from tests.results.factories import csv_bytes, many_rows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def import_command(path: Path) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_killed_mid_file_resumes_without_losing_or_doubling(tmp_path: Path) -> None:
-    build_world()
+    build_intake_world()
     path = tmp_path / "crash-test.csv"
     path.write_bytes(csv_bytes(many_rows(ROWS)))
     env = {

@@ -114,3 +114,11 @@ def issues_by_outcome(outcome: dict[str, Any]) -> dict[str, list[dict[str, Any]]
         code = issue.get("details", {}).get("coding", [{}])[0].get("code", "")
         found.setdefault(code, []).append(issue)
     return found
+
+
+@pytest.fixture
+def world(db: None) -> Any:
+    """Intake tests count results, people and cases from nothing (see tests/results/conftest.py)."""
+    from tests.results.conftest import build_intake_world
+
+    return build_intake_world()

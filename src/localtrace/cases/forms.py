@@ -18,14 +18,14 @@ class AttemptForm(GovukForm):
     channel = forms.ChoiceField(
         label="How did you try to reach them?",
         choices=[c for c in Attempt.Channel.choices if c[0] != Attempt.Channel.WEB],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"small": True}),
         initial=Attempt.Channel.PHONE,
         error_messages={"required": "Choose how you tried to reach them"},
     )
     outcome = forms.ChoiceField(
         label="What happened?",
         choices=Attempt.Outcome.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Choose what happened"},
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500)

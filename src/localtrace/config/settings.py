@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -54,6 +53,8 @@ INSTALLED_APPS = [
     "localtrace.contacts",
     "localtrace.simulate",
     "localtrace.demo",
+    # Last, so our GOV.UK widget templates (core/templates/django/forms/) win over Django's own.
+    "django.forms",
 ]
 
 MIDDLEWARE = [

@@ -141,6 +141,8 @@ MATRIX: dict[str, Entry] = {
     "cases:symptoms": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:contact-add": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:outcome": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:visit-add": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:support-needs": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:transfer": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:visit-sheet": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:attempt": Entry(

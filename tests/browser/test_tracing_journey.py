@@ -86,6 +86,15 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     assert page.get_by_role("link", name="Other close contacts (1)").is_visible()
     visit.check_accessibility()
 
+    # Where might they have caught it? A place in the backward window.
+    page.get_by_role("link", name="Places they went (0)").click()
+    visit.check_accessibility()
+    page.get_by_label("Name of the place").fill("The Crown")
+    page.get_by_label("Pub, restaurant, café or hotel").check()
+    fill_date(page, "visited_on", onset - dt.timedelta(days=4))
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_text("May have caught it there").is_visible()
+
     page.get_by_role("link", name="Outcome").click()
     page.get_by_label("Interview completed and advice given").check()
     page.get_by_role("button", name="Save").click()

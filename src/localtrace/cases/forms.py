@@ -132,3 +132,57 @@ class TransferForm(GovukForm):
         label="Why?", max_length=300, help_text="For example: lives in another county; moved since the test.",
         error_messages={"required": "Enter why it is being transferred"},
     )  # fmt: skip
+
+
+class VisitForm(GovukForm):
+    name = forms.CharField(
+        label="Name of the place", max_length=200, error_messages={"required": "Enter the name of the place"}
+    )
+    kind = forms.ChoiceField(
+        label="What kind of place is it?",
+        choices=[],
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose what kind of place it is"},
+    )
+    postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=10)
+    visited_on = GovukDateField(
+        label="When were they there?", error_messages={"required": "Enter the day they were there"}
+    )
+
+    def __init__(self, *args: Any, window_hint: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from localtrace.places.models import Setting
+
+        self.fields["kind"].choices = Setting.Kind.choices  # type: ignore[attr-defined]
+        if window_hint:
+            self.fields["visited_on"].help_text = window_hint
+
+
+class SupportNeedsForm(GovukForm):
+    needs = forms.MultipleChoiceField(
+        label="Do they need help with any of these to be able to isolate?",
+        help_text="Select all that apply. Leave all unticked if they need nothing.",
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    urgent = forms.ChoiceField(
+        label="Do they need help today?", choices=YES_NO, widget=forms.RadioSelect(attrs={"inline": True, "small": True}),
+        initial="no",
+    )  # fmt: skip
+    consent = forms.BooleanField(
+        label="They agree we can share their name, contact details and needs with local support services",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from localtrace.cases.models import SUPPORT_NEEDS
+
+        self.fields["needs"].choices = list(SUPPORT_NEEDS.items())  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("needs") and not cleaned.get("consent"):
+            self.add_error("consent", "Ask whether they agree to share their details, so support services can help")
+        return cleaned

@@ -31,6 +31,19 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.REACHED)
 
 
+SUPPORT_NEEDS = {
+    "food": "Food and essential supplies",
+    "medicines": "Medicines",
+    "money": "Money and work worries",
+    "caring": "Caring for someone",
+    "wellbeing": "Mental health and loneliness",
+    "digital": "Help getting online",
+    "rules": "Understanding the rules",
+    "pets": "Looking after pets",
+    "other": "Something else",
+}
+
+
 class WorkItem(models.Model):
     """What cases and contacts share as items in a team's queue: owner area, urgency, claim, ladder."""
 
@@ -77,6 +90,10 @@ class Case(WorkItem):
     symptomatic = models.BooleanField(null=True, blank=True)
     onset_date = models.DateField(null=True, blank=True)
     contacts_asked_at = models.DateTimeField(null=True, blank=True)
+    # What they need to be able to isolate (SUPPORT_NEEDS keys), asked at every call; None until asked.
+    support_needs = models.JSONField(null=True, blank=True)
+    support_urgent = models.BooleanField(default=False)
+    support_consent = models.BooleanField(default=False)
     # A contact who later tested positive: the case that named them is this case's source.
     source_contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="later_cases"

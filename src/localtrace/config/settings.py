@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "localtrace.results",
     "localtrace.cases",
     "localtrace.contacts",
+    "localtrace.places",
     "localtrace.simulate",
     "localtrace.demo",
     # Last, so our GOV.UK widget templates (core/templates/django/forms/) win over Django's own.

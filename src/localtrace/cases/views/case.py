@@ -14,12 +14,23 @@ from django.views.decorators.http import require_POST
 from localtrace.accounts.access import get_or_404
 from localtrace.audit.services import Action, record
 from localtrace.cases import investigation, ladder
-from localtrace.cases.forms import AttemptForm, ContactForm, IdentityForm, OutcomeForm, SymptomsForm, TransferForm
+from localtrace.cases.forms import (
+    AttemptForm,
+    ContactForm,
+    IdentityForm,
+    OutcomeForm,
+    SupportNeedsForm,
+    SymptomsForm,
+    TransferForm,
+    VisitForm,
+)
 from localtrace.cases.investigation import InvestigationError
-from localtrace.cases.models import Case
+from localtrace.cases.models import SUPPORT_NEEDS, Case
+from localtrace.cases.needs import record_support_needs
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.places.services import record_visit
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -43,11 +54,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record(Action.VIEW, request=request, obj=case, area=case.area)
     contacts = list(case.contacts.select_related("person").order_by("kind", "pk"))
     household = [c for c in contacts if c.kind == Contact.Kind.HOUSEHOLD]
+    visits = list(case.visits.select_related("setting"))
     tasks = [
         ("Confirm identity", reverse("cases:identity", args=[case.pk]), case.identity_confirmed_at is not None),
         ("Symptoms and isolation dates", reverse("cases:symptoms", args=[case.pk]), case.symptomatic is not None),
         (f"Household members ({len(household)})", reverse("cases:contact-add", args=[case.pk]) + "?kind=household", bool(household)),
         (f"Other close contacts ({len(contacts) - len(household)})", reverse("cases:contact-add", args=[case.pk]) + "?kind=close", len(contacts) > len(household)),
+        (f"Places they went ({len(visits)})", reverse("cases:visit-add", args=[case.pk]), bool(visits)),
+        ("Help to isolate", reverse("cases:support-needs", args=[case.pk]), case.support_needs is not None),
         ("Outcome", reverse("cases:outcome", args=[case.pk]), not case.is_open),
     ]  # fmt: skip
     return render(
@@ -57,6 +71,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "tasks": tasks,
             "contacts": contacts,
+            "visits": visits,
+            "needs": [SUPPORT_NEEDS[n] for n in case.support_needs or []],
             "attempts": case.attempts.select_related("made_by"),
             "events": case.events.select_related("actor"),
             "attempt_form": AttemptForm(),
@@ -202,3 +218,49 @@ def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     record(Action.EXPORT, request=request, obj=case, area=case.area, detail={"visit_sheet": True})
     return render(request, "cases/visit_sheet.html", {"case": case, "attempts": case.attempts.all(), **_dates(case)})
+
+
+def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Places they went: in the backward window (where they may have caught it) and while infectious."""
+    case = _case(request, pk)
+    backward, infectious = policy.backward_window(case.anchor_date), policy.infectious_period(case.anchor_date)
+    hint = (
+        f"Where they may have caught it: {backward.first:%A} {backward.first.day} {backward.first:%B} to "
+        f"{backward.last:%A} {backward.last.day} {backward.last:%B}. While infectious: {infectious.first:%A} "
+        f"{infectious.first.day} {infectious.first:%B} to {infectious.last:%A} {infectious.last.day} {infectious.last:%B}."
+    )
+    form = VisitForm(request.POST or None, window_hint=hint)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = record_visit(
+                case, name=data["name"], kind=data["kind"], visited_on=data["visited_on"], postcode=data["postcode"],
+                request=request,
+            )  # fmt: skip
+        except InvestigationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"{visit.setting.name} added ({visit.get_direction_display().split(' (')[0].lower()})."
+            )
+            if "add_another" in request.POST:
+                return redirect("cases:visit-add", case.pk)
+            return redirect("cases:case-detail", case.pk)
+    return _form_page(request, case, form, "Add a place they went", request.path, add_another=True)
+
+
+def support_needs(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    initial = {
+        "needs": case.support_needs or [],
+        "urgent": "yes" if case.support_urgent else "no",
+        "consent": case.support_consent,
+    }
+    form = SupportNeedsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        record_support_needs(
+            case, form.cleaned_data["needs"], urgent=form.cleaned_data["urgent"] == "yes",
+            consent=form.cleaned_data["consent"], request=request,
+        )  # fmt: skip
+        return redirect("cases:case-detail", case.pk)
+    return _form_page(request, case, form, "Help to isolate", request.path)

@@ -166,3 +166,13 @@ def test_the_team_lead_assigns_after_confirming(world: World, client_for) -> Non
     assert world.case_a.claimed_by == world.users["tracer_a"]
     page = lead.get(reverse("cases:team")).content.decode()
     assert "Tracer A" in page
+
+
+def test_the_sending_area_still_sees_that_it_transferred_the_case(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    tracer_a = client_for("tracer_a")
+    tracer_a.post(
+        reverse("cases:transfer", args=[world.case_a.pk]), {"to_area": world.area_b.pk, "reason": "Moved house"}
+    )
+    queue = tracer_a.get(reverse("cases:queue")).content.decode()
+    assert f"C{world.case_a.pk} to Southmoor" in queue
+    assert "Gwen" not in queue

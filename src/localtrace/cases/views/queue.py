@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from localtrace.accounts.access import require_capability, scoped
+from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
 from localtrace.cases import ladder
-from localtrace.cases.models import OPEN_STATUSES, Case
+from localtrace.cases.models import OPEN_STATUSES, Case, Transfer
 from localtrace.cases.queue import claim_next, current_claim
 from localtrace.contacts.models import Contact
 
@@ -81,8 +81,17 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
             "now": now,
             "mine": current_claim(items, request.user, now),
             "steps": {i: ladder.DESCRIPTIONS[s.kind] for i, s in enumerate(ladder.ladder())},
+            "sent_away": _transferred_out(request, kind, now),
         },
     )
+
+
+def _transferred_out(request: HttpRequest, kind: str, now: dt.datetime) -> QuerySet[Transfer]:
+    """What this team sent to other areas lately: the reference and where it went, nothing personal."""
+    areas = scope_for(request.user).areas_with(TRACING_ROLES)
+    sent = Transfer.objects.filter(from_area_id__in=areas, transferred_at__gte=now - dt.timedelta(days=14))
+    sent = sent.filter(case__isnull=False) if kind == "case" else sent.filter(contact__isnull=False)
+    return sent.select_related("to_area", "from_area").order_by("-transferred_at")[:20]
 
 
 def queue(request: HttpRequest) -> HttpResponse:

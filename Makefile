@@ -39,8 +39,9 @@ $(DEMO_DIR)/.loaded: $(STAMP) var/secret-key
 		--out $(DEMO_DIR)/simulation --quiet
 	$(DEMO_ENV) $(BIN)/localtrace load-postcodes $(DEMO_DIR)/simulation/postcodes.csv --names $(DEMO_DIR)/simulation/area_names.csv --quiet
 	$(DEMO_ENV) $(BIN)/localtrace load-demo > $(DEMO_DIR)/logins.txt
-	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results.csv --quiet
+	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results.csv --quiet --arrived-on-result-date-before yesterday
 	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results-resent.csv --quiet
+	$(DEMO_ENV) $(BIN)/localtrace play-working-day $(DEMO_DIR)/simulation
 	@touch $@
 
 demo-data: $(DEMO_DIR)/.loaded

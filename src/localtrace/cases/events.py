@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,15 +17,26 @@ def owner(item: Any) -> dict[str, Any]:
 
 
 def note(
-    item: Any, kind: str, summary: str, *, request: HttpRequest | None = None, actor: Any = None, **detail: Any
+    item: Any,
+    kind: str,
+    summary: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+    **detail: Any,
 ) -> TraceEvent:
-    """Add one event to the item's timeline and the matching change to the audit trail."""
+    """Add one event to the item's timeline and the matching change to the audit trail.
+
+    `at` is when it happened, for replays (the demo's working day); the audit event is always stamped now.
+    """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     event = TraceEvent.objects.create(
         **owner(item),
         actor=actor,
         kind=kind,
+        **({"occurred_at": at} if at is not None else {}),
         summary=summary,
         detail=detail,
     )

@@ -31,20 +31,30 @@ def _actor(request: HttpRequest | None, actor: Any) -> Any:
 
 
 @transaction.atomic
-def confirm_identity(request: HttpRequest, case: Case) -> Case:
+def confirm_identity(
+    request: HttpRequest | None, case: Case, *, actor: Any = None, at: dt.datetime | None = None
+) -> Case:
+    actor = _actor(request, actor)
     if case.identity_confirmed_at is None:
-        case.identity_confirmed_at = timezone.now()
+        case.identity_confirmed_at = at or timezone.now()
         case.save(update_fields=["identity_confirmed_at"])
-        note(case, "identity_confirmed", "Identity confirmed", request=request)
-    touch(case, request.user)
+        note(case, "identity_confirmed", "Identity confirmed", request=request, actor=actor, at=at)
+    if actor is not None:
+        touch(case, actor)
     return case
 
 
 @transaction.atomic
 def record_symptoms(
-    case: Case, *, symptomatic: bool, onset_date: dt.date | None, request: HttpRequest | None = None, actor: Any = None
+    case: Case,
+    *,
+    symptomatic: bool,
+    onset_date: dt.date | None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
 ) -> Case:
-    today = timezone.localdate()
+    today = timezone.localdate(at) if at else timezone.localdate()
     if symptomatic:
         if onset_date is None:
             raise InvestigationError("Enter the day symptoms started")
@@ -63,7 +73,7 @@ def record_symptoms(
     summary = (
         f"Symptoms started {onset_date:%-d %B %Y}" if symptomatic and onset_date else "No symptoms"
     ) + f"; isolation until the end of {ends:%A %-d %B}"
-    note(case, "symptoms", summary, request=request, actor=_actor(request, actor), onset=str(onset_date or ""))
+    note(case, "symptoms", summary, request=request, actor=_actor(request, actor), at=at, onset=str(onset_date or ""))
     if request is not None:
         touch(case, request.user)
     return case
@@ -84,12 +94,16 @@ def record_attempt(
     note_text: str = "",
     request: HttpRequest | None = None,
     actor: Any = None,
+    at: dt.datetime | None = None,
 ) -> Attempt:
-    """Record a try to reach someone; the ladder moves on by itself when it failed."""
+    """Record a try to reach someone; the ladder moves on by itself when it failed.
+
+    `at` is when it was made, for replays (the demo's working day); the ladder counts from it.
+    """
     if not item.is_open:
         raise InvestigationError(f"This {'case' if isinstance(item, Case) else 'contact'} is closed.")
     actor = _actor(request, actor)
-    now = timezone.now()
+    now = at or timezone.now()
     attempt = Attempt.objects.create(
         **owner(item),
         channel=channel,
@@ -120,6 +134,7 @@ def record_attempt(
         + (f" — {note_text}" if note_text else ""),
         request=request,
         actor=actor,
+        at=at,
         channel=channel,
         outcome=outcome,
     )
@@ -129,32 +144,44 @@ def record_attempt(
 
 
 @transaction.atomic
-def complete(item: WorkItem, *, request: HttpRequest | None = None, actor: Any = None, summary: str = "") -> WorkItem:
+def complete(
+    item: WorkItem,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    summary: str = "",
+    at: dt.datetime | None = None,
+) -> WorkItem:
     if not item.is_open:
         raise InvestigationError("This is already closed.")
-    now = timezone.now()
+    now = at or timezone.now()
     item.status = Status.COMPLETED
     item.reached_at = item.reached_at or now
     item.closed_at = now
     item.next_step_at = None
     item.save(update_fields=["status", "reached_at", "closed_at", "next_step_at"])
-    note(item, "completed", summary or "Completed", request=request, actor=_actor(request, actor))
+    note(item, "completed", summary or "Completed", request=request, actor=_actor(request, actor), at=at)
     release(item)
     return item
 
 
 @transaction.atomic
 def close_unreachable(
-    item: WorkItem, reason: str, *, request: HttpRequest | None = None, actor: Any = None
+    item: WorkItem,
+    reason: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
 ) -> WorkItem:
     if not item.is_open:
         raise InvestigationError("This is already closed.")
     item.status = Status.UNREACHABLE
-    item.closed_at = timezone.now()
+    item.closed_at = at or timezone.now()
     item.next_step_at = None
     item.outcome_note = reason[:500]
     item.save(update_fields=["status", "closed_at", "next_step_at", "outcome_note"])
-    note(item, "unreachable", f"Could not be reached: {reason}", request=request, actor=_actor(request, actor))
+    note(item, "unreachable", f"Could not be reached: {reason}", request=request, actor=_actor(request, actor), at=at)
     release(item)
     return item
 

@@ -36,12 +36,22 @@ class NamedContact:
 
 @transaction.atomic
 def name_contact(
-    case: Case, named: NamedContact, *, request: HttpRequest | None = None, actor: Any = None, online: bool = False
+    case: Case,
+    named: NamedContact,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    online: bool = False,
+    at: dt.datetime | None = None,
 ) -> Contact:
-    """Add one contact of a case: matched to a person, routed to their area, dated, and queued."""
+    """Add one contact of a case: matched to a person, routed to their area, dated, and queued.
+
+    `at` is when they were named, for replays (the demo's working day); normally now.
+    """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    today = timezone.localdate()
+    now = at or timezone.now()
+    today = timezone.localdate(now)
     window = policy.infectious_period(case.anchor_date)
     if named.last_exposure > today:
         raise InvestigationError("The last time they met must be today or in the past")
@@ -80,7 +90,6 @@ def name_contact(
     route = (
         Postcode.objects.filter(postcode=postcode).values_list("upper_tier_id", flat=True).first() if postcode else None
     )
-    now = timezone.now()
     contact = Contact.objects.create(
         case=case,
         person_id=person_id,
@@ -92,14 +101,15 @@ def name_contact(
         # A contact is as urgent as the case that named them (a care home's contacts first).
         priority=case.priority,
         reach_deadline=now + policy.contact_reach_within(today),
+        named_at=now,
         named_by=actor,
         named_online=online,
     )
     via = "online" if online else "by the tracer"
     note(case, "contact_named", f"Named a contact ({contact.get_kind_display().lower()}) {via}", request=request,
-         actor=actor, contact=contact.pk)  # fmt: skip
+         actor=actor, at=at, contact=contact.pk)  # fmt: skip
     note(contact, "named", f"Named by case {case.reference} {via}; isolate until the end of {contact.isolation_ends_on:%A %-d %B}",
-         request=request, actor=actor)  # fmt: skip
+         request=request, actor=actor, at=at)  # fmt: skip
     return contact
 
 

@@ -80,10 +80,27 @@ def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return found
 
 
+def arrival_on_result_date(result: CleanResult, received_at: dt.datetime) -> dt.datetime:
+    """When a result would have arrived on its result date: a time of day from 07:00 to 18:59 fixed by its
+    specimen id, never later than `received_at`. Only for replaying an outbreak's results (the demo)."""
+    minutes = int(hashlib.sha256(f"{result.source_id}/{result.specimen_id}".encode()).hexdigest()[:8], 16) % (12 * 60)
+    day_start = timezone.make_aware(dt.datetime.combine(result.result_date, dt.time(7)))
+    return min(day_start + dt.timedelta(minutes=minutes), received_at)
+
+
 def process_batch(
-    submission: Submission, rows: list[RawRow], *, today: dt.date, source_id: str | None = None
+    submission: Submission,
+    rows: list[RawRow],
+    *,
+    today: dt.date,
+    source_id: str | None = None,
+    arrived_on_result_date_before: dt.date | None = None,
 ) -> list[RowOutcome]:
-    """Account for every row of one batch in one transaction; returns each row's outcome."""
+    """Account for every row of one batch in one transaction; returns each row's outcome.
+
+    `arrived_on_result_date_before` (demo replays only): results dated before that day are treated as
+    having arrived on their result date, so their cases' reach deadlines count from then.
+    """
     outcomes: list[RowOutcome] = []
     clean: list[tuple[RawRow, CleanResult]] = []
     refused: list[tuple[RawRow, list[str], list[str]]] = []
@@ -129,6 +146,12 @@ def process_batch(
         routes = _routes({r.postcode for _, r in fresh})
         person_ids = find_or_create_people([_person_record(r) for _, r in fresh])
         received_at = timezone.now()
+        arrivals = [
+            arrival_on_result_date(r, received_at)
+            if arrived_on_result_date_before and r.result_date < arrived_on_result_date_before
+            else received_at
+            for _, r in fresh
+        ]
         result_ids = insert_returning_ids(
             TestResult,
             RESULT_COLUMNS,
@@ -136,9 +159,9 @@ def process_batch(
                 (
                     r.source_id, r.specimen_id, submission.pk, row.row_number, person_id, routes.get(r.postcode),
                     r.postcode, r.test_type, r.test_code, r.result, r.specimen_date, r.result_date, r.care_home,
-                    r.occupation, received_at,
+                    r.occupation, arrived,
                 )
-                for (row, r), person_id in zip(fresh, person_ids, strict=True)
+                for (row, r), person_id, arrived in zip(fresh, person_ids, arrivals, strict=True)
             ],
         )  # fmt: skip
         # Model objects only for the few results that open or join cases.
@@ -146,13 +169,18 @@ def process_batch(
             TestResult(
                 pk=result_id, source_id=r.source_id, specimen_id=r.specimen_id, person_id=person_id,
                 area_id=routes.get(r.postcode), result=r.result, specimen_date=r.specimen_date,
-                result_date=r.result_date, care_home=r.care_home, occupation=r.occupation, received_at=received_at,
+                result_date=r.result_date, care_home=r.care_home, occupation=r.occupation, received_at=arrived,
             )
-            for (_, r), person_id, result_id in zip(fresh, person_ids, result_ids, strict=True)
+            for (_, r), person_id, result_id, arrived in zip(fresh, person_ids, result_ids, arrivals, strict=True)
             if r.result == POSITIVE
         ]  # fmt: skip
         births = {pid: r.date_of_birth for (_, r), pid in zip(fresh, person_ids, strict=True)}
-        cases_opened = open_cases_for(positives, births=births, received_at=received_at)
+        # One call per arrival time (a single one, unless replaying arrivals), earliest first.
+        cases_opened = 0
+        for arrived in sorted({p.received_at for p in positives}):
+            cases_opened += open_cases_for(
+                [p for p in positives if p.received_at == arrived], births=births, received_at=arrived
+            )
         _resolve_earlier_quarantine(
             {(r.source_id, r.specimen_id): pk for (_, r), pk in zip(fresh, result_ids, strict=True)}
         )
@@ -225,6 +253,7 @@ def process_rows(
     today: dt.date | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    arrived_on_result_date_before: dt.date | None = None,
 ) -> Submission:
     """Run every row not yet accounted for, from the submission's resume point, then finish it."""
     today = today or timezone.localdate()
@@ -232,7 +261,13 @@ def process_rows(
     resume_after = submission.received
     pending = (row for row in rows if row.row_number > resume_after)
     for chunk in _chunks(pending, batch_size):
-        process_batch(submission, chunk, today=today, source_id=source_id)
+        process_batch(
+            submission,
+            chunk,
+            today=today,
+            source_id=source_id,
+            arrived_on_result_date_before=arrived_on_result_date_before,
+        )
         if progress:
             progress(len(chunk))
     return finish(submission)
@@ -271,22 +306,40 @@ def checksum_of(handle: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def process_file(submission: Submission, path: Path, *, progress: Callable[[int], None] | None = None) -> Submission:
+def process_file(
+    submission: Submission,
+    path: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    arrived_on_result_date_before: dt.date | None = None,
+) -> Submission:
     """Read a stored CSV for a submission and account for every row."""
     source = submission.submitter.code if submission.submitter else None
     try:
         with path.open("rb") as handle:
             return process_rows(
-                submission, read_results(handle, source_given=source is not None), source_id=source, progress=progress
+                submission,
+                read_results(handle, source_given=source is not None),
+                source_id=source,
+                progress=progress,
+                arrived_on_result_date_before=arrived_on_result_date_before,
             )
     except ResultFileError as error:
         return finish(submission, failure=str(error))
 
 
 def import_file(
-    path: Path, *, actor: Any = None, submitter: Submitter | None = None, progress: Callable[[int], None] | None = None
+    path: Path,
+    *,
+    actor: Any = None,
+    submitter: Submitter | None = None,
+    progress: Callable[[int], None] | None = None,
+    arrived_on_result_date_before: dt.date | None = None,
 ) -> Submission:
-    """The command-line door: a file on disk, processed now. Re-running after a crash resumes it."""
+    """The command-line door: a file on disk, processed now. Re-running after a crash resumes it.
+
+    `arrived_on_result_date_before` is for replaying a simulated outbreak (the demo): see process_batch.
+    """
     with path.open("rb") as handle:
         checksum, size = checksum_of(handle)
     unfinished = Submission.objects.filter(
@@ -301,4 +354,6 @@ def import_file(
         created_by=actor,
     )
     claim(submission.pk)
-    return process_file(submission, path, progress=progress)
+    return process_file(
+        submission, path, progress=progress, arrived_on_result_date_before=arrived_on_result_date_before
+    )

@@ -1,0 +1,125 @@
+"""The demo's working day: the simulation's responses played through the tracers' own actions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from localtrace.areas.services import load_postcode_directory_file
+from localtrace.audit.models import AuditEvent
+from localtrace.cases.models import Attempt, Case, Status, TraceEvent
+from localtrace.contacts.models import Contact
+from localtrace.demo.services import create_demo_staff
+from localtrace.demo.working_day import WorkingDaySummary, play_working_day
+from localtrace.results.services import import_file
+from localtrace.simulate import generate_to
+from localtrace.simulate.config import TestingParameters as LabTesting
+
+START = dt.date(2020, 10, 1)
+DAYS = 21
+LAST_DAY = START + dt.timedelta(days=DAYS - 1)
+# The working day is the afternoon of the last simulated day: a fixed moment, so the test never depends on
+# when it runs. Every result arrived on its result date; the last day's after 16:00 have not arrived yet.
+NOW = timezone.make_aware(dt.datetime.combine(LAST_DAY, dt.time(16)))
+
+
+@pytest.fixture(scope="module")
+def simulation(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("simulation")
+    generate_to(
+        out, people=5000, days=DAYS, seed=1, start_date=START, fhir=False, seed_infections=40, imports_per_day=2,
+        testing=LabTesting(background_rate=0.002),
+    )  # fmt: skip
+    return out
+
+
+def load(simulation: Path) -> None:
+    """What `make demo` does before the day: postcodes, staff, then intake."""
+    load_postcode_directory_file(simulation / "postcodes.csv", names_path=simulation / "area_names.csv")
+    create_demo_staff()
+    import_file(simulation / "results.csv", arrived_on_result_date_before=LAST_DAY + dt.timedelta(days=1))
+
+
+def play(simulation: Path) -> WorkingDaySummary:
+    load(simulation)
+    return play_working_day(simulation, seed=7, now=NOW)
+
+
+def test_a_working_day_in_progress(db: None, simulation: Path) -> None:
+    fresh = transaction.savepoint()
+    played = play(simulation)
+    check_every_stage(played)
+    check_arrivals()
+    check_every_change_went_through_the_actions(played)
+    check_contacts_are_the_people_the_cases_met(played, simulation)
+
+    # The same seed on a fresh database plays the same day, and the command says so.
+    transaction.savepoint_rollback(fresh)
+    assert not Case.objects.exists()
+    load(simulation)
+    out = io.StringIO()
+    call_command("play_working_day", str(simulation), "--force", "--seed", "7", "--now", NOW.isoformat(), stdout=out)
+    assert out.getvalue().strip() == played.line()
+
+
+def test_the_command_is_for_demo_mode(db: None, simulation: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEMO = False
+    with pytest.raises(CommandError, match="LOCALTRACE_DEMO"):
+        call_command("play_working_day", str(simulation))
+    with pytest.raises(CommandError, match="load-demo"):
+        call_command("play_working_day", str(simulation), "--force")
+
+
+def check_every_stage(played: WorkingDaySummary) -> None:
+    for status in (Status.NEW, Status.IN_PROGRESS, Status.REACHED, Status.COMPLETED, Status.UNREACHABLE):
+        assert played.cases.get(status, 0) > 0, (status, played.line())
+    for status in (Status.NEW, Status.IN_PROGRESS, Status.COMPLETED, Status.UNREACHABLE):
+        assert played.contacts.get(status, 0) > 0, (status, played.line())
+    assert played.overdue_cases > 0 and played.doorstep_cases > 0, played.line()
+    assert played.claims > 0
+    assert Attempt.objects.filter(channel="doorstep").exists()
+    assert Attempt.objects.filter(note="Spoke with the household together").exists()
+    assert Case.objects.filter(events__kind="ladder").exists()
+
+
+def check_arrivals() -> None:
+    """Results arrived on their result date, and the reach deadline counts from then."""
+    for case in Case.objects.select_related("first_result"):
+        assert timezone.localtime(case.first_result.received_at).date() == case.result_date
+        assert case.reach_deadline == case.first_result.received_at + dt.timedelta(hours=24)
+
+
+def check_every_change_went_through_the_actions(played: WorkingDaySummary) -> None:
+    # One timeline event per attempt, and one audit event per timeline event.
+    assert TraceEvent.objects.filter(kind="attempt").count() == Attempt.objects.count() == played.attempts
+    for model, label in ((Case, "cases.case"), (Contact, "contacts.contact")):
+        events = TraceEvent.objects.filter(**{f"{model.__name__.lower()}__isnull": False}).count()
+        assert AuditEvent.objects.filter(action="change", object_type=label).count() == events
+        for item in model.objects.exclude(status=Status.NEW):  # type: ignore[attr-defined]
+            kinds = set(item.events.values_list("kind", flat=True))
+            assert "attempt" in kinds, item
+    tracers = {"tracer.a", "lead.a", "surge.tracer", "tracer.b"}
+    for case in Case.objects.filter(status=Status.COMPLETED):
+        assert {"identity_confirmed", "symptoms", "completed"} <= set(case.events.values_list("kind", flat=True))
+        assert case.events.get(kind="completed").actor.username in tracers
+    # Timelines carry the time things happened, never after the working day.
+    late = TraceEvent.objects.exclude(kind="claimed").filter(occurred_at__gt=NOW)
+    assert not late.exists(), [(e.kind, e.summary, e.occurred_at) for e in late[:5]]
+
+
+def check_contacts_are_the_people_the_cases_met(played: WorkingDaySummary, simulation: Path) -> None:
+    with (simulation / "people.csv").open(encoding="utf-8", newline="") as handle:
+        people = {(r["given_name"], r["family_name"], r["date_of_birth"]) for r in csv.DictReader(handle)}
+    contacts = list(Contact.objects.select_related("person"))
+    assert len(contacts) == played.contacts_named > 20
+    for contact in contacts:
+        person = contact.person
+        assert (person.given_name, person.family_name, str(person.date_of_birth)) in people
+    assert Contact.objects.filter(kind=Contact.Kind.HOUSEHOLD).exists()

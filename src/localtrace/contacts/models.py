@@ -33,6 +33,10 @@ class Contact(WorkItem):
     class Meta:
         indexes = [
             models.Index(fields=["area", "status", "priority", "reach_deadline"], name="contact_queue_order"),
+            # The queue's and team page's counts read only this index, not the area's whole history.
+            models.Index(
+                fields=["area", "status", "reach_deadline", "reached_at", "closed_at"], name="contact_queue_counts"
+            ),
             models.Index(fields=["person", "last_exposure"]),
         ]
         constraints = [

@@ -47,15 +47,17 @@ def _filtered(items: QuerySet[Any], shown: str, now: dt.datetime) -> QuerySet[An
 
 
 def _counts(items: QuerySet[Any], now: dt.datetime) -> dict[str, int]:
+    # Counting a column of the case_queue_counts index (status is never null), not id, lets PostgreSQL
+    # answer from that index alone instead of reading the area's whole history.
     open_q = Q(status__in=OPEN_STATUSES)
     unreached = open_q & Q(reached_at__isnull=True)
     return items.aggregate(
-        open=Count("id", filter=open_q),
+        open=Count("status", filter=open_q),
         due_soon=Count(
-            "id", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4))
+            "status", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4))
         ),
-        overdue=Count("id", filter=unreached & Q(reach_deadline__lt=now)),
-        closed=Count("id", filter=~open_q),
+        overdue=Count("status", filter=unreached & Q(reach_deadline__lt=now)),
+        closed=Count("status", filter=~open_q),
     )
 
 

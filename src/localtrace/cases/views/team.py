@@ -25,15 +25,17 @@ from localtrace.core.forms import GovukForm
 
 def _health(items: Any, now: dt.datetime) -> dict[str, Any]:
     unreached = Q(status__in=OPEN_STATUSES, reached_at__isnull=True)
+    # Counting a column of the *_queue_counts indexes (status is never null), not id, lets PostgreSQL
+    # answer from the index alone instead of reading the area's whole history.
     figures = items.aggregate(
-        new=Count("id", filter=Q(status="new")),
-        in_progress=Count("id", filter=Q(status="in_progress")),
-        reached=Count("id", filter=Q(status="reached")),
-        completed_today=Count("id", filter=Q(status="completed", closed_at__date=timezone.localdate())),
+        new=Count("status", filter=Q(status="new")),
+        in_progress=Count("status", filter=Q(status="in_progress")),
+        reached=Count("status", filter=Q(status="reached")),
+        completed_today=Count("status", filter=Q(status="completed", closed_at__date=timezone.localdate())),
         due_soon=Count(
-            "id", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4))
+            "status", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4))
         ),
-        overdue=Count("id", filter=unreached & Q(reach_deadline__lt=now)),
+        overdue=Count("status", filter=unreached & Q(reach_deadline__lt=now)),
         oldest=Min("reach_deadline", filter=unreached),
     )
     return figures

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from localtrace.areas.models import Postcode
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
+from localtrace.areas.services import route_postcode
 from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
@@ -87,9 +87,7 @@ def name_contact(
         raise InvestigationError("That is the case themself, not a contact")
     if Contact.objects.filter(case=case, person_id=person_id).exists():
         raise InvestigationError(f"{named.given_name} {named.family_name} is already a contact of this case")
-    route = (
-        Postcode.objects.filter(postcode=postcode).values_list("upper_tier_id", flat=True).first() if postcode else None
-    )
+    route = getattr(route_postcode(postcode), "pk", None) if postcode else None
     contact = Contact.objects.create(
         case=case,
         person_id=person_id,

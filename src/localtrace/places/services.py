@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 
-from localtrace.areas.models import Postcode
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
+from localtrace.areas.services import route_postcode
 from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
@@ -65,9 +65,7 @@ def record_visit(
             postcode = normalise_postcode(postcode)
         except InvalidPostcode as error:
             raise InvestigationError(str(error)) from None
-    area_id = (
-        Postcode.objects.filter(postcode=postcode).values_list("upper_tier_id", flat=True).first() if postcode else None
-    )
+    area_id = getattr(route_postcode(postcode), "pk", None) if postcode else None
     setting = find_or_add_setting(
         area_id=area_id or case.area_id, name=name, kind=kind, postcode=postcode, address_line_1=address_line_1
     )

@@ -23,6 +23,16 @@ class Message(models.Model):
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField()
     purpose = models.CharField(max_length=40, blank=True)
+    # Which message template (templates/messages/<template>.<language>.txt) wrote it, and in which language.
+    template = models.CharField(max_length=60, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    # The member of the public it went to, when it went to one; staff messages have none.
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The case or contact it was sent about (its timeline and escalation ladder hear what became of it).
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The area whose service sent it: that area's staff may read it.
+    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     backend = models.CharField(max_length=20, default="outbox")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -112,8 +112,16 @@ MATRIX: dict[str, Entry] = {
     "accounts:set-active": Entry(
         only("admin", status=302), kwargs=_user_pk, method="post", data=lambda w: {"active": "1"}
     ),
-    "messaging:outbox": Entry(only("admin")),
+    # Messaging (issue 6): the outbox lists what each may read (area staff: their areas' messages;
+    # administrators: staff messages). world.message is a staff message; tests/messaging/test_access.py
+    # covers a case's message persona by persona.
+    "messaging:outbox": Entry(only(*TRACERS, "admin"), notes="lists only the messages in scope"),
     "messaging:message-detail": Entry(only("admin"), kwargs=lambda w: {"pk": w.message.pk}),
+    "messaging:case-messages": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "messaging:contact-messages": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
+    "messaging:notify-callback": Entry(
+        everyone(401), method="post", anonymous=401, notes="Notify's receipts: its bearer token, not a session"
+    ),
     # Intake: uploads and accounting for area leads and administrators; rows by where they route.
     "results:submission-list": Entry(only("area_lead_a", "admin")),
     "results:submission-detail": Entry(only("area_lead_a", "admin"), kwargs=lambda w: {"pk": w.submission.pk}),

@@ -210,7 +210,14 @@ def _audit_view(scope: Scope, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
 @rule("message.view", Message)
 def _message_view(scope: Scope, qs: QuerySet[Message]) -> QuerySet[Message]:
     # Outbound messages carry contact details and, for staff, password links.
-    return qs if scope.administrator else qs.none()
+    # Messaging (issue 6): tracing roles of the area that now owns the message's case or contact (surge
+    # tracers only while delegated) read it; administrators keep staff messages, which belong to no area.
+    areas = scope.areas_with(TRACING_ROLES)
+    unowned = Q(case__isnull=True, contact__isnull=True)
+    visible = Q(case__area_id__in=areas) | Q(contact__area_id__in=areas) | (unowned & Q(area_id__in=areas))
+    if scope.administrator:
+        visible |= unowned & Q(area__isnull=True)
+    return qs.filter(visible)
 
 
 @rule("submission.view", Submission)
@@ -298,7 +305,8 @@ def get_or_404(user: Any, permission: str, queryset: QuerySet[M] | type[M], **lo
 _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "user.list": lambda scope: scope.administrator,
     "user.create": lambda scope: scope.administrator,
-    "message.list": lambda scope: scope.administrator,
+    # Messaging (issue 6): area staff read their area's messages too.
+    "message.list": lambda scope: scope.administrator or bool(scope.areas_with(TRACING_ROLES)),
     "results.upload": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
     "results.quality": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),
     "results.quarantine": lambda scope: scope.administrator or bool(scope.areas_with({Role.AREA_LEAD})),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from localtrace.config.env import env_bool, env_int, env_list, env_str
 
@@ -207,6 +208,28 @@ EMAIL_BACKEND = "localtrace.messaging.backends.OutboxEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("LOCALTRACE_FROM_EMAIL", "localtrace@localhost")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Messaging (issue 6): the outbox by default, or GOV.UK Notify; retries with backoff (docs/messaging.md).
+LOCALTRACE_MESSAGE_BACKEND = env_str("LOCALTRACE_MESSAGE_BACKEND", "outbox")
+if LOCALTRACE_MESSAGE_BACKEND not in ("outbox", "notify"):
+    raise ImproperlyConfigured(
+        f"LOCALTRACE_MESSAGE_BACKEND must be outbox or notify, not {LOCALTRACE_MESSAGE_BACKEND!r}."
+    )
+LOCALTRACE_MESSAGE_MAX_ATTEMPTS = env_int("LOCALTRACE_MESSAGE_MAX_ATTEMPTS", 6, minimum=1)
+LOCALTRACE_MESSAGE_RETRY_SECONDS = env_int("LOCALTRACE_MESSAGE_RETRY_SECONDS", 60, minimum=1)
+LOCALTRACE_NOTIFY = (
+    {
+        # Every key is required once Notify is chosen: env_str raises on a missing one.
+        "api_key": env_str("LOCALTRACE_NOTIFY_API_KEY"),
+        "base_url": env_str("LOCALTRACE_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "sms_template_id": env_str("LOCALTRACE_NOTIFY_SMS_TEMPLATE_ID"),
+        "email_template_id": env_str("LOCALTRACE_NOTIFY_EMAIL_TEMPLATE_ID"),
+        "callback_token": env_str("LOCALTRACE_NOTIFY_CALLBACK_TOKEN"),
+        "timeout": env_int("LOCALTRACE_NOTIFY_TIMEOUT_SECONDS", 10, minimum=1),
+    }
+    if LOCALTRACE_MESSAGE_BACKEND == "notify"
+    else None
+)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,8 @@
-"""Messages: one SMS or e-mail to exactly one recipient."""
+"""Messages: one SMS or e-mail to exactly one recipient; what became of it; addresses and people not to write to."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -13,9 +14,13 @@ class Message(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        # Claimed by one worker that is handing it to the provider now.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        # Never handed to a provider: the person asked for no messages, or the address is known not to work.
+        WITHHELD = "withheld", "Not sent"
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # One recipient, never a list: a message is never copied to anyone else.
@@ -37,6 +42,16 @@ class Message(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Delivery state, kept on the row so any worker can pick up where another stopped.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # The provider's id for it (GOV.UK Notify's notification id); receipts name it.
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # The latest delivery receipt: the provider's status word and when it came.
+    receipt_status = models.CharField(max_length=24, blank=True)
+    receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -46,6 +61,67 @@ class Message(models.Model):
                 condition=~models.Q(recipient__contains=",") & ~models.Q(recipient__contains=";"),
             )
         ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_due")]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        """Our reference for it at the provider (no personal data); receipts carry it back."""
+        return f"message-{self.pk}"
+
+
+class DeliveryEvent(models.Model):
+    """One thing that happened to a message on its way: a try to send it, a receipt, a decision not to send."""
+
+    class Kind(models.TextChoices):
+        SENT = "sent", "Handed to the provider"
+        RETRY = "retry", "Failed for now; will try again"
+        GAVE_UP = "gave_up", "Failed too many times; stopped trying"
+        FAILED = "failed", "Refused by the provider; will not try again"
+        RECEIPT = "receipt", "Delivery receipt"
+        WITHHELD = "withheld", "Not sent"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    summary = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class BadAddress(models.Model):
+    """A mobile number or e-mail address the provider said cannot receive messages; nothing more is sent to it."""
+
+    channel = models.CharField(max_length=8, choices=Message.Channel.choices)
+    # Normalised: E.164 for numbers, lower case for e-mail addresses.
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=500)
+    marked_at = models.DateTimeField(default=timezone.now)
+    # The message whose failure showed it.
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="bad_address_once")]
+
+    def __str__(self) -> str:
+        return f"Bad {self.get_channel_display().lower()} #{self.pk}"
+
+
+class OptOut(models.Model):
+    """A person who asked for no more messages. While the row exists, nothing is sent to them."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="+")
+    stopped_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"Opt-out #{self.pk}"

@@ -1,8 +1,13 @@
 """Sending a message: one SMS or e-mail, to one recipient, written from a template in their language.
 
 `send_message` is the one door every feature uses (portal links, outbreak letters, support
-updates). It stores the Message in the caller's transaction and hands it to the delivery
-backend only after that transaction commits, so a rolled-back action never sends anything.
+updates). It stores the Message in the caller's transaction and, only after that transaction
+commits, queues it for the task worker (messaging.delivery), so a rolled-back action never
+sends anything and no request waits on the provider.
+
+It returns None, and sends nothing, when the person has asked for no messages or the address
+is known not to work; the stored Message (status "Not sent") and the case's timeline say why.
+Callers must handle None.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import select_template
 from django.utils import timezone
 
-from localtrace.messaging.models import Message
+from localtrace.audit.services import Action, record
+from localtrace.messaging.addresses import normalise
+from localtrace.messaging.models import BadAddress, DeliveryEvent, Message, OptOut
 
 if TYPE_CHECKING:
     from localtrace.areas.models import Area
@@ -24,6 +32,7 @@ if TYPE_CHECKING:
     from localtrace.people.models import Person
 
 LANGUAGES = ("en", "cy")
+BACKENDS = ("outbox", "notify")
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,31 @@ def render_message(template: str, language: str, context: dict[str, Any]) -> Ren
     return Rendered(subject=subject, body=text.strip() + "\n")
 
 
+def configured_backend() -> str:
+    backend = getattr(settings, "LOCALTRACE_MESSAGE_BACKEND", "outbox")
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown message backend {backend!r}")
+    return str(backend)
+
+
+def check_recipient(channel: str, recipient: str) -> None:
+    if channel not in Message.Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}")
+    if not recipient or not recipient.strip() or "," in recipient or ";" in recipient:
+        raise ValueError("A message goes to exactly one recipient")
+
+
+def why_not_send(channel: str, recipient: str, person: Person | None) -> str:
+    """The reason nothing may be sent to this recipient, or "" when it may."""
+    if person is not None and OptOut.objects.filter(person=person).exists():
+        return "The person asked for no more messages."
+    bad = BadAddress.objects.filter(channel=channel, address=normalise(channel, recipient)).first()
+    if bad is not None:
+        what = "number" if channel == Message.Channel.SMS else "e-mail address"
+        return f"This {what} was marked as not working on {timezone.localtime(bad.marked_at):%-d %B %Y}: {bad.reason}"
+    return ""
+
+
 def send_message(
     *,
     channel: str,
@@ -59,16 +93,18 @@ def send_message(
     case: Case | None = None,
     contact: Contact | None = None,
     purpose: str = "",
-) -> Message:
-    """Queue one message to one recipient; it is delivered after the current transaction commits."""
-    if channel not in Message.Channel.values:
-        raise ValueError(f"Unknown channel {channel!r}")
-    if not recipient or "," in recipient or ";" in recipient:
-        raise ValueError("A message goes to exactly one recipient")
+) -> Message | None:
+    """Queue one message to one recipient; it is delivered by the task worker after the transaction commits.
+
+    Returns None when it must not be sent (the person opted out, or the address is marked bad):
+    a Message with status "Not sent" records why, and the case's or contact's timeline says so.
+    """
+    check_recipient(channel, recipient)
     rendered = render_message(template, language, context)
+    reason = why_not_send(channel, recipient, person)
     message = Message.objects.create(
         channel=channel,
-        recipient=recipient,
+        recipient=recipient.strip(),
         subject=rendered.subject,
         body=rendered.body,
         purpose=purpose or template,
@@ -78,15 +114,57 @@ def send_message(
         area=area,
         case=case,
         contact=contact,
-        backend=getattr(settings, "LOCALTRACE_MESSAGE_BACKEND", "outbox"),
+        backend=configured_backend(),
+        status=Message.Status.WITHHELD if reason else Message.Status.QUEUED,
+        last_error=reason,
     )
-    message_id = message.pk
-    transaction.on_commit(lambda: deliver(message_id))
+    if reason:
+        DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.WITHHELD, summary=reason)
+        item = case or contact
+        if item is not None:
+            from localtrace.cases.events import note
+
+            note(item, "message_withheld", f"{message.get_channel_display()} not sent: {reason}", message=message.pk)
+        return None
+    queue_after_commit(message.pk)
     return message
 
 
-def deliver(message_id: int) -> None:
-    """Hand a queued message to its backend. The outbox backend keeps it here, marked sent."""
-    Message.objects.filter(pk=message_id, status=Message.Status.QUEUED, backend="outbox").update(
-        status=Message.Status.SENT, sent_at=timezone.now()
+def queue_after_commit(message_id: int) -> None:
+    from localtrace.messaging.tasks import deliver_message
+
+    transaction.on_commit(lambda: deliver_message.enqueue(message_id))
+
+
+# --- opting out -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stop_messages(person: Person, *, request: HttpRequest, note_text: str = "", item: Any = None) -> OptOut:
+    """Record, at the person's request, that they want no more messages. Nothing queued for them is sent."""
+    opt_out, created = OptOut.objects.get_or_create(
+        person=person, defaults={"recorded_by": request.user, "note": note_text[:500]}
     )
+    if created:
+        withheld = Message.objects.filter(person=person, status=Message.Status.QUEUED).update(
+            status=Message.Status.WITHHELD, last_error="The person asked for no more messages."
+        )
+        record(Action.CHANGE, request=request, obj=person, detail={"messages": "stopped", "withheld": withheld})
+        if item is not None:
+            from localtrace.cases.events import note
+
+            note(item, "messages_stopped", "Messages stopped at the person's request", request=request)
+    return opt_out
+
+
+@transaction.atomic
+def resume_messages(person: Person, *, request: HttpRequest, item: Any = None) -> bool:
+    """Undo a stop, when the person asks for messages again. Returns whether there was a stop to undo."""
+    deleted, _ = OptOut.objects.filter(person=person).delete()
+    if deleted:
+        record(Action.CHANGE, request=request, obj=person, detail={"messages": "resumed"})
+        if item is not None:
+            from localtrace.cases.events import note
+
+            note(item, "messages_resumed", "Messages allowed again at the person's request", request=request)
+    return bool(deleted)

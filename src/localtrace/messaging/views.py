@@ -1,27 +1,131 @@
-"""The outbox: messages the service has sent while no external provider is configured."""
+"""Staff pages for messages (the outbox, one message, the messages about a case or contact, stopping them)
+and the public endpoint where GOV.UK Notify reports what became of each message."""
 
 from __future__ import annotations
 
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import get_or_404, require_capability, scoped
 from localtrace.audit.services import Action, record
-from localtrace.messaging.models import Message
+from localtrace.cases.models import Case
+from localtrace.contacts.models import Contact
+from localtrace.messaging import receipts, services
+from localtrace.messaging.addresses import normalise
+from localtrace.messaging.forms import StopMessagesForm
+from localtrace.messaging.models import BadAddress, Message, OptOut
+
+log = logging.getLogger(__name__)
 
 
 def outbox(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "message.list")
     messages = scoped(request.user, "message.view", Message.objects.all())
-    page = Paginator(messages.only("id", "channel", "subject", "purpose", "status", "created_at"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        messages.only("id", "channel", "subject", "purpose", "status", "created_at", "attempts", "receipt_status"), 50
+    ).get_page(request.GET.get("page"))
     return render(request, "messaging/outbox.html", {"page": page})
 
 
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    message = get_or_404(request.user, "message.view", Message, pk=pk)
+    message = get_or_404(request.user, "message.view", Message.objects.select_related("case", "contact"), pk=pk)
     # The recipient's address and the body are personal data.
-    record(Action.VIEW, request=request, obj=message)
-    return render(request, "messaging/message_detail.html", {"message": message})
+    record(Action.VIEW, request=request, obj=message, area=message.area)
+    return render(request, "messaging/message_detail.html", {"message": message, "events": message.events.all()})
+
+
+def _item_messages(request: HttpRequest, item: Case | Contact, kind: str) -> HttpResponse:
+    person = item.person
+    form = StopMessagesForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "resume":
+            services.resume_messages(person, request=request, item=item)
+            flash.success(request, "Messages will be sent to them again.")
+            return redirect(f"messaging:{kind}-messages", item.pk)
+        form = StopMessagesForm(request.POST)
+        if form.is_valid():
+            services.stop_messages(person, request=request, note_text=form.cleaned_data["note"], item=item)
+            flash.success(request, "Messages stopped. Nothing more will be sent to them until they ask again.")
+            return redirect(f"messaging:{kind}-messages", item.pk)
+    record(Action.VIEW, request=request, obj=item, area=item.area, detail={"page": "messages"})
+    owner = {"case": item} if isinstance(item, Case) else {"contact": item}
+    addresses = [(c, a) for c, a in (("sms", person.phone), ("email", person.email)) if a]
+    bad = {
+        (b.channel, b.address): b
+        for b in BadAddress.objects.filter(address__in=[normalise(c, a) for c, a in addresses])
+    }
+    return render(
+        request,
+        "messaging/item_messages.html",
+        {
+            "item": item,
+            "kind": kind,
+            "person": person,
+            "messages_about": Message.objects.filter(**owner).prefetch_related("events"),
+            "opt_out": OptOut.objects.filter(person=person).select_related("recorded_by").first(),
+            "addresses": [(c, a, bad.get((c, normalise(c, a)))) for c, a in addresses],
+            "form": form,
+            "back_url": item_url(item),
+        },
+    )
+
+
+def item_url(item: Case | Contact) -> str:
+    from django.urls import reverse
+
+    if isinstance(item, Case):
+        return reverse("cases:case-detail", args=[item.pk])
+    return reverse("contacts:contact-detail", args=[item.pk])
+
+
+def case_messages(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_or_404(request.user, "case.view", Case.objects.select_related("person", "area"), pk=pk)
+    return _item_messages(request, case, "case")
+
+
+def contact_messages(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_or_404(request.user, "contact.view", Contact.objects.select_related("person", "area"), pk=pk)
+    return _item_messages(request, contact, "contact")
+
+
+# --- GOV.UK Notify's delivery receipts ------------------------------------------------------
+
+
+def _authorised(request: HttpRequest) -> bool:
+    expected = (getattr(settings, "LOCALTRACE_NOTIFY", None) or {}).get("callback_token", "")
+    given = request.headers.get("Authorization", "")
+    if not expected or not given.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(given.removeprefix("Bearer ").encode(), expected.encode())
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def notify_callback(request: HttpRequest) -> HttpResponse:
+    """Notify POSTs each delivery receipt here with our bearer token (docs/messaging.md)."""
+    if not _authorised(request):
+        return JsonResponse({"error": "A valid bearer token is required."}, status=401)
+    if len(request.body) > 10_000:
+        return JsonResponse({"error": "The body is too large for a receipt."}, status=400)
+    try:
+        receipt = receipts.parse(json.loads(request.body))
+    except (ValueError, UnicodeDecodeError) as error:
+        message = str(error) if isinstance(error, receipts.BadReceipt) else "The body is not JSON."
+        return JsonResponse({"error": message}, status=400)
+    updated = receipts.apply(receipt)
+    if updated is None:
+        # Notify's id, not personal data; logged so an operator can see receipts for unknown messages.
+        log.warning("Delivery receipt for an unknown notification %s", receipt.notification_id)
+        return JsonResponse({"error": "No message has this notification id."}, status=404)
+    return JsonResponse({"message": updated.pk, "status": updated.status})

@@ -13,8 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from localtrace.cases.tasks import advance_ladders
+from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
 
-PERIODIC = [advance_ladders]
+PERIODIC = [advance_ladders, send_due_messages]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,198 @@
+"""Handing queued messages to the provider, with retries and backoff; what happens when one fails for good.
+
+Every step is safe to run twice at once: a worker claims a message with a conditional UPDATE and
+goes on only if that changed exactly one row, so no message is sent twice by two workers. The
+provider is called outside any database transaction. Temporary failures (rate limit, server
+error, network) are tried again after 1, 2, 4, … times LOCALTRACE_MESSAGE_RETRY_SECONDS, up to
+LOCALTRACE_MESSAGE_MAX_ATTEMPTS tries; permanent ones (the provider refused the recipient) stop,
+mark the address as bad and tell the case or contact's ladder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from localtrace.audit.services import Action, record
+from localtrace.messaging.addresses import normalise
+from localtrace.messaging.backends import PermanentFailure, TemporaryFailure, backend_named
+from localtrace.messaging.models import BadAddress, DeliveryEvent, Message
+
+log = logging.getLogger(__name__)
+
+# A message claimed longer ago than this by a worker that never reported back (it died) is tried again.
+CLAIM_LAPSES_AFTER = dt.timedelta(minutes=10)
+# A queued message whose own task has not picked it up after this long is sent by the sweep.
+SWEEP_AFTER = dt.timedelta(minutes=1)
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "LOCALTRACE_MESSAGE_MAX_ATTEMPTS", 6))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff: the base delay after the first failure, doubling after each, at most a day."""
+    base = int(getattr(settings, "LOCALTRACE_MESSAGE_RETRY_SECONDS", 60))
+    return min(dt.timedelta(seconds=base * 2 ** max(attempts - 1, 0)), dt.timedelta(days=1))
+
+
+def claim(message_id: int, now: dt.datetime) -> Message | None:
+    """Take a queued, due message for this worker alone; None when it is not queued, not due or taken."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    taken = (
+        Message.objects.filter(due, pk=message_id, status=Message.Status.QUEUED)
+        .exclude(backend="")
+        .update(status=Message.Status.SENDING, claimed_at=now)
+    )
+    if taken != 1:
+        return None
+    return Message.objects.get(pk=message_id)
+
+
+def deliver(message_id: int, *, at: dt.datetime | None = None) -> str | None:
+    """Send one queued message now if it is due; returns its new status, or None if this worker did not take it."""
+    now = at or timezone.now()
+    message = claim(message_id, now)
+    if message is None:
+        return None
+    try:
+        provider_id = backend_named(message.backend).send(message)
+    except PermanentFailure as failure:
+        refused(message, str(failure), bad_address=failure.bad_address, at=now)
+    except TemporaryFailure as failure:
+        _try_later(message, str(failure), now)
+    except Exception as error:  # a bug or an unexpected answer: keep the message, try again later
+        log.exception("Message %s: unexpected error from the %s backend", message.pk, message.backend)
+        _try_later(message, f"Unexpected error: {type(error).__name__}", now)
+    else:
+        _sent(message, provider_id, now)
+    message.refresh_from_db(fields=["status"])
+    return message.status
+
+
+def _locked(message: Message) -> Message:
+    return Message.objects.select_for_update().get(pk=message.pk)
+
+
+@transaction.atomic
+def _sent(message: Message, provider_id: str, now: dt.datetime) -> None:
+    message = _locked(message)
+    message.attempts += 1
+    # A receipt may already have come (and said more than "sent"): keep what it said.
+    if message.status == Message.Status.SENDING:
+        message.status = Message.Status.SENT
+    message.sent_at = now
+    message.provider_id = message.provider_id or provider_id
+    message.next_attempt_at = None
+    message.last_error = ""
+    message.save(update_fields=["attempts", "status", "sent_at", "provider_id", "next_attempt_at", "last_error"])
+    DeliveryEvent.objects.create(
+        message=message, occurred_at=now, kind=DeliveryEvent.Kind.SENT, summary=f"Try {message.attempts}: accepted"
+    )
+
+
+@transaction.atomic
+def _try_later(message: Message, error: str, now: dt.datetime) -> None:
+    message = _locked(message)
+    if message.status != Message.Status.SENDING:
+        return  # stopped meanwhile (the person opted out): leave it so
+    message.attempts += 1
+    message.last_error = error[:500]
+    if message.attempts >= max_attempts():
+        message.status = Message.Status.FAILED
+        message.next_attempt_at = None
+        summary = f"Try {message.attempts}: {error}. Stopped after {message.attempts} tries."
+        kind = DeliveryEvent.Kind.GAVE_UP
+    else:
+        message.status = Message.Status.QUEUED
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        summary = (
+            f"Try {message.attempts}: {error}. Next try at {timezone.localtime(message.next_attempt_at):%H:%M:%S}."
+        )
+        kind = DeliveryEvent.Kind.RETRY
+    message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=kind, summary=summary[:500])
+    if kind == DeliveryEvent.Kind.GAVE_UP:
+        _tell_item(message, f"{message.get_channel_display()} could not be sent after {message.attempts} tries")
+
+
+@transaction.atomic
+def refused(message: Message, reason: str, *, bad_address: bool, at: dt.datetime | None = None) -> None:
+    """A permanent failure, from sending or from a receipt: the message stops here.
+
+    When the recipient itself is at fault (no such number or address), the address is marked bad,
+    so nothing more is sent to it, and an attempt is recorded on the case or contact, which moves
+    its escalation ladder on as a failed call would.
+    """
+    now = at or timezone.now()
+    message = _locked(message)
+    message.attempts += 1 if message.status == Message.Status.SENDING else 0
+    message.status = Message.Status.FAILED
+    message.next_attempt_at = None
+    message.last_error = reason[:500]
+    message.save(update_fields=["attempts", "status", "next_attempt_at", "last_error"])
+    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.FAILED, summary=reason[:500])
+    if not bad_address:
+        _tell_item(message, f"{message.get_channel_display()} could not be sent: {reason}")
+        return
+    bad, created = BadAddress.objects.get_or_create(
+        channel=message.channel,
+        address=normalise(message.channel, message.recipient),
+        defaults={"reason": reason[:500], "message": message, "marked_at": now},
+    )
+    if created:
+        record(Action.CHANGE, obj=bad, area=message.area, detail={"marked_bad": message.channel, "message": message.pk})
+    _record_failed_attempt(message, reason, now)
+
+
+def _item(message: Message) -> object | None:
+    return message.case if message.case_id else message.contact if message.contact_id else None
+
+
+def _tell_item(message: Message, summary: str) -> None:
+    item = _item(message)
+    if item is not None:
+        from localtrace.cases.events import note
+
+        note(item, "message_failed", summary[:500], message=message.pk)
+
+
+def _record_failed_attempt(message: Message, reason: str, now: dt.datetime) -> None:
+    from localtrace.cases.investigation import record_attempt
+    from localtrace.cases.models import Attempt
+
+    item = _item(message)
+    if item is None:
+        return
+    what = "number" if message.channel == Message.Channel.SMS else "e-mail address"
+    text = f"{message.get_channel_display()} could not be delivered ({reason}); the {what} is marked as not working"
+    if not item.is_open:  # type: ignore[attr-defined]
+        _tell_item(message, text)
+        return
+    channel = Attempt.Channel.SMS if message.channel == Message.Channel.SMS else Attempt.Channel.EMAIL
+    record_attempt(item, channel=channel, outcome=Attempt.Outcome.WRONG_NUMBER, note_text=text[:500], at=now)  # type: ignore[arg-type]
+
+
+def send_due(*, at: dt.datetime | None = None, limit: int = 500) -> int:
+    """The sweep: send queued messages whose retry time has come (or whose own task never ran).
+
+    Also puts back messages claimed by a worker that died before reporting (they are sent again:
+    delivery is at least once when a worker dies mid-send). Returns how many were handed over.
+    """
+    now = at or timezone.now()
+    Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - CLAIM_LAPSES_AFTER).update(
+        status=Message.Status.QUEUED, last_error="The worker sending it stopped before it finished."
+    )
+    due = Message.objects.filter(status=Message.Status.QUEUED).filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now - SWEEP_AFTER)
+    )
+    handed = 0
+    for message_id in due.order_by("created_at").values_list("pk", flat=True)[:limit]:
+        status = deliver(message_id, at=now)
+        handed += status is not None
+    return handed

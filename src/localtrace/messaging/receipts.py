@@ -1,0 +1,90 @@
+"""Delivery receipts from GOV.UK Notify's callback: what became of a message after Notify took it.
+
+Notify POSTs JSON with its notification `id`, our `reference`, and a `status`; the final ones are
+delivered, permanent-failure (no such number or address), temporary-failure (phone off, inbox
+full: Notify gave up) and technical-failure (Notify's side).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from localtrace.messaging.delivery import refused
+from localtrace.messaging.models import DeliveryEvent, Message
+
+FINAL = {
+    "delivered": "Delivered",
+    "permanent-failure": "The provider says the number or address does not exist",
+    "temporary-failure": "Not delivered: the phone was off or the inbox full, and the provider stopped trying",
+    "technical-failure": "Not delivered: a technical failure at the provider",
+}
+IN_PROGRESS = {"created", "sending", "pending", "sent"}
+STATUSES = FINAL.keys() | IN_PROGRESS
+
+
+class BadReceipt(ValueError):
+    """The callback body is not a receipt we can read; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    notification_id: str
+    reference: str
+    status: str
+
+
+def parse(payload: Any) -> Receipt:
+    if not isinstance(payload, dict):
+        raise BadReceipt("The body must be a JSON object.")
+    notification_id, reference, status = payload.get("id"), payload.get("reference"), payload.get("status")
+    if not isinstance(notification_id, str) or not notification_id or len(notification_id) > 64:
+        raise BadReceipt("`id` must be Notify's notification id.")
+    if reference is not None and not isinstance(reference, str):
+        raise BadReceipt("`reference` must be a string or null.")
+    if status not in STATUSES:
+        raise BadReceipt("`status` is not one of Notify's statuses.")
+    return Receipt(notification_id=notification_id, reference=reference or "", status=str(status))
+
+
+def find(receipt: Receipt) -> Message | None:
+    message = Message.objects.filter(provider_id=receipt.notification_id).first()
+    if message is None and receipt.reference.startswith("message-") and receipt.reference[8:].isdigit():
+        # The receipt can come before our worker recorded Notify's id (it died after sending).
+        message = Message.objects.filter(
+            pk=int(receipt.reference[8:]), provider_id__in=["", receipt.notification_id]
+        ).first()
+    return message
+
+
+@transaction.atomic
+def apply(receipt: Receipt, *, at: dt.datetime | None = None) -> Message | None:
+    """Update the message the receipt is about; None when no message has that id. Safe to receive twice."""
+    now = at or timezone.now()
+    message = find(receipt)
+    if message is None:
+        return None
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.receipt_status == receipt.status or message.receipt_status in FINAL:
+        return message  # a repeat, or a late in-progress receipt after the final one
+    message.receipt_status, message.receipt_at = receipt.status, now
+    message.provider_id = message.provider_id or receipt.notification_id
+    fields = ["receipt_status", "receipt_at", "provider_id"]
+    if message.status in (Message.Status.SENDING, Message.Status.QUEUED) and receipt.status in IN_PROGRESS:
+        message.status = Message.Status.SENT
+        fields.append("status")
+    if receipt.status == "delivered":
+        message.status = Message.Status.DELIVERED
+        fields.append("status")
+    message.save(update_fields=fields)
+    summary = FINAL.get(receipt.status, f"Notify: {receipt.status}")
+    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.RECEIPT, summary=summary)
+    if receipt.status == "permanent-failure":
+        refused(message, summary, bad_address=True, at=now)
+    elif receipt.status in ("temporary-failure", "technical-failure"):
+        refused(message, summary, bad_address=False, at=now)
+    return message

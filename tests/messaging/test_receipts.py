@@ -1,0 +1,151 @@
+"""Notify's delivery receipts: authenticated by the bearer token, and each final status lands on the message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from localtrace.cases.models import Attempt, TraceEvent
+from localtrace.messaging.models import BadAddress, Message
+from localtrace.messaging.services import send_message
+from tests.messaging.conftest import CALLBACK_TOKEN
+
+pytestmark = pytest.mark.django_db
+
+CONTEXT = {"service_name": "Northshire", "link": "http://testserver/p/abc", "given_name": "Gwen", "expires_on": "1 May"}
+URL = "/messaging/notify/receipts/"
+
+
+@pytest.fixture
+def sent(notify, world, django_capture_on_commit_callbacks) -> Message:
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send_message(
+            channel="sms",
+            recipient="+447911123456",
+            template="self_service_link",
+            context=CONTEXT,
+            person=world.case_a.person,
+            area=world.area_a,
+            case=world.case_a,
+        )
+    assert message is not None
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and message.provider_id
+    return message
+
+
+def post(body, token=CALLBACK_TOKEN, raw=False):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    data = body if raw else json.dumps(body)
+    return Client().post(URL, data=data, content_type="application/json", **headers)
+
+
+def receipt(message: Message, status: str) -> dict[str, object]:
+    return {
+        "id": message.provider_id,
+        "reference": message.reference,
+        "to": message.recipient,
+        "status": status,
+        "created_at": "2026-11-21T10:00:00.000000Z",
+        "completed_at": "2026-11-21T10:00:05.000000Z",
+        "sent_at": "2026-11-21T10:00:01.000000Z",
+        "notification_type": "sms",
+    }
+
+
+def test_the_url_is_the_one_in_the_docs():
+    assert reverse("messaging:notify-callback") == URL
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token", CALLBACK_TOKEN + "x", CALLBACK_TOKEN[:-1]])
+def test_a_missing_or_wrong_token_gets_401_and_changes_nothing(sent, token):
+    response = post(receipt(sent, "delivered"), token=token)
+    assert response.status_code == 401
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.SENT and sent.receipt_status == ""
+
+
+def test_another_scheme_than_bearer_is_refused(sent):
+    response = Client().post(
+        URL, data=json.dumps(receipt(sent, "delivered")), content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {CALLBACK_TOKEN}",
+    )  # fmt: skip
+    assert response.status_code == 401
+
+
+def test_without_notify_configured_every_receipt_is_refused(sent, settings):
+    settings.LOCALTRACE_NOTIFY = None
+    assert post(receipt(sent, "delivered")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        json.dumps({"reference": "message-1", "status": "delivered"}),
+        json.dumps({"id": "abc", "status": "exploded"}),
+        json.dumps({"id": 12, "status": "delivered"}),
+        json.dumps({"id": "abc", "status": "delivered", "reference": 5}),
+    ],
+)
+def test_a_malformed_body_gets_400_and_changes_nothing(sent, body):
+    response = post(body, raw=True)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    sent.refresh_from_db()
+    assert sent.receipt_status == ""
+
+
+def test_a_receipt_for_an_unknown_notification_gets_404(sent):
+    response = post({**receipt(sent, "delivered"), "id": "00000000-0000-0000-0000-000000000000", "reference": None})
+    assert response.status_code == 404
+
+
+def test_delivered_marks_the_message_delivered(sent):
+    response = post(receipt(sent, "delivered"))
+    assert response.status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.DELIVERED
+    assert sent.receipt_status == "delivered" and sent.receipt_at is not None
+    assert [e.kind for e in sent.events.all()] == ["sent", "receipt"]
+
+
+def test_a_repeated_receipt_changes_nothing_more(sent):
+    post(receipt(sent, "permanent-failure"))
+    post(receipt(sent, "permanent-failure"))
+    post(receipt(sent, "delivered"))
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.FAILED
+    assert Attempt.objects.count() == 1 and BadAddress.objects.count() == 1
+
+
+def test_permanent_failure_marks_the_number_bad_and_records_an_attempt(sent, world):
+    response = post(receipt(sent, "permanent-failure"))
+    assert response.status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.FAILED and sent.receipt_status == "permanent-failure"
+    assert BadAddress.objects.get().address == "+447911123456"
+    attempt = Attempt.objects.get(case=world.case_a)
+    assert attempt.channel == "sms" and attempt.outcome == Attempt.Outcome.WRONG_NUMBER
+    assert "marked as not working" in attempt.note
+    assert TraceEvent.objects.filter(case=world.case_a, kind="attempt").exists()
+
+
+@pytest.mark.parametrize("status", ["temporary-failure", "technical-failure"])
+def test_other_failures_fail_the_message_but_not_the_number(sent, world, status):
+    assert post(receipt(sent, status)).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.FAILED and sent.receipt_status == status
+    assert not BadAddress.objects.exists() and not Attempt.objects.exists()
+    assert TraceEvent.objects.filter(case=world.case_a, kind="message_failed").exists()
+
+
+def test_a_receipt_found_by_our_reference_when_the_id_was_not_recorded(sent):
+    Message.objects.filter(pk=sent.pk).update(provider_id="", status=Message.Status.SENDING)
+    assert post(receipt(sent, "delivered")).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.DELIVERED and sent.provider_id

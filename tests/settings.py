@@ -26,3 +26,8 @@ MEDIA_ROOT = Path(os.environ["LOCALTRACE_VAR_DIR"]) / "media"
 _default = DATABASES["default"]  # noqa: F405
 if _default["ENGINE"] == "django.db.backends.sqlite3":
     _default["TEST"] = {"NAME": os.path.join(os.environ["LOCALTRACE_VAR_DIR"], f"test-{os.getpid()}.sqlite3")}
+# Messaging (issue 6): never the real GOV.UK Notify, whatever the environment says; the Notify tests
+# point the backend at tests/fakes/notify.py. Delivery tasks run with the immediate backend above, after
+# commit, and tests call the retry sweep themselves with a chosen time.
+LOCALTRACE_MESSAGE_BACKEND = "outbox"
+LOCALTRACE_NOTIFY = None

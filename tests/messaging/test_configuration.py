@@ -12,7 +12,7 @@ import pytest
 def start_with(**env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALTRACE_NOTIFY", "LOCALTRACE_MESSAGE"))}
     environment.update(LOCALTRACE_SECRET_KEY="x" * 50, **env)
-    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed statement
+    return subprocess.run(
         [sys.executable, "-c", "import localtrace.config.settings"],
         env=environment, capture_output=True, text=True, check=False,
     )  # fmt: skip

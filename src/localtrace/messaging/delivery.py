@@ -91,9 +91,9 @@ def _sent(message: Message, provider_id: str, now: dt.datetime) -> None:
     message.next_attempt_at = None
     message.last_error = ""
     message.save(update_fields=["attempts", "status", "sent_at", "provider_id", "next_attempt_at", "last_error"])
-    DeliveryEvent.objects.create(
-        message=message, occurred_at=now, kind=DeliveryEvent.Kind.SENT, summary=f"Try {message.attempts}: accepted"
-    )
+    where = "kept in the outbox" if message.backend == "outbox" else "accepted by GOV.UK Notify"
+    summary = f"{where.capitalize()} (try {message.attempts})"
+    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.SENT, summary=summary)
 
 
 @transaction.atomic
@@ -106,13 +106,14 @@ def _try_later(message: Message, error: str, now: dt.datetime) -> None:
     if message.attempts >= max_attempts():
         message.status = Message.Status.FAILED
         message.next_attempt_at = None
-        summary = f"Try {message.attempts}: {error}. Stopped after {message.attempts} tries."
+        summary = f"Try {message.attempts} failed ({error}); stopped trying after {message.attempts} tries"
         kind = DeliveryEvent.Kind.GAVE_UP
     else:
         message.status = Message.Status.QUEUED
         message.next_attempt_at = now + retry_delay(message.attempts)
         summary = (
-            f"Try {message.attempts}: {error}. Next try at {timezone.localtime(message.next_attempt_at):%H:%M:%S}."
+            f"Try {message.attempts} failed ({error}); "
+            f"trying again at {timezone.localtime(message.next_attempt_at):%H:%M:%S}"
         )
         kind = DeliveryEvent.Kind.RETRY
     message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])

@@ -82,7 +82,12 @@ def apply(receipt: Receipt, *, at: dt.datetime | None = None) -> Message | None:
         fields.append("status")
     message.save(update_fields=fields)
     summary = FINAL.get(receipt.status, f"Notify: {receipt.status}")
-    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.RECEIPT, summary=summary)
+    DeliveryEvent.objects.create(
+        message=message,
+        occurred_at=now,
+        kind=DeliveryEvent.Kind.RECEIPT,
+        summary=f"Receipt from GOV.UK Notify: {summary}",
+    )
     if receipt.status == "permanent-failure":
         refused(message, summary, bad_address=True, at=now)
     elif receipt.status in ("temporary-failure", "technical-failure"):

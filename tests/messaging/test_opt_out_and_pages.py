@@ -119,3 +119,12 @@ def test_staff_messages_stay_with_administrators(world, client_for):
     url = reverse("messaging:message-detail", args=[world.message.pk])
     assert client_for("admin").get(url).status_code == 200
     assert client_for("area_lead_a").get(url).status_code == 404
+
+
+def test_helpers_for_messages_that_list_several_people(world, client_for):
+    from localtrace.messaging.services import address_works, messages_stopped
+
+    gwen, rhys = world.case_a.person, world.contact_a.person
+    client_for("tracer_a").post(reverse("messaging:contact-messages", args=[world.contact_a.pk]), {"action": "stop"})
+    assert messages_stopped(rhys) and not messages_stopped(gwen)
+    assert address_works("sms", "07911 123456")

@@ -70,6 +70,16 @@ def check_recipient(channel: str, recipient: str) -> None:
         raise ValueError("A message goes to exactly one recipient")
 
 
+def messages_stopped(person: Person) -> bool:
+    """Whether the person asked for no messages (for a message listing several people: leave them out)."""
+    return OptOut.objects.filter(person=person).exists()
+
+
+def address_works(channel: str, recipient: str) -> bool:
+    """False when the provider said this number or address cannot receive messages."""
+    return not BadAddress.objects.filter(channel=channel, address=normalise(channel, recipient)).exists()
+
+
 def why_not_send(channel: str, recipient: str, person: Person | None) -> str:
     """The reason nothing may be sent to this recipient, or "" when it may."""
     if person is not None and OptOut.objects.filter(person=person).exists():

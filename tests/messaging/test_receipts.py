@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from localtrace.cases.models import Attempt, TraceEvent
+from localtrace.messaging import delivery
 from localtrace.messaging.models import BadAddress, Message
 from localtrace.messaging.services import send_message
 from tests.messaging.conftest import CALLBACK_TOKEN
@@ -135,12 +136,39 @@ def test_permanent_failure_marks_the_number_bad_and_records_an_attempt(sent, wor
     assert TraceEvent.objects.filter(case=world.case_a, kind="attempt").exists()
 
 
-@pytest.mark.parametrize("status", ["temporary-failure", "technical-failure"])
-def test_other_failures_fail_the_message_but_not_the_number(sent, world, status):
-    assert post(receipt(sent, status)).status_code == 200
+def test_a_temporary_failure_fails_the_message_but_not_the_number(sent, world):
+    assert post(receipt(sent, "temporary-failure")).status_code == 200
     sent.refresh_from_db()
-    assert sent.status == Message.Status.FAILED and sent.receipt_status == status
+    assert sent.status == Message.Status.FAILED and sent.receipt_status == "temporary-failure"
     assert not BadAddress.objects.exists() and not Attempt.objects.exists()
+    assert TraceEvent.objects.filter(case=world.case_a, kind="message_failed").exists()
+
+
+def test_a_technical_failure_sends_it_again_as_a_new_notification(sent, notify, settings):
+    settings.LOCALTRACE_MESSAGE_RETRY_SECONDS = 60
+    first = receipt(sent, "technical-failure")
+    assert post(first).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.QUEUED and sent.provider_id == "" and sent.receipt_status == ""
+    assert not BadAddress.objects.exists() and not Attempt.objects.exists()
+    # Notify repeating the old receipt changes nothing.
+    assert post(first).status_code == 404
+
+    delivery.send_due(at=sent.next_attempt_at)
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.SENT and sent.attempts == 2
+    assert sent.provider_id and sent.provider_id != first["id"]
+    assert len(notify.requests) == 2
+    assert post(receipt(sent, "delivered")).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.DELIVERED
+
+
+def test_technical_failures_stop_at_the_retry_limit(sent, world, settings):
+    settings.LOCALTRACE_MESSAGE_MAX_ATTEMPTS = 1
+    assert post(receipt(sent, "technical-failure")).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.FAILED
     assert TraceEvent.objects.filter(case=world.case_a, kind="message_failed").exists()
 
 

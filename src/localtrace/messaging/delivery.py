@@ -83,11 +83,11 @@ def _locked(message: Message) -> Message:
 def _sent(message: Message, provider_id: str, now: dt.datetime) -> None:
     message = _locked(message)
     message.attempts += 1
-    # A receipt may already have come (and said more than "sent"): keep what it said.
+    # A receipt may already have come (and said more than "sent", and recorded the id): keep what it said.
     if message.status == Message.Status.SENDING:
         message.status = Message.Status.SENT
+        message.provider_id = provider_id
     message.sent_at = now
-    message.provider_id = message.provider_id or provider_id
     message.next_attempt_at = None
     message.last_error = ""
     message.save(update_fields=["attempts", "status", "sent_at", "provider_id", "next_attempt_at", "last_error"])
@@ -117,6 +117,30 @@ def _try_later(message: Message, error: str, now: dt.datetime) -> None:
         )
         kind = DeliveryEvent.Kind.RETRY
     message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=kind, summary=summary[:500])
+    if kind == DeliveryEvent.Kind.GAVE_UP:
+        _tell_item(message, f"{message.get_channel_display()} could not be sent after {message.attempts} tries")
+
+
+@transaction.atomic
+def try_again_after_receipt(message: Message, reason: str, *, at: dt.datetime | None = None) -> None:
+    """Notify took the message but could not send it (a technical failure on its side): send it again later."""
+    now = at or timezone.now()
+    message = _locked(message)
+    if message.status not in (Message.Status.SENT, Message.Status.SENDING):
+        return
+    # The next try is a new notification at Notify: forget the old id, so its receipts no longer apply.
+    message.provider_id, message.receipt_status = "", ""
+    if message.attempts >= max_attempts():
+        message.status, message.next_attempt_at = Message.Status.FAILED, None
+        summary, kind = f"{reason}; stopped trying after {message.attempts} tries", DeliveryEvent.Kind.GAVE_UP
+    else:
+        message.status = Message.Status.QUEUED
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        summary = f"{reason}; trying again at {timezone.localtime(message.next_attempt_at):%H:%M:%S}"
+        kind = DeliveryEvent.Kind.RETRY
+    message.last_error = reason[:500]
+    message.save(update_fields=["provider_id", "receipt_status", "status", "next_attempt_at", "last_error"])
     DeliveryEvent.objects.create(message=message, occurred_at=now, kind=kind, summary=summary[:500])
     if kind == DeliveryEvent.Kind.GAVE_UP:
         _tell_item(message, f"{message.get_channel_display()} could not be sent after {message.attempts} tries")

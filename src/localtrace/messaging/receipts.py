@@ -2,7 +2,7 @@
 
 Notify POSTs JSON with its notification `id`, our `reference`, and a `status`; the final ones are
 delivered, permanent-failure (no such number or address), temporary-failure (phone off, inbox
-full: Notify gave up) and technical-failure (Notify's side).
+full: Notify gave up) and technical-failure (Notify's side: we send it again, within the retry limit).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from localtrace.messaging.delivery import refused
+from localtrace.messaging.delivery import refused, try_again_after_receipt
 from localtrace.messaging.models import DeliveryEvent, Message
 
 FINAL = {
@@ -56,7 +56,9 @@ def find(receipt: Receipt) -> Message | None:
     if message is None and receipt.reference.startswith("message-") and receipt.reference[8:].isdigit():
         # The receipt can come before our worker recorded Notify's id (it died after sending).
         message = Message.objects.filter(
-            pk=int(receipt.reference[8:]), provider_id__in=["", receipt.notification_id]
+            pk=int(receipt.reference[8:]),
+            provider_id="",
+            status__in=[Message.Status.SENDING, Message.Status.SENT],
         ).first()
     return message
 
@@ -90,6 +92,10 @@ def apply(receipt: Receipt, *, at: dt.datetime | None = None) -> Message | None:
     )
     if receipt.status == "permanent-failure":
         refused(message, summary, bad_address=True, at=now)
-    elif receipt.status in ("temporary-failure", "technical-failure"):
+    elif receipt.status == "temporary-failure":
+        # Notify has already kept trying (phone off, inbox full) before giving up: so do we.
         refused(message, summary, bad_address=False, at=now)
+    elif receipt.status == "technical-failure":
+        # Notify's own problem, and its guidance is to send again.
+        try_again_after_receipt(message, summary, at=now)
     return message

@@ -53,6 +53,15 @@ def _not_future(value: dt.date | None) -> None:
         raise forms.ValidationError(_("The date must be today or in the past."))
 
 
+class PastDateField(GovukDateField):
+    """A date that must be today or earlier."""
+
+    def clean(self, value: Any) -> Any:
+        day = super().clean(value)
+        _not_future(day)
+        return day
+
+
 class DateOfBirthForm(GovukForm):
     date_of_birth = GovukDateField(
         label=_("What is your date of birth?"), help_text=_("For example, 27 3 1985"),
@@ -70,9 +79,9 @@ class SymptomsForm(GovukForm):
 
 
 class OnsetForm(GovukForm):
-    onset_date = GovukDateField(
+    onset_date = PastDateField(
         label=_("When did your symptoms start?"), help_text=_("For example, 3 11 2026"),
-        error_messages={"required": _("Enter the day your symptoms started")}, validators=[_not_future],
+        error_messages={"required": _("Enter the day your symptoms started")},
     )  # fmt: skip
 
 
@@ -104,7 +113,7 @@ class PersonForm(GovukForm):
 class CloseContactForm(PersonForm):
     kind = forms.ChoiceField(label=_("How were you close to them?"), choices=CONTACT_KINDS, widget=forms.RadioSelect,
                              required=False)  # fmt: skip
-    last_met = GovukDateField(label=_("When were you last close to them?"), required=False, validators=[_not_future])
+    last_met = PastDateField(label=_("When were you last close to them?"), required=False)
 
     field_order = ["given_name", "family_name", "kind", "last_met", "phone"]
 
@@ -128,7 +137,7 @@ class PlaceForm(GovukForm):
     name = forms.CharField(label=_("Name of the place"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("What kind of place is it?"), choices=list(PLACE_KINDS.items()),
                              widget=forms.RadioSelect, required=False)  # fmt: skip
-    visited_on = GovukDateField(label=_("Which day were you there?"), required=False, validators=[_not_future])
+    visited_on = PastDateField(label=_("Which day were you there?"), required=False)
     postcode = forms.CharField(label=_("Postcode (if you know it)"), max_length=10, required=False)
 
     def is_blank(self) -> bool:

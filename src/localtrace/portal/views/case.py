@@ -89,7 +89,9 @@ def _page(request: HttpRequest, template: str, back: str, **context: Any) -> Htt
 
 @case_page
 def symptoms(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
-    form = SymptomsForm(request.POST or None, initial={"symptomatic": answers.get("symptomatic")})
+    form = SymptomsForm(
+        request.POST if request.method == "POST" else None, initial={"symptomatic": answers.get("symptomatic")}
+    )
     if request.method == "POST" and form.is_valid():
         answers["symptomatic"] = form.cleaned_data["symptomatic"]
         if answers["symptomatic"] == "no":
@@ -104,7 +106,7 @@ def onset(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str,
     if answers.get("symptomatic") != "yes":
         return redirect("portal:case-symptoms")
     initial = {"onset_date": dt.date.fromisoformat(answers["onset"]) if answers.get("onset") else None}
-    form = OnsetForm(request.POST or None, initial=initial)
+    form = OnsetForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["onset_date"]
         earliest = case.specimen_date - dt.timedelta(days=ONSET_BEFORE_SPECIMEN_DAYS)
@@ -144,7 +146,7 @@ def _list_page(
 
 @case_page
 def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
-    form = PersonForm(request.POST or None)
+    form = PersonForm(request.POST if request.method == "POST" else None)
     back = "portal:case-onset" if answers.get("symptomatic") == "yes" else "portal:case-symptoms"
 
     def build(data: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +162,7 @@ def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[
 @case_page
 def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
     windows = _windows(case, answers)
-    form = CloseContactForm(request.POST or None)
+    form = CloseContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and not form.is_blank():
         last = form.cleaned_data["last_met"]
         if last < windows["infectious"].first:
@@ -183,7 +185,7 @@ def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[s
 @case_page
 def places(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
     windows = _windows(case, answers)
-    form = PlaceForm(request.POST or None)
+    form = PlaceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and not form.is_blank():
         day = form.cleaned_data["visited_on"]
         if day not in windows["backward"] and day not in windows["infectious"]:
@@ -205,7 +207,7 @@ def places(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str
 
 @case_page
 def support(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
-    form = SupportForm(request.POST or None, initial=answers.get("support") or {})
+    form = SupportForm(request.POST if request.method == "POST" else None, initial=answers.get("support") or {})
     if request.method == "POST" and form.is_valid():
         answers["support"] = {
             "needs": form.cleaned_data["needs"],
@@ -225,10 +227,10 @@ def _words(day: dt.date) -> str:
 
 @case_page
 def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
-    if "symptomatic" not in answers or "support" not in answers:
-        return redirect("portal:case-symptoms")
     if link.submitted_at is not None:
         return redirect("portal:case-done")
+    if "symptomatic" not in answers or "support" not in answers:
+        return redirect("portal:case-symptoms")
     error = ""
     if request.method == "POST":
         try:
@@ -254,20 +256,28 @@ def submit(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str
     investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset)
     infectious = policy.infectious_period(case.anchor_date)
     today = timezone.localdate()
-    for person in answers["household"]:
-        name_contact(
-            case,
-            NamedContact(given_name=person["given_name"], family_name=person["family_name"], kind=Contact.Kind.HOUSEHOLD,
-                         last_exposure=min(today, infectious.last), relationship="lives with them", phone=person["phone"]),
-            online=True,
-        )  # fmt: skip
-    for person in answers["contacts"]:
-        name_contact(
-            case,
-            NamedContact(given_name=person["given_name"], family_name=person["family_name"], kind=person["kind"],
-                         last_exposure=dt.date.fromisoformat(person["last_met"]), phone=person["phone"]),
-            online=True,
-        )  # fmt: skip
+    # Someone the tracer already named (same name, for this case) is not named twice.
+    known = {
+        (c.person.given_name.casefold(), c.person.family_name.casefold())
+        for c in case.contacts.select_related("person")
+    }
+    already: list[str] = []
+    named: list[NamedContact] = [
+        NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=Contact.Kind.HOUSEHOLD,
+                     last_exposure=min(today, infectious.last), relationship="lives with them", phone=p["phone"])
+        for p in answers["household"]
+    ] + [
+        NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=p["kind"],
+                     last_exposure=dt.date.fromisoformat(p["last_met"]), phone=p["phone"])
+        for p in answers["contacts"]
+    ]  # fmt: skip
+    for person in named:
+        key = (person.given_name.casefold(), person.family_name.casefold())
+        if key in known:
+            already.append(f"{person.given_name} {person.family_name}")
+            continue
+        known.add(key)
+        name_contact(case, person, online=True)
     for place in answers["places"]:
         record_visit(
             case, name=place["name"], kind=place["kind"], visited_on=dt.date.fromisoformat(place["visited_on"]),
@@ -285,6 +295,8 @@ def submit(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str
         f"{len(answers['household'])} household members, {len(answers['contacts'])} other contacts, "
         f"{len(answers['places'])} places"
     )
+    if already:
+        counts += f" ({len(already)} already named: {', '.join(already)})"
     note(case, "portal_submitted", f"Answered online by the case: symptoms, {counts}, help to isolate", link=link.pk)
     PortalLink.objects.filter(pk=link.pk).update(submitted_at=timezone.now())
     record(Action.CHANGE, request=request, obj=link, area=case.area, detail={"portal": "case answers submitted"})

@@ -34,7 +34,7 @@ def symptom_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
     context = contact_context(link)
     if not context["checks_open"]:
         return redirect("portal:home")
-    form = SymptomCheckForm(request.POST or None)
+    form = SymptomCheckForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         has_symptoms = form.cleaned_data["symptoms"] == "symptoms"
         try:

@@ -50,7 +50,7 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
         return not_working(request)
     if request.session.get(CONFIRMED_KEY) == link.pk:
         return redirect("portal:home")
-    form = DateOfBirthForm(request.POST or None)
+    form = DateOfBirthForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if rate_limited(request):
             return not_working(request)

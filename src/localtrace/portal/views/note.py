@@ -32,7 +32,7 @@ def verify_note(request: HttpRequest) -> HttpResponse:
     """Staff check a reference an employer read out: valid or not, and for which dates; nothing more."""
     require_capability(request.user, "case.queue")
     # POST, so that references stay out of URLs and server logs.
-    form = VerifyNoteForm(request.POST or None)
+    form = VerifyNoteForm(request.POST if request.method == "POST" else None)
     result: IsolationNote | None = None
     checked = False
     if form.is_bound and form.is_valid():

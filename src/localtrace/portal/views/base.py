@@ -1,7 +1,7 @@
 """What every public self-service page shares: no sign-in, the person's language, the link held in the session.
 
 The token appears only in the path of the first request (`portal:open`); from then on the session
-carries the link's id, and every page sends `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
+carries the link's id, and every page sends `Referrer-Policy: same-origin` (the token's own URL: `no-referrer`) and `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
-        response["Referrer-Policy"] = "no-referrer"
+        # Same-origin: our own token-free pages may see where a form came from (Chromium sends "Origin: null"
+        # on a form POST under no-referrer, and CSRF checks need it); no other site ever sees a referrer.
+        response.setdefault("Referrer-Policy", "same-origin")
         response["Content-Language"] = language
         return response
 

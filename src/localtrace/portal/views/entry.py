@@ -25,22 +25,27 @@ from localtrace.portal.views.base import (
 )
 
 
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @require_GET
 @public_page
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """The only URL with the token in it: swap it for the session at once and move on to a token-free page."""
     if rate_limited(request):
-        return not_working(request)
+        return _no_referrer(not_working(request))
     link = services.find_link(token)
     if link is None:
-        return not_working(request)
+        return _no_referrer(not_working(request))
     # A new session key, so nothing from before (or anyone who saw the old cookie) carries over.
     request.session.cycle_key()
     for key in (CONFIRMED_KEY, ANSWERS_KEY):
         request.session.pop(key, None)
     request.session[LINK_KEY] = link.pk
     services.opened(link, request)
-    return redirect("portal:date-of-birth")
+    return _no_referrer(redirect("portal:date-of-birth"))
 
 
 @public_page

@@ -65,7 +65,7 @@ def test_the_ladders_link_step_sends_a_link_in_the_persons_language_and_records_
     token = LINK.search(message.body).group(1)  # type: ignore[union-attr]
     assert PortalLink.objects.get(token_hash=services.hash_token(token)).case == case
     assert case.attempts.filter(channel=Attempt.Channel.SMS, outcome=Attempt.Outcome.SENT).count() == 1
-    assert case.events.filter(kind="portal_link", summary="Self-service link sent by text message").exists()
+    assert case.events.filter(kind="attempt", summary="Self-service link sent by text message").exists()
 
 
 def test_people_who_share_a_phone_get_one_message_listing_each_link(
@@ -133,7 +133,7 @@ def test_a_tracer_sends_a_link_from_the_case_page(world: World, client_for) -> N
     link = PortalLink.objects.get()
     assert link.created_by == world.users["tracer_a"]
     assert sent().get().case == world.case_a
-    event = world.case_a.events.get(kind="portal_link")
+    event = world.case_a.events.get(summary__startswith="Self-service link sent")
     assert event.actor == world.users["tracer_a"]
 
 

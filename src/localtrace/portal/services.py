@@ -247,6 +247,8 @@ def _send_group(
             made_by=actor, made_at=at or timezone.now(),
         )  # fmt: skip
         summary = f"Self-service link sent by {where}{shared}"
-        note(item, "portal_link", summary, request=request, actor=actor, at=at, link=link.link.pk, channel=channel)
+        # An "attempt" event, like every Attempt: the timeline has one per try to reach them.
+        note(item, "attempt", summary, request=request, actor=actor, at=at, link=link.link.pk, channel=channel,
+             outcome=Attempt.Outcome.SENT)  # fmt: skip
         outcomes.append(SendOutcome(item, True, summary))
     return outcomes

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from localtrace.audit.services import Action, record
@@ -67,8 +68,6 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
             if services.usable(link.pk) is None:
                 request.session.pop(LINK_KEY, None)
                 return not_working(request)
-            from django.utils.translation import gettext as _
-
             form.add_error("date_of_birth", _("The date of birth does not match our records. Check it and try again."))
     return render(request, "portal/date_of_birth.html", {"form": form})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -41,8 +41,6 @@ def send_contact_link(request: HttpRequest, pk: int) -> HttpResponse:
 def revoke_link(request: HttpRequest, pk: int) -> HttpResponse:
     link = PortalLink.objects.select_related("case", "contact").filter(pk=pk).first()
     if link is None:
-        from django.http import Http404
-
         raise Http404
     # The link is in scope exactly when its case or contact is.
     if link.case_id:

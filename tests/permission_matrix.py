@@ -182,6 +182,35 @@ MATRIX: dict[str, Entry] = {
 }
 
 
+# Self-service portal (issue 6). Public pages: everyone, signed in or not, gets the same answer — without a
+# link in the session that is the plain "link does not work" page (404) or a redirect to it.
+MATRIX.update(
+    {
+        "portal:open": Entry(everyone(404), kwargs=lambda w: {"token": "forged-token"}, anonymous=404,
+                             notes="public; a forged token gets the plain page"),
+        "portal:start": Entry(everyone(404), anonymous=404, notes="public"),
+        "portal:date-of-birth": Entry(everyone(404), anonymous=404, notes="public"),
+        "portal:language": Entry(everyone(302), kwargs=lambda w: {"code": "cy"}, anonymous=302, notes="public"),
+        "portal:home": Entry(everyone(404), anonymous=404, notes="public"),
+        "portal:sign-out": Entry(everyone(302), anonymous=302, notes="public"),
+        **{
+            f"portal:{name}": Entry(everyone(404), anonymous=404, notes="public; needs a link and a date of birth")
+            for name in ("case-symptoms", "case-onset", "case-household", "case-contacts", "case-places",
+                         "case-support", "case-check", "case-done", "contact-symptom-check",
+                         "contact-symptoms-advice", "note", "note-pdf")
+        },
+        # Staff: send a link for a case or contact in scope; revoke one; check an isolation note's reference.
+        "portal:send-case-link": Entry(only(*AREA_A_TRACING, status=302), kwargs=_case_pk, method="post"),
+        "portal:send-contact-link": Entry(
+            only(*AREA_A_TRACING, status=302), kwargs=lambda w: {"pk": w.contact_a.pk}, method="post"
+        ),
+        "portal:revoke-link": Entry(
+            only(*AREA_A_TRACING, status=302), kwargs=lambda w: {"pk": w.portal_link().pk}, method="post"
+        ),
+        "portal:verify-note": Entry(only(*TRACERS)),
+    }
+)  # fmt: skip
+
 # Intake's API and submitter pages keep their own entries beside this file.
 from tests.permission_matrix_api import API_MATRIX  # noqa: E402
 

@@ -60,6 +60,12 @@ class World:
     def user(self, persona: str) -> User | None:
         return self.users.get(persona)
 
+    # Self-service portal (issue 6): a new link for case A's person, made when a test asks for one.
+    def portal_link(self) -> Any:
+        from localtrace.portal.services import issue_link
+
+        return issue_link(self.case_a).link
+
 
 def make_user(username: str, *, deployment_role: str = "", with_device: bool = True) -> User:
     user = User.objects.create(

@@ -59,6 +59,7 @@ def test_a_working_day_in_progress(db: None, simulation: Path) -> None:
     check_arrivals()
     check_every_change_went_through_the_actions(played)
     check_contacts_are_the_people_the_cases_met(played, simulation)
+    check_self_service_links_wait_in_the_outbox()
 
     # The same seed on a fresh database plays the same day, and the command says so.
     transaction.savepoint_rollback(fresh)
@@ -67,6 +68,19 @@ def test_a_working_day_in_progress(db: None, simulation: Path) -> None:
     out = io.StringIO()
     call_command("play_working_day", str(simulation), "--force", "--seed", "7", "--now", NOW.isoformat(), stdout=out)
     assert out.getvalue().strip() == played.line()
+
+
+def check_self_service_links_wait_in_the_outbox() -> None:
+    """Issue 6: the ladder's link step sent links a demo user can follow from the outbox."""
+    from localtrace.messaging.models import Message
+    from localtrace.portal.models import PortalLink
+
+    links = Message.objects.filter(purpose="self_service_link")
+    assert links.exists(), "the working day sent no self-service links"
+    assert all("/p/" in m.body for m in links[:20])
+    live = PortalLink.objects.filter(revoked_at__isnull=True, expires_at__gt=NOW)
+    assert live.exists(), "no self-service link in the demo still works"
+    assert all(link.person.date_of_birth for link in live.select_related("person")[:20])
 
 
 def test_the_command_is_for_demo_mode(db: None, simulation: Path, settings) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +112,9 @@ def check_arrivals() -> None:
 
 def check_every_change_went_through_the_actions(played: WorkingDaySummary) -> None:
     # One timeline event per attempt, and one audit event per timeline event.
-    assert TraceEvent.objects.filter(kind="attempt").count() == Attempt.objects.count() == played.attempts
+    # The ladder's self-service links are attempts too (issue 6), sent by the service, not a tracer.
+    links_sent = Attempt.objects.filter(outcome=Attempt.Outcome.SENT, made_by__isnull=True).count()
+    assert TraceEvent.objects.filter(kind="attempt").count() == Attempt.objects.count() == played.attempts + links_sent
     for model, label in ((Case, "cases.case"), (Contact, "contacts.contact")):
         events = TraceEvent.objects.filter(**{f"{model.__name__.lower()}__isnull": False}).count()
         assert AuditEvent.objects.filter(action="change", object_type=label).count() == events

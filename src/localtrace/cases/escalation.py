@@ -30,33 +30,44 @@ def advance_due(at: dt.datetime | None = None) -> int:
 
     now = at or timezone.now()
     taken = 0
+    links: list[WorkItem] = []
     for model in (Case, Contact):
         for item in _due(model.objects.select_related("person", "area"), now).order_by("next_step_at")[:1000]:  # type: ignore[misc]
-            taken += _take_step(item, now)
-    return taken
+            if ladder.step(item.ladder_step).kind == ladder.LINK:
+                if _move_past_link(item, now):
+                    links.append(item)
+            else:
+                taken += _take_step(item, now)
+    if links:
+        # Together, so that people who share one mobile get one message (portal.services.send_links).
+        from localtrace.portal.services import send_links
+
+        send_links(links, at=now)
+    return taken + len(links)
+
+
+@transaction.atomic
+def _move_past_link(item: WorkItem, now: dt.datetime) -> bool:
+    """Claim the link step for this runner and move the item on to the step after it."""
+    following, due = ladder.after_failure(item.ladder_step, now)
+    moved = type(item)._default_manager.filter(pk=item.pk, ladder_step=item.ladder_step, next_step_at=item.next_step_at)
+    if not moved.update(ladder_step=following, next_step_at=due):
+        return False
+    note(
+        item, "ladder",
+        f"Sending the self-service link; next step: {ladder.DESCRIPTIONS[ladder.step(following).kind].lower()} "
+        f"from {timezone.localtime(due):%H:%M %-d %b}",
+        at=now, step=ladder.LINK,
+    )  # fmt: skip
+    return True
 
 
 @transaction.atomic
 def _take_step(item: WorkItem, now: dt.datetime) -> int:
-    step = ladder.step(item.ladder_step)
-    following, due = ladder.after_failure(item.ladder_step, now)
+    """The unreachable step: close the item (the link step goes through `_move_past_link`)."""
     # Only one runner moves an item on from a given step.
     moved = type(item)._default_manager.filter(pk=item.pk, ladder_step=item.ladder_step, next_step_at=item.next_step_at)
-    if step.kind == ladder.UNREACHABLE:
-        if not moved.update(next_step_at=None):
-            return 0
-        close_unreachable(item, "no answer at any step of the escalation ladder", at=now)
-        return 1
-    if not moved.update(ladder_step=following, next_step_at=due):
+    if not moved.update(next_step_at=None):
         return 0
-    person = item.person  # type: ignore[attr-defined]
-    channel = "text message" if person.phone else "email" if person.email else None
-    if channel:
-        summary = (
-            f"Self-service link due by {channel}. Messages are not connected yet, so a tracer should send it; "
-            f"next step: {ladder.DESCRIPTIONS[ladder.step(following).kind].lower()} from {timezone.localtime(due):%H:%M %-d %b}"
-        )
-    else:
-        summary = "Self-service link step skipped: no mobile number or email address"
-    note(item, "ladder", summary, at=now, step=step.kind)
+    close_unreachable(item, "no answer at any step of the escalation ladder", at=now)
     return 1

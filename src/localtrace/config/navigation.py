@@ -26,6 +26,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Contacts", reverse("contacts:queue")))
     if can(request.user, "team.lead"):
         entries.append(("Team", reverse("cases:team")))
+    # Self-service portal (issue 6): staff check an isolation note's reference.
+    if can(request.user, "case.queue"):
+        entries.append(("Isolation notes", reverse("portal:verify-note")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

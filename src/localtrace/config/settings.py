@@ -248,3 +248,18 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Self-service portal (issue 6): public pages for cases and contacts, in English and Welsh ---
+INSTALLED_APPS.insert(INSTALLED_APPS.index("localtrace.demo"), "localtrace.portal")
+# Public pages switch language themselves (localtrace.portal.views.base.public_page); staff pages stay English.
+LANGUAGES = [("en", "English"), ("cy", "Cymraeg")]
+# One Welsh catalogue for the service (src/localtrace/locale); the compiled .mo is committed (docs/portal.md).
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The address people reach the service at, for the links in messages.
+PORTAL_PUBLIC_URL = env_str("LOCALTRACE_PUBLIC_URL", "http://127.0.0.1:8000")
+# A link works until the end of the person's isolation plus this many days.
+PORTAL_LINK_MARGIN_DAYS = env_int("LOCALTRACE_PORTAL_LINK_MARGIN_DAYS", 3, minimum=0)
+# Wrong dates of birth before a link locks.
+PORTAL_DOB_ATTEMPTS = env_int("LOCALTRACE_PORTAL_DOB_ATTEMPTS", 5, minimum=1)
+# Link opens and date-of-birth guesses allowed from one client address per hour (counted in Django's cache).
+PORTAL_GUESSES_PER_HOUR = env_int("LOCALTRACE_PORTAL_GUESSES_PER_HOUR", 30, minimum=1)

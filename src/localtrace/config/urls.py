@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
     path("", include("localtrace.contacts.urls")),
+    # Self-service portal (issue 6).
+    path("", include("localtrace.portal.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -49,3 +49,21 @@ class Contact(WorkItem):
     @property
     def reference(self) -> str:
         return f"K{self.pk}"
+
+
+class SymptomReport(models.Model):
+    """A contact's daily answer while isolating: symptoms or none. Symptoms mean: get a test."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="symptom_reports")
+    reported_on = models.DateField()
+    has_symptoms = models.BooleanField()
+    reported_at = models.DateTimeField(default=timezone.now)
+    # Online by the contact (through their self-service link), or recorded by a tracer on a call.
+    online = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-reported_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["contact", "reported_on"], name="symptom_report_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.reported_on}: {'symptoms' if self.has_symptoms else 'no symptoms'}"

@@ -16,7 +16,7 @@ from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
 from localtrace.config import policy
-from localtrace.contacts.models import Contact
+from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.matching import PersonRecord, find_or_create_people
 
 
@@ -120,3 +120,31 @@ def household_of(contact: Contact) -> list[Contact]:
         .select_related("person")
         .order_by("pk")
     )
+
+
+@transaction.atomic
+def record_symptom_report(
+    contact: Contact, *, has_symptoms: bool, request: HttpRequest | None = None, online: bool = True
+) -> SymptomReport:
+    """Today's answer to the daily symptom check, while the contact isolates; symptoms tell their team.
+
+    A second answer on the same day replaces the first (people feel worse as the day goes on).
+    """
+    today = timezone.localdate()
+    if today > contact.isolation_ends_on:
+        raise InvestigationError("Their isolation has ended: there is no symptom check to record")
+    report, _ = SymptomReport.objects.update_or_create(
+        contact=contact, reported_on=today, defaults={"has_symptoms": has_symptoms, "online": online}
+    )
+    via = "online" if online else "by phone"
+    if has_symptoms:
+        summary = f"Reported symptoms {via} on {today:%-d %B}: advised to get a test. Call them."
+    else:
+        summary = f"Daily symptom check {via}: no symptoms"
+    note(contact, "symptom_report", summary, request=request, has_symptoms=has_symptoms)
+    return report
+
+
+def latest_symptoms(contact: Contact) -> SymptomReport | None:
+    """The most recent report of symptoms, for the contact page's warning."""
+    return contact.symptom_reports.filter(has_symptoms=True).first()

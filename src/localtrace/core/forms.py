@@ -11,6 +11,8 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 _INPUT_CLASSES: dict[type[forms.Widget], str] = {
     forms.Textarea: "govuk-textarea",
@@ -50,7 +52,7 @@ class GovukDateWidget(forms.MultiWidget):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        for subwidget, label in zip(context["widget"]["subwidgets"], ("Day", "Month", "Year"), strict=True):
+        for subwidget, label in zip(context["widget"]["subwidgets"], (_("Day"), _("Month"), _("Year")), strict=True):
             subwidget["label"] = label
         return context
 
@@ -67,19 +69,24 @@ class GovukDateField(forms.MultiValueField):
     def compress(self, data_list: list[Any]) -> dt.date | None:
         if not data_list or not any(data_list):
             return None
-        label = (self.label or "The date").rstrip("?")
+        # Translated only where a page activates another language (the public pages); staff pages are English.
+        label = str(self.label or gettext_lazy("The date")).rstrip("?")
         day, month, year = (str(part or "").strip() for part in data_list)
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        missing = [name for name, part in ((_("day"), day), (_("month"), month), (_("year"), year)) if not part]
         if missing:
-            raise forms.ValidationError(f"{label} must include a {' and '.join(missing)}.")
+            raise forms.ValidationError(
+                _("%(label)s must include a %(missing)s.") % {"label": label, "missing": _(" and ").join(missing)}
+            )
         if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            raise forms.ValidationError(f"{label} must be a real date, in numbers.")
+            raise forms.ValidationError(_("%(label)s must be a real date, in numbers.") % {"label": label})
         if len(year) != 4:
-            raise forms.ValidationError(f"{label} must include a year with four numbers, for example 2026.")
+            raise forms.ValidationError(
+                _("%(label)s must include a year with four numbers, for example 2026.") % {"label": label}
+            )
         try:
             return dt.date(int(year), int(month), int(day))
         except ValueError:
-            raise forms.ValidationError(f"{label} must be a real date.") from None
+            raise forms.ValidationError(_("%(label)s must be a real date.") % {"label": label}) from None
 
     def clean(self, value: Any) -> Any:
         if self.required and (not value or not any(value)):

@@ -1,0 +1,88 @@
+"""What every public self-service page shares: no sign-in, the person's language, the link held in the session.
+
+The token appears only in the path of the first request (`portal:open`); from then on the session
+carries the link's id, and every page sends `Referrer-Policy: same-origin` (the token's own URL: `no-referrer`) and `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+
+from localtrace.audit.services import client_ip
+from localtrace.portal import services
+from localtrace.portal.models import PortalLink
+
+LINK_KEY = "portal_link"
+CONFIRMED_KEY = "portal_confirmed"
+ANSWERS_KEY = "portal_answers"
+
+
+def language_for(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in dict(settings.LANGUAGES) else "en"
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page for members of the public: no sign-in, their language, nothing cached or leaked by referrer."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = language_for(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        # Same-origin: our own token-free pages may see where a form came from (Chromium sends "Origin: null"
+        # on a form POST under no-referrer, and CSRF checks need it); no other site ever sees a referrer.
+        response.setdefault("Referrer-Policy", "same-origin")
+        response["Content-Language"] = language
+        return response
+
+    return login_not_required(never_cache(wrapped))
+
+
+def rate_limited(request: HttpRequest) -> bool:
+    """Count one guess (a link opened or a date of birth tried) from this client address; True when over the limit."""
+    key = f"portal-guesses:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, timeout=60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=60 * 60)
+        count = 1
+    return count > settings.PORTAL_GUESSES_PER_HOUR
+
+
+def not_working(request: HttpRequest) -> HttpResponse:
+    """The one plain page for every link that does not work: it says nothing about why or whose."""
+    return render(request, "portal/not_working.html", status=404)
+
+
+def session_link(request: HttpRequest) -> PortalLink | None:
+    return services.usable(request.session.get(LINK_KEY))
+
+
+def person_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page with the person's own data: only with a usable link whose date of birth was confirmed."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        link = session_link(request)
+        if link is None:
+            return not_working(request)
+        if request.session.get(CONFIRMED_KEY) != link.pk:
+            return redirect("portal:date-of-birth")
+        return view(request, link, *args, **kwargs)
+
+    return public_page(wrapped)

@@ -1,0 +1,313 @@
+"""The case's journey: one question per page, answers kept in the session, saved together at the end.
+
+Saving calls the same actions as the tracer's forms (cases.investigation, contacts.services.name_contact,
+places.services.record_visit, cases.needs.record_support_needs), so the case timeline shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from localtrace.audit.services import Action, record
+from localtrace.cases import investigation
+from localtrace.cases.events import note
+from localtrace.cases.investigation import ONSET_BEFORE_SPECIMEN_DAYS, InvestigationError
+from localtrace.cases.models import Attempt, Case
+from localtrace.cases.needs import record_support_needs
+from localtrace.config import policy
+from localtrace.contacts.models import Contact
+from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.places.services import record_visit
+from localtrace.portal.forms import (
+    CONTACT_KINDS,
+    NEEDS,
+    PLACE_KINDS,
+    CloseContactForm,
+    OnsetForm,
+    PersonForm,
+    PlaceForm,
+    SupportForm,
+    SymptomsForm,
+)
+from localtrace.portal.models import PortalLink
+from localtrace.portal.views.base import ANSWERS_KEY, not_working, person_page
+
+STEPS = ("symptoms", "onset", "household", "contacts", "places", "support", "check")
+
+
+def _answers(request: HttpRequest, link: PortalLink) -> dict[str, Any]:
+    answers = request.session.get(ANSWERS_KEY)
+    if not isinstance(answers, dict) or answers.get("link") != link.pk:
+        answers = {"link": link.pk, "household": [], "contacts": [], "places": []}
+    return answers
+
+
+def _save(request: HttpRequest, answers: dict[str, Any]) -> None:
+    request.session[ANSWERS_KEY] = answers
+    request.session.modified = True
+
+
+def _anchor(case: Case, answers: dict[str, Any]) -> dt.date:
+    if answers.get("symptomatic") == "yes" and answers.get("onset"):
+        return dt.date.fromisoformat(answers["onset"])
+    return case.specimen_date
+
+
+def _windows(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
+    anchor = _anchor(case, answers)
+    return {
+        "infectious": policy.infectious_period(anchor),
+        "backward": policy.backward_window(anchor),
+        "isolation_ends_on": policy.case_isolation_ends_on(anchor),
+        "today": timezone.localdate(),
+    }
+
+
+def case_page(view: Any) -> Any:
+    """A page of the case journey: the link must be for a case, and not yet used to send answers."""
+
+    def wrapped(request: HttpRequest, link: PortalLink, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not link.case_id:
+            return not_working(request)
+        return view(request, link, link.case, _answers(request, link), *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return person_page(wrapped)
+
+
+def _page(request: HttpRequest, template: str, back: str, **context: Any) -> HttpResponse:
+    return render(request, f"portal/case/{template}.html", {"back": back, **context})
+
+
+@case_page
+def symptoms(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    form = SymptomsForm(
+        request.POST if request.method == "POST" else None, initial={"symptomatic": answers.get("symptomatic")}
+    )
+    if request.method == "POST" and form.is_valid():
+        answers["symptomatic"] = form.cleaned_data["symptomatic"]
+        if answers["symptomatic"] == "no":
+            answers.pop("onset", None)
+        _save(request, answers)
+        return redirect("portal:case-onset" if answers["symptomatic"] == "yes" else "portal:case-household")
+    return _page(request, "question", "portal:home", form=form, title=_("Your symptoms"))
+
+
+@case_page
+def onset(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    if answers.get("symptomatic") != "yes":
+        return redirect("portal:case-symptoms")
+    initial = {"onset_date": dt.date.fromisoformat(answers["onset"]) if answers.get("onset") else None}
+    form = OnsetForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        day = form.cleaned_data["onset_date"]
+        earliest = case.specimen_date - dt.timedelta(days=ONSET_BEFORE_SPECIMEN_DAYS)
+        if day < earliest:
+            form.add_error(
+                "onset_date",
+                _("Symptoms that started more than %(days)s days before your test are unlikely to be this illness. "
+                  "Check the date.") % {"days": ONSET_BEFORE_SPECIMEN_DAYS},
+            )  # fmt: skip
+        else:
+            answers["onset"] = day.isoformat()
+            _save(request, answers)
+            return redirect("portal:case-household")
+    return _page(request, "question", "portal:case-symptoms", form=form, title=_("When your symptoms started"))
+
+
+def _list_page(
+    request: HttpRequest, answers: dict[str, Any], *, key: str, form: Any, build: Any, next_url: str, back: str,
+    template: str, **context: Any,
+) -> HttpResponse:  # fmt: skip
+    """A "who or where, add another" page: the form adds one; Continue with it empty moves on."""
+    if request.method == "POST":
+        remove = request.POST.get("remove", "")
+        if remove.isdigit() and int(remove) < len(answers[key]):
+            answers[key].pop(int(remove))
+            _save(request, answers)
+            return redirect(request.path)
+        if form.is_valid():
+            if not form.is_blank():
+                answers[key].append(build(form.cleaned_data))
+                _save(request, answers)
+                return redirect(request.path if "add_another" in request.POST else next_url)
+            if "add_another" not in request.POST:
+                return redirect(next_url)
+    return _page(request, template, back, form=form, entries=answers[key], **context)
+
+
+@case_page
+def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    form = PersonForm(request.POST if request.method == "POST" else None)
+    back = "portal:case-onset" if answers.get("symptomatic") == "yes" else "portal:case-symptoms"
+
+    def build(data: dict[str, Any]) -> dict[str, Any]:
+        return {"given_name": data["given_name"].strip(), "family_name": data["family_name"].strip(),
+                "phone": data["phone"].strip()}  # fmt: skip
+
+    return _list_page(
+        request, answers, key="household", form=form, build=build, next_url="portal:case-contacts", back=back,
+        template="household",
+    )  # fmt: skip
+
+
+@case_page
+def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    windows = _windows(case, answers)
+    form = CloseContactForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and not form.is_blank():
+        last = form.cleaned_data["last_met"]
+        if last < windows["infectious"].first:
+            form.add_error(
+                "last_met",
+                _("Only tell us about people you were close to from %(first)s.")
+                % {"first": _words(windows["infectious"].first)},
+            )
+
+    def build(data: dict[str, Any]) -> dict[str, Any]:
+        return {"given_name": data["given_name"].strip(), "family_name": data["family_name"].strip(),
+                "phone": data["phone"].strip(), "kind": data["kind"], "last_met": data["last_met"].isoformat()}  # fmt: skip
+
+    return _list_page(
+        request, answers, key="contacts", form=form, build=build, next_url="portal:case-places",
+        back="portal:case-household", template="contacts", kinds=dict(CONTACT_KINDS), **windows,
+    )  # fmt: skip
+
+
+@case_page
+def places(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    windows = _windows(case, answers)
+    form = PlaceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and not form.is_blank():
+        day = form.cleaned_data["visited_on"]
+        if day not in windows["backward"] and day not in windows["infectious"]:
+            form.add_error(
+                "visited_on",
+                _("Tell us about places you went between %(first)s and %(last)s.")
+                % {"first": _words(windows["backward"].first), "last": _words(min(windows["infectious"].last, windows["today"]))},
+            )  # fmt: skip
+
+    def build(data: dict[str, Any]) -> dict[str, Any]:
+        return {"name": " ".join(data["name"].split()), "kind": data["kind"], "visited_on": data["visited_on"].isoformat(),
+                "postcode": data["postcode"].strip()}  # fmt: skip
+
+    return _list_page(
+        request, answers, key="places", form=form, build=build, next_url="portal:case-support",
+        back="portal:case-contacts", template="places", kinds=PLACE_KINDS, **windows,
+    )  # fmt: skip
+
+
+@case_page
+def support(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    form = SupportForm(request.POST if request.method == "POST" else None, initial=answers.get("support") or {})
+    if request.method == "POST" and form.is_valid():
+        answers["support"] = {
+            "needs": form.cleaned_data["needs"],
+            "urgent": form.cleaned_data["urgent"] or "no",
+            "consent": form.cleaned_data["consent"],
+        }
+        _save(request, answers)
+        return redirect("portal:case-check")
+    return _page(request, "question", "portal:case-places", form=form, title=_("Help while you isolate"))
+
+
+def _words(day: dt.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "l j F")
+
+
+@case_page
+def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    if link.submitted_at is not None:
+        return redirect("portal:case-done")
+    if "symptomatic" not in answers or "support" not in answers:
+        return redirect("portal:case-symptoms")
+    error = ""
+    if request.method == "POST":
+        try:
+            submit(request, link, case, answers)
+        except InvestigationError as problem:
+            error = str(problem)
+        else:
+            return redirect("portal:case-done")
+    return _page(
+        request, "check", "portal:case-support", answers=answers, error=error, kinds=dict(CONTACT_KINDS),
+        place_kinds=PLACE_KINDS, needs=[NEEDS[n] for n in answers["support"]["needs"]],
+        onset=dt.date.fromisoformat(answers["onset"]) if answers.get("onset") else None,
+        contacts=[{**c, "last_met": dt.date.fromisoformat(c["last_met"])} for c in answers["contacts"]],
+        places=[{**p, "visited_on": dt.date.fromisoformat(p["visited_on"])} for p in answers["places"]],
+    )  # fmt: skip
+
+
+@transaction.atomic
+def submit(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> None:
+    """Everything the case told us, through the tracer's own actions, in one transaction."""
+    symptomatic = answers["symptomatic"] == "yes"
+    onset = dt.date.fromisoformat(answers["onset"]) if symptomatic and answers.get("onset") else None
+    investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset)
+    infectious = policy.infectious_period(case.anchor_date)
+    today = timezone.localdate()
+    # Someone the tracer already named (same name, for this case) is not named twice.
+    known = {
+        (c.person.given_name.casefold(), c.person.family_name.casefold())
+        for c in case.contacts.select_related("person")
+    }
+    already: list[str] = []
+    named: list[NamedContact] = [
+        NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=Contact.Kind.HOUSEHOLD,
+                     last_exposure=min(today, infectious.last), relationship="lives with them", phone=p["phone"])
+        for p in answers["household"]
+    ] + [
+        NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=p["kind"],
+                     last_exposure=dt.date.fromisoformat(p["last_met"]), phone=p["phone"])
+        for p in answers["contacts"]
+    ]  # fmt: skip
+    for person in named:
+        key = (person.given_name.casefold(), person.family_name.casefold())
+        if key in known:
+            already.append(f"{person.given_name} {person.family_name}")
+            continue
+        known.add(key)
+        name_contact(case, person, online=True)
+    for place in answers["places"]:
+        record_visit(
+            case, name=place["name"], kind=place["kind"], visited_on=dt.date.fromisoformat(place["visited_on"]),
+            postcode=place["postcode"], online=True,
+        )  # fmt: skip
+    support = answers["support"]
+    record_support_needs(case, support["needs"], urgent=support["urgent"] == "yes", consent=bool(support["consent"]))
+    case.refresh_from_db()
+    if case.is_open:
+        investigation.record_attempt(
+            case, channel=Attempt.Channel.WEB, outcome=Attempt.Outcome.ANSWERED,
+            note_text="Answered the questions online through their self-service link",
+        )  # fmt: skip
+    counts = (
+        f"{len(answers['household'])} household members, {len(answers['contacts'])} other contacts, "
+        f"{len(answers['places'])} places"
+    )
+    if already:
+        counts += f" ({len(already)} already named: {', '.join(already)})"
+    note(case, "portal_submitted", f"Answered online by the case: symptoms, {counts}, help to isolate", link=link.pk)
+    PortalLink.objects.filter(pk=link.pk).update(submitted_at=timezone.now())
+    record(Action.CHANGE, request=request, obj=link, area=case.area, detail={"portal": "case answers submitted"})
+
+
+@case_page
+def done(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    if link.submitted_at is None:
+        return redirect("portal:case-check")
+    request.session.pop(ANSWERS_KEY, None)
+    return render(
+        request, "portal/case/done.html",
+        {"isolation_ends_on": policy.case_isolation_ends_on(case.anchor_date), "person": link.person},
+    )  # fmt: skip

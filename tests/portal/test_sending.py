@@ -1,0 +1,150 @@
+"""Sending self-service links: the ladder's link step, the tracer's button, shared phones, one recipient each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from localtrace.cases import ladder
+from localtrace.cases.escalation import advance_due
+from localtrace.cases.investigation import record_attempt
+from localtrace.cases.models import Attempt
+from localtrace.contacts.models import Contact
+from localtrace.messaging.models import Message
+from localtrace.people.models import Person
+from localtrace.portal import services
+from localtrace.portal.models import PortalLink
+from tests.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+def sent() -> QuerySet[Message]:
+    """Messages carrying self-service links (the personas' world holds a staff message too)."""
+    return Message.objects.filter(purpose="self_service_link")
+
+
+LINK = re.compile(r"https?://\S+/p/([A-Za-z0-9_-]+)/")
+
+
+def household_sharing_a_phone(world: World, *, phone: str = "+447911123456") -> list[Contact]:
+    """Two more people in the case's home, both on the case's mobile, both due a link now."""
+    contacts = []
+    for given, born in (("Rhian", dt.date(2008, 5, 2)), ("Emyr", dt.date(2011, 9, 30))):
+        person = Person.objects.create(
+            given_name=given, family_name="Morgan-Davies", date_of_birth=born, phone=phone, postcode="FX1 1AB",
+            preferred_language="cy",
+        )  # fmt: skip
+        contacts.append(
+            Contact.objects.create(
+                case=world.case_a, person=person, area=world.area_a, kind=Contact.Kind.HOUSEHOLD,
+                last_exposure=timezone.localdate(), isolation_ends_on=timezone.localdate() + dt.timedelta(days=10),
+                reach_deadline=timezone.now() + dt.timedelta(hours=24), ladder_step=1,
+                next_step_at=timezone.now() - dt.timedelta(minutes=1),
+            )
+        )  # fmt: skip
+    return contacts
+
+
+def test_the_ladders_link_step_sends_a_link_in_the_persons_language_and_records_an_attempt(
+    world: World, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    case = world.case_a
+    record_attempt(case, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert advance_due() == 1
+    case.refresh_from_db()
+    assert ladder.step(case.ladder_step).kind == ladder.CALL
+    message = Message.objects.get(case=case)
+    assert (message.channel, message.recipient, message.language) == ("sms", "+447911123456", "cy")
+    assert message.template == "self_service_link" and "Gwen" in message.body and "dyddiad geni" in message.body
+    token = LINK.search(message.body).group(1)  # type: ignore[union-attr]
+    assert PortalLink.objects.get(token_hash=services.hash_token(token)).case == case
+    assert case.attempts.filter(channel=Attempt.Channel.SMS, outcome=Attempt.Outcome.SENT).count() == 1
+    assert case.events.filter(kind="attempt", summary="Self-service link sent by text message").exists()
+
+
+def test_people_who_share_a_phone_get_one_message_listing_each_link(
+    world: World, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    contacts = household_sharing_a_phone(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert advance_due() == 2
+    messages = list(Message.objects.filter(recipient="+447911123456"))
+    assert len(messages) == 1
+    body = messages[0].body
+    assert messages[0].template == "self_service_links_shared" and messages[0].language == "cy"
+    assert "llythyren gyntaf ei enw: R" in body and "llythyren gyntaf ei enw: E" in body
+    assert "Rhian" not in body and "Emyr" not in body
+    tokens = LINK.findall(body)
+    assert len(tokens) == 2
+    links = [PortalLink.objects.get(token_hash=services.hash_token(t)) for t in tokens]
+    assert {link.contact for link in links} == set(contacts)
+    for contact in contacts:
+        assert contact.events.filter(summary__contains="in one message for the 2 people").exists()
+        assert contact.attempts.filter(outcome=Attempt.Outcome.SENT).count() == 1
+
+
+def test_every_message_has_exactly_one_recipient(world: World) -> None:
+    household_sharing_a_phone(world, phone="+447911000111")
+    record_attempt(world.case_a, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])
+    advance_due()
+    assert sent().count() == 2
+    for message in sent():
+        assert message.recipient and "," not in message.recipient and ";" not in message.recipient
+
+
+def test_no_mobile_or_email_means_no_link_and_the_timeline_says_so(world: World) -> None:
+    person = world.case_a.person
+    person.phone = ""
+    person.save()
+    services.send_links([world.case_a])
+    assert not PortalLink.objects.exists() and not sent().exists()
+    assert world.case_a.events.filter(summary__contains="no mobile number or email address").exists()
+
+
+def test_email_is_used_when_there_is_no_mobile(world: World) -> None:
+    person = world.case_a.person
+    person.phone, person.email = "", "gwen@example.org"
+    person.save()
+    (outcome,) = services.send_links([world.case_a])
+    assert outcome.sent
+    message = sent().get()
+    assert message.channel == "email" and message.recipient == "gwen@example.org" and message.subject
+
+
+def test_when_messaging_refuses_no_link_stays_usable_and_the_timeline_says_why(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(services, "send_message", lambda **kwargs: None)
+    (outcome,) = services.send_links([world.case_a])
+    assert not outcome.sent
+    link = PortalLink.objects.get()
+    assert link.revoked_at is not None and not link.is_usable
+    assert world.case_a.events.filter(summary__contains="No self-service link could be sent by text message").exists()
+    assert not world.case_a.attempts.exists()
+
+
+def test_a_tracer_sends_a_link_from_the_case_page(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("tracer_a").post(f"/cases/{world.case_a.pk}/self-service-link/")
+    assert response.status_code == 302
+    link = PortalLink.objects.get()
+    assert link.created_by == world.users["tracer_a"]
+    assert sent().get().case == world.case_a
+    event = world.case_a.events.get(summary__startswith="Self-service link sent")
+    assert event.actor == world.users["tracer_a"]
+
+
+def test_a_tracer_of_another_area_cannot_send_one(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    assert client_for("tracer_b").post(f"/cases/{world.case_a.pk}/self-service-link/").status_code == 404
+    assert not PortalLink.objects.exists() and not sent().exists()
+
+
+def test_the_link_expires_after_isolation_plus_the_margin(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PORTAL_LINK_MARGIN_DAYS = 2
+    link = services.issue_link(world.case_a).link
+    ends = services.isolation_ends_on(world.case_a)
+    assert timezone.localtime(link.expires_at).date() == ends + dt.timedelta(days=3)
+    assert timezone.localtime(link.expires_at).time() == dt.time.min

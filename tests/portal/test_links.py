@@ -84,9 +84,16 @@ def test_a_good_link_swaps_the_token_for_the_session_and_asks_for_the_date_of_bi
     assert page.status_code == 200
     assert b"Gwen" not in page.content and b"Morgan" not in page.content and b"Chapel" not in page.content
     # Nothing personal before the date of birth: the person pages send you back to it.
-    for url in ("/self-service/you/", "/self-service/symptoms/", "/self-service/isolation-note/download/"):
-        response = client.get(url)
-        assert response.status_code == 302 and response["Location"] == "/self-service/date-of-birth/"
+    from django.urls import reverse
+
+    person_pages = ["home", "case-symptoms", "case-onset", "case-household", "case-contacts", "case-places",
+                    "case-support", "case-check", "case-done", "contact-symptom-check", "contact-symptoms-advice",
+                    "note", "note-pdf"]  # fmt: skip
+    for name in person_pages:
+        for method in (client.get, client.post):
+            response = method(reverse(f"portal:{name}"))
+            assert response.status_code == 302 and response["Location"] == "/self-service/date-of-birth/", name
+            assert b"Gwen" not in response.content and b"Morgan" not in response.content
     assert AuditEvent.objects.filter(object_type="portal.portallink", detail__portal="link opened").exists()
 
 

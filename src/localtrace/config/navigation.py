@@ -26,6 +26,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Contacts", reverse("contacts:queue")))
     if can(request.user, "team.lead"):
         entries.append(("Team", reverse("cases:team")))
+    if can(request.user, "support.queue"):  # isolation support (issue 8)
+        entries.append(("Support", reverse("support:queue")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
     path("", include("localtrace.contacts.urls")),
+    path("", include("localtrace.support.urls")),  # isolation support (issue 8)
 ]
 
 handler400 = core_views.bad_request

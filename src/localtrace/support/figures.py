@@ -108,7 +108,8 @@ def support_figures(areas: Iterable[Area | int], first: dt.date, last: dt.date) 
         .order_by()
     ):
         if status == PaymentClaim.Status.APPROVED:
-            figures[area_id].payments_approved, figures[area_id].amount_approved = n, amount or Decimal("0.00")
+            figures[area_id].payments_approved = n
+            figures[area_id].amount_approved = Decimal(amount or 0).quantize(Decimal("0.01"))
         elif status == PaymentClaim.Status.DECLINED:
             figures[area_id].payments_declined = n
     for area_id, n in (

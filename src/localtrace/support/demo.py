@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any
+
+from django.utils import timezone
 
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Membership, Role
@@ -98,7 +99,7 @@ def play_support_day(area_ids: list[int], *, now: dt.datetime, seed: int) -> Sup
     """Each area's directory, then its support officers work the requests asked before this morning."""
     day = SupportDay()
     for area in Area.objects.filter(pk__in=area_ids).order_by("pk"):
-        lead = _area_lead(area)
+        lead = _area_lead(area)  # keeps the directory
         for name, services, notes in DIRECTORY:
             name = name.format(area=area.name)
             if not Organisation.objects.filter(area=area, name=name).exists():
@@ -115,56 +116,70 @@ def play_support_day(area_ids: list[int], *, now: dt.datetime, seed: int) -> Sup
             .select_related("person", "case", "contact")
             .order_by("requested_at", "pk")
         )
-        for turn, request in enumerate(list(asked)):
-            _work(request, officers[turn % len(officers)], lead, now, seed, day)
+        people: dict[int, list[SupportRequest]] = {}
+        for request in asked:
+            people.setdefault(request.person_id, []).append(request)
+        for turn, requests in enumerate(people.values()):
+            _work(requests, officers[turn % len(officers)], now, seed, day)
     return day
 
 
-def _work(
-    request: SupportRequest, officer: User, lead: User | None, now: dt.datetime, seed: int, day: SupportDay
-) -> None:
-    rng = _rng(seed, "request", request.pk)
-    if rng.random() < 0.15:
-        return  # still waiting: some requests are overdue in any real queue
-    first_call = request.requested_at + dt.timedelta(hours=rng.uniform(0.5, 5 if request.urgent else 40))
+def _working(at: dt.datetime, rng: random.Random) -> dt.datetime:
+    """The same moment, or early in the next working hours (09:00–18:00) if outside them."""
+    local = timezone.localtime(at)
+    if 9 <= local.hour < 18:
+        return at
+    start = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    if local.hour >= 18:
+        start += dt.timedelta(days=1)
+    return start + dt.timedelta(minutes=rng.uniform(0, 90))
+
+
+def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed: int, day: SupportDay) -> None:
+    """One person's needs, worked together: a call about all of them, then referrals, claims and outcomes."""
+    rng = _rng(seed, "person", requests[0].person_id)
+    asked = min(r.requested_at for r in requests)
+    urgent = any(r.urgent for r in requests)
+    if now - asked < dt.timedelta(days=2) and rng.random() < 0.25:
+        return  # not reached yet: a live queue always has some waiting, a few overdue
+    first_call = _working(asked + dt.timedelta(hours=rng.uniform(0.5, 3.5 if urgent else 30)), rng)
     if first_call > now:
         return
     answered = rng.random() < 0.8
-    record_attempt(request, channel=SupportAttempt.Channel.PHONE,
-                   outcome=SupportAttempt.Outcome.SPOKE if answered else SupportAttempt.Outcome.NO_ANSWER,
-                   actor=officer, at=first_call)  # fmt: skip
-    day.attempts += 1
-    later = first_call + dt.timedelta(hours=rng.uniform(2, 20))
+    outcome = SupportAttempt.Outcome.SPOKE if answered else SupportAttempt.Outcome.NO_ANSWER
+    for request in requests:
+        record_attempt(request, channel=SupportAttempt.Channel.PHONE, outcome=outcome, actor=officer, at=first_call)
+        day.attempts += 1
+    later = _working(first_call + dt.timedelta(hours=rng.uniform(20, 50)), rng)
+    old = now - asked > dt.timedelta(days=4)  # older needs have all been followed up by now
     if not answered:
-        if later <= now and rng.random() < 0.5:
-            record_attempt(request, channel=SupportAttempt.Channel.PHONE, outcome=SupportAttempt.Outcome.NO_ANSWER,
-                           actor=officer, at=later)  # fmt: skip
-            close_request(request, outcome="unable", note_text="Two calls, no answer; text sent with our number.",
-                          actor=officer, at=later + dt.timedelta(minutes=5))  # fmt: skip
-            day.attempts, day.closed = day.attempts + 1, day.closed + 1
+        if later <= now and (old or rng.random() < 0.5):
+            for request in requests:
+                record_attempt(request, channel=SupportAttempt.Channel.PHONE,
+                               outcome=SupportAttempt.Outcome.NO_ANSWER, actor=officer, at=later)  # fmt: skip
+                close_request(request, outcome="unable", note_text="Two calls, no answer; text sent with our number.",
+                              actor=officer, at=later + dt.timedelta(minutes=5))  # fmt: skip
+                day.attempts, day.closed = day.attempts + 1, day.closed + 1
         return
-    if request.need == "money":
-        _claim(request, officer, lead, first_call, now, rng, day)
-    elif request.consent:
-        organisation = next(
-            (
-                o
-                for o in Organisation.objects.filter(area_id=request.area_id, active=True)
-                if request.need in o.services
-            ),
-            None,
-        )
-        if organisation is not None:
-            refer(request, organisation, note_text="Referred on the first call.", actor=officer,
-                  at=first_call + dt.timedelta(minutes=10))  # fmt: skip
-            day.referrals += 1
-    if later <= now and rng.random() < 0.5:
-        outcome = "resolved" if rng.random() < 0.85 else "declined"
-        close_request(request, outcome=outcome, note_text="Followed up by phone.", actor=officer, at=later)
-        day.closed += 1
+    for request in requests:
+        if request.need == "money":
+            _claim(request, officer, first_call, now, rng, day)
+        elif request.consent:
+            organisation = next(
+                (o for o in Organisation.objects.filter(area_id=request.area_id, active=True) if request.need in o.services),
+                None,
+            )  # fmt: skip
+            if organisation is not None:
+                refer(request, organisation, note_text="Referred on the first call.", actor=officer,
+                      at=first_call + dt.timedelta(minutes=10))  # fmt: skip
+                day.referrals += 1
+        if later <= now and (old or rng.random() < 0.5):
+            closing = "resolved" if rng.random() < 0.85 else "declined"
+            close_request(request, outcome=closing, note_text="Followed up by phone.", actor=officer, at=later)
+            day.closed += 1
 
 
-def _claim(request: SupportRequest, officer: User, lead: Any, at: dt.datetime, now: dt.datetime,
+def _claim(request: SupportRequest, officer: User, at: dt.datetime, now: dt.datetime,
            rng: random.Random, day: SupportDay) -> None:  # fmt: skip
     item = request.case or request.contact
     try:
@@ -181,7 +196,7 @@ def _claim(request: SupportRequest, officer: User, lead: Any, at: dt.datetime, n
     except SupportError:
         return
     day.claims += 1
-    decided_at = at + dt.timedelta(hours=rng.uniform(3, 30))
+    decided_at = _working(at + dt.timedelta(hours=rng.uniform(3, 30)), rng)
     if decided_at > now or rng.random() < 0.3:
         return  # waiting for a decision
     if unmet_rules(claim):

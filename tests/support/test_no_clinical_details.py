@@ -24,13 +24,13 @@ def _clinical(world: World) -> list[str]:
     case.priority = 1
     case.save()
     result = case.first_result
-    result.test_type, result.specimen_id, result.specimen_date = "LAMP-QX7", "SPECIMEN-ZZ91", specimen
+    result.test_type, result.specimen_id, result.specimen_date = "QX7Z", "SPECIMEN-ZZ91", specimen
     result.save()
     case.refresh_from_db()
     dates = []
     for day in (onset, specimen):
         dates += [day.isoformat(), f"{day.day} {day:%B}", f"{day.day} {day:%b}", f"{day:%d/%m/%Y}"]
-    return ["Larkspur", "LAMP-QX7", "SPECIMEN-ZZ91", *dates]
+    return ["Larkspur", "QX7Z", "SPECIMEN-ZZ91", *dates]
 
 
 # Words no support page needs (general pages such as the privacy notice may use them).

@@ -140,7 +140,7 @@ def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed:
     rng = _rng(seed, "person", requests[0].person_id)
     asked = min(r.requested_at for r in requests)
     urgent = any(r.urgent for r in requests)
-    if now - asked < dt.timedelta(days=2) and rng.random() < 0.25:
+    if now - asked < dt.timedelta(days=2) and rng.random() < 0.4:
         return  # not reached yet: a live queue always has some waiting, a few overdue
     first_call = _working(asked + dt.timedelta(hours=rng.uniform(0.5, 3.5 if urgent else 30)), rng)
     if first_call > now:
@@ -197,8 +197,8 @@ def _claim(request: SupportRequest, officer: User, at: dt.datetime, now: dt.date
         return
     day.claims += 1
     decided_at = _working(at + dt.timedelta(hours=rng.uniform(3, 30)), rng)
-    if decided_at > now or rng.random() < 0.3:
-        return  # waiting for a decision
+    if decided_at > now or (now - at < dt.timedelta(days=4) and rng.random() < 0.6):
+        return  # waiting for a decision: most of this week's claims
     if unmet_rules(claim):
         decide_claim(claim, approve=False, reason="Does not meet the rules: " + " ".join(unmet_rules(claim)),
                      actor=officer, at=decided_at)  # fmt: skip

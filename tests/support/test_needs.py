@@ -95,3 +95,10 @@ def test_without_consent_officers_are_told_not_to_share(world: World, client_for
     assert "do not pass their name, contact details or needs to outside organisations" in page
     refer = client_for("support_a").get(reverse("support:refer", args=[request.pk])).content.decode()
     assert "they cannot be referred" in refer
+
+
+def test_needs_given_without_a_staff_member_are_marked_as_asked_online(world: World) -> None:
+    record_support_needs(world.case_a, ["food"], urgent=False, consent=True)
+    record_support_needs(world.case_a, ["pets"], urgent=False, consent=True, actor=world.users["tracer_a"])
+    sources = dict(SupportRequest.objects.values_list("need", "source"))
+    assert sources == {"food": "online", "pets": "tracer"}

@@ -17,8 +17,10 @@ def record_support_needs(
 ) -> Case:
     from localtrace.support.services import SupportError, record_needs
 
+    # No staff member behind the call: the person answered online (the portal keeps this signature).
+    staff = actor is not None or (request is not None and request.user.is_authenticated)
     try:
-        record_needs(case, needs, urgent=urgent, consent=consent, request=request, actor=actor)
+        record_needs(case, needs, urgent=urgent, consent=consent, request=request, actor=actor, online=not staff)
     except SupportError as error:
         raise ValueError(str(error)) from None
     return case

@@ -197,6 +197,12 @@ MATRIX.update(
         "support:request-detail": Entry(only(*SUPPORT_A), kwargs=_support_request),
         "support:request-take": Entry(only(*SUPPORT_A, status=302), kwargs=_support_request, method="post"),
         "support:request-release": Entry(only(*SUPPORT_A, status=302), kwargs=_support_request, method="post"),
+        "support:assign": Entry(
+            only("area_lead_a", status=302),
+            kwargs=_support_request,
+            method="post",
+            data=lambda w: {"officer": w.users["support_a"].pk},
+        ),
         "support:attempt": Entry(
             only(*SUPPORT_A, status=302),
             kwargs=_support_request,

@@ -135,3 +135,17 @@ def test_the_area_lead_keeps_the_directory(world: World, client_for) -> None:  #
     assert not organisation.active
     listing = client_for("support_a").get(reverse("support:organisation-list")).content.decode()
     assert "Castle Food Bank" in listing and "Not active" in listing
+
+
+def test_the_area_lead_assigns_a_request_to_a_support_officer_of_the_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    url = reverse("support:assign", args=[request.pk])
+    page = client_for("area_lead_a").get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    assert url in page
+    assert url not in client_for("support_a").get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    refused = client_for("area_lead_a").post(url, {"officer": world.users["tracer_a"].pk}, follow=True)
+    assert "Choose a support officer of this area." in refused.content.decode()
+    client_for("area_lead_a").post(url, {"officer": world.users["support_a"].pk})
+    request.refresh_from_db()
+    assert request.claimed_by == world.users["support_a"]
+    assert claim_next(SupportRequest.objects.all(), world.users["support_a"]) == request

@@ -267,6 +267,11 @@ def _support_view(scope: Scope, qs: QuerySet[SupportRequest]) -> QuerySet[Suppor
     return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))
 
 
+@rule("support.assign", SupportRequest)
+def _support_assign(scope: Scope, qs: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
+    return qs.filter(area_id__in=scope.areas_with({Role.AREA_LEAD}))
+
+
 @rule("organisation.view", Organisation)
 def _organisation_view(scope: Scope, qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
     return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))

@@ -169,6 +169,33 @@ def release(support_request: SupportRequest, user: Any, *, request: HttpRequest 
            detail={"released": True})  # fmt: skip
 
 
+def officers_for(area_id: int) -> list[Any]:
+    """Staff who may work the area's support requests: its support officers and area leads."""
+    from localtrace.accounts.models import User
+    from localtrace.areas.models import Role
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__team__area_id=area_id,
+            memberships__role__in=[Role.SUPPORT_OFFICER, Role.AREA_LEAD],
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def assign(support_request: SupportRequest, officer: Any, *, by: Any, request: HttpRequest | None = None) -> None:
+    """An area lead gives a request to a support officer of the area, who then holds it as if they had taken it."""
+    if not support_request.is_open:
+        raise SupportError("This request is closed.")
+    if officer not in officers_for(support_request.area_id):
+        raise SupportError("Choose a support officer of this area.")
+    SupportRequest.objects.filter(pk=support_request.pk).update(claimed_by=officer, claimed_at=timezone.now())
+    record(Action.CHANGE, request=request, actor=by, obj=support_request, area=support_request.area,
+           detail={"assigned_to": officer.username})  # fmt: skip
+
+
 def queue_order(items: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
     """Urgent first, then the earliest deadline."""
     return items.order_by("-urgent", "due_at", "pk")

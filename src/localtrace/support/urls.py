@@ -10,6 +10,7 @@ urlpatterns = [
     path("support/requests/<int:pk>/", requests.request_detail, name="request-detail"),
     path("support/requests/<int:pk>/take/", requests.take, name="request-take"),
     path("support/requests/<int:pk>/release/", requests.release, name="request-release"),
+    path("support/requests/<int:pk>/assign/", requests.assign, name="assign"),
     path("support/requests/<int:pk>/attempts/", requests.attempt, name="attempt"),
     path("support/requests/<int:pk>/refer/", requests.refer, name="refer"),
     path("support/requests/<int:pk>/outcome/", requests.outcome, name="outcome"),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from localtrace.accounts.access import acting_user, get_or_404, require_capability, scoped
+from localtrace.accounts.access import acting_user, get_or_404, may, require_capability, scoped
 from localtrace.audit.services import Action, record
 from localtrace.cases.forms import SupportNeedsForm
 from localtrace.cases.models import SUPPORT_NEEDS
@@ -131,9 +131,29 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "claims": claims,
             "attempt_form": SupportAttemptForm(),
             "is_mine": support_request.claimed_by_id == request.user.pk,
+            "officers": services.officers_for(support_request.area_id)
+            if support_request.is_open and may(request.user, "support.assign", support_request)
+            else [],
             "now": timezone.now(),
         },
     )
+
+
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    support_request = get_or_404(request.user, "support.assign", SupportRequest.objects.select_related("area"), pk=pk)
+    officer = next(
+        (o for o in services.officers_for(support_request.area_id) if str(o.pk) == request.POST.get("officer")), None
+    )
+    try:
+        if officer is None:
+            raise services.SupportError("Choose a support officer of this area.")
+        services.assign(support_request, officer, by=acting_user(request), request=request)
+    except services.SupportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{support_request.reference} assigned to {officer.full_name or officer.username}.")
+    return redirect("support:request-detail", support_request.pk)
 
 
 @require_POST

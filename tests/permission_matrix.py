@@ -210,6 +210,56 @@ MATRIX.update(
         "portal:verify-note": Entry(only(*TRACERS)),
     }
 )  # fmt: skip
+# Isolation support (issue 8): support officers and area leads of the area; contacts' needs asked by tracers.
+from tests.support_world import support_world  # noqa: E402
+
+SUPPORT_A = ("support_a", "area_lead_a")
+
+
+def _support_request(world: World) -> dict[str, Any]:
+    return {"pk": support_world(world).request_a.pk}
+
+
+def _claim(world: World) -> dict[str, Any]:
+    return {"pk": support_world(world).claim_a.pk}
+
+
+MATRIX.update(
+    {
+        "support:queue": Entry(only(*SUPPORT_A)),
+        "support:get-next": Entry(
+            only(*SUPPORT_A, status=302), method="post", kwargs=lambda w: support_world(w) and {}
+        ),
+        "support:request-detail": Entry(only(*SUPPORT_A), kwargs=_support_request),
+        "support:request-take": Entry(only(*SUPPORT_A, status=302), kwargs=_support_request, method="post"),
+        "support:request-release": Entry(only(*SUPPORT_A, status=302), kwargs=_support_request, method="post"),
+        "support:assign": Entry(
+            only("area_lead_a", status=302),
+            kwargs=_support_request,
+            method="post",
+            data=lambda w: {"officer": w.users["support_a"].pk},
+        ),
+        "support:attempt": Entry(
+            only(*SUPPORT_A, status=302),
+            kwargs=_support_request,
+            method="post",
+            data=lambda w: {"channel": "phone", "outcome": "no_answer"},
+        ),
+        "support:refer": Entry(only(*SUPPORT_A), kwargs=_support_request),
+        "support:outcome": Entry(only(*SUPPORT_A), kwargs=_support_request),
+        "support:claim-create": Entry(only(*SUPPORT_A), kwargs=_support_request),
+        "support:claim-list": Entry(only(*SUPPORT_A)),
+        "support:claim-export": Entry(only(*SUPPORT_A), kwargs=lambda w: support_world(w) and {}),
+        "support:claim-detail": Entry(only(*SUPPORT_A), kwargs=_claim),
+        "support:claim-decide": Entry(only(*SUPPORT_A), kwargs=_claim),
+        "support:organisation-list": Entry(only(*SUPPORT_A)),
+        "support:organisation-create": Entry(only("area_lead_a")),
+        "support:organisation-edit": Entry(
+            only("area_lead_a"), kwargs=lambda w: {"pk": support_world(w).organisation_a.pk}
+        ),
+        "support:contact-needs": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
+    }
+)
 
 # Intake's API and submitter pages keep their own entries beside this file.
 from tests.permission_matrix_api import API_MATRIX  # noqa: E402

@@ -59,7 +59,7 @@ def test_support_needs_need_consent_to_share(world: World, client_for) -> None: 
     client = client_for("tracer_a")
     refused = client.post(url, {"needs": ["food", "money"], "urgent": "yes"})
     assert "Ask whether they agree to share their details" in refused.content.decode()
-    client.post(url, {"needs": ["food", "money"], "urgent": "yes", "consent": "on"})
+    client.post(url, {"needs": ["food", "money"], "urgent": "yes", "consent": "yes"})
     world.case_a.refresh_from_db()
     assert world.case_a.support_needs == ["food", "money"]
     assert world.case_a.support_urgent

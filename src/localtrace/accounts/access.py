@@ -262,6 +262,44 @@ def _case_lead(scope: Scope, qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.filter(area_id__in=scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
 
 
+# --- isolation support (issue 8): support officers and area leads of the area; no clinical records ---------
+
+from localtrace.support.models import Organisation, PaymentClaim, SupportRequest  # noqa: E402
+
+SUPPORT_ROLES = frozenset({Role.SUPPORT_OFFICER, Role.AREA_LEAD})
+
+
+@rule("support.view", SupportRequest)
+def _support_view(scope: Scope, qs: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
+    return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))
+
+
+@rule("support.assign", SupportRequest)
+def _support_assign(scope: Scope, qs: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
+    return qs.filter(area_id__in=scope.areas_with({Role.AREA_LEAD}))
+
+
+@rule("organisation.view", Organisation)
+def _organisation_view(scope: Scope, qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))
+
+
+@rule("organisation.manage", Organisation)
+def _organisation_manage(scope: Scope, qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    return qs.filter(area_id__in=scope.areas_with({Role.AREA_LEAD}))
+
+
+@rule("claim.view", PaymentClaim)
+def _claim_view(scope: Scope, qs: QuerySet[PaymentClaim]) -> QuerySet[PaymentClaim]:
+    return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))
+
+
+@rule("claim.decide", PaymentClaim)
+def _claim_decide(scope: Scope, qs: QuerySet[PaymentClaim]) -> QuerySet[PaymentClaim]:
+    # Support officers and area leads decide payments (and so may export them for finance).
+    return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]
@@ -316,6 +354,10 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "team.lead": lambda scope: bool(scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD})),
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,
+    # Isolation support (issue 8).
+    "support.queue": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),
+    "support.payments": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),
+    "support.directory": lambda scope: bool(scope.areas_with({Role.AREA_LEAD})),
 }
 
 

@@ -34,7 +34,16 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
             Section(
                 "local_work",
                 "Your work",
-                {"memberships": local, "areas": sorted(local_areas, key=lambda a: a.name)},
+                {
+                    "memberships": local,
+                    "areas": sorted(local_areas, key=lambda a: a.name),
+                    # Isolation support (issue 8): support officers do not work cases and contacts.
+                    "traces": any(m.role != Role.SUPPORT_OFFICER for m in local),
+                    "support_areas": sorted(
+                        {m.team.area for m in local if m.role in (Role.SUPPORT_OFFICER, Role.AREA_LEAD)},
+                        key=lambda a: a.name,
+                    ),
+                },
             )
         )
 

@@ -170,8 +170,11 @@ class SupportNeedsForm(GovukForm):
         label="Do they need help today?", choices=YES_NO, widget=forms.RadioSelect(attrs={"inline": True, "small": True}),
         initial="no",
     )  # fmt: skip
-    consent = forms.BooleanField(
-        label="They agree we can share their name, contact details and needs with local support services",
+    consent = forms.ChoiceField(
+        label="Do they agree we can share their name, contact details and needs with local support organisations?",
+        help_text="If not, the council's support officers still help them, but do not pass their details on.",
+        choices=YES_NO,
+        widget=forms.RadioSelect(attrs={"inline": True, "small": True}),
         required=False,
     )
 

@@ -29,6 +29,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     # Self-service portal (issue 6): staff check an isolation note's reference.
     if can(request.user, "case.queue"):
         entries.append(("Isolation notes", reverse("portal:verify-note")))
+    if can(request.user, "support.queue"):  # isolation support (issue 8)
+        entries.append(("Support", reverse("support:queue")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

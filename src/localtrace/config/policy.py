@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,14 @@ DEFAULTS: dict[str, list[tuple[dt.date, Any]]] = {
     # Reach targets, in hours from the result (cases) or from being named (contacts).
     "case_reach_hours": [(BEGINNING, 24)],
     "contact_reach_hours": [(BEGINNING, 24)],
+    # Isolation support (issue 8): hours to first contact a person about a need, from when it was asked.
+    "support_urgent_hours": [(BEGINNING, 4)],
+    "support_hours": [(BEGINNING, 48)],
+    # The support payment in pounds, and who may have it, by the first day of the isolation claimed for.
+    "support_payment_amount": [(BEGINNING, 500)],
+    "support_payment_rules": [
+        (BEGINNING, {"needs_low_income": True, "needs_cannot_work_from_home": True, "claim_within_days": 42})
+    ],
 }
 
 
@@ -85,3 +94,19 @@ def case_reach_within(on: dt.date) -> dt.timedelta:
 
 def contact_reach_within(on: dt.date) -> dt.timedelta:
     return dt.timedelta(hours=value("contact_reach_hours", on))
+
+
+# --- isolation support (issue 8) ------------------------------------------------------------
+
+
+def support_first_contact_within(on: dt.date, *, urgent: bool) -> dt.timedelta:
+    """How soon a support officer should first speak to someone about a need asked on this day."""
+    return dt.timedelta(hours=value("support_urgent_hours" if urgent else "support_hours", on))
+
+
+def support_payment_amount(isolation_starts_on: dt.date) -> Decimal:
+    return Decimal(str(value("support_payment_amount", isolation_starts_on))).quantize(Decimal("0.01"))
+
+
+def support_payment_rules(isolation_starts_on: dt.date) -> dict[str, Any]:
+    return dict(value("support_payment_rules", isolation_starts_on))

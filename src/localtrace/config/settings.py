@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "localtrace.cases",
     "localtrace.contacts",
     "localtrace.places",
+    "localtrace.support",  # isolation support (issue 8)
     "localtrace.simulate",
     "localtrace.demo",
     # Last, so our GOV.UK widget templates (core/templates/django/forms/) win over Django's own.

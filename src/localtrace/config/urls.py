@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("localtrace.contacts.urls")),
     # Self-service portal (issue 6).
     path("", include("localtrace.portal.urls")),
+    path("", include("localtrace.support.urls")),  # isolation support (issue 8)
 ]
 
 handler400 = core_views.bad_request

@@ -50,6 +50,7 @@ from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, household_of, name_contact
 from localtrace.results.validation import normalise_phone
+from localtrace.support.demo import ask_about_support, play_support_day
 
 # Who works each area's queue, in turn (usernames from localtrace.demo.services).
 TRACERS = (("tracer.a", "lead.a", "surge.tracer"), ("tracer.b",))
@@ -95,6 +96,8 @@ class WorkingDaySummary:
     contacts_named: int = 0
     claims: int = 0
     not_simulated: int = 0
+    support_requests: int = 0
+    support: str = ""
 
     def line(self) -> str:
         def counts(by_status: dict[str, int]) -> str:
@@ -106,8 +109,8 @@ class WorkingDaySummary:
             f"Working day played: cases {counts(self.cases)} ({self.overdue_cases} overdue, "
             f"{self.doorstep_cases} at the doorstep step); contacts {counts(self.contacts)} "
             f"({self.overdue_contacts} overdue); {self.attempts} attempts, {self.contacts_named} contacts named, "
-            f"{self.claims} claimed with get next."
-        )
+            f"{self.claims} claimed with get next. {self.support_requests} support requests asked. {self.support}"
+        ).strip()
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,9 @@ class WorkingDay:
         )
         case.refresh_from_db()
         contacts = self.name_contacts(case, response, self.by(reached, minutes=10), actor)
+        self.summary.support_requests += len(
+            ask_about_support(case, at=self.by(reached, minutes=12), actor=actor, seed=self.seed)
+        )
         finished = reached + dt.timedelta(minutes=rng.uniform(25, 50))
         if (rng.random() < CASES_COMPLETED or reached < self.now - FOLLOW_UP) and finished <= self.now:
             complete(
@@ -360,6 +366,9 @@ class WorkingDay:
             if member.reached_at is None:
                 note = "" if member.pk == contact.pk else "Spoke with the household together"
                 self.attempt(member, Attempt.Channel.PHONE, Attempt.Outcome.ANSWERED, note, actor, reached)
+                member.refresh_from_db()
+                asked = ask_about_support(member, at=self.by(reached, minutes=3), actor=actor, seed=self.seed)
+                self.summary.support_requests += len(asked)
             if (rng.random() < CONTACTS_COMPLETED or reached < self.now - FOLLOW_UP) and done <= self.now:
                 member.refresh_from_db()
                 complete(
@@ -483,4 +492,6 @@ def play_working_day(simulation_dir: Path, *, seed: int = 2020, now: dt.datetime
     day.history([c for c in arrived if c.first_result.received_at < now - FRESH])
     for area_id in tracers:
         day.morning(area_id, [c for c in arrived if c.area_id == area_id and c.first_result.received_at >= now - FRESH])
+    # Isolation support: the directory, then the support officers' day on the needs asked above.
+    day.summary.support = play_support_day(list(tracers), now=now, seed=seed).line()
     return _summarise(day.summary, list(tracers), now)

@@ -254,13 +254,13 @@ def support_needs(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "needs": case.support_needs or [],
         "urgent": "yes" if case.support_urgent else "no",
-        "consent": case.support_consent,
+        "consent": ("yes" if case.support_consent else "no") if case.support_needs else None,
     }
     form = SupportNeedsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         record_support_needs(
             case, form.cleaned_data["needs"], urgent=form.cleaned_data["urgent"] == "yes",
-            consent=form.cleaned_data["consent"], request=request,
+            consent=form.cleaned_data["consent"] == "yes", request=request,
         )  # fmt: skip
         return redirect("cases:case-detail", case.pk)
     return _form_page(request, case, form, "Help to isolate", request.path)

@@ -1,0 +1,517 @@
+"""Isolation support actions: needs become requests, officers reach people, refer them and decide payment claims.
+
+Each action owns its transaction and its audit record. Actions take `request` (a staff member's page) or
+`actor` (a command, the demo, or None for a member of the public through their portal link).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from localtrace.areas.models import Area
+from localtrace.audit.services import Action, record
+from localtrace.cases.events import note
+from localtrace.cases.models import SUPPORT_NEEDS, Case, Status
+from localtrace.config import policy
+from localtrace.contacts.models import Contact
+from localtrace.support.models import (
+    OPEN_REQUEST_STATUSES,
+    OUTCOMES,
+    Organisation,
+    PaymentClaim,
+    Referral,
+    RequestStatus,
+    SupportAttempt,
+    SupportRequest,
+)
+
+
+class SupportError(ValueError):
+    """A support action refused, with a message fit to show the person who tried."""
+
+
+def _actor(request: HttpRequest | None, actor: Any) -> Any:
+    if actor is None and request is not None and request.user.is_authenticated:
+        return request.user
+    return actor
+
+
+def _name(user: Any) -> str:
+    return (user.full_name or user.username) if user is not None else "the person online"
+
+
+# --- needs ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_needs(
+    item: Case | Contact,
+    needs: list[str],
+    *,
+    urgent: bool,
+    consent: bool,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    online: bool = False,
+    at: dt.datetime | None = None,
+) -> list[SupportRequest]:
+    """What the person needs to isolate, asked by a tracer or online: one open SupportRequest per need.
+
+    A need already open for the person is updated (urgency, consent), not duplicated. Needs not named
+    again stay open: an officer may already be helping, and closing them is the officer's outcome to record.
+    Without consent the need is still recorded; officers are told not to share the details outside the council.
+    """
+    unknown = [n for n in needs if n not in SUPPORT_NEEDS]
+    if unknown:
+        raise SupportError(f"Unknown support needs: {', '.join(unknown)}")
+    if not isinstance(item, (Case, Contact)):
+        raise SupportError("Support needs belong to a case or a contact.")
+    actor = _actor(request, actor)
+    at = at or timezone.now()
+    urgent = urgent and bool(needs)
+    due_at = at + policy.support_first_contact_within(timezone.localdate(at), urgent=urgent)
+    open_now = {
+        r.need: r
+        for r in SupportRequest.objects.select_for_update().filter(
+            person_id=item.person_id, status__in=OPEN_REQUEST_STATUSES
+        )
+    }
+    changed: list[SupportRequest] = []
+    for need in dict.fromkeys(needs):
+        existing = open_now.get(need)
+        if existing is None:
+            created = SupportRequest.objects.create(
+                area_id=item.area_id,
+                person_id=item.person_id,
+                **({"case": item} if isinstance(item, Case) else {"contact": item}),
+                need=need,
+                urgent=urgent,
+                consent=consent,
+                source=SupportRequest.Source.ONLINE if online else SupportRequest.Source.TRACER,
+                requested_at=at,
+                requested_by=actor,
+                due_at=due_at,
+            )
+            record(Action.CREATE, request=request, actor=actor, obj=created, area=item.area, detail={"need": need})
+            changed.append(created)
+        else:
+            existing.urgent = existing.urgent or urgent
+            existing.consent = consent
+            # Asked again as urgent: the earlier deadline wins.
+            existing.due_at = min(existing.due_at, due_at) if urgent else existing.due_at
+            existing.save(update_fields=["urgent", "consent", "due_at"])
+            record(
+                Action.CHANGE, request=request, actor=actor, obj=existing, area=item.area, detail={"asked_again": need}
+            )
+            changed.append(existing)
+    if isinstance(item, Case):
+        item.support_needs, item.support_urgent, item.support_consent = list(needs), urgent, consent
+        item.save(update_fields=["support_needs", "support_urgent", "support_consent"])
+    if needs:
+        summary = "Needs help with: " + ", ".join(SUPPORT_NEEDS[n].lower() for n in needs)
+        summary += " (today)" if urgent else ""
+        summary += "" if consent else "; did not agree to share their details"
+    else:
+        summary = "Needs no help to isolate"
+    note(item, "support_needs", summary, request=request, actor=actor, at=at, needs=list(needs), online=online)
+    return changed
+
+
+def requests_for(item: Case | Contact) -> QuerySet[SupportRequest]:
+    """The support requests of the person behind a case or contact record (for the tracer's page)."""
+    return SupportRequest.objects.filter(person_id=item.person_id).order_by("-requested_at", "pk")
+
+
+# --- the officer's queue -------------------------------------------------------------------
+
+
+def claim_lapses_after() -> dt.timedelta:
+    from localtrace.cases.queue import claim_lapses_after as tracing_lapse
+
+    return tracing_lapse()
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(claimed_by__isnull=True) | Q(claimed_at__lt=now - claim_lapses_after())
+
+
+def current_claim(items: QuerySet[SupportRequest], user: Any, now: dt.datetime | None = None) -> SupportRequest | None:
+    now = now or timezone.now()
+    return (
+        items.filter(claimed_by=user, claimed_at__gte=now - claim_lapses_after(), status__in=OPEN_REQUEST_STATUSES)
+        .order_by("claimed_at")
+        .first()
+    )
+
+
+def take(support_request: SupportRequest, user: Any, *, request: HttpRequest | None = None) -> bool:
+    """Hold the request (a conditional UPDATE, so two officers never both hold it). False if someone else has it."""
+    now = timezone.now()
+    won = SupportRequest.objects.filter(
+        _unclaimed(now) | Q(claimed_by=user), pk=support_request.pk, status__in=OPEN_REQUEST_STATUSES
+    ).update(claimed_by=user, claimed_at=now)
+    if won:
+        record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
+               detail={"taken_by": user.username})  # fmt: skip
+    return bool(won)
+
+
+def release(support_request: SupportRequest, user: Any, *, request: HttpRequest | None = None) -> None:
+    SupportRequest.objects.filter(pk=support_request.pk, claimed_by=user).update(claimed_by=None, claimed_at=None)
+    record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
+           detail={"released": True})  # fmt: skip
+
+
+def officers_for(area_id: int) -> list[Any]:
+    """Staff who may work the area's support requests: its support officers and area leads."""
+    from localtrace.accounts.models import User
+    from localtrace.areas.models import Role
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__team__area_id=area_id,
+            memberships__role__in=[Role.SUPPORT_OFFICER, Role.AREA_LEAD],
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def assign(support_request: SupportRequest, officer: Any, *, by: Any, request: HttpRequest | None = None) -> None:
+    """An area lead gives a request to a support officer of the area, who then holds it as if they had taken it."""
+    if not support_request.is_open:
+        raise SupportError("This request is closed.")
+    if officer not in officers_for(support_request.area_id):
+        raise SupportError("Choose a support officer of this area.")
+    SupportRequest.objects.filter(pk=support_request.pk).update(claimed_by=officer, claimed_at=timezone.now())
+    record(Action.CHANGE, request=request, actor=by, obj=support_request, area=support_request.area,
+           detail={"assigned_to": officer.username})  # fmt: skip
+
+
+def queue_order(items: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
+    """Urgent first, then the earliest deadline."""
+    return items.order_by("-urgent", "due_at", "pk")
+
+
+def claim_next(
+    items: QuerySet[SupportRequest], user: Any, *, request: HttpRequest | None = None
+) -> SupportRequest | None:
+    """The officer's current request, or the most urgent free open one, claimed atomically."""
+    now = timezone.now()
+    mine = current_claim(items, user, now)
+    if mine is not None:
+        return mine
+    waiting = queue_order(items.filter(status__in=OPEN_REQUEST_STATUSES).filter(_unclaimed(now)))
+    for pk in list(waiting.values_list("pk", flat=True)[:20]):
+        candidate = SupportRequest.objects.get(pk=pk)
+        if take(candidate, user, request=request):
+            candidate.refresh_from_db()
+            return candidate
+    return None
+
+
+@transaction.atomic
+def record_attempt(
+    support_request: SupportRequest,
+    *,
+    channel: str,
+    outcome: str,
+    note_text: str = "",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+) -> SupportAttempt:
+    """A try to reach the person; speaking to them is the first contact and starts the work."""
+    actor = _actor(request, actor)
+    if not support_request.is_open:
+        raise SupportError(
+            "This request is closed. Record a new need on their case or contact page if they need more help."
+        )
+    if channel not in SupportAttempt.Channel.values or outcome not in SupportAttempt.Outcome.values:
+        raise SupportError("Choose how you tried to reach them and what happened.")
+    at = at or timezone.now()
+    attempt = SupportAttempt.objects.create(
+        request=support_request, channel=channel, outcome=outcome, note=note_text, made_at=at, made_by=actor
+    )
+    fields = []
+    if outcome in SupportAttempt.REACHED and support_request.first_contact_at is None:
+        support_request.first_contact_at = at
+        fields.append("first_contact_at")
+    if support_request.status == RequestStatus.NEW:
+        support_request.status = RequestStatus.IN_PROGRESS
+        fields.append("status")
+    if support_request.claimed_by_id == getattr(actor, "pk", None):
+        support_request.claimed_at = timezone.now()
+        fields.append("claimed_at")
+    if fields:
+        support_request.save(update_fields=fields)
+    record(Action.CREATE, request=request, actor=actor, obj=attempt, area=support_request.area,
+           detail={"request": support_request.pk, "channel": channel, "outcome": outcome})  # fmt: skip
+    return attempt
+
+
+@transaction.atomic
+def refer(
+    support_request: SupportRequest,
+    organisation: Organisation,
+    *,
+    note_text: str = "",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+) -> Referral:
+    """Pass the request to a local organisation: only with the person's consent, only to an active one in the area."""
+    actor = _actor(request, actor)
+    if not support_request.consent:
+        raise SupportError(
+            "They did not agree to share their details with other organisations. Help them within the council, "
+            "or ask again and record their answer on their case or contact page."
+        )
+    if not support_request.is_open:
+        raise SupportError("This request is closed.")
+    if organisation.area_id != support_request.area_id or not organisation.active:
+        raise SupportError("Choose an active organisation in this area's directory.")
+    if support_request.need not in organisation.services:
+        raise SupportError(
+            f"{organisation.name} does not offer help with {support_request.get_need_display().lower()}."
+        )
+    referral = Referral.objects.create(
+        request=support_request, organisation=organisation, note=note_text, referred_at=at or timezone.now(),
+        referred_by=actor,
+    )  # fmt: skip
+    if support_request.status == RequestStatus.NEW:
+        support_request.status = RequestStatus.IN_PROGRESS
+        support_request.save(update_fields=["status"])
+    record(Action.CREATE, request=request, actor=actor, obj=referral, area=support_request.area,
+           detail={"request": support_request.pk, "organisation": organisation.pk})  # fmt: skip
+    return referral
+
+
+@transaction.atomic
+def close_request(
+    support_request: SupportRequest,
+    *,
+    outcome: str,
+    note_text: str = "",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+) -> SupportRequest:
+    """The outcome: resolved, declined, unable to contact, no longer needed. Shown on the person's timeline."""
+    actor = _actor(request, actor)
+    if outcome not in dict(OUTCOMES):
+        raise SupportError("Choose the outcome.")
+    if not support_request.is_open:
+        raise SupportError("This request is already closed.")
+    if outcome == RequestStatus.UNABLE_TO_CONTACT and not support_request.attempts.exists():
+        raise SupportError("Record your attempts to reach them before closing it as unable to contact.")
+    at = at or timezone.now()
+    support_request.status, support_request.closed_at, support_request.outcome_note = outcome, at, note_text
+    support_request.claimed_by, support_request.claimed_at = None, None
+    support_request.save(update_fields=["status", "closed_at", "outcome_note", "claimed_by", "claimed_at"])
+    label = dict(OUTCOMES)[outcome].lower()
+    note(support_request.item, "support_outcome", f"Support with {support_request.get_need_display().lower()}: {label}",
+         request=request, actor=actor, at=at, support_request=support_request.pk, outcome=outcome)  # fmt: skip
+    record(Action.CHANGE, request=request, actor=actor, obj=support_request, area=support_request.area,
+           detail={"outcome": outcome})  # fmt: skip
+    return support_request
+
+
+# --- the directory of local organisations --------------------------------------------------
+
+
+@transaction.atomic
+def save_organisation(
+    area: Area,
+    *,
+    name: str,
+    services: list[str],
+    phone: str = "",
+    email: str = "",
+    website: str = "",
+    notes: str = "",
+    active: bool = True,
+    organisation: Organisation | None = None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+) -> Organisation:
+    actor = _actor(request, actor)
+    name = name.strip()
+    if not name:
+        raise SupportError("Enter the organisation's name.")
+    if not services or any(s not in SUPPORT_NEEDS for s in services):
+        raise SupportError("Choose what the organisation helps with.")
+    clash = Organisation.objects.filter(area=area, name__iexact=name)
+    if organisation is not None:
+        clash = clash.exclude(pk=organisation.pk)
+    if clash.exists():
+        raise SupportError(f"{name} is already in the directory.")
+    created = organisation is None
+    organisation = organisation or Organisation(area=area)
+    organisation.name, organisation.services = name, list(services)
+    organisation.phone, organisation.email, organisation.website = phone, email, website
+    organisation.notes, organisation.active = notes, active
+    organisation.save()
+    record(Action.CREATE if created else Action.CHANGE, request=request, actor=actor, obj=organisation, area=area)
+    return organisation
+
+
+# --- payment claims ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IsolationPeriod:
+    first: dt.date
+    last: dt.date
+    record: str
+
+
+def isolation_period(item: Case | Contact) -> IsolationPeriod:
+    """The period the record told them to isolate for, in terms a support officer may see (no clinical dates).
+
+    A case is counted from the day the result was given to the end of its isolation; a contact from
+    their last exposure to the end of theirs.
+    """
+    if isinstance(item, Case):
+        last = policy.case_isolation_ends_on(item.anchor_date)
+        return IsolationPeriod(min(item.result_date, last), last, item.reference)
+    return IsolationPeriod(item.last_exposure, item.isolation_ends_on, item.reference)
+
+
+def unmet_rules(claim: PaymentClaim) -> list[str]:
+    """Why the claim does not meet the rules in force for its isolation period; empty if it does."""
+    rules = policy.support_payment_rules(claim.isolation_starts_on)
+    unmet = []
+    if not claim.told_to_isolate:
+        unmet.append("They say they were not told to isolate.")
+    if rules.get("needs_low_income", True) and not claim.low_income:
+        unmet.append("They are not on a qualifying benefit or a low income.")
+    if rules.get("needs_cannot_work_from_home", True) and not claim.cannot_work_from_home:
+        unmet.append("They can work from home.")
+    return unmet
+
+
+def _duplicate_message(existing: PaymentClaim) -> str:
+    return (
+        f"There is already a claim ({existing.reference}, {existing.get_status_display().lower()}) for "
+        f"isolation from {existing.isolation_starts_on:%-d %B} to {existing.isolation_ends_on:%-d %B %Y}. "
+        "Only one claim can be made for each period of isolation."
+    )
+
+
+def make_claim(
+    item: Case | Contact,
+    *,
+    told_to_isolate: bool,
+    low_income: bool,
+    cannot_work_from_home: bool,
+    evidence_notes: str = "",
+    online: bool = False,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+) -> PaymentClaim:
+    """A claim for a support payment, checked against the person's case or contact record.
+
+    The record must be in its area's hands (not transferred away) and its isolation must be current or
+    recently ended (within the claim window of the rules in force). One claim per person per isolation
+    period: a claim whose period overlaps one already made is refused, and the database refuses a second
+    claim for the same period even when two arrive at once. `actor` may be None: the person online.
+    """
+    if not isinstance(item, (Case, Contact)):
+        raise SupportError("A claim is checked against a case or a contact record.")
+    actor = _actor(request, actor)
+    at = at or timezone.now()
+    if item.status == Status.TRANSFERRED:
+        raise SupportError("This record has been transferred to another area; that area handles the claim.")
+    period = isolation_period(item)
+    today = timezone.localdate(at)
+    if period.first > today:
+        raise SupportError("Their isolation has not started yet.")
+    window = policy.support_payment_rules(period.first).get("claim_within_days", 42)
+    if today > period.last + dt.timedelta(days=window):
+        raise SupportError(
+            f"Their isolation ended on {period.last:%-d %B %Y}, more than {window} days ago: too late to claim."
+        )
+    if len(evidence_notes) > 2000:
+        raise SupportError("Keep the evidence notes to 2,000 characters.")
+    try:
+        with transaction.atomic():
+            overlapping = (
+                PaymentClaim.objects.select_for_update()
+                .filter(
+                    person_id=item.person_id, isolation_starts_on__lte=period.last, isolation_ends_on__gte=period.first
+                )
+                .first()
+            )
+            if overlapping is not None:
+                raise SupportError(_duplicate_message(overlapping))
+            claim = PaymentClaim.objects.create(
+                area_id=item.area_id,
+                person_id=item.person_id,
+                **({"case": item} if isinstance(item, Case) else {"contact": item}),
+                isolation_starts_on=period.first,
+                isolation_ends_on=period.last,
+                told_to_isolate=told_to_isolate,
+                low_income=low_income,
+                cannot_work_from_home=cannot_work_from_home,
+                evidence_notes=evidence_notes.strip(),
+                amount=policy.support_payment_amount(period.first),
+                channel=PaymentClaim.Channel.ONLINE if online else PaymentClaim.Channel.OFFICER,
+                claimed_at=at,
+                claimed_by=actor,
+            )
+            record(Action.CREATE, request=request, actor=actor, obj=claim, area=item.area,
+                   detail={"record": period.record, "online": online})  # fmt: skip
+    except IntegrityError:
+        existing = PaymentClaim.objects.filter(person_id=item.person_id, isolation_ends_on=period.last).first()
+        if existing is None:
+            raise
+        raise SupportError(_duplicate_message(existing)) from None
+    return claim
+
+
+@transaction.atomic
+def decide_claim(
+    claim: PaymentClaim,
+    *,
+    approve: bool,
+    reason: str,
+    payment_reference: str = "",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+) -> PaymentClaim:
+    """Approve (with the payment reference) or decline, always with a reason; a claim is decided once."""
+    actor = _actor(request, actor)
+    claim = PaymentClaim.objects.select_for_update().get(pk=claim.pk)
+    reason, payment_reference = reason.strip(), payment_reference.strip()
+    if claim.status != PaymentClaim.Status.SUBMITTED:
+        raise SupportError(f"This claim was already {claim.get_status_display().lower()}.")
+    if not reason:
+        raise SupportError("Give the reason for the decision.")
+    if approve:
+        unmet = unmet_rules(claim)
+        if unmet:
+            raise SupportError("This claim does not meet the rules: " + " ".join(unmet))
+        if not payment_reference:
+            raise SupportError("Enter the payment reference.")
+        if PaymentClaim.objects.filter(payment_reference=payment_reference).exists():
+            raise SupportError(f"The payment reference {payment_reference} is already used by another claim.")
+    elif payment_reference:
+        raise SupportError("A declined claim has no payment reference.")
+    claim.status = PaymentClaim.Status.APPROVED if approve else PaymentClaim.Status.DECLINED
+    claim.decided_at, claim.decided_by = at or timezone.now(), actor
+    claim.decision_reason, claim.payment_reference = reason, payment_reference
+    claim.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "payment_reference"])
+    record(Action.CHANGE, request=request, actor=actor, obj=claim, area=claim.area,
+           detail={"decision": claim.status})  # fmt: skip
+    return claim

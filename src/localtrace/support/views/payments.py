@@ -1,0 +1,172 @@
+"""Support payment claims: recorded, checked against the record, decided, and exported for finance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from localtrace.accounts.access import acting_user, get_or_404, may, require_capability, scoped
+from localtrace.audit.services import Action, record
+from localtrace.core.csvsafe import csv_lines
+from localtrace.support import services
+from localtrace.support.forms import ClaimForm, DecisionForm
+from localtrace.support.models import PaymentClaim, SupportRequest
+from localtrace.support.views.requests import _support_request
+
+SHOW = {"submitted": "Waiting for a decision", "approved": "Approved", "declined": "Declined", "all": "All"}
+
+
+def _claims(request: HttpRequest, shown: str):  # type: ignore[no-untyped-def]
+    claims = scoped(request.user, "claim.view", PaymentClaim.objects.select_related("person", "area", "decided_by"))
+    return claims if shown == "all" else claims.filter(status=shown)
+
+
+def claim_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, "support.payments")
+    shown = request.GET.get("show", "submitted")
+    shown = shown if shown in SHOW else "submitted"
+    page = Paginator(_claims(request, shown), 50).get_page(request.GET.get("page"))
+    counts = {key: _claims(request, key).count() for key in SHOW}
+    return render(request, "support/claim_list.html", {"page": page, "shown": shown, "filters": SHOW, "counts": counts})
+
+
+def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A support officer records a claim for the person behind a support request, against its record."""
+    support_request = _support_request(request, pk)
+    item = support_request.item
+    period = services.isolation_period(item)  # type: ignore[arg-type]
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.make_claim(
+                item,  # type: ignore[arg-type]
+                told_to_isolate=form.cleaned_data["told_to_isolate"] == "yes",
+                low_income=form.cleaned_data["low_income"] == "yes",
+                cannot_work_from_home=form.cleaned_data["cannot_work_from_home"] == "yes",
+                evidence_notes=form.cleaned_data["evidence_notes"],
+                request=request,
+            )
+        except services.SupportError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Claim {claim.reference} recorded.")
+            return redirect("support:claim-detail", claim.pk)
+    return render(
+        request,
+        "support/request_form.html",
+        {
+            "sr": support_request,
+            "form": form,
+            "title": "Record a support payment claim",
+            "introduction": f"For isolation from {period.first:%-d %B} to {period.last:%-d %B %Y}, "
+            f"as on record {period.record}. The payment is £{services.policy.support_payment_amount(period.first)}.",
+            "button": "Record the claim",
+        },
+    )
+
+
+def _claim(request: HttpRequest, pk: int, permission: str = "claim.view") -> PaymentClaim:
+    return get_or_404(
+        request.user,
+        permission,
+        PaymentClaim.objects.select_related("person", "area", "claimed_by", "decided_by"),
+        pk=pk,
+    )
+
+
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(request, pk)
+    record(Action.VIEW, request=request, obj=claim, area=claim.area)
+    requests = scoped(request.user, "support.view", SupportRequest.objects.filter(person_id=claim.person_id))
+    return render(
+        request,
+        "support/claim_detail.html",
+        {
+            "claim": claim,
+            "unmet": services.unmet_rules(claim),
+            "may_decide": may(request.user, "claim.decide", claim),
+            "requests": requests.order_by("-requested_at")[:10],
+        },
+    )
+
+
+def claim_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(request, pk, "claim.decide")
+    if claim.status != PaymentClaim.Status.SUBMITTED:
+        messages.info(request, f"{claim.reference} was already {claim.get_status_display().lower()}.")
+        return redirect("support:claim-detail", claim.pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide_claim(
+                claim, approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"],
+                payment_reference=form.cleaned_data["payment_reference"], request=request,
+            )  # fmt: skip
+        except services.SupportError as error:
+            form.add_error(None, str(error))
+        else:
+            claim.refresh_from_db()
+            messages.success(request, f"{claim.reference} {claim.get_status_display().lower()}.")
+            return redirect("support:claim-detail", claim.pk)
+    return render(
+        request,
+        "support/claim_decide.html",
+        {
+            "claim": claim,
+            "form": form,
+            "unmet": services.unmet_rules(claim),
+            "title": f"Decide claim {claim.reference}",
+        },
+    )
+
+
+EXPORT_HEADER = [
+    "claim", "area", "status", "amount", "payment_reference", "decided_on", "decision_reason", "given_name",
+    "family_name", "address", "postcode", "phone", "email", "isolation_starts_on", "isolation_ends_on", "record",
+]  # fmt: skip
+
+
+def claim_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Decided claims (or those shown) for finance, every cell CSV-injection safe; the export is audited."""
+    require_capability(request.user, "support.payments")
+    user = acting_user(request)
+    shown = request.GET.get("show", "approved")
+    shown = shown if shown in SHOW else "approved"
+    claims = scoped(user, "claim.decide", PaymentClaim.objects.select_related("person", "area"))
+    if shown != "all":
+        claims = claims.filter(status=shown)
+    claims = claims.order_by("claimed_at", "pk")
+    record(
+        Action.EXPORT,
+        request=request,
+        object_type="support.paymentclaim",
+        detail={"show": shown, "rows": claims.count()},
+    )
+    rows = (
+        [
+            c.reference,
+            c.area.name,
+            c.status,
+            c.amount,
+            c.payment_reference,
+            c.decided_at.date().isoformat() if c.decided_at else "",
+            c.decision_reason,
+            c.person.given_name,
+            c.person.family_name,
+            c.person.address_line_1,
+            c.person.postcode,
+            c.person.phone,
+            c.person.email,
+            c.isolation_starts_on.isoformat(),
+            c.isolation_ends_on.isoformat(),
+            c.record_reference,
+        ]
+        for c in claims.iterator()
+    )
+    response = StreamingHttpResponse(csv_lines(EXPORT_HEADER, rows), content_type="text/csv")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="support-payments-{shown}-{stamp}.csv"'
+    return response

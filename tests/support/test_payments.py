@@ -1,0 +1,175 @@
+"""Support payment claims: checked against the record, one per isolation period, decided with a reason, exported."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from localtrace.audit.models import AuditEvent
+from localtrace.cases.models import Status
+from localtrace.config import policy
+from localtrace.people.models import Person
+from localtrace.support.models import PaymentClaim
+from localtrace.support.services import SupportError, decide_claim, isolation_period, make_claim, record_needs
+from tests.personas import World
+
+
+def _claim(item, **answers):  # type: ignore[no-untyped-def]
+    defaults = {"told_to_isolate": True, "low_income": True, "cannot_work_from_home": True}
+    return make_claim(item, **{**defaults, **answers})
+
+
+def test_a_claim_takes_its_period_from_the_record_and_the_amount_from_policy(world: World) -> None:
+    claim = _claim(world.contact_a)
+    assert (claim.isolation_starts_on, claim.isolation_ends_on) == (
+        world.contact_a.last_exposure,
+        world.contact_a.isolation_ends_on,
+    )
+    assert claim.amount == Decimal("500.00")
+    assert claim.claimed_by is None  # made without a staff member: the portal's case
+    assert claim.channel == "officer"
+
+
+def test_a_second_claim_for_the_same_isolation_is_refused_with_a_clear_message(world: World) -> None:
+    first = _claim(world.contact_a)
+    with pytest.raises(SupportError) as refused:
+        _claim(world.contact_a, evidence_notes="again")
+    message = str(refused.value)
+    assert f"There is already a claim ({first.reference}, waiting for a decision)" in message
+    assert "Only one claim can be made for each period of isolation." in message
+    assert PaymentClaim.objects.count() == 1
+
+
+def test_an_overlapping_period_on_another_record_is_refused_too(world: World) -> None:
+    # The partner is also a case's household contact and later a case: the periods overlap.
+    _claim(world.case_a)
+    contact_of_gwen = world.contact_a
+    contact_of_gwen.person = world.case_a.person
+    contact_of_gwen.save()
+    with pytest.raises(SupportError, match="Only one claim can be made for each period of isolation"):
+        _claim(contact_of_gwen)
+
+
+def test_the_database_refuses_a_duplicate_even_past_the_action(world: World) -> None:
+    claim = _claim(world.contact_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentClaim.objects.create(
+            area=claim.area, person=claim.person, contact=world.contact_a, isolation_starts_on=claim.isolation_starts_on,
+            isolation_ends_on=claim.isolation_ends_on, told_to_isolate=True, low_income=True,
+            cannot_work_from_home=True, amount=Decimal("500"),
+        )  # fmt: skip
+
+
+def test_the_officers_page_shows_the_duplicate_message(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (request,) = record_needs(world.contact_a, ["money"], urgent=False, consent=True)
+    _claim(world.contact_a)
+    answers = {"told_to_isolate": "yes", "low_income": "yes", "cannot_work_from_home": "yes"}
+    page = client_for("support_a").post(reverse("support:claim-create", args=[request.pk]), answers).content.decode()
+    assert "There is a problem" in page
+    assert "Only one claim can be made for each period of isolation." in page
+    assert PaymentClaim.objects.count() == 1
+
+
+def test_a_claim_long_after_isolation_ended_is_refused(world: World) -> None:
+    contact = world.contact_a
+    contact.last_exposure = timezone.localdate() - dt.timedelta(days=70)
+    contact.isolation_ends_on = contact.last_exposure + dt.timedelta(days=10)
+    contact.save()
+    with pytest.raises(SupportError, match="more than 42 days ago: too late to claim"):
+        _claim(contact)
+
+
+def test_a_transferred_record_cannot_be_claimed_against(world: World) -> None:
+    world.contact_a.status = Status.TRANSFERRED
+    world.contact_a.save()
+    with pytest.raises(SupportError, match="transferred to another area"):
+        _claim(world.contact_a)
+
+
+def test_a_case_claim_starts_on_the_result_day_not_a_clinical_date(world: World) -> None:
+    world.case_a.symptomatic, world.case_a.onset_date = True, world.case_a.specimen_date - dt.timedelta(days=3)
+    world.case_a.save()
+    period = isolation_period(world.case_a)
+    assert period.first == world.case_a.result_date
+    assert period.last == policy.case_isolation_ends_on(world.case_a.onset_date)
+
+
+def test_approval_needs_the_rules_met_a_reason_and_a_payment_reference(world: World) -> None:
+    officer = world.users["support_a"]
+    claim = _claim(world.contact_a, cannot_work_from_home=False)
+    with pytest.raises(SupportError, match="does not meet the rules: They can work from home"):
+        decide_claim(claim, approve=True, reason="OK", payment_reference="TTSP-1", actor=officer)
+    with pytest.raises(SupportError, match="Give the reason"):
+        decide_claim(claim, approve=False, reason=" ", actor=officer)
+    decide_claim(claim, approve=False, reason="Can work from home", actor=officer)
+    claim.refresh_from_db()
+    assert claim.status == "declined" and claim.decided_by == officer
+    with pytest.raises(SupportError, match="already declined"):
+        decide_claim(claim, approve=False, reason="Again", actor=officer)
+
+
+def test_an_approved_claim_has_a_unique_payment_reference(world: World) -> None:
+    officer = world.users["support_a"]
+    first = _claim(world.contact_a)
+    with pytest.raises(SupportError, match="Enter the payment reference"):
+        decide_claim(first, approve=True, reason="Eligible", actor=officer)
+    decide_claim(first, approve=True, reason="Eligible", payment_reference="TTSP-0001", actor=officer)
+    second = _claim(world.case_a)
+    with pytest.raises(SupportError, match="TTSP-0001 is already used"):
+        decide_claim(second, approve=True, reason="Eligible", payment_reference="TTSP-0001", actor=officer)
+
+
+def test_the_amount_and_rules_are_dated_so_past_claims_stay_right(world: World) -> None:
+    today = timezone.localdate()
+    dated = {
+        "support_payment_amount": [(policy.BEGINNING, 500), (today + dt.timedelta(days=1), 750)],
+        "support_payment_rules": [
+            (policy.BEGINNING, {"needs_low_income": True, "needs_cannot_work_from_home": True, "claim_within_days": 42}),
+            (today - dt.timedelta(days=30), {"needs_low_income": True, "needs_cannot_work_from_home": False, "claim_within_days": 42}),
+        ],
+    }  # fmt: skip
+    with override_settings(LOCALTRACE_POLICY=dated):
+        assert policy.support_payment_amount(today) == Decimal("500.00")
+        assert policy.support_payment_amount(today + dt.timedelta(days=5)) == Decimal("750.00")
+        claim = _claim(world.contact_a, cannot_work_from_home=False)
+        decide_claim(
+            claim, approve=True, reason="Eligible under the rules of the day", payment_reference="P-9", actor=None
+        )
+        assert policy.support_payment_rules(dt.date(2020, 10, 1))["needs_cannot_work_from_home"] is True
+
+
+def test_the_finance_export_is_injection_safe_audited_and_scoped(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    Person.objects.filter(pk=world.contact_a.person_id).update(family_name="=HYPERLINK(1)", address_line_1="+44 Road")
+    claim = _claim(world.contact_a)
+    decide_claim(claim, approve=True, reason="@eligible", payment_reference="TTSP-7", actor=world.users["support_a"])
+    response = client_for("support_a").get(reverse("support:claim-export") + "?show=approved")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["claim", "area", "status"]
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (
+        row["family_name"] == "'=HYPERLINK(1)"
+        and row["address"] == "'+44 Road"
+        and row["decision_reason"] == "'@eligible"
+    )
+    assert row["payment_reference"] == "TTSP-7" and row["amount"] == "500.00"
+    assert AuditEvent.objects.filter(action="export", object_type="support.paymentclaim").count() == 1
+    assert client_for("tracer_a").get(reverse("support:claim-export")).status_code == 404
+
+
+def test_the_officer_decides_through_the_page(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    claim = _claim(world.contact_a)
+    client = client_for("support_a")
+    url = reverse("support:claim-decide", args=[claim.pk])
+    missing = client.post(url, {"decision": "approve", "reason": "Eligible"}).content.decode()
+    assert "Enter the payment reference" in missing
+    client.post(url, {"decision": "approve", "reason": "Eligible", "payment_reference": "TTSP-11"})
+    claim.refresh_from_db()
+    assert (claim.status, claim.payment_reference) == ("approved", "TTSP-11")

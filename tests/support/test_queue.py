@@ -1,0 +1,151 @@
+"""The support officers' queue: urgent first, claims that never collide, contacts, referrals and outcomes."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from localtrace.audit.models import AuditEvent
+from localtrace.support.models import Organisation, Referral, SupportRequest
+from localtrace.support.services import (
+    SupportError,
+    claim_next,
+    close_request,
+    record_attempt,
+    record_needs,
+    refer,
+    save_organisation,
+)
+from tests.personas import World, make_case, make_user
+
+
+def test_get_next_gives_the_urgent_request_first_and_never_the_same_one_twice(world: World) -> None:
+    record_needs(world.contact_a, ["pets"], urgent=False, consent=True)
+    (urgent,) = record_needs(world.case_a, ["food"], urgent=True, consent=True)
+    officer, other = world.users["support_a"], make_user("support_a2")
+    items = SupportRequest.objects.all()
+    assert claim_next(items, officer) == urgent
+    assert claim_next(items, officer) == urgent  # their current one, until finished
+    second = claim_next(items, other)
+    assert second is not None and second.need == "pets"
+    assert claim_next(items, make_user("support_a3")) is None
+
+
+def test_speaking_to_them_is_the_first_contact(world: World) -> None:
+    (request,) = record_needs(world.case_a, ["food"], urgent=True, consent=True)
+    officer = world.users["support_a"]
+    record_attempt(request, channel="phone", outcome="no_answer", actor=officer)
+    request.refresh_from_db()
+    assert request.status == "in_progress" and request.first_contact_at is None
+    record_attempt(request, channel="phone", outcome="spoke", actor=officer)
+    request.refresh_from_db()
+    assert request.first_contact_at is not None
+
+
+def test_a_referral_needs_consent_and_an_organisation_that_offers_the_help(world: World) -> None:
+    lead, officer = world.users["area_lead_a"], world.users["support_a"]
+    food_bank = save_organisation(world.area_a, name="Food Bank", services=["food"], actor=lead)
+    vets = save_organisation(world.area_a, name="Paws Vets", services=["pets"], actor=lead)
+    (private,) = record_needs(world.case_a, ["food"], urgent=False, consent=False)
+    with pytest.raises(SupportError, match="did not agree to share"):
+        refer(private, food_bank, actor=officer)
+    (shared,) = record_needs(world.contact_a, ["food"], urgent=False, consent=True)
+    with pytest.raises(SupportError, match="does not offer help with food"):
+        refer(shared, vets, actor=officer)
+    assert not Referral.objects.exists()
+    refer(shared, food_bank, note_text="Parcel on Friday", actor=officer)
+    assert Referral.objects.get().organisation == food_bank
+
+
+def test_an_organisation_of_another_area_cannot_be_used(world: World) -> None:
+    elsewhere = save_organisation(world.area_b, name="Southmoor Pantry", services=["food"], actor=None)
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    with pytest.raises(SupportError, match="active organisation in this area"):
+        refer(request, elsewhere, actor=world.users["support_a"])
+
+
+def test_unable_to_contact_needs_attempts_first(world: World) -> None:
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    with pytest.raises(SupportError, match="Record your attempts"):
+        close_request(request, outcome="unable", actor=world.users["support_a"])
+    record_attempt(request, channel="phone", outcome="no_answer", actor=world.users["support_a"])
+    close_request(request, outcome="unable", note_text="Three calls", actor=world.users["support_a"])
+    request.refresh_from_db()
+    assert request.status == "unable" and request.closed_at is not None
+    assert world.case_a.events.filter(summary="Support with food and essential supplies: unable to contact").exists()
+    with pytest.raises(SupportError, match="already closed"):
+        close_request(request, outcome="resolved", actor=world.users["support_a"])
+
+
+def test_the_queue_counts_and_filters(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    record_needs(world.case_a, ["food", "money"], urgent=True, consent=True)
+    record_needs(world.contact_a, ["pets"], urgent=False, consent=False)
+    client = client_for("support_a")
+    page = client.get(reverse("support:queue")).content.decode()
+    assert "Open: 3, urgent first" in page
+    assert "Food and essential supplies (1 open)" in page
+    assert "Urgent: 2" in client.get(reverse("support:queue") + "?show=urgent").content.decode()
+    assert "Not to be shared: 1" in client.get(reverse("support:queue") + "?show=no_consent").content.decode()
+    assert "Open, looking after pets: 1" in client.get(reverse("support:queue") + "?need=pets").content.decode()
+
+
+def test_officers_of_another_area_do_not_see_the_request(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    other_case, _ = make_case(world.area_b, world.submission, specimen_id="B-1")
+    record_needs(other_case, ["food"], urgent=False, consent=True)
+    (ours,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    page = client_for("support_a").get(reverse("support:queue")).content.decode()
+    assert "Open: 1" in page
+    assert client_for("tracer_b").get(reverse("support:request-detail", args=[ours.pk])).status_code == 404
+
+
+def test_the_page_records_contact_refers_and_closes(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    organisation = save_organisation(world.area_a, name="Ashby Pantry", services=["food"], actor=None)
+    (request,) = record_needs(world.case_a, ["food"], urgent=True, consent=True)
+    client = client_for("support_a")
+    client.post(reverse("support:attempt", args=[request.pk]), {"channel": "phone", "outcome": "spoke"})
+    client.post(reverse("support:refer", args=[request.pk]), {"organisation": organisation.pk, "note": "Parcel"})
+    response = client.post(reverse("support:outcome", args=[request.pk]), {"outcome": "resolved", "note": "Delivered"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "resolved" and request.referrals.count() == 1 and request.attempts.count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="support.supportrequest", object_id=str(request.pk), action="view"
+        ).count()
+        == 0
+    )
+    client.get(reverse("support:request-detail", args=[request.pk]))
+    assert (
+        AuditEvent.objects.filter(
+            object_type="support.supportrequest", object_id=str(request.pk), action="view"
+        ).count()
+        == 1
+    )
+
+
+def test_the_area_lead_keeps_the_directory(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("area_lead_a")
+    data = {"name": "Castle Food Bank", "services": ["food"], "active": "yes", "area": world.area_a.pk}
+    assert client.post(reverse("support:organisation-create"), data).status_code == 302
+    again = client.post(reverse("support:organisation-create"), data).content.decode()
+    assert "Castle Food Bank is already in the directory." in again
+    organisation = Organisation.objects.get()
+    client.post(reverse("support:organisation-edit", args=[organisation.pk]), {**data, "active": "no"})
+    organisation.refresh_from_db()
+    assert not organisation.active
+    listing = client_for("support_a").get(reverse("support:organisation-list")).content.decode()
+    assert "Castle Food Bank" in listing and "Not active" in listing
+
+
+def test_the_area_lead_assigns_a_request_to_a_support_officer_of_the_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    url = reverse("support:assign", args=[request.pk])
+    page = client_for("area_lead_a").get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    assert url in page
+    assert url not in client_for("support_a").get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    refused = client_for("area_lead_a").post(url, {"officer": world.users["tracer_a"].pk}, follow=True)
+    assert "Choose a support officer of this area." in refused.content.decode()
+    client_for("area_lead_a").post(url, {"officer": world.users["support_a"].pk})
+    request.refresh_from_db()
+    assert request.claimed_by == world.users["support_a"]
+    assert claim_next(SupportRequest.objects.all(), world.users["support_a"]) == request

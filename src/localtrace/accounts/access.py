@@ -255,6 +255,12 @@ def _case_lead(scope: Scope, qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.filter(area_id__in=scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
 
 
+# --- Transmission chains (issue 7): an area's chains, for those who trace its cases. ---
+@rule("chains.view", Area)
+def _chains_view(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    return qs.filter(pk__in=scope.areas_with(TRACING_ROLES), level=Area.Level.UPPER_TIER)
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]

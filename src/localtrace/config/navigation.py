@@ -26,6 +26,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Contacts", reverse("contacts:queue")))
     if can(request.user, "team.lead"):
         entries.append(("Team", reverse("cases:team")))
+    if can(request.user, "case.queue"):  # Transmission chains (issue 7): the same people as the case queue.
+        entries.append(("Chains", reverse("cases:chains")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

@@ -490,7 +490,8 @@ def chain_page(area: AreaChains, chain: Chain, *, most: int = MOST_SHOWN) -> Cha
         for link in possible_links(area.visits, shown)
         if chain.parent.get(link.target) != link.source  # already confirmed
     ]
-    names = dict(Setting.objects.filter(pk__in={link.setting_id for link in links}).values_list("pk", "name"))
+    # The settings the shown cases went to (one query, whether or not any link was found).
+    names = dict(Setting.objects.filter(visits__case_id__in=shown_ids).values_list("pk", "name").distinct())
     outside_named: dict[int, list[Case]] = defaultdict(list)
     for later in (
         Case.objects.filter(source_contact__case_id__in=shown_ids)

@@ -29,6 +29,10 @@ def _named_by(case: Case, contact: Contact) -> Case:
 
 @pytest.fixture
 def chain(world: World) -> dict[str, Case]:
+    return build_chain(world)
+
+
+def build_chain(world: World) -> dict[str, Case]:
     """case_a named Rhys (contact_a), who became a case; Rhys went to The Crown while infectious the day
     before a third case went there in the days she may have caught it; case_a also named someone in area B
     who became a case there."""

@@ -15,7 +15,7 @@ from localtrace.cases.models import Case
 from localtrace.core.charts import Chart, chart
 
 CHAINS_PER_PAGE = 50
-NAMED, POSSIBLE, UNKNOWN = "Named by another case", "Possible source only (a shared place)", "No known source"
+NAMED, POSSIBLE, UNKNOWN = "Named by another case", "Possible source only", "No known source"
 
 
 def chains_home(request: HttpRequest) -> HttpResponse:
@@ -54,7 +54,7 @@ def _weekly_chart(weeks: list[chains.WeekFigures]) -> Chart:
             ),
             order=alt.Order("order:Q"),
         )
-        .properties(width="container", height=260)
+        .properties(width=560, height=260)
     )
     rows = [
         [

@@ -2,6 +2,27 @@
 // whole page without JavaScript; the drawing is an enhancement. The CSP forbids inline styles, so
 // the nodes and edges are styled through Cytoscape's stylesheet API, and the drawing area's size is
 // set through the DOM (CSSOM), not a style attribute.
+// Cytoscape adds a <style> to the page for its container unless an element with this id exists; the CSP
+// would block that (and report it), so stand one in first and position the container ourselves.
+const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet'
+if (!document.getElementById(CYTOSCAPE_STYLESHEET_ID)) {
+  const placeholder = document.createElement('meta')
+  placeholder.id = CYTOSCAPE_STYLESHEET_ID
+  document.head.append(placeholder)
+}
+
+const SPACING = { across: 120, down: 110 }
+
+function rowsByGeneration (nodes) {
+  const rows = new Map()
+  for (const node of nodes) rows.set(node.generation, [...(rows.get(node.generation) || []), node.id])
+  const positions = {}
+  for (const [generation, ids] of rows) {
+    ids.forEach((id, i) => { positions[id] = { x: (i - (ids.length - 1) / 2) * SPACING.across, y: generation * SPACING.down } })
+  }
+  return positions
+}
+
 const COLOURS = { text: '#0b0c0c', node: '#1d70b8', top: '#0b0c0c', named: '#0b0c0c', possible: '#d4351c', focus: '#ffdd00' }
 
 for (const wrapper of document.querySelectorAll('[data-chain-graph]')) {
@@ -13,21 +34,17 @@ for (const wrapper of document.querySelectorAll('[data-chain-graph]')) {
   wrapper.hidden = false
   drawing.style.height = `${Math.min(720, Math.max(320, generations * 110))}px`
   drawing.style.border = '1px solid #b1b4b6'
+  drawing.style.position = 'relative'
   const graph = window.cytoscape({
     container: drawing,
     elements: [
       ...data.nodes.map((node) => ({ group: 'nodes', data: node, classes: node.top ? 'top' : '' })),
       ...data.edges.map((edge) => ({ group: 'edges', data: edge, classes: edge.kind }))
     ],
-    layout: {
-      name: 'breadthfirst',
-      directed: true,
-      roots: data.nodes.filter((node) => node.top).map((node) => `#${node.id}`),
-      spacingFactor: 1.1,
-      padding: 20
-    },
+    // Generations as rows, first at the top, so the drawing reads like the list below it.
+    layout: { name: 'preset', positions: rowsByGeneration(data.nodes), fit: true, padding: 30 },
     minZoom: 0.2,
-    maxZoom: 3,
+    maxZoom: 1.5,
     wheelSensitivity: 0.3,
     style: [
       {
@@ -40,6 +57,9 @@ for (const wrapper of document.querySelectorAll('[data-chain-graph]')) {
           'font-size': 14,
           'text-valign': 'bottom',
           'text-margin-y': 4,
+          'text-background-color': '#ffffff',
+          'text-background-opacity': 1,
+          'text-background-padding': 2,
           width: 26,
           height: 26
         }

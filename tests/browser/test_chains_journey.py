@@ -53,6 +53,7 @@ def test_the_chain_page_is_whole_without_javascript(world: World, browser: Any, 
         listed = page.locator(f"#chain-{chain['second'].reference}")
         assert "Named as a contact (lives with them" in listed.inner_text()
         assert page.locator(f"#chain-{chain['third'].reference}").is_visible()
-        visit.check_accessibility()
+        assert "Possible: " in page.locator(f"#chain-{chain['third'].reference}").inner_text()
+        # axe runs on timers, which do not fire with JavaScript off; the first test checks this page with it.
     finally:
         context.close()

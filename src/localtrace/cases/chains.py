@@ -26,6 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from localtrace.cases.models import Case
 
@@ -38,9 +39,8 @@ FORWARD = "forward"
 BACKWARD = "backward"
 
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What chain building needs to know about one case of the area."""
+class CaseFacts(NamedTuple):
+    """What chain building needs to know about one case of the area (a tuple: 100,000 of them are cheap)."""
 
     id: int
     result_date: dt.date
@@ -49,8 +49,7 @@ class CaseFacts:
     source_in_area: bool = True
 
 
-@dataclass(frozen=True)
-class VisitFacts:
+class VisitFacts(NamedTuple):
     case_id: int
     setting_id: int
     visited_on: dt.date
@@ -156,12 +155,11 @@ def _visits_by_setting(
     """Forward visits per setting sorted by day (as ordinals), and backward visits per setting."""
     forward: dict[int, list[tuple[int, int]]] = defaultdict(list)
     backward: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for visit in visits:
-        if visit.case_id not in known:
-            continue
-        bucket = forward if visit.direction == FORWARD else backward if visit.direction == BACKWARD else None
-        if bucket is not None:
-            bucket[visit.setting_id].append((visit.visited_on.toordinal(), visit.case_id))
+    buckets = {FORWARD: forward, BACKWARD: backward}
+    for case_id, setting_id, visited_on, direction in visits:
+        bucket = buckets.get(direction)
+        if bucket is not None and case_id in known:
+            bucket[setting_id].append((visited_on.toordinal(), case_id))
     for day_cases in forward.values():
         day_cases.sort()
     return forward, backward
@@ -386,12 +384,12 @@ def area_chains(area_id: int, *, tolerance: int = SHARED_VISIT_TOLERANCE_DAYS) -
             "pk", "result_date", "source_contact__case_id", "source_contact__case__area_id"
         )
     ]
-    visits = [
-        VisitFacts(case_id, setting_id, visited_on, direction)
-        for case_id, setting_id, visited_on, direction in Visit.objects.filter(case__area_id=area_id).values_list(
-            "case_id", "setting_id", "visited_on", "direction"
+    visits = list(
+        map(
+            VisitFacts._make,
+            Visit.objects.filter(case__area_id=area_id).values_list("case_id", "setting_id", "visited_on", "direction"),
         )
-    ]
+    )
     return AreaChains(
         area_id=area_id,
         chains=build_chains(facts, visits, tolerance=tolerance),

@@ -185,3 +185,18 @@ def test_naming_someone_whose_test_came_before_the_contact_does_not_link(world: 
     )  # fmt: skip
     earlier.refresh_from_db()
     assert earlier.source_contact is None
+
+
+def test_a_loop_in_the_records_is_shown_with_a_note_not_followed_for_ever(
+    world: World, chain: dict[str, Case], client_for: Callable[[str], Client]
+) -> None:
+    first, second = chain["first"], chain["second"]
+    back = Contact.objects.create(
+        case=second, person=first.person, area=world.area_a, kind=Contact.Kind.HOUSEHOLD,
+        last_exposure=first.specimen_date, isolation_ends_on=first.specimen_date, reach_deadline=timezone.now(),
+    )  # fmt: skip
+    _named_by(first, back)
+    response = client_for("tracer_a").get(reverse("cases:case-chain", args=[first.pk]))
+    html = response.content.decode()
+    assert "the records make a loop, so the list starts again here" in html
+    assert response.context["chain"].size == 3

@@ -15,6 +15,7 @@ from localtrace.cases.models import Case
 from localtrace.core.charts import Chart, chart
 
 CHAINS_PER_PAGE = 50
+WEEKS_SHOWN_OPEN = 12
 NAMED, POSSIBLE, UNKNOWN = "Named by another case", "Possible source only", "No known source"
 
 
@@ -83,6 +84,8 @@ def _weekly_chart(weeks: list[chains.WeekFigures]) -> Chart:
         ],
         rows=rows,
         numeric_columns=[1, 2, 3, 4, 5, 6],
+        # A long history's table goes under "Show the data" so the chains list stays near the top.
+        collapse_table=len(rows) > WEEKS_SHOWN_OPEN,
         summary=(
             "A bar for each week: the week's cases, split into those named as a contact by another case, "
             "those with only a possible source at a shared place, and those with no known source."

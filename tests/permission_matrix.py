@@ -176,6 +176,11 @@ MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda w: {"case": w.case_a.pk, "tracer": w.users["tracer_a"].pk, "confirmed": "yes"},
     ),
+    # Transmission chains (issue 7): tracing roles of the area, surge tracers while delegated; each tracer's
+    # "chains" page goes straight to their one area.
+    "cases:chains": Entry(only(*TRACERS, status=302)),
+    "cases:area-chains": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"code": w.area_a.code}),
+    "cases:case-chain": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     # The data protection officer's audit trail.
     "audit:event-list": Entry(only("dpo")),
     "audit:event-export": Entry(only("dpo")),

@@ -49,6 +49,13 @@ PAGES = {
     ),
     "team": Page("team page (GET /team/)", "lead_a", "get", lambda case, contact: "/team/"),
     "get_next": Page("get next (POST /cases/next/)", "tracer_a", "post", lambda case, contact: "/cases/next/", 302),
+    # Transmission chains (issue 7): every grown case was named by the first case's contact, so the chain grows.
+    "case_chain": Page(
+        "chain page (GET /cases/<pk>/chain/)", "tracer_a", "get", lambda case, contact: f"/cases/{case.pk}/chain/"
+    ),
+    "area_chains": Page(
+        "area's chains (GET /chains/<code>/)", "lead_a", "get", lambda case, contact: f"/chains/{case.area.code}/"
+    ),
 }
 
 

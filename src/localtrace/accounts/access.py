@@ -300,6 +300,12 @@ def _claim_decide(scope: Scope, qs: QuerySet[PaymentClaim]) -> QuerySet[PaymentC
     return qs.filter(area_id__in=scope.areas_with(SUPPORT_ROLES))
 
 
+# --- Transmission chains (issue 7): an area's chains, for those who trace its cases. ---
+@rule("chains.view", Area)
+def _chains_view(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    return qs.filter(pk__in=scope.areas_with(TRACING_ROLES), level=Area.Level.UPPER_TIER)
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
 
 from localtrace.cases.models import Case, Priority
@@ -56,6 +58,38 @@ def _link_to_naming_cases(cases: list[Case]) -> None:
             days=SOURCE_CONTACT_DAYS
         ):
             case.source_contact = contact
+
+
+def link_case_to_naming_contact(
+    contact: Any, *, request: HttpRequest | None = None, actor: Any = None, at: dt.datetime | None = None
+) -> Case | None:
+    """Someone named as a contact who already has a case (tested before the tracer named them): link it.
+
+    The same rule as at intake (a specimen within SOURCE_CONTACT_DAYS after the last exposure), so a
+    transmission chain does not depend on whether the test or the interview came first.
+    """
+    from localtrace.cases.events import note
+
+    later = (
+        Case.objects.filter(
+            person_id=contact.person_id,
+            source_contact__isnull=True,
+            specimen_date__gte=contact.last_exposure,
+            specimen_date__lte=contact.last_exposure + dt.timedelta(days=SOURCE_CONTACT_DAYS),
+        )
+        .exclude(pk=contact.case_id)
+        .order_by("specimen_date", "pk")
+        .first()
+    )
+    # The conditional update keeps an existing link if two namings race.
+    if later is None:
+        return None
+    if not Case.objects.filter(pk=later.pk, source_contact__isnull=True).update(source_contact=contact):
+        return None
+    later.source_contact = contact
+    note(later, "source_linked", f"Named as a contact by case {contact.case.reference}", request=request,
+         actor=actor, at=at, contact=contact.pk)  # fmt: skip
+    return later
 
 
 def open_cases_for(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from localtrace.cases.views import case, queue, team
+from localtrace.cases.views import case, chains, queue, team
 
 app_name = "cases"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("cases/<int:pk>/visit-sheet/", case.visit_sheet, name="visit-sheet"),
     path("team/", team.queue_health, name="team"),
     path("team/assign/", team.assign, name="assign"),
+    # Transmission chains (issue 7).
+    path("chains/", chains.chains_home, name="chains"),
+    path("chains/<str:code>/", chains.area_chains, name="area-chains"),
+    path("cases/<int:pk>/chain/", chains.case_chain, name="case-chain"),
 ]

@@ -26,6 +26,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Contacts", reverse("contacts:queue")))
     if can(request.user, "team.lead"):
         entries.append(("Team", reverse("cases:team")))
+    if can(request.user, "case.queue"):  # Transmission chains (issue 7): the same people as the case queue.
+        entries.append(("Chains", reverse("cases:chains")))
     # Self-service portal (issue 6): staff check an isolation note's reference.
     if can(request.user, "case.queue"):
         entries.append(("Isolation notes", reverse("portal:verify-note")))

@@ -15,6 +15,7 @@ from localtrace.areas.services import route_postcode
 from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
+from localtrace.cases.services import link_case_to_naming_contact
 from localtrace.config import policy
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.matching import PersonRecord, find_or_create_people
@@ -108,6 +109,8 @@ def name_contact(
          actor=actor, at=at, contact=contact.pk)  # fmt: skip
     note(contact, "named", f"Named by case {case.reference} {via}; isolate until the end of {contact.isolation_ends_on:%A %-d %B}",
          request=request, actor=actor, at=at)  # fmt: skip
+    # Transmission chains (issue 7): someone who already tested positive gets this contact as their source.
+    link_case_to_naming_contact(contact, request=request, actor=actor, at=at)
     return contact
 
 

@@ -5,6 +5,7 @@ for (const element of document.querySelectorAll('[data-chart-spec]')) {
   const source = document.getElementById(element.dataset.chartSpec)
   if (!source || !window.vegaEmbed) continue
   const spec = JSON.parse(source.textContent)
-  window.vegaEmbed(element, spec, { ast: true, renderer: 'canvas', actions: false, defaultStyle: false })
+  // No tooltip handler: it injects a <style> the CSP blocks, and the table carries the figures. (Transmission chains, issue 7.)
+  window.vegaEmbed(element, spec, { ast: true, renderer: 'canvas', actions: false, defaultStyle: false, tooltip: false })
     .catch((error) => { element.hidden = true; console.warn('Chart not drawn:', error.message) })
 }

@@ -1,0 +1,537 @@
+"""Transmission chains: who infected whom, joined up across an area's cases.
+
+Two kinds of link between two cases of one area:
+
+- **confirmed**: the later case's `source_contact` is a contact the earlier case named (intake sets it when
+  a named contact tests positive; naming someone who already has a case sets it too);
+- **possible**: one case went to a setting while infectious (a forward visit) within
+  `SHARED_VISIT_TOLERANCE_DAYS` of another case's visit there in the days they may have caught it
+  (a backward visit). The first may have infected the second there; nobody named anyone.
+
+A chain is a connected component over both kinds of link: a case with no link at all is a chain of one.
+A case's **known source** is a confirmed one (the case that named them, in this area or another).
+**Generations** follow confirmed links only: a case with no confirmed source in the area is generation 1,
+and each confirmed link adds one. Possible links join chains (so they count in a chain's size) but
+never add a generation, because the direction and the fact of infection are guesses. A loop of
+confirmed links (which only corrected records can make) is broken at its earliest case.
+
+Everything is computed in one pass over ids and dates fetched with two queries per area (cases with
+their source, and visits), with a union-find; no query per case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from localtrace.cases.models import Case
+
+# A forward visit and a backward visit to one setting this many days apart (or fewer) make a possible link.
+SHARED_VISIT_TOLERANCE_DAYS = 1
+
+CONFIRMED = "confirmed"
+POSSIBLE = "possible"
+FORWARD = "forward"
+BACKWARD = "backward"
+
+
+class CaseFacts(NamedTuple):
+    """What chain building needs to know about one case of the area (a tuple: 100,000 of them are cheap)."""
+
+    id: int
+    result_date: dt.date
+    # The case that named them as a contact (any area), and whether it is in this area.
+    source_case_id: int | None = None
+    source_in_area: bool = True
+
+
+class VisitFacts(NamedTuple):
+    case_id: int
+    setting_id: int
+    visited_on: dt.date
+    direction: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """One edge of a chain, from the (possible) infector to the infected."""
+
+    source: int
+    target: int
+    kind: str
+    setting_id: int | None = None
+    source_visited_on: dt.date | None = None
+    target_visited_on: dt.date | None = None
+
+
+@dataclass
+class Chain:
+    """One connected group of cases, with generations by confirmed links."""
+
+    case_ids: tuple[int, ...]  # by generation, then result date, then id
+    generation: dict[int, int]
+    # Confirmed source within the area (including a source inside a loop).
+    parent: dict[int, int]
+    # Cases named by a case in another area.
+    outside_source: frozenset[int]
+    # Cases with a possible link into them (from a shared setting).
+    possible_source: frozenset[int]
+    # Cases where a loop of confirmed links was broken (shown as generation 1 although they have a source).
+    loop_breaks: frozenset[int]
+    first_case_id: int
+    first_result_date: dt.date
+
+    @property
+    def size(self) -> int:
+        return len(self.case_ids)
+
+    @property
+    def generations(self) -> int:
+        return max(self.generation.values())
+
+    def has_known_source(self, case_id: int) -> bool:
+        return case_id in self.parent or case_id in self.outside_source
+
+    @property
+    def roots(self) -> list[int]:
+        """Cases with no known source (the loop breaks have one, so they are not roots)."""
+        return [c for c in self.case_ids if not self.has_known_source(c)]
+
+    @property
+    def tops(self) -> list[int]:
+        """The first generation: where the list of who infected whom starts."""
+        return [c for c in self.case_ids if self.generation[c] == 1]
+
+    @property
+    def known_source_count(self) -> int:
+        return sum(1 for c in self.case_ids if self.has_known_source(c))
+
+    @property
+    def possible_only_count(self) -> int:
+        return sum(1 for c in self.case_ids if c in self.possible_source and not self.has_known_source(c))
+
+
+@dataclass
+class Chains:
+    """An area's chains, largest first."""
+
+    chains: list[Chain]
+    by_case: dict[int, int] = field(default_factory=dict)  # case id → index in `chains`
+
+    def of(self, case_id: int) -> Chain | None:
+        index = self.by_case.get(case_id)
+        return None if index is None else self.chains[index]
+
+    @property
+    def cases(self) -> int:
+        return sum(c.size for c in self.chains)
+
+
+class _UnionFind:
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.parent = {i: i for i in ids}
+
+    def find(self, item: int) -> int:
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:  # path compression
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _visits_by_setting(
+    visits: Iterable[VisitFacts], known: set[int] | dict[int, CaseFacts]
+) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[tuple[int, int]]]]:
+    """Forward visits per setting sorted by day (as ordinals), and backward visits per setting."""
+    forward: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    backward: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    buckets = {FORWARD: forward, BACKWARD: backward}
+    for case_id, setting_id, visited_on, direction in visits:
+        bucket = buckets.get(direction)
+        if bucket is not None and case_id in known:
+            bucket[setting_id].append((visited_on.toordinal(), case_id))
+    for day_cases in forward.values():
+        day_cases.sort()
+    return forward, backward
+
+
+def _generations(
+    ids: Sequence[int], parent: dict[int, int], order: dict[int, tuple[dt.date, int]]
+) -> tuple[dict[int, int], set[int]]:
+    """Generation of each case by confirmed links; loops are broken at their earliest case."""
+    generation: dict[int, int] = {}
+    loop_breaks: set[int] = set()
+    for start in ids:
+        if start in generation:
+            continue
+        path: list[int] = []
+        on_path: dict[int, int] = {}
+        node: int | None = start
+        while node is not None and node not in generation and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and node in on_path:
+            # path[k:] is a loop: each one's parent is the next, the last one's is path[k].
+            k = on_path[node]
+            loop = path[k:]
+            head = min(range(len(loop)), key=lambda i: order[loop[i]])
+            loop_breaks.add(loop[head])
+            for step in range(len(loop)):
+                generation[loop[(head - step) % len(loop)]] = 1 + step
+            rest = path[:k]
+            above = generation[path[k]]
+        elif node is None:
+            rest = path[:-1]
+            generation[path[-1]] = 1
+            above = 1
+        else:
+            rest = path
+            above = generation[node]
+        for case_id in reversed(rest):
+            above += 1
+            generation[case_id] = above
+    return generation, loop_breaks
+
+
+def build_chains(
+    cases: Iterable[CaseFacts], visits: Iterable[VisitFacts] = (), *, tolerance: int = SHARED_VISIT_TOLERANCE_DAYS
+) -> Chains:
+    """Group an area's cases into chains (see the module). Pure: no database."""
+    facts = {c.id: c for c in cases}
+    if tolerance < 0:
+        raise ValueError("The tolerance between visits must be zero days or more.")
+    groups = _UnionFind(facts)
+    parent: dict[int, int] = {}
+    outside: set[int] = set()
+    for case in facts.values():
+        if case.source_case_id is None or case.source_case_id == case.id:
+            continue
+        if case.source_in_area and case.source_case_id in facts:
+            parent[case.id] = case.source_case_id
+            groups.union(case.id, case.source_case_id)
+        else:
+            outside.add(case.id)
+
+    possible: set[int] = set()
+    forward, backward = _visits_by_setting(visits, facts)
+    for setting_id, caught in backward.items():
+        spread = forward.get(setting_id)
+        if not spread:
+            continue
+        days = [day for day, _ in spread]
+        # cover[i] > 0 (as a running sum) joins spread[i] and spread[i+1]: both link to one backward visit.
+        cover = [0] * len(spread)
+        for day, case_id in caught:
+            lo, hi = bisect_left(days, day - tolerance), bisect_right(days, day + tolerance)
+            if lo >= hi:
+                continue
+            if any(spread[i][1] != case_id for i in range(lo, hi)):
+                possible.add(case_id)
+            groups.union(case_id, spread[lo][1])
+            if hi - lo > 1:
+                cover[lo] += 1
+                cover[hi - 1] -= 1
+        running = 0
+        for i in range(len(spread) - 1):
+            running += cover[i]
+            if running > 0:
+                groups.union(spread[i][1], spread[i + 1][1])
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for case_id in facts:
+        members[groups.find(case_id)].append(case_id)
+    order = {c.id: (c.result_date, c.id) for c in facts.values()}
+    generation, loop_breaks = _generations(sorted(facts, key=order.__getitem__), parent, order)
+    chains: list[Chain] = []
+    for ids in members.values():
+        ids.sort(key=lambda c: (generation[c], order[c]))
+        first = min(ids, key=order.__getitem__)
+        in_chain = set(ids)
+        chains.append(
+            Chain(
+                case_ids=tuple(ids),
+                generation={c: generation[c] for c in ids},
+                parent={c: parent[c] for c in ids if c in parent},
+                outside_source=frozenset(outside & in_chain),
+                possible_source=frozenset(possible & in_chain),
+                loop_breaks=frozenset(loop_breaks & in_chain),
+                first_case_id=first,
+                first_result_date=facts[first].result_date,
+            )
+        )
+    chains.sort(key=lambda c: (-c.size, c.first_result_date, c.first_case_id))
+    return Chains(chains, {case_id: i for i, chain in enumerate(chains) for case_id in chain.case_ids})
+
+
+def possible_links(
+    visits: Iterable[VisitFacts], among: set[int], *, tolerance: int = SHARED_VISIT_TOLERANCE_DAYS
+) -> list[Link]:
+    """Every possible link between the given cases, once per pair and setting (the closest pair of days)."""
+    found: dict[tuple[int, int, int], tuple[int, Link]] = {}
+    forward, backward = _visits_by_setting(visits, among)
+    for setting_id, caught in backward.items():
+        spread = forward.get(setting_id)
+        if not spread:
+            continue
+        days = [day for day, _ in spread]
+        for day, target in caught:
+            for i in range(bisect_left(days, day - tolerance), bisect_right(days, day + tolerance)):
+                went, source = spread[i]
+                key = (source, target, setting_id)
+                apart = abs(went - day)
+                if source != target and (key not in found or apart < found[key][0]):
+                    link = Link(
+                        source, target, POSSIBLE, setting_id, dt.date.fromordinal(went), dt.date.fromordinal(day)
+                    )
+                    found[key] = (apart, link)
+    links = [link for _, link in found.values()]
+    return sorted(links, key=lambda link: (link.target, link.source, link.setting_id or 0))
+
+
+# --- figures per week -------------------------------------------------------------------
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday starting the ISO week (Monday to Sunday) of a day: the week a case is counted in."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    week_start: dt.date
+    cases: int
+    known_source: int  # named by another case (in this area or another)
+    possible_source_only: int  # no named source, but a possible one at a shared setting
+    chains_started: int  # chains whose first case's result came this week
+    mean_size: float  # of the chains started this week, as they stand now
+    largest: int
+
+    @property
+    def iso_week(self) -> str:
+        year, week, _ = self.week_start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def known_share(self) -> float:
+        return self.known_source / self.cases if self.cases else 0.0
+
+    @property
+    def possible_share(self) -> float:
+        return self.possible_source_only / self.cases if self.cases else 0.0
+
+
+def weekly_figures(chains: Chains, result_dates: dict[int, dt.date]) -> list[WeekFigures]:
+    """Per ISO week of the result date: cases, share with a known source, chains started, their sizes."""
+    cases: dict[dt.date, int] = defaultdict(int)
+    known: dict[dt.date, int] = defaultdict(int)
+    possible: dict[dt.date, int] = defaultdict(int)
+    sizes: dict[dt.date, list[int]] = defaultdict(list)
+    for chain in chains.chains:
+        sizes[week_of(chain.first_result_date)].append(chain.size)
+        for case_id in chain.case_ids:
+            week = week_of(result_dates[case_id])
+            cases[week] += 1
+            if chain.has_known_source(case_id):
+                known[week] += 1
+            elif case_id in chain.possible_source:
+                possible[week] += 1
+    return [
+        WeekFigures(
+            week_start=week,
+            cases=cases[week],
+            known_source=known[week],
+            possible_source_only=possible[week],
+            chains_started=len(sizes[week]),
+            mean_size=sum(sizes[week]) / len(sizes[week]) if sizes[week] else 0.0,
+            largest=max(sizes[week], default=0),
+        )
+        for week in sorted(cases)
+    ]
+
+
+# --- reading an area from the database ------------------------------------------------
+
+
+@dataclass
+class AreaChains:
+    area_id: int
+    chains: Chains
+    result_dates: dict[int, dt.date]
+    visits: list[VisitFacts]
+
+    def weeks(self) -> list[WeekFigures]:
+        return weekly_figures(self.chains, self.result_dates)
+
+
+def area_chains(area_id: int, *, tolerance: int = SHARED_VISIT_TOLERANCE_DAYS) -> AreaChains:
+    """The area's chains, from two queries (its cases with their sources, and their visits)."""
+    from localtrace.places.models import Visit
+
+    facts = [
+        CaseFacts(pk, result_date, source_case_id, source_area_id == area_id)
+        for pk, result_date, source_case_id, source_area_id in Case.objects.filter(area_id=area_id).values_list(
+            "pk", "result_date", "source_contact__case_id", "source_contact__case__area_id"
+        )
+    ]
+    visits = list(
+        map(
+            VisitFacts._make,
+            Visit.objects.filter(case__area_id=area_id).values_list("case_id", "setting_id", "visited_on", "direction"),
+        )
+    )
+    return AreaChains(
+        area_id=area_id,
+        chains=build_chains(facts, visits, tolerance=tolerance),
+        result_dates={f.id: f.result_date for f in facts},
+        visits=visits,
+    )
+
+
+# --- one chain, for its page ----------------------------------------------------------
+
+# A chain page lists and draws at most this many cases (by generation, then result date) and says so.
+MOST_SHOWN = 300
+
+
+@dataclass
+class PossibleSource:
+    case_id: int
+    reference: str
+    setting_name: str
+    source_visited_on: dt.date
+    target_visited_on: dt.date
+
+
+@dataclass
+class Member:
+    """One case on a chain's page: who named them, where they may have caught it, whom they passed it to."""
+
+    case: Case
+    generation: int
+    named_by: Case | None = None  # the case in this area whose contact they were
+    outside_source: Case | None = None  # the case in another area that named them (reference and area only)
+    loop_break: bool = False
+    possible: list[PossibleSource] = field(default_factory=list)
+    children: list[Member] = field(default_factory=list)
+    passed_outside: list[Case] = field(default_factory=list)  # cases in other areas they named
+
+    @property
+    def initials(self) -> str:
+        person = self.case.person
+        return "".join(part[:1].upper() for part in (person.given_name, person.family_name) if part)
+
+
+@dataclass
+class ChainPage:
+    chain: Chain
+    members: list[Member]
+    tops: list[Member]
+    possible_links: list[Link]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.members) == self.chain.size
+
+    def graph(self) -> dict[str, list[dict[str, object]]]:
+        """Nodes and edges for the drawing: references and initials only, never names."""
+        shown = {m.case.pk for m in self.members}
+        nodes: list[dict[str, object]] = [
+            {
+                "id": m.case.reference,
+                "label": f"{m.case.reference} {m.initials}".strip(),
+                "generation": m.generation,
+                "top": m.generation == 1,
+                "url": f"/cases/{m.case.pk}/",
+            }
+            for m in self.members
+        ]
+        edges: list[dict[str, object]] = []
+        for m in self.members:
+            if m.named_by is not None:
+                edges.append({"source": m.named_by.reference, "target": m.case.reference, "kind": CONFIRMED})
+        seen: set[tuple[int, int]] = set()
+        for link in self.possible_links:
+            if (link.source, link.target) in seen or not {link.source, link.target} <= shown:
+                continue
+            seen.add((link.source, link.target))
+            edges.append({"source": f"C{link.source}", "target": f"C{link.target}", "kind": POSSIBLE})
+        for i, edge in enumerate(edges):
+            edge["id"] = f"e{i}"
+        return {"nodes": nodes, "edges": edges}
+
+
+def chain_page(area: AreaChains, chain: Chain, *, most: int = MOST_SHOWN) -> ChainPage:
+    """The chain's cases with the evidence for each link, in a fixed number of queries."""
+    from localtrace.places.models import Setting
+
+    shown_ids = list(chain.case_ids[:most])
+    shown = set(shown_ids)
+    cases = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=shown_ids).select_related(
+            "person", "source_contact", "source_contact__case__area"
+        )
+    }
+    links = [
+        link
+        for link in possible_links(area.visits, shown)
+        if chain.parent.get(link.target) != link.source  # already confirmed
+    ]
+    # The settings the shown cases went to (one query, whether or not any link was found).
+    names = dict(Setting.objects.filter(visits__case_id__in=shown_ids).values_list("pk", "name").distinct())
+    outside_named: dict[int, list[Case]] = defaultdict(list)
+    for later in (
+        Case.objects.filter(source_contact__case_id__in=shown_ids)
+        .exclude(area_id=area.area_id)
+        .select_related("area", "source_contact")
+        .order_by("result_date", "pk")
+    ):
+        assert later.source_contact is not None
+        outside_named[later.source_contact.case_id].append(later)
+
+    members = {
+        case_id: Member(
+            case=cases[case_id],
+            generation=chain.generation[case_id],
+            loop_break=case_id in chain.loop_breaks,
+            passed_outside=outside_named.get(case_id, []),
+        )
+        for case_id in shown_ids
+    }
+    for member in members.values():
+        case = member.case
+        source_case_id = chain.parent.get(case.pk)
+        if source_case_id is not None:
+            member.named_by = members[source_case_id].case if source_case_id in members else None
+        elif case.pk in chain.outside_source and case.source_contact is not None:
+            member.outside_source = case.source_contact.case
+    for link in links:
+        members[link.target].possible.append(
+            PossibleSource(
+                link.source,
+                f"C{link.source}",
+                names.get(link.setting_id or 0, "a setting"),
+                link.source_visited_on or dt.date.min,
+                link.target_visited_on or dt.date.min,
+            )
+        )
+    tops: list[Member] = []
+    for case_id in shown_ids:
+        member = members[case_id]
+        source_case_id = chain.parent.get(case_id)
+        if source_case_id in members and not member.loop_break:
+            members[source_case_id].children.append(member)
+        else:
+            tops.append(member)
+    return ChainPage(chain=chain, members=[members[c] for c in shown_ids], tops=tops, possible_links=links)

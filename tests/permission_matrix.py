@@ -202,7 +202,8 @@ MATRIX.update(
             f"portal:{name}": Entry(everyone(404), anonymous=404, notes="public; needs a link and a date of birth")
             for name in ("case-symptoms", "case-onset", "case-household", "case-contacts", "case-places",
                          "case-support", "case-check", "case-done", "contact-symptom-check",
-                         "contact-symptoms-advice", "note", "note-pdf")
+                         "contact-symptoms-advice", "note", "note-pdf", "help", "help-sent", "claim",
+                         "claim-check", "claim-sent")
         },
         # Staff: send a link for a case or contact in scope; revoke one; check an isolation note's reference.
         "portal:send-case-link": Entry(only(*AREA_A_TRACING, status=302), kwargs=_case_pk, method="post"),

@@ -190,3 +190,29 @@ class SymptomCheckForm(GovukForm):
 class VerifyNoteForm(GovukForm):
     reference = forms.CharField(label="Isolation note reference", max_length=20,
                                 help_text="As printed on the note, for example N-7K4Q-2M9X.")  # fmt: skip
+
+
+class PaymentClaimForm(GovukForm):
+    """The support payment's eligibility questions, asked of the person online (issue 8's rules decide)."""
+
+    told_to_isolate = forms.ChoiceField(
+        label=_("Have you been told to isolate by the test and trace service?"), choices=YES_NO,
+        widget=forms.RadioSelect, error_messages={"required": _("Select yes if you have been told to isolate")},
+    )  # fmt: skip
+    low_income = forms.ChoiceField(
+        label=_("Do you get a qualifying benefit or have a low income?"),
+        help_text=_("For example Universal Credit, Working Tax Credit, income-based Jobseeker's Allowance, "
+                    "Pension Credit or Housing Benefit."),
+        choices=YES_NO, widget=forms.RadioSelect,
+        error_messages={"required": _("Select yes if you get a qualifying benefit or have a low income")},
+    )  # fmt: skip
+    cannot_work_from_home = forms.ChoiceField(
+        label=_("Will you lose income because you cannot work from home while you isolate?"), choices=YES_NO,
+        widget=forms.RadioSelect, error_messages={"required": _("Select yes if you cannot work from home")},
+    )  # fmt: skip
+    evidence_notes = forms.CharField(
+        label=_("Anything else we should know (optional)"),
+        help_text=_("For example which benefit you get, or your employer's name. Do not include bank details."),
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=2000,
+        error_messages={"max_length": _("Keep this to 2,000 characters")},
+    )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from localtrace.portal.views import case, contact, entry, note, staff
+from localtrace.portal.views import case, contact, entry, note, staff, support
 
 app_name = "portal"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("self-service/sent/", case.done, name="case-done"),
     path("self-service/symptom-check/", contact.symptom_check, name="contact-symptom-check"),
     path("self-service/get-a-test/", contact.symptoms_advice, name="contact-symptoms-advice"),
+    path("self-service/help-to-isolate/", support.help_page, name="help"),
+    path("self-service/help-to-isolate/sent/", support.help_sent, name="help-sent"),
+    path("self-service/support-payment/", support.claim, name="claim"),
+    path("self-service/support-payment/check/", support.claim_check, name="claim-check"),
+    path("self-service/support-payment/sent/", support.claim_sent, name="claim-sent"),
     path("self-service/isolation-note/", note.note_page, name="note"),
     path("self-service/isolation-note/download/", note.note_pdf, name="note-pdf"),
     # Staff.

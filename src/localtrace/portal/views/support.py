@@ -1,0 +1,89 @@
+"""Help to isolate, online: support needs and the support payment claim, through the support app's own actions.
+
+Cases are asked about help inside their journey; these pages let a contact ask, and anyone with a link
+ask again later or claim the support payment. The support officers' queue sees exactly what a tracer's call
+would have recorded, marked as asked online.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from localtrace.audit.services import Action, record
+from localtrace.portal.forms import NEEDS, YES_NO, PaymentClaimForm, SupportForm
+from localtrace.portal.models import PortalLink
+from localtrace.portal.views.base import person_page
+from localtrace.support.services import SupportError, make_claim, record_needs
+
+CLAIM_KEY = "portal_claim"
+
+
+@person_page
+def help_page(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    item = link.item
+    form = SupportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        needs = form.cleaned_data["needs"]
+        record_needs(item, needs, urgent=form.cleaned_data["urgent"] == "yes", consent=bool(form.cleaned_data["consent"]),  # type: ignore[arg-type]
+                     online=True)  # fmt: skip
+        record(Action.CHANGE, request=request, obj=link, area=item.area, detail={"portal": "support needs sent"})  # type: ignore[attr-defined]
+        request.session["portal_help_sent"] = list(needs)
+        return redirect("portal:help-sent")
+    return render(request, "portal/support/help.html", {"form": form})
+
+
+@person_page
+def help_sent(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    needs = [NEEDS[n] for n in request.session.get("portal_help_sent", []) if n in NEEDS]
+    return render(request, "portal/support/help_sent.html", {"needs": needs})
+
+
+@person_page
+def claim(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    form = PaymentClaimForm(request.POST if request.method == "POST" else None, initial=request.session.get(CLAIM_KEY))
+    if request.method == "POST" and form.is_valid():
+        request.session[CLAIM_KEY] = form.cleaned_data
+        return redirect("portal:claim-check")
+    return render(request, "portal/support/claim.html", {"form": form})
+
+
+@person_page
+def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    answers: dict[str, Any] | None = request.session.get(CLAIM_KEY)
+    if not answers:
+        return redirect("portal:claim")
+    error = ""
+    if request.method == "POST":
+        item = link.item
+        try:
+            claim = make_claim(
+                item,  # type: ignore[arg-type]
+                told_to_isolate=answers["told_to_isolate"] == "yes",
+                low_income=answers["low_income"] == "yes",
+                cannot_work_from_home=answers["cannot_work_from_home"] == "yes",
+                evidence_notes=answers.get("evidence_notes", ""),
+                online=True,
+            )
+        except SupportError as refused:
+            error = str(refused)
+        else:
+            record(Action.CHANGE, request=request, obj=link, area=item.area, detail={"portal": "payment claim sent"})  # type: ignore[attr-defined]
+            del request.session[CLAIM_KEY]
+            request.session["portal_claim_reference"] = claim.reference
+            return redirect("portal:claim-sent")
+    yes_no = dict(YES_NO)
+    rows = [
+        (PaymentClaimForm.base_fields[name].label, yes_no.get(answers[name], answers[name]))
+        for name in ("told_to_isolate", "low_income", "cannot_work_from_home")
+    ]
+    return render(request, "portal/support/claim_check.html", {"rows": rows, "answers": answers, "error": error})
+
+
+@person_page
+def claim_sent(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    return render(
+        request, "portal/support/claim_sent.html", {"reference": request.session.get("portal_claim_reference", "")}
+    )

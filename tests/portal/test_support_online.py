@@ -1,0 +1,65 @@
+"""Help to isolate online: a contact's needs reach the support queue and a claim is checked and refused twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from localtrace.support.models import PaymentClaim, SupportRequest
+from tests.personas import World
+from tests.portal.test_journeys import contact_with_dob, signed_in_with_link
+
+pytestmark = pytest.mark.django_db
+
+ELIGIBLE = {"told_to_isolate": "yes", "low_income": "yes", "cannot_work_from_home": "yes", "evidence_notes": "=cmd"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit() -> None:
+    cache.clear()
+
+
+def test_a_contact_asks_for_help_online_and_it_joins_the_support_queue(world: World) -> None:
+    import datetime as dt
+
+    contact = contact_with_dob(world)
+    client = signed_in_with_link(contact, dt.date(1990, 7, 1))
+    assert b"Ask for help while you isolate" in client.get("/self-service/you/").content
+    refused = client.post("/self-service/help-to-isolate/", {"needs": ["food"], "urgent": "yes"})
+    assert b"Agree to share your details" in refused.content and not SupportRequest.objects.exists()
+    sent = client.post("/self-service/help-to-isolate/", {"needs": ["food", "pets"], "urgent": "yes", "consent": "on"})
+    assert sent["Location"] == "/self-service/help-to-isolate/sent/"
+    requests = SupportRequest.objects.filter(contact=contact)
+    assert sorted(r.need for r in requests) == ["food", "pets"] and all(
+        r.urgent and r.source == SupportRequest.Source.ONLINE for r in requests
+    )
+    assert b"Looking after pets" in client.get("/self-service/help-to-isolate/sent/").content
+
+
+def test_a_support_payment_claim_is_checked_then_a_second_is_refused_with_a_reason(world: World) -> None:
+    import datetime as dt
+
+    client = signed_in_with_link(world.case_a, dt.date(1979, 3, 14))
+    assert b"Select yes if you get a qualifying benefit" in client.post("/self-service/support-payment/", {}).content
+    assert client.post("/self-service/support-payment/", ELIGIBLE)["Location"] == "/self-service/support-payment/check/"
+    check = client.get("/self-service/support-payment/check/").content.decode()
+    assert "Do you get a qualifying benefit or have a low income?" in check and "=cmd" in check
+    assert client.post("/self-service/support-payment/check/")["Location"] == "/self-service/support-payment/sent/"
+    claim = PaymentClaim.objects.get(case=world.case_a)
+    assert claim.channel == PaymentClaim.Channel.ONLINE and claim.low_income and claim.claimed_by is None
+    assert claim.reference.encode() in client.get("/self-service/support-payment/sent/").content
+    client.post("/self-service/support-payment/", ELIGIBLE)
+    second = client.post("/self-service/support-payment/check/")
+    assert second.status_code == 200 and b"Only one claim can be made" in second.content
+    assert PaymentClaim.objects.count() == 1
+
+
+def test_the_help_pages_show_nothing_without_a_confirmed_link(world: World) -> None:
+    from django.test import Client
+
+    for url in (
+        "/self-service/help-to-isolate/",
+        "/self-service/support-payment/",
+        "/self-service/support-payment/check/",
+    ):
+        assert Client().get(url).status_code == 404

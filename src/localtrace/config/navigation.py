@@ -26,6 +26,15 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Contacts", reverse("contacts:queue")))
     if can(request.user, "team.lead"):
         entries.append(("Team", reverse("cases:team")))
+    # Settings, clusters and outbreaks (issue 7): alerts with their count for team and area leads.
+    if can(request.user, "cluster.alerts"):
+        from localtrace.places.views.clusters import open_cluster_count
+
+        alerts = open_cluster_count(request.user)
+        entries.append((f"Clusters ({alerts})" if alerts else "Clusters", reverse("places:cluster-list")))
+    if can(request.user, "case.queue"):
+        entries.append(("Outbreaks", reverse("places:outbreak-list")))
+        entries.append(("Settings", reverse("places:setting-list")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
     path("", include("localtrace.contacts.urls")),
+    # Settings, clusters and outbreaks (issue 7).
+    path("", include("localtrace.places.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -13,8 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from localtrace.cases.tasks import advance_ladders
+from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
 
-PERIODIC = [advance_ladders]
+PERIODIC = [advance_ladders, scan_clusters]
 
 
 class Command(BaseCommand):

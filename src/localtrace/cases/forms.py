@@ -166,11 +166,12 @@ class VisitForm(GovukForm):
     def offer(self, suggestions: list[Any]) -> None:
         """Offer these settings from the register before a new one is added."""
         choices = [(str(s.pk), f"{s.place_line} ({s.get_kind_display()})") for s in suggestions]
-        self.fields["setting"].choices = [*choices, ("new", "No, it is a new place")] if choices else []  # type: ignore[attr-defined]
+        # "new" is always valid, so a form posted after the register changed still saves; it is shown only with others.
+        self.fields["setting"].choices = [*choices, ("new", "No, it is a new place")]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        offered = bool(self.fields["setting"].choices)  # type: ignore[attr-defined]
+        offered = len(self.fields["setting"].choices) > 1  # type: ignore[attr-defined]
         chosen = data.get("setting") or ""
         if offered and not chosen:
             self.add_error("setting", "Choose a place from the register, or say it is a new place")

@@ -113,7 +113,9 @@ def search_settings(queryset: QuerySet[Setting], text: str, *, limit: int = 8) -
     for word in words:
         found = found.filter(Q(name__icontains=word) | Q(postcode__icontains=word) | Q(address_line_1__icontains=word))
     first = words[0].lower()
-    ranked = sorted(found.order_by("name")[: limit * 4], key=lambda s: (not s.name.lower().startswith(first), s.name))
+    ranked = sorted(
+        found.order_by("name")[: limit * 4], key=lambda s: (not s.name.lower().startswith(first), s.name.casefold())
+    )
     return ranked[:limit]
 
 

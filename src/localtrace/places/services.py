@@ -52,11 +52,13 @@ def find_or_add_setting(*, area_id: int, name: str, kind: str, postcode: str = "
 def record_visit(
     case: Case, *, name: str, kind: str, visited_on: dt.date, postcode: str = "", address_line_1: str = "",
     request: HttpRequest | None = None, actor: Any = None, online: bool = False, setting: Setting | None = None,
+    at: dt.datetime | None = None,
 ) -> Visit:  # fmt: skip
     """One action for tracers and the case online: a visit in the backward window or the infectious period.
 
     `setting` is an existing setting the tracer chose from the register (it must be one the case's area may
-    use: see `settings_for_case`); otherwise name, kind and postcode find or add one.
+    use: see `settings_for_case`); otherwise name, kind and postcode find or add one. `at` is when it was
+    recorded, for replays (the demo's working day).
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
@@ -89,9 +91,10 @@ def record_visit(
         direction=direction,
         recorded_by=actor,
         recorded_online=online,
+        **({"recorded_at": at} if at is not None else {}),
     )
     label = "where they may have caught it" if direction == Visit.Direction.BACKWARD else "while infectious"
-    note(case, "visit", f"Visited {setting.name} on {visited_on:%-d %B} ({label})", request=request, actor=actor,
+    note(case, "visit", f"Visited {setting.name} on {visited_on:%-d %B} ({label})", request=request, actor=actor, at=at,
          setting=setting.pk, direction=direction)  # fmt: skip
     return visit
 

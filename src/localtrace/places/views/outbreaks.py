@@ -62,9 +62,9 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .encode(
                 x=alt.X("onset:T", title="Onset date (or test date without symptoms)", timeUnit="yearmonthdate"),
                 y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
-                tooltip=["onset:T", "cases:Q"],
             )
-            .properties(width="container", height=220)
+            # No tooltip: vega-tooltip injects a <style> element, which the strict CSP refuses (the table has the figures).
+            .properties(width="container", height=220, usermeta={"embedOptions": {"tooltip": False}})
         )
         epicurve = chart(
             "epicurve",

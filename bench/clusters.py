@@ -282,7 +282,10 @@ def _person_of_case(sim: Path) -> dict[int, int]:
 
 
 def synthetic_snapshot(folder: Path, visits: int, seed: int) -> None:
-    """Visits spread over 90 days and 50 areas, heavy-tailed settings, households of 1–5 cases."""
+    """Visits over 90 days and 50 areas: 3 per case, cases in households of about two, one setting per four
+    visits with heavy-tailed popularity (a few schools and hospitals with thousands of visits, most places a
+    handful). England has about 2.7 million business sites and 24,000 schools, so a national history of a
+    million visits names hundreds of thousands of settings, not a few thousand."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -290,7 +293,7 @@ def synthetic_snapshot(folder: Path, visits: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     cases = visits // 3
-    settings = max(1000, visits // 20)
+    settings = max(1000, visits // 4)
     households = cases // 2
     start = dt.date(2020, 10, 1).toordinal()
     person_household = rng.integers(0, households, cases)

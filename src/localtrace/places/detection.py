@@ -7,8 +7,9 @@ setting in their **backward** window (where they may have caught it) weigh more 
 visits: two households who both caught it somewhere point at that place.
 
 Portability: the query uses only integers for days (`places_visit.visited_day`, a day number),
-`||`, `lower`, `trim`, `COALESCE`, `CASE`, `LAG` and `SUM` window functions, `EXISTS` and
-`COUNT(DISTINCT …)`, all of which SQLite ≥ 3.25, PostgreSQL and DuckDB share. Parameters are
+`||`, `lower`, `trim`, `COALESCE`, `CASE`, `COUNT(DISTINCT …)`, and the `LAG`, `SUM`, `MIN` and
+`MAX` window functions with a named window and a `RANGE … PRECEDING AND … FOLLOWING` frame, all of
+which SQLite ≥ 3.28, PostgreSQL ≥ 11 and DuckDB share. Parameters are
 written `%(name)s` (Django's style on SQLite and PostgreSQL); `duckdb_text` spells them `$name`.
 """
 
@@ -31,7 +32,7 @@ _HOUSEHOLD = """
 
 # Built from constants only; every value is a parameter.
 DETECTION_SQL = f"""
-WITH visit AS (
+WITH named_visit AS (
     SELECT v.id AS visit_id, v.case_id AS case_id, s.id AS setting_id, s.area_id AS area_id,
            v.visited_day AS visited_day,
            CASE WHEN v.direction = 'backward' THEN 1 ELSE 0 END AS backward,
@@ -46,13 +47,29 @@ WITH visit AS (
     LEFT JOIN people_person sp ON sp.id = sca.person_id
     WHERE v.visited_day BETWEEN %(first_day)s AND %(last_day)s
 ),
+-- Households as small integers, so the windows and counts below compare numbers, not addresses.
+household_number AS (
+    SELECT h.household, ROW_NUMBER() OVER (ORDER BY h.household) AS household_no
+    FROM (SELECT DISTINCT household FROM named_visit) h
+),
+visit AS (
+    SELECT n.visit_id, n.case_id, n.setting_id, n.area_id, n.visited_day, n.backward, h.household_no AS household
+    FROM named_visit n JOIN household_number h ON h.household = n.household
+),
+spread AS (
+    -- Each visit with the lowest and highest household seen at its setting within the window either side:
+    -- they differ exactly when another household was there within the window (a sort, not a self-join).
+    SELECT v.*,
+           MIN(v.household) OVER near AS low_household,
+           MAX(v.household) OVER near AS high_household
+    FROM visit v
+    WINDOW near AS (PARTITION BY v.setting_id ORDER BY v.visited_day
+                    RANGE BETWEEN %(window_days)s PRECEDING AND %(window_days)s FOLLOWING)
+),
 linked AS (
-    SELECT a.* FROM visit a
-    WHERE EXISTS (
-        SELECT 1 FROM visit b
-        WHERE b.setting_id = a.setting_id AND b.household <> a.household
-          AND b.visited_day BETWEEN a.visited_day - %(window_days)s AND a.visited_day + %(window_days)s
-    )
+    SELECT s.visit_id, s.case_id, s.setting_id, s.area_id, s.visited_day, s.backward, s.household
+    FROM spread s
+    WHERE s.low_household <> s.high_household
 ),
 marked AS (
     SELECT l.*,

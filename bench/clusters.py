@@ -153,6 +153,9 @@ def replay_scans(snapshot: Path, rule: Any, first_day: dt.date, last_day: dt.dat
 
 
 def accuracy(args: argparse.Namespace, work: Path) -> None:
+    rules = [tuple(int(x) for x in r.split(":")) for r in args.rules.split(",") if r] or [
+        (args.window_days, args.min_households, args.min_backward_households)
+    ]
     from localtrace.simulate import generate_to
     from localtrace.simulate.config import TransmissionParameters
 
@@ -173,17 +176,8 @@ def accuracy(args: argparse.Namespace, work: Path) -> None:
     t0 = time.perf_counter()
     summary, last_day = load_and_play(sim, start, args.days)
     print(f"Intake and the working day in {time.perf_counter() - t0:.0f} s: {summary.line()}")
-    rule = Rule.configured(
-        window_days=args.window_days,
-        min_households=args.min_households,
-        min_backward_households=args.min_backward_households,
-    )
     snapshot = work / "snapshot"
     export_snapshot(snapshot)
-    t0 = time.perf_counter()
-    alerts = replay_scans(snapshot, rule, start, last_day)
-    print(f"Replayed {args.days} daily scans in {time.perf_counter() - t0:.1f} s; {len(alerts)} alerts")
-
     # The truth, in the database's terms.
     by_code = {row["setting_id"]: row for row in read_csv(sim / "settings.csv")}
     setting_pk = {(s.name, s.postcode): s.pk for s in Setting.objects.all()}
@@ -194,6 +188,9 @@ def accuracy(args: argparse.Namespace, work: Path) -> None:
     for case_id, setting_id in Visit.objects.values_list("case_id", "setting_id"):
         if case_id in person_of_case:
             named[setting_id].add(person_of_case[case_id])
+    infector_of = {
+        int(r["person_id"]): int(r["infector_id"]) for r in infections if r["infector_id"] and r["setting_id"]
+    }
     first_result = {
         int(r["person_id"]): dt.date.fromisoformat(r["first_positive_result_date"])
         for r in infections
@@ -213,12 +210,16 @@ def accuracy(args: argparse.Namespace, work: Path) -> None:
             for r in infections
             if r["setting_id"] == row["setting_id"] and first <= dt.date.fromisoformat(r["infected_date"]) <= last
         )
-        observed = [p for _, p in infected if p in named.get(pk or -1, set())]
+        # The people whose visits truth ties to the outbreak: those infected there and who infected them there.
+        infectors = {infector_of[p] for _, p in infected if p in infector_of}
+        named_here = named.get(pk or -1, set())
+        observed = [p for p in {p for _, p in infected} | infectors if p in named_here]
         results = sorted(first_result[p] for _, p in infected if p in first_result)
         truth.append(
             {
                 "pk": pk, "first": first, "last": last, "kind": row["kind"],
-                "observable": len({household.get(p) for p in observed}) >= 2,
+                "observable": len({household.get(p) for p in observed}) >= 2
+                and any(p in named_here for _, p in infected),
                 "second_case_on": results[1] if len(results) >= 2 else None,
             }
         )  # fmt: skip
@@ -232,11 +233,23 @@ def accuracy(args: argparse.Namespace, work: Path) -> None:
             and seen["last"] >= outbreak["first"] - near
         )
 
+    for window_days, min_households, min_backward in rules:
+        rule = Rule.configured(
+            window_days=window_days, min_households=min_households, min_backward_households=min_backward
+        )
+        t0 = time.perf_counter()
+        alerts = replay_scans(snapshot, rule, start, last_day)
+        print(f"\nReplayed {args.days} daily scans in {time.perf_counter() - t0:.1f} s; {len(alerts)} alerts")
+        report(rule, alerts, truth, matches, areas, args.days / 7)
+
+
+def report(
+    rule: Any, alerts: dict[Any, Any], truth: list[dict[str, Any]], matches: Any, areas: int, weeks: float
+) -> None:
     found = [o for o in truth if any(matches(o, a) for a in alerts.items())]
     observable = [o for o in truth if o["observable"]]
     found_observable = [o for o in observable if o in found]
     false_alerts = [a for a in alerts.items() if not any(matches(o, a) for o in truth)]
-    weeks = args.days / 7
     delays = []
     for outbreak in found:
         first_alert = min(seen["alerted_on"] for key, seen in alerts.items() if matches(outbreak, (key, seen)))
@@ -246,7 +259,6 @@ def accuracy(args: argparse.Namespace, work: Path) -> None:
     def share(part: int, whole: int) -> str:
         return f"{part}/{whole} = {part / whole:.2f}" if whole else "no outbreaks"
 
-    print()
     print(f"Rule: window {rule.window_days} days, {rule.min_households}+ households, "
           f"{rule.min_backward_households}+ of them naming it in their backward window")  # fmt: skip
     print(f"True setting outbreaks (3+ infections in one setting within 14 days): {len(truth)}")
@@ -386,6 +398,11 @@ def main() -> None:
     parser.add_argument("--window-days", type=int, default=3)
     parser.add_argument("--min-households", type=int, default=2)
     parser.add_argument("--min-backward-households", type=int, default=1)
+    parser.add_argument(
+        "--rules",
+        default="",
+        help="Several rules to compare on the same data: window:households:backward,… (e.g. 3:2:1,5:2:1,3:2:0)",
+    )
     parser.add_argument("--quick", action="store_true", help="15,000 people and 200,000 visits")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")

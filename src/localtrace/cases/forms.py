@@ -145,6 +145,7 @@ class VisitForm(GovukForm):
     )  # fmt: skip
     kind = forms.ChoiceField(
         label="What kind of place is it?",
+        help_text="Not needed when you chose a place from the register.",
         choices=[],
         required=False,
         widget=forms.RadioSelect(attrs={"small": True}),

@@ -55,12 +55,13 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
     curve = actions.onset_curve(outbreak)
     epicurve = None
     if curve:
-        rows = [(day.isoformat(), n) for day, n in curve]
+        values = [{"onset": f"{day.day} {day:%b}", "cases": n} for day, n in curve]
         spec = (
-            alt.Chart(alt.Data(values=[{"onset": d, "cases": n} for d, n in rows]))
+            alt.Chart(alt.Data(values=values))
             .mark_bar()
             .encode(
-                x=alt.X("onset:T", title="Onset date (or test date without symptoms)", timeUnit="yearmonthdate"),
+                # Days as ordered categories: one bar per day, every day shown, also when there is only one.
+                x=alt.X("onset:O", title="Onset date (or test date without symptoms)", sort=None),
                 y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
             )
             # No tooltip: vega-tooltip injects a <style> element, which the strict CSP refuses (the table has the figures).

@@ -205,3 +205,22 @@ def test_the_rule_refuses_settings_that_make_no_sense(settings) -> None:  # type
         Rule.configured()
     settings.LOCALTRACE_CLUSTERS = {"window_days": 5}
     assert Rule.configured().window_days == 5
+
+
+def test_the_command_scans_exports_a_snapshot_and_scans_it_with_duckdb(world: World, tmp_path: Path) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(12))
+    visit(new_case(world, address="2 High St"), crown, day(13))
+    out = io.StringIO()
+    call_command("scan_clusters", "--today", "2020-11-20", stdout=out)
+    assert "1 found, 1 new" in out.getvalue()
+    call_command("scan_clusters", "--export-snapshot", str(tmp_path / "snap"), stdout=out)
+    out = io.StringIO()
+    call_command("scan_clusters", "--today", "2020-11-20", "--on-snapshot", str(tmp_path / "snap"), stdout=out)
+    assert "2 cases from 2 households" in out.getvalue() and "Clusters on the snapshot: 1" in out.getvalue()
+    with pytest.raises(CommandError, match="export a snapshot first"):
+        call_command("scan_clusters", "--on-snapshot", str(tmp_path / "missing"))

@@ -397,7 +397,7 @@ def main() -> None:
     parser.add_argument("--r", type=float, default=2.4)
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--visits", type=int, default=1_000_000)
-    parser.add_argument("--window-days", type=int, default=3)
+    parser.add_argument("--window-days", type=int, default=2)
     parser.add_argument("--min-households", type=int, default=2)
     parser.add_argument("--min-backward-households", type=int, default=1)
     parser.add_argument(

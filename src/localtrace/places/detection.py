@@ -119,7 +119,7 @@ class Rule:
     """The detection rule. Defaults can be changed per deployment in settings.LOCALTRACE_CLUSTERS."""
 
     # Visits this many days apart or closer could share an exposure.
-    window_days: int = 3
+    window_days: int = 2
     # Households needed for a cluster (cases of one household count once).
     min_households: int = 2
     # Households among them that named the setting in their backward window.

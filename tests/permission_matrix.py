@@ -271,3 +271,8 @@ MATRIX.update(
 from tests.permission_matrix_api import API_MATRIX  # noqa: E402
 
 MATRIX.update(API_MATRIX)
+
+# Settings, clusters and outbreaks (issue 7) keep their own entries beside this file.
+from tests.permission_matrix_places import PLACES_MATRIX  # noqa: E402
+
+MATRIX.update(PLACES_MATRIX)

@@ -93,7 +93,7 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     page.get_by_label("Pub, restaurant, café or hotel").check()
     fill_date(page, "visited_on", onset - dt.timedelta(days=4))
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("May have caught it there").is_visible()
+    page.get_by_text("May have caught it there").wait_for()  # the form page loads htmx; wait for the next page
 
     page.get_by_role("link", name="Outcome").click()
     page.get_by_label("Interview completed and advice given").check()

@@ -101,6 +101,12 @@ def check_every_stage(played: WorkingDaySummary) -> None:
     assert Attempt.objects.filter(channel="doorstep").exists()
     assert Attempt.objects.filter(note="Spoke with the household together").exists()
     assert Case.objects.filter(events__kind="ladder").exists()
+    # Places: interviewed cases name the settings they recall, on days the simulation put them there.
+    from localtrace.places.models import ClusterScan, Visit
+
+    assert played.visits == Visit.objects.count() > 0
+    assert set(Visit.objects.values_list("direction", flat=True)) == {"backward", "forward"}
+    assert ClusterScan.objects.filter(finished_at__isnull=False, found=played.clusters).exists()
 
 
 def check_arrivals() -> None:

@@ -306,6 +306,47 @@ def _chains_view(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
     return qs.filter(pk__in=scope.areas_with(TRACING_ROLES), level=Area.Level.UPPER_TIER)
 
 
+# --- settings, clusters and outbreaks (issue 7) -----------------------------------------
+# The register of settings is for everyone who traces in the area; merging and editing, clusters
+# (alerts) and managing outbreaks are for its team leads and area leads; tracers read outbreaks.
+
+from localtrace.places.models import Cluster, Outbreak, Setting  # noqa: E402
+
+_LEADS = frozenset({Role.TEAM_LEAD, Role.AREA_LEAD})
+
+
+@rule("setting.view", Setting)
+def _setting_view(scope: Scope, qs: QuerySet[Setting]) -> QuerySet[Setting]:
+    return qs.filter(area_id__in=scope.areas_with(TRACING_ROLES))
+
+
+@rule("setting.manage", Setting)
+def _setting_manage(scope: Scope, qs: QuerySet[Setting]) -> QuerySet[Setting]:
+    return qs.filter(area_id__in=scope.areas_with(_LEADS))
+
+
+@rule("cluster.view", Cluster)
+def _cluster_view(scope: Scope, qs: QuerySet[Cluster]) -> QuerySet[Cluster]:
+    return qs.filter(area_id__in=scope.areas_with(_LEADS))
+
+
+@rule("outbreak.view", Outbreak)
+def _outbreak_view(scope: Scope, qs: QuerySet[Outbreak]) -> QuerySet[Outbreak]:
+    return qs.filter(area_id__in=scope.areas_with(TRACING_ROLES))
+
+
+@rule("outbreak.manage", Outbreak)
+def _outbreak_manage(scope: Scope, qs: QuerySet[Outbreak]) -> QuerySet[Outbreak]:
+    return qs.filter(area_id__in=scope.areas_with(_LEADS))
+
+
+_PLACES_CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
+    "setting.register": lambda scope: bool(scope.areas_with(TRACING_ROLES)),
+    "cluster.alerts": lambda scope: bool(scope.areas_with(_LEADS)),
+}
+# --- end of settings, clusters and outbreaks ---------------------------------------------
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]
@@ -365,6 +406,9 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "support.payments": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),
     "support.directory": lambda scope: bool(scope.areas_with({Role.AREA_LEAD})),
 }
+
+
+_CAPABILITIES.update(_PLACES_CAPABILITIES)  # settings, clusters and outbreaks (issue 7)
 
 
 def capabilities() -> frozenset[str]:

@@ -94,6 +94,12 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
             )
         )
 
+    # Cluster alerts for team leads and area leads (issue 7).
+    if scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}):
+        from localtrace.places.views.clusters import open_cluster_count
+
+        sections.append(Section("cluster_alerts", "Cluster alerts", {"open": open_cluster_count(user)}))
+
     if scope.administrator:
         sections.append(
             Section(

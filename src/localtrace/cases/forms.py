@@ -138,9 +138,16 @@ class VisitForm(GovukForm):
     name = forms.CharField(
         label="Name of the place", max_length=200, error_messages={"required": "Enter the name of the place"}
     )
+    # Existing settings whose name matches what was typed (offered by the view, and as they type with htmx).
+    setting = forms.ChoiceField(
+        label="Is it one of these places already in the register?", choices=[], required=False,
+        widget=forms.RadioSelect(attrs={"small": True}),
+    )  # fmt: skip
     kind = forms.ChoiceField(
         label="What kind of place is it?",
+        help_text="Not needed when you chose a place from the register.",
         choices=[],
+        required=False,
         widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Choose what kind of place it is"},
     )
@@ -156,6 +163,22 @@ class VisitForm(GovukForm):
         self.fields["kind"].choices = Setting.Kind.choices  # type: ignore[attr-defined]
         if window_hint:
             self.fields["visited_on"].help_text = window_hint
+
+    def offer(self, suggestions: list[Any]) -> None:
+        """Offer these settings from the register before a new one is added."""
+        choices = [(str(s.pk), f"{s.place_line} ({s.get_kind_display()})") for s in suggestions]
+        # "new" is always valid, so a form posted after the register changed still saves; it is shown only with others.
+        self.fields["setting"].choices = [*choices, ("new", "No, it is a new place")]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        offered = len(self.fields["setting"].choices) > 1  # type: ignore[attr-defined]
+        chosen = data.get("setting") or ""
+        if offered and not chosen:
+            self.add_error("setting", "Choose a place from the register, or say it is a new place")
+        elif chosen in ("", "new") and not data.get("kind"):
+            self.add_error("kind", "Choose what kind of place it is")
+        return data
 
 
 class SupportNeedsForm(GovukForm):

@@ -33,6 +33,15 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Isolation notes", reverse("portal:verify-note")))
     if can(request.user, "support.queue"):  # isolation support (issue 8)
         entries.append(("Support", reverse("support:queue")))
+    # Settings, clusters and outbreaks (issue 7): alerts with their count for team and area leads.
+    if can(request.user, "cluster.alerts"):
+        from localtrace.places.views.clusters import open_cluster_count
+
+        alerts = open_cluster_count(request.user)
+        entries.append((f"Clusters ({alerts})" if alerts else "Clusters", reverse("places:cluster-list")))
+    if can(request.user, "case.queue"):
+        entries.append(("Outbreaks", reverse("places:outbreak-list")))
+        entries.append(("Settings", reverse("places:setting-list")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

@@ -19,6 +19,8 @@ urlpatterns = [
     # Self-service portal (issue 6).
     path("", include("localtrace.portal.urls")),
     path("", include("localtrace.support.urls")),  # isolation support (issue 8)
+    # Settings, clusters and outbreaks (issue 7).
+    path("", include("localtrace.places.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -25,7 +25,7 @@ import datetime as dt
 import math
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,8 @@ from localtrace.cases.queue import claim_next, release
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, household_of, name_contact
+from localtrace.places.clusters import scan
+from localtrace.places.services import direction_for, record_visit
 from localtrace.results.validation import normalise_phone
 from localtrace.support.demo import ask_about_support, play_support_day
 
@@ -98,6 +100,8 @@ class WorkingDaySummary:
     not_simulated: int = 0
     support_requests: int = 0
     support: str = ""
+    visits: int = 0
+    clusters: int = 0
 
     def line(self) -> str:
         def counts(by_status: dict[str, int]) -> str:
@@ -109,7 +113,8 @@ class WorkingDaySummary:
             f"Working day played: cases {counts(self.cases)} ({self.overdue_cases} overdue, "
             f"{self.doorstep_cases} at the doorstep step); contacts {counts(self.contacts)} "
             f"({self.overdue_contacts} overdue); {self.attempts} attempts, {self.contacts_named} contacts named, "
-            f"{self.claims} claimed with get next. {self.support_requests} support requests asked. {self.support}"
+            f"{self.claims} claimed with get next; {self.visits} visits to settings recorded, "
+            f"{self.clusters} clusters found. {self.support_requests} support requests asked. {self.support}"
         ).strip()
 
 
@@ -125,6 +130,7 @@ class Response:
     contact_kind: str
     last_contact_date: dt.date | None
     recalled_contacts: tuple[int, ...]
+    recalled_settings: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, str]) -> Response:
@@ -137,6 +143,7 @@ class Response:
             contact_kind=row["contact_kind"],
             last_contact_date=dt.date.fromisoformat(row["last_contact_date"]) if row["last_contact_date"] else None,
             recalled_contacts=tuple(int(p) for p in row["recalled_contacts"].split(";") if p),
+            recalled_settings=tuple(code for code in row.get("recalled_settings", "").split(";") if code),
         )
 
 
@@ -179,9 +186,64 @@ class Truth:
             for row in _rows(simulation_dir / "people.csv")
             if int(row["person_id"]) in wanted
         }
+        opened = set(self.person_of_row.values())
+        self.places = SimulatedPlaces(simulation_dir, {p: r for p, r in self.cases.items() if p in opened})
 
     def _recalled(self, person: int) -> tuple[int, ...]:
         return self.cases[person].recalled_contacts
+
+
+# Simulated setting kinds as the register names them.
+SETTING_KINDS = {"place_of_worship": "worship"}
+# Days a case names for one setting, at most (the day they caught it there first, then the latest).
+DAYS_PER_SETTING = 5
+
+
+class SimulatedPlaces:
+    """The settings cases recall, and the days the truth puts them there.
+
+    A case names the settings `responses.csv` says they recall; for each, the days they were there
+    are those the generator logged: a contact at that setting (`truth/contacts.csv`, as either
+    person) and the day they were infected there (`truth/infections.csv`). A recalled setting with
+    no logged day in the days asked about is not recorded: the generator does not log attendance
+    without a contact, and a tracer needs a day.
+    """
+
+    def __init__(self, simulation_dir: Path, cases: dict[int, Response]) -> None:
+        wanted = {code for response in cases.values() for code in response.recalled_settings}
+        self.settings = {
+            row["setting_id"]: row for row in _rows(simulation_dir / "settings.csv") if row["setting_id"] in wanted
+        }
+        self.days: dict[tuple[int, str], set[dt.date]] = {}
+        self.infected_at: dict[int, tuple[str, dt.date]] = {}
+        recalled = {(person, code) for person, response in cases.items() for code in response.recalled_settings}
+        for row in _rows(simulation_dir / "truth" / "contacts.csv"):
+            code = row["setting_id"]
+            if not code or code not in wanted:
+                continue
+            for person in (int(row["person_a"]), int(row["person_b"])):
+                if (person, code) in recalled:
+                    self.days.setdefault((person, code), set()).add(dt.date.fromisoformat(row["date"]))
+        for row in _rows(simulation_dir / "truth" / "infections.csv"):
+            person, code = int(row["person_id"]), row["setting_id"]
+            if code and (person, code) in recalled:
+                day = dt.date.fromisoformat(row["infected_date"])
+                self.infected_at[person] = (code, day)
+                self.days.setdefault((person, code), set()).add(day)
+
+    def told(
+        self, person: int, response: Response, asked: Callable[[dt.date], bool]
+    ) -> Iterator[tuple[dict[str, str], dt.date]]:
+        """Each recalled setting and the days they name for it, among the days asked about."""
+        for code in response.recalled_settings:
+            setting = self.settings.get(code)
+            days = sorted((d for d in self.days.get((person, code), ()) if asked(d)), reverse=True)
+            if setting is None or not days:
+                continue
+            infected = self.infected_at.get(person)
+            first = [infected[1]] if infected and infected[0] == code and infected[1] in days else []
+            for day in (first + [d for d in days if d not in first])[:DAYS_PER_SETTING]:
+                yield setting, day
 
 
 class WorkingDay:
@@ -307,6 +369,8 @@ class WorkingDay:
         self.summary.support_requests += len(
             ask_about_support(case, at=self.by(reached, minutes=12), actor=actor, seed=self.seed)
         )
+        if response.shares_contacts:
+            self.name_places(case, response, self.by(reached, minutes=20), actor)
         finished = reached + dt.timedelta(minutes=rng.uniform(25, 50))
         if (rng.random() < CASES_COMPLETED or reached < self.now - FOLLOW_UP) and finished <= self.now:
             complete(
@@ -354,6 +418,24 @@ class WorkingDay:
             self.contact_responses[contact.pk] = told
             self.summary.contacts_named += 1
         return named
+
+    def name_places(self, case: Case, response: Response, at: dt.datetime, actor: User) -> None:
+        """Where they went, in the backward window and the infectious period so far (see SimulatedPlaces)."""
+        day = timezone.localdate(at)
+
+        def asked(visited: dt.date) -> bool:
+            return visited <= day and direction_for(case, visited) is not None
+
+        for setting, visited in self.truth.places.told(response.person_id, response, asked):
+            try:
+                record_visit(
+                    case, name=setting["name"], kind=SETTING_KINDS.get(setting["kind"], setting["kind"]),
+                    visited_on=visited, postcode=setting["postcode"], address_line_1=setting["address_line_1"],
+                    actor=actor, at=at,
+                )  # fmt: skip
+            except InvestigationError:
+                continue
+            self.summary.visits += 1
 
     def tell_to_isolate(self, contact: Contact, reached: dt.datetime, actor: User) -> None:
         """Reached: the whole household named by the same case hears it on the same call."""
@@ -494,4 +576,6 @@ def play_working_day(simulation_dir: Path, *, seed: int = 2020, now: dt.datetime
         day.morning(area_id, [c for c in arrived if c.area_id == area_id and c.first_result.received_at >= now - FRESH])
     # Isolation support: the directory, then the support officers' day on the needs asked above.
     day.summary.support = play_support_day(list(tracers), now=now, seed=seed).line()
+    # The scheduled cluster scan, run once now so the team leads' alerts reflect the day (issue 7).
+    day.summary.clusters = scan(today=timezone.localdate(now)).found
     return _summarise(day.summary, list(tracers), now)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.areas.services import route_postcode
@@ -34,7 +37,7 @@ def find_or_add_setting(*, area_id: int, name: str, kind: str, postcode: str = "
     "The Crown" and "the crown" are one place; merging near-duplicates is a team lead's job.
     """
     key = name_key(name)
-    candidates = Setting.objects.filter(area_id=area_id, kind=kind)
+    candidates = Setting.objects.filter(area_id=area_id, kind=kind, merged_into__isnull=True)
     if postcode:
         candidates = candidates.filter(postcode=postcode)
     for setting in candidates.only("pk", "name", "postcode"):
@@ -48,9 +51,15 @@ def find_or_add_setting(*, area_id: int, name: str, kind: str, postcode: str = "
 @transaction.atomic
 def record_visit(
     case: Case, *, name: str, kind: str, visited_on: dt.date, postcode: str = "", address_line_1: str = "",
-    request: HttpRequest | None = None, actor: Any = None, online: bool = False,
+    request: HttpRequest | None = None, actor: Any = None, online: bool = False, setting: Setting | None = None,
+    at: dt.datetime | None = None,
 ) -> Visit:  # fmt: skip
-    """One action for tracers and the case online: a visit in the backward window or the infectious period."""
+    """One action for tracers and the case online: a visit in the backward window or the infectious period.
+
+    `setting` is an existing setting the tracer chose from the register (it must be one the case's area may
+    use: see `settings_for_case`); otherwise name, kind and postcode find or add one. `at` is when it was
+    recorded, for replays (the demo's working day).
+    """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     direction = direction_for(case, visited_on)
@@ -65,10 +74,16 @@ def record_visit(
             postcode = normalise_postcode(postcode)
         except InvalidPostcode as error:
             raise InvestigationError(str(error)) from None
-    area_id = getattr(route_postcode(postcode), "pk", None) if postcode else None
-    setting = find_or_add_setting(
-        area_id=area_id or case.area_id, name=name, kind=kind, postcode=postcode, address_line_1=address_line_1
-    )
+    if setting is not None:
+        if setting.merged_into_id is not None:
+            setting = Setting.objects.get(pk=setting.merged_into_id)
+        if not settings_for_case(case).filter(pk=setting.pk).exists():
+            raise InvestigationError("Choose a place from this area's register, or enter a new one")
+    else:
+        area_id = getattr(route_postcode(postcode), "pk", None) if postcode else None
+        setting = find_or_add_setting(
+            area_id=area_id or case.area_id, name=name, kind=kind, postcode=postcode, address_line_1=address_line_1
+        )
     visit = Visit.objects.create(
         case=case,
         setting=setting,
@@ -76,8 +91,161 @@ def record_visit(
         direction=direction,
         recorded_by=actor,
         recorded_online=online,
+        **({"recorded_at": at} if at is not None else {}),
     )
     label = "where they may have caught it" if direction == Visit.Direction.BACKWARD else "while infectious"
-    note(case, "visit", f"Visited {setting.name} on {visited_on:%-d %B} ({label})", request=request, actor=actor,
+    note(case, "visit", f"Visited {setting.name} on {visited_on:%-d %B} ({label})", request=request, actor=actor, at=at,
          setting=setting.pk, direction=direction)  # fmt: skip
     return visit
+
+
+# --- the register: search, near-duplicates, merge -------------------------------------------
+
+
+def settings_for_case(case: Case) -> QuerySet[Setting]:
+    """Settings a visit of this case may use: the register of the case's area (merged ones excluded)."""
+    return Setting.objects.filter(area_id=case.area_id, merged_into__isnull=True)
+
+
+def search_settings(queryset: QuerySet[Setting], text: str, *, limit: int = 8) -> list[Setting]:
+    """Settings whose name or postcode contains every word typed, best first (name starts with it)."""
+    words = [w for w in text.split() if w][:5]
+    if not words:
+        return []
+    found = queryset.filter(merged_into__isnull=True)
+    for word in words:
+        found = found.filter(Q(name__icontains=word) | Q(postcode__icontains=word) | Q(address_line_1__icontains=word))
+    first = words[0].lower()
+    ranked = sorted(
+        found.order_by("name")[: limit * 4], key=lambda s: (not s.name.lower().startswith(first), s.name.casefold())
+    )
+    return ranked[:limit]
+
+
+def near_duplicates(setting: Setting, *, limit: int = 10) -> list[Setting]:
+    """Other settings of the same area that look like this one: same postcode, or a name sharing its first word."""
+    key_words = [w for w in name_key(setting.name).split() if w not in {"the", "a", "an", "of", "and", "st"}]
+    others = Setting.objects.filter(area_id=setting.area_id, merged_into__isnull=True).exclude(pk=setting.pk)
+    near = Q(postcode=setting.postcode) if setting.postcode else Q(pk__in=[])
+    for word in key_words[:2]:
+        near |= Q(name__icontains=word)
+    return list(others.filter(near).order_by("name")[:limit])
+
+
+class MergeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging `duplicate` into `keep` will move, shown before the team lead confirms."""
+
+    keep: Setting
+    duplicate: Setting
+    visits: int
+    clusters: int
+    outbreaks: int
+
+
+def merge_plan(duplicate: Setting, keep: Setting) -> MergePlan:
+    if duplicate.pk == keep.pk:
+        raise MergeError("Choose a different setting to keep")
+    if duplicate.area_id != keep.area_id:
+        raise MergeError("Only settings of the same area can be merged")
+    if duplicate.merged_into_id or keep.merged_into_id:
+        raise MergeError("One of these settings has already been merged")
+    return MergePlan(
+        keep=keep,
+        duplicate=duplicate,
+        visits=duplicate.visits.count(),
+        clusters=duplicate.clusters.count(),
+        outbreaks=duplicate.outbreaks.count(),
+    )
+
+
+@transaction.atomic
+def merge_settings(
+    duplicate: Setting, keep: Setting, *, request: HttpRequest | None = None, actor: Any = None
+) -> MergePlan:
+    """Move every visit (and cluster, and outbreak link) of `duplicate` to `keep`; `duplicate` stays, marked merged."""
+    from localtrace.audit.services import Action, record
+    from localtrace.places.models import Cluster
+
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    duplicate = Setting.objects.select_for_update().get(pk=duplicate.pk)
+    keep = Setting.objects.select_for_update().get(pk=keep.pk)
+    plan = merge_plan(duplicate, keep)
+    Visit.objects.filter(setting=duplicate).update(setting=keep)
+    Cluster.objects.filter(setting=duplicate).update(setting=keep)
+    for outbreak in duplicate.outbreaks.all():
+        outbreak.settings.remove(duplicate)
+        outbreak.settings.add(keep)
+    for field in ("address_line_1", "postcode", "manager_email", "manager_phone"):
+        if not getattr(keep, field) and getattr(duplicate, field):
+            setattr(keep, field, getattr(duplicate, field))
+    keep.save()
+    duplicate.merged_into = keep
+    duplicate.merged_at = timezone.now()
+    duplicate.save(update_fields=["merged_into", "merged_at"])
+    record(Action.CHANGE, request=request, actor=actor, obj=keep, area=keep.area,
+           detail={"merged": duplicate.pk, "visits_moved": plan.visits, "clusters_moved": plan.clusters})  # fmt: skip
+    return plan
+
+
+@transaction.atomic
+def update_setting(
+    setting: Setting, *, request: HttpRequest | None = None, actor: Any = None, **fields: Any
+) -> Setting:
+    """Change a setting's details (name, kind, address, postcode, manager's e-mail and phone), audited."""
+    from localtrace.audit.services import Action, record
+
+    allowed = {"name", "kind", "address_line_1", "postcode", "manager_email", "manager_phone"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    if fields.get("postcode"):
+        try:
+            fields["postcode"] = normalise_postcode(fields["postcode"])
+        except InvalidPostcode as error:
+            raise InvestigationError(str(error)) from None
+    changed = sorted(k for k, v in fields.items() if getattr(setting, k) != v)
+    for name, value in fields.items():
+        setattr(setting, name, value)
+    setting.save()
+    record(Action.CHANGE, request=request, actor=actor, obj=setting, area=setting.area, detail={"fields": changed})
+    return setting
+
+
+@transaction.atomic
+def add_setting(*, area: Any, request: HttpRequest | None = None, actor: Any = None, **fields: Any) -> Setting:
+    """A new setting in the area's register, unless one of the same kind, name and postcode is there already."""
+    from localtrace.audit.services import Action, record
+
+    if fields.get("postcode"):
+        try:
+            fields["postcode"] = normalise_postcode(fields["postcode"])
+        except InvalidPostcode as error:
+            raise InvestigationError(str(error)) from None
+    key = name_key(fields["name"])
+    same = Setting.objects.filter(
+        area=area, kind=fields["kind"], postcode=fields.get("postcode", ""), merged_into__isnull=True
+    )
+    if any(name_key(s.name) == key for s in same.only("name")):
+        raise InvestigationError(f"{fields['name']} is already in the register")
+    setting = Setting.objects.create(area=area, **fields)
+    record(Action.CREATE, request=request, actor=actor, obj=setting, area=area)
+    return setting
+
+
+def setting_search_attrs(case: Case) -> dict[str, str]:
+    """htmx attributes for a visit form's name input: offer the register's settings as the tracer types."""
+    from django.urls import reverse
+
+    return {
+        "hx-post": f"{reverse('places:setting-search')}?case={case.pk}",
+        "hx-trigger": "input changed delay:300ms",
+        "hx-target": "#setting-choices",
+        "hx-swap": "innerHTML",
+        "autocomplete": "off",
+    }

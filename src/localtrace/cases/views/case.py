@@ -30,7 +30,7 @@ from localtrace.cases.needs import record_support_needs
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
-from localtrace.places.services import record_visit
+from localtrace.places.services import record_visit, search_settings, setting_search_attrs, settings_for_case
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -230,12 +230,17 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
         f"{infectious.first.day} {infectious.first:%B} to {infectious.last:%A} {infectious.last.day} {infectious.last:%B}."
     )
     form = VisitForm(request.POST or None, window_hint=hint)
+    # The register's matching settings are offered first (as they type, with htmx; after a submit, without).
+    suggestions = search_settings(settings_for_case(case), request.POST.get("name", "")) if request.POST else []
+    form.offer(suggestions)
+    form.fields["name"].widget.attrs.update(setting_search_attrs(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        chosen = next((s for s in suggestions if str(s.pk) == data.get("setting")), None)
         try:
             visit = record_visit(
                 case, name=data["name"], kind=data["kind"], visited_on=data["visited_on"], postcode=data["postcode"],
-                request=request,
+                request=request, setting=chosen,
             )  # fmt: skip
         except InvestigationError as error:
             form.add_error(None, str(error))
@@ -246,7 +251,11 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
             if "add_another" in request.POST:
                 return redirect("cases:visit-add", case.pk)
             return redirect("cases:case-detail", case.pk)
-    return _form_page(request, case, form, "Add a place they went", request.path, add_another=True)
+    return render(
+        request,
+        "places/visit_form.html",
+        {"case": case, "form": form, "title": "Add a place they went", "action": request.path, "add_another": True},
+    )
 
 
 def support_needs(request: HttpRequest, pk: int) -> HttpResponse:

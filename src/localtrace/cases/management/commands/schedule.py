@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from localtrace.cases.tasks import advance_ladders
 from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
+from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
 
-PERIODIC = [advance_ladders, send_due_messages]
+PERIODIC = [advance_ladders, send_due_messages, scan_clusters]
 
 
 class Command(BaseCommand):

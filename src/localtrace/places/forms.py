@@ -1,0 +1,148 @@
+"""Forms for the register of settings, clusters and outbreaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.places.models import Outbreak, OutbreakTask, Setting
+from localtrace.results.validation import normalise_phone
+
+
+class SettingForm(GovukForm):
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name of the setting"})
+    kind = forms.ChoiceField(
+        label="What kind of setting is it?",
+        choices=Setting.Kind.choices,
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose what kind of setting it is"},
+    )
+    address_line_1 = forms.CharField(label="Address (optional)", max_length=200, required=False)
+    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    manager_email = forms.EmailField(
+        label="Manager's e-mail address (optional)",
+        required=False,
+        help_text="For outbreak letters to the setting. Used for nothing else.",
+        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
+    )
+    manager_phone = forms.CharField(
+        label="Manager's mobile number (optional)",
+        max_length=20,
+        required=False,
+        help_text="For outbreak text messages.",
+    )
+
+    def clean_manager_phone(self) -> str:
+        phone = self.cleaned_data["manager_phone"].strip()
+        if not phone:
+            return ""
+        normalised = normalise_phone(phone)
+        if not normalised:
+            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
+        return normalised
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class MergeForm(GovukForm):
+    keep = forms.ChoiceField(
+        label="Which setting should its visits move to?",
+        choices=[],
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose the setting to keep"},
+    )
+
+    def __init__(self, *args: Any, candidates: list[Setting], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keep: Any = self.fields["keep"]
+        keep.choices = [(str(s.pk), f"{s.place_line} ({s.get_kind_display()})") for s in candidates]
+
+
+class DismissForm(GovukForm):
+    reason = forms.CharField(
+        label="Why are you dismissing this cluster?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the cases are one family who live at two addresses.",
+        error_messages={"required": "Enter why you are dismissing this cluster"},
+    )
+
+
+class PromoteForm(GovukForm):
+    name = forms.CharField(
+        label="Name of the outbreak",
+        max_length=200,
+        help_text="For example: The Crown, November.",
+        error_messages={"required": "Enter a name for the outbreak"},
+    )
+
+
+class TaskForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="Is this an action or a note?",
+        choices=OutbreakTask.Kind.choices,
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose action or note"},
+    )
+    text = forms.CharField(
+        label="What is it?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the action or note"},
+    )  # fmt: skip
+    owner = forms.ChoiceField(label="Who owns the action? (actions only)", choices=[], required=False)
+    due_on = GovukDateField(label="When is it due? (actions only)", required=False)
+
+    def __init__(self, *args: Any, owners: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owners = {str(u.pk): u for u in owners}
+        owner: Any = self.fields["owner"]
+        owner.choices = [("", "Nobody yet")] + [(str(u.pk), u.get_full_name() or u.username) for u in owners]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == OutbreakTask.Kind.NOTE:
+            if data.get("owner"):
+                self.add_error("owner", "A note has no owner: choose action, or leave the owner empty")
+            if data.get("due_on"):
+                self.add_error("due_on", "A note has no due date: choose action, or leave the date empty")
+        return data
+
+
+class StatusForm(GovukForm):
+    status = forms.ChoiceField(
+        label="What is the outbreak's status?",
+        choices=Outbreak.Status.choices,
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose a status"},
+    )
+
+
+class MessageForm(GovukForm):
+    setting = forms.ChoiceField(
+        label="Which setting's manager?", choices=[], widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose the setting"},
+    )  # fmt: skip
+    channel = forms.ChoiceField(
+        label="How?",
+        choices=[("email", "E-mail"), ("sms", "Text message")],
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose e-mail or text message"},
+    )
+    language = forms.ChoiceField(
+        label="Language", choices=[("en", "English"), ("cy", "Cymraeg (Welsh)")], initial="en",
+        widget=forms.RadioSelect(attrs={"small": True}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, settings: list[Setting], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        setting: Any = self.fields["setting"]
+        setting.choices = [
+            (
+                str(s.pk),
+                f"{s.name} — "
+                + (", ".join(x for x in (s.manager_email, s.manager_phone) if x) or "no manager contact details yet"),
+            )
+            for s in settings
+        ]

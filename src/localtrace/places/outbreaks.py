@@ -1,0 +1,163 @@
+"""Outbreaks: promoted from a cluster, managed by the area's team leads. Each action writes its timeline and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from localtrace.audit.services import Action, record
+from localtrace.places.clusters import ClusterError
+from localtrace.places.models import Cluster, Outbreak, OutbreakEvent, OutbreakTask, Setting
+
+
+class OutbreakError(ValueError):
+    pass
+
+
+def _actor(request: HttpRequest | None, actor: Any) -> Any:
+    if actor is None and request is not None and request.user.is_authenticated:
+        return request.user
+    return actor
+
+
+def event(outbreak: Outbreak, kind: str, text: str, *, actor: Any = None) -> OutbreakEvent:
+    return OutbreakEvent.objects.create(outbreak=outbreak, kind=kind, text=text[:500], actor=actor)
+
+
+@transaction.atomic
+def promote(cluster: Cluster, *, name: str = "", request: HttpRequest | None = None, actor: Any = None) -> Outbreak:
+    """A new outbreak from an alerting cluster: its setting and cases come with it."""
+    actor = _actor(request, actor)
+    cluster = Cluster.objects.select_for_update().select_related("setting").get(pk=cluster.pk)
+    if cluster.status != Cluster.Status.OPEN:
+        raise ClusterError("This cluster has already been dismissed or made an outbreak")
+    name = " ".join(name.split()) or f"{cluster.setting.name} outbreak"
+    outbreak = Outbreak.objects.create(area_id=cluster.area_id, name=name[:200], opened_by=actor)
+    outbreak.settings.add(cluster.setting)
+    outbreak.cases.add(*cluster.cases.all())
+    cluster.status = Cluster.Status.PROMOTED
+    cluster.outbreak = outbreak
+    cluster.save(update_fields=["status", "outbreak"])
+    event(outbreak, "opened", f"Outbreak opened from cluster {cluster.reference}: {cluster.explanation}", actor=actor)
+    record(Action.CREATE, request=request, actor=actor, obj=outbreak, area=outbreak.area,
+           detail={"from_cluster": cluster.pk})  # fmt: skip
+    return outbreak
+
+
+@transaction.atomic
+def set_status(outbreak: Outbreak, status: str, *, request: HttpRequest | None = None, actor: Any = None) -> Outbreak:
+    actor = _actor(request, actor)
+    if status not in Outbreak.Status.values:
+        raise OutbreakError("Choose open, monitoring or closed")
+    if status == outbreak.status:
+        return outbreak
+    before = outbreak.get_status_display()
+    outbreak.status = status
+    outbreak.closed_at = timezone.now() if status == Outbreak.Status.CLOSED else None
+    outbreak.save(update_fields=["status", "closed_at"])
+    event(outbreak, "status", f"Status changed from {before} to {outbreak.get_status_display()}", actor=actor)
+    record(Action.CHANGE, request=request, actor=actor, obj=outbreak, area=outbreak.area, detail={"status": status})
+    return outbreak
+
+
+@transaction.atomic
+def add_task(
+    outbreak: Outbreak,
+    *,
+    kind: str,
+    text: str,
+    owner: Any = None,
+    due_on: dt.date | None = None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+) -> OutbreakTask:
+    """An action (owner and due date) or a note (text alone)."""
+    actor = _actor(request, actor)
+    text = text.strip()
+    if kind not in OutbreakTask.Kind.values:
+        raise OutbreakError("Choose an action or a note")
+    if not text:
+        raise OutbreakError("Enter the action or note")
+    if kind == OutbreakTask.Kind.NOTE and (owner is not None or due_on is not None):
+        raise OutbreakError("A note has no owner or due date; add an action instead")
+    task = OutbreakTask.objects.create(
+        outbreak=outbreak, kind=kind, text=text[:2000], owner=owner, due_on=due_on, created_by=actor
+    )
+    if kind == OutbreakTask.Kind.ACTION:
+        who = f" for {owner.get_full_name() or owner.username}" if owner is not None else ""
+        when = f", due {due_on:%-d %B}" if due_on else ""
+        event(outbreak, "action", f"Action added{who}{when}: {text[:300]}", actor=actor)
+    else:
+        event(outbreak, "note", f"Note: {text[:400]}", actor=actor)
+    record(Action.CREATE, request=request, actor=actor, obj=task, area=outbreak.area, detail={"kind": kind})
+    return task
+
+
+@transaction.atomic
+def complete_task(task: OutbreakTask, *, request: HttpRequest | None = None, actor: Any = None) -> OutbreakTask:
+    actor = _actor(request, actor)
+    if task.kind != OutbreakTask.Kind.ACTION:
+        raise OutbreakError("Only an action can be marked as done")
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+        event(task.outbreak, "action_done", f"Action done: {task.text[:400]}", actor=actor)
+        record(Action.CHANGE, request=request, actor=actor, obj=task, area=task.outbreak.area, detail={"done": True})
+    return task
+
+
+@transaction.atomic
+def message_manager(
+    outbreak: Outbreak,
+    setting: Setting,
+    *,
+    channel: str,
+    language: str = "en",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+) -> Any:
+    """The outbreak letter to the setting's manager, by e-mail or SMS, through messaging (sent after commit)."""
+    from localtrace.messaging.services import send_message
+
+    actor = _actor(request, actor)
+    if not outbreak.settings.filter(pk=setting.pk).exists():
+        raise OutbreakError("That setting is not part of this outbreak")
+    recipient = setting.manager_email if channel == "email" else setting.manager_phone
+    if not recipient:
+        raise OutbreakError(
+            f"{setting.name} has no manager {'e-mail address' if channel == 'email' else 'phone number'}: "
+            "add one to the setting first"
+        )
+    template = "outbreak_manager_email" if channel == "email" else "outbreak_manager_sms"
+    context = {
+        "setting_name": setting.name,
+        "outbreak_reference": outbreak.reference,
+        "area_name": outbreak.area.name,
+        "case_count": outbreak.cases.count(),
+    }
+    message = send_message(
+        channel=channel, recipient=recipient, template=template, context=context, language=language,
+        area=outbreak.area, purpose="outbreak_manager",
+    )  # fmt: skip
+    label = "E-mail" if channel == "email" else "Text message"
+    event(outbreak, "message", f"{label} sent to the manager of {setting.name}", actor=actor)
+    record(Action.CREATE, request=request, actor=actor, obj=message, area=outbreak.area,
+           detail={"outbreak": outbreak.pk, "setting": setting.pk})  # fmt: skip
+    return message
+
+
+def onset_curve(outbreak: Outbreak) -> list[tuple[dt.date, int]]:
+    """Cases by onset date (the specimen date for those without symptoms), every day from first to last."""
+    days = Counter(case.anchor_date for case in outbreak.cases.only("onset_date", "symptomatic", "specimen_date"))
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    return [
+        (first + dt.timedelta(days=i), days.get(first + dt.timedelta(days=i), 0))
+        for i in range((last - first).days + 1)
+    ]

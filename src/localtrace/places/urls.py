@@ -1,0 +1,24 @@
+from django.urls import path
+
+from localtrace.places.views import clusters, outbreaks, settings
+
+app_name = "places"
+
+urlpatterns = [
+    path("settings/", settings.setting_list, name="setting-list"),
+    path("settings/add/", settings.setting_add, name="setting-add"),
+    path("settings/search/", settings.setting_search, name="setting-search"),
+    path("settings/<int:pk>/", settings.setting_detail, name="setting-detail"),
+    path("settings/<int:pk>/edit/", settings.setting_edit, name="setting-edit"),
+    path("settings/<int:pk>/merge/", settings.setting_merge, name="setting-merge"),
+    path("clusters/", clusters.cluster_list, name="cluster-list"),
+    path("clusters/<int:pk>/", clusters.cluster_detail, name="cluster-detail"),
+    path("clusters/<int:pk>/dismiss/", clusters.cluster_dismiss, name="cluster-dismiss"),
+    path("clusters/<int:pk>/promote/", clusters.cluster_promote, name="cluster-promote"),
+    path("outbreaks/", outbreaks.outbreak_list, name="outbreak-list"),
+    path("outbreaks/<int:pk>/", outbreaks.outbreak_detail, name="outbreak-detail"),
+    path("outbreaks/<int:pk>/tasks/add/", outbreaks.outbreak_task_add, name="outbreak-task-add"),
+    path("outbreaks/<int:pk>/tasks/<int:task_pk>/done/", outbreaks.outbreak_task_done, name="outbreak-task-done"),
+    path("outbreaks/<int:pk>/status/", outbreaks.outbreak_status, name="outbreak-status"),
+    path("outbreaks/<int:pk>/message/", outbreaks.outbreak_message, name="outbreak-message"),
+]

@@ -1,0 +1,1 @@
+"""Pages of the places app: the register of settings, cluster alerts and outbreaks."""

@@ -1,0 +1,226 @@
+"""Cluster detection on small hand-made cases: households, window edges, backward and forward, re-runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from localtrace.contacts.models import Contact
+from localtrace.places.clusters import dismiss, explain, scan, store
+from localtrace.places.detection import Rule, detect_on_database, detect_on_duckdb
+from localtrace.places.models import Cluster, ClusterScan, Visit
+from localtrace.places.snapshots import duckdb_over, export_snapshot
+from tests.personas import World
+from tests.places.helpers import new_case, new_setting, visit
+
+TODAY = dt.date(2020, 11, 20)
+FIRST, LAST = TODAY - dt.timedelta(days=28), TODAY
+RULE = Rule(window_days=3, min_households=2, min_backward_households=1)
+BACKWARD, FORWARD = Visit.Direction.BACKWARD, Visit.Direction.FORWARD
+
+
+def day(n: int) -> dt.date:
+    return dt.date(2020, 11, n)
+
+
+def found(rule: Rule = RULE) -> list:
+    return detect_on_database(rule, FIRST, LAST)
+
+
+def test_two_households_at_one_setting_within_the_window_are_a_cluster(world: World) -> None:
+    crown = new_setting(world)
+    one, two = new_case(world, address="1 High St"), new_case(world, address="2 High St")
+    visit(one, crown, day(12))
+    visit(two, crown, day(14))
+    [finding] = found()
+    assert (finding.setting_id, finding.case_count, finding.household_count) == (crown.pk, 2, 2)
+    assert (finding.first_visit_on, finding.last_visit_on) == (day(12), day(14))
+    assert finding.case_ids == tuple(sorted((one.pk, two.pk)))
+    assert explain(finding, "The Crown") == (
+        "2 cases from 2 households visited The Crown, 12–14 Nov; 2 say they may have caught it there"
+    )
+
+
+def test_cases_of_one_household_are_not_a_cluster(world: World) -> None:
+    crown = new_setting(world)
+    for _ in range(3):
+        visit(new_case(world, address="1 High St", postcode="FX1 1AB"), crown, day(12))
+    # The address is compared without case or spacing differences.
+    visit(new_case(world, address=" 1 high st", postcode="fx11ab"), crown, day(13))
+    assert found() == []
+
+
+def test_a_household_contact_who_became_a_case_is_in_the_index_cases_household(world: World) -> None:
+    crown = new_setting(world)
+    index = new_case(world, address="1 High St")
+    # Named as a household contact, then tested positive; their own record has another address (moved in).
+    later = new_case(world, address="9 Other Rd", postcode="FX9 9ZZ")
+    named = Contact.objects.create(
+        case=index, person=later.person, area=world.area_a, kind=Contact.Kind.HOUSEHOLD, last_exposure=day(10),
+        isolation_ends_on=day(20), reach_deadline=timezone.now(),
+    )  # fmt: skip
+    later.source_contact = named
+    later.save()
+    visit(index, crown, day(12))
+    visit(later, crown, day(12))
+    assert found() == []
+    visit(new_case(world, address="3 High St"), crown, day(13))
+    [finding] = found()
+    assert (finding.case_count, finding.household_count) == (3, 2)
+
+
+@pytest.mark.parametrize(("gap", "clustered"), [(3, True), (4, False)])
+def test_the_window_edge_is_inclusive(world: World, gap: int, clustered: bool) -> None:
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(10))
+    visit(new_case(world, address="2 High St"), crown, day(10 + gap))
+    assert bool(found()) is clustered
+
+
+def test_visits_chain_into_one_episode_and_a_gap_starts_another(world: World) -> None:
+    crown = new_setting(world)
+    for n, address in ((1, "1 High St"), (4, "2 High St"), (7, "3 High St"), (15, "4 High St"), (17, "5 High St")):
+        visit(new_case(world, address=address), crown, day(n))
+    first, second = found()
+    assert (first.first_visit_on, first.last_visit_on, first.case_count) == (day(1), day(7), 3)
+    assert (second.first_visit_on, second.last_visit_on, second.case_count) == (day(15), day(17), 2)
+
+
+def test_forward_visits_alone_do_not_alert_and_backward_ones_score_higher(world: World) -> None:
+    crown, gym = new_setting(world), new_setting(world, "Flex Gym", kind="other")
+    visit(new_case(world, address="1 High St"), crown, day(12), FORWARD)
+    visit(new_case(world, address="2 High St"), crown, day(12), FORWARD)
+    assert found() == []  # two infectious people in a pub: nobody says they caught it there
+    assert len(found(Rule(min_backward_households=0))) == 1
+    visit(new_case(world, address="3 High St"), gym, day(12), FORWARD)
+    visit(new_case(world, address="4 High St"), gym, day(13), BACKWARD)
+    visit(new_case(world, address="5 High St"), crown, day(13), BACKWARD)
+    by_setting = {f.setting_id: f for f in found()}
+    assert by_setting[crown.pk].backward_case_count == 1
+    both_backward = new_setting(world, "The Swan")
+    visit(new_case(world, address="6 High St"), both_backward, day(12), BACKWARD)
+    visit(new_case(world, address="7 High St"), both_backward, day(12), BACKWARD)
+    by_setting = {f.setting_id: f for f in found()}
+    assert by_setting[both_backward.pk].score > by_setting[gym.pk].score
+
+
+def test_visits_outside_the_scanned_days_are_not_counted(world: World) -> None:
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, FIRST - dt.timedelta(days=1))
+    visit(new_case(world, address="2 High St"), crown, FIRST)
+    assert found() == []
+
+
+def test_the_same_sql_finds_the_same_clusters_on_duckdb_over_a_parquet_snapshot(world: World, tmp_path: Path) -> None:
+    crown, school = new_setting(world), new_setting(world, "Hill Primary", kind="school")
+    for n, (address, where, direction) in enumerate(
+        [
+            ("1 High St", crown, BACKWARD),
+            ("2 High St", crown, FORWARD),
+            ("1 High St", crown, BACKWARD),
+            ("3 Low Rd", school, BACKWARD),
+            ("4 Low Rd", school, BACKWARD),
+            ("5 Low Rd", school, FORWARD),
+            ("6 Low Rd", crown, BACKWARD),
+        ]
+    ):
+        visit(new_case(world, address=address), where, day(10 + n % 3), direction)
+    on_database = found()
+    assert len(on_database) == 2
+    written = export_snapshot(tmp_path / "snapshot")
+    assert written["places_visit"] == 7
+    assert detect_on_duckdb(duckdb_over(tmp_path / "snapshot"), RULE, FIRST, LAST) == on_database
+
+
+def test_a_missing_snapshot_table_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="export a snapshot first"):
+        duckdb_over(tmp_path)
+
+
+def test_a_rerun_updates_the_stored_cluster_instead_of_adding_another(world: World) -> None:
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(12))
+    visit(new_case(world, address="2 High St"), crown, day(13))
+    first = store(found(), RULE)
+    assert (first.created, first.updated) == (1, 0)
+    again = store(found(), RULE)
+    assert (again.created, again.updated) == (0, 0)
+    visit(new_case(world, address="3 High St"), crown, day(15))
+    grown = store(found(), RULE)
+    assert (grown.created, grown.updated) == (0, 1)
+    cluster = Cluster.objects.get()
+    assert (cluster.case_count, cluster.household_count, cluster.last_visit_on) == (3, 3, day(15))
+    assert cluster.cases.count() == 3
+    assert "3 cases from 3 households visited The Crown, 12–15 Nov" in cluster.explanation
+
+
+def test_a_dismissed_cluster_alerts_again_only_when_it_grows(world: World) -> None:
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(12))
+    visit(new_case(world, address="2 High St"), crown, day(13))
+    store(found(), RULE)
+    cluster = Cluster.objects.get()
+    dismiss(cluster, reason="Two staff who car-share", actor=world.users["lead_a"])
+    store(found(), RULE)
+    cluster.refresh_from_db()
+    assert cluster.status == Cluster.Status.DISMISSED
+    visit(new_case(world, address="3 High St"), crown, day(14))
+    summary = store(found(), RULE)
+    cluster.refresh_from_db()
+    assert (summary.reopened, cluster.status, cluster.case_count) == (1, Cluster.Status.OPEN, 3)
+
+
+def test_dismissing_needs_a_reason_and_changes_nothing_without_one(world: World) -> None:
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(12))
+    visit(new_case(world, address="2 High St"), crown, day(13))
+    store(found(), RULE)
+    cluster = Cluster.objects.get()
+    with pytest.raises(ValueError, match="Enter why"):
+        dismiss(cluster, reason="   ", actor=world.users["lead_a"])
+    cluster.refresh_from_db()
+    assert cluster.status == Cluster.Status.OPEN
+
+
+def test_the_scan_looks_back_from_today_and_records_its_run(world: World) -> None:
+    crown = new_setting(world)
+    today = timezone.localdate()
+    visit(new_case(world, address="1 High St"), crown, today - dt.timedelta(days=3))
+    visit(new_case(world, address="2 High St"), crown, today - dt.timedelta(days=2))
+    summary = scan()
+    assert summary.created == 1
+    run = ClusterScan.objects.get()
+    assert run.finished_at is not None and run.found == 1
+
+
+def test_the_rule_refuses_settings_that_make_no_sense(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LOCALTRACE_CLUSTERS = {"min_households": 1}
+    with pytest.raises(ValueError, match="min_households"):
+        Rule.configured()
+    settings.LOCALTRACE_CLUSTERS = {"window": 3}
+    with pytest.raises(ValueError, match="Unknown cluster detection settings: window"):
+        Rule.configured()
+    settings.LOCALTRACE_CLUSTERS = {"window_days": 5}
+    assert Rule.configured().window_days == 5
+
+
+def test_the_command_scans_exports_a_snapshot_and_scans_it_with_duckdb(world: World, tmp_path: Path) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(12))
+    visit(new_case(world, address="2 High St"), crown, day(13))
+    out = io.StringIO()
+    call_command("scan_clusters", "--today", "2020-11-20", stdout=out)
+    assert "1 found, 1 new" in out.getvalue()
+    call_command("scan_clusters", "--export-snapshot", str(tmp_path / "snap"), stdout=out)
+    out = io.StringIO()
+    call_command("scan_clusters", "--today", "2020-11-20", "--on-snapshot", str(tmp_path / "snap"), stdout=out)
+    assert "2 cases from 2 households" in out.getvalue() and "Clusters on the snapshot: 1" in out.getvalue()
+    with pytest.raises(CommandError, match="export a snapshot first"):
+        call_command("scan_clusters", "--on-snapshot", str(tmp_path / "missing"))

@@ -1,0 +1,166 @@
+"""The register of settings: offered first when a visit is entered, searched, edited and merged."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from localtrace.audit.models import AuditEvent
+from localtrace.config import policy
+from localtrace.places.models import Cluster, Setting, Visit
+from localtrace.places.services import MergeError, merge_plan, merge_settings, record_visit, search_settings
+from tests.personas import World
+from tests.places.helpers import new_case, new_setting, visit
+
+
+def _visit_form(world: World, **fields: str) -> dict[str, str]:
+    day = policy.backward_window(world.case_a.anchor_date).first
+    return {
+        "name": "The Crown", "kind": "hospitality", "postcode": "",
+        "visited_on_0": str(day.day), "visited_on_1": str(day.month), "visited_on_2": str(day.year), **fields,
+    }  # fmt: skip
+
+
+def test_the_visit_form_offers_existing_settings_before_adding_a_new_one(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    crown = new_setting(world, "The Crown Inn")
+    client = client_for("tracer_a")
+    url = reverse("cases:visit-add", args=[world.case_a.pk])
+    offered = client.post(url, _visit_form(world, name="crown"))
+    page = offered.content.decode()
+    assert "Is it one of these places already in the register?" in page
+    assert "The Crown Inn, FX1 2AB" in page
+    assert "Choose a place from the register, or say it is a new place" in page
+    assert not Visit.objects.exists()
+    chosen = client.post(url, _visit_form(world, name="crown", setting=str(crown.pk), kind=""))
+    assert chosen.status_code == 302
+    assert Visit.objects.get().setting == crown
+    new = client.post(url, _visit_form(world, name="Crown Bakery", setting="new", kind="workplace"))
+    assert new.status_code == 302
+    assert Setting.objects.filter(name="Crown Bakery", kind="workplace").exists()
+
+
+def test_a_new_place_still_needs_its_kind(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("tracer_a").post(
+        reverse("cases:visit-add", args=[world.case_a.pk]), _visit_form(world, name="Lonely Café", kind="")
+    )
+    assert "Choose what kind of place it is" in response.content.decode()
+    assert not Setting.objects.exists()
+
+
+def test_a_setting_of_another_area_cannot_be_chosen(world: World) -> None:
+    elsewhere = new_setting(world, "The Crown", area=world.area_b)
+    day = policy.backward_window(world.case_a.anchor_date).first
+    from localtrace.cases.investigation import InvestigationError
+
+    with pytest.raises(InvestigationError, match="register"):
+        record_visit(world.case_a, name="", kind="", visited_on=day, setting=elsewhere, actor=world.users["tracer_a"])
+    assert not Visit.objects.exists()
+
+
+def test_the_search_fragment_lists_matches_as_they_type(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    new_setting(world, "The Crown Inn")
+    new_setting(world, "Crown Court Café", kind="hospitality", area=world.area_b)
+    url = reverse("places:setting-search") + f"?case={world.case_a.pk}"
+    page = client_for("tracer_a").post(url, {"name": "crow"}).content.decode()
+    assert "The Crown Inn" in page and "Crown Court Café" not in page
+    assert client_for("tracer_a").post(url, {"name": "zzz"}).content.decode().strip() == ""
+
+
+def test_search_matches_every_word_and_puts_names_starting_with_it_first(world: World) -> None:
+    for name in ("The Crown", "Crown and Anchor", "Old Bell", "Crown Primary School"):
+        new_setting(world, name)
+    found = [s.name for s in search_settings(Setting.objects.all(), "crown")]
+    assert found == ["Crown and Anchor", "Crown Primary School", "The Crown"]
+    assert [s.name for s in search_settings(Setting.objects.all(), "crown anchor")] == ["Crown and Anchor"]
+
+
+def test_merging_moves_visits_and_clusters_and_keeps_the_duplicate_for_history(world: World) -> None:
+    keep, duplicate = new_setting(world, "The Crown"), new_setting(world, "Crown (pub)", postcode="")
+    duplicate.manager_email = "manager@example.com"
+    duplicate.save()
+    day = dt.date(2020, 11, 12)
+    visits = [visit(new_case(world, address=f"{n} High St"), duplicate, day) for n in range(3)]
+    visit(new_case(world, address="9 High St"), keep, day)
+    Cluster.objects.create(
+        area=world.area_a, setting=duplicate, first_visit_on=day, last_visit_on=day, case_count=3, household_count=3,
+        backward_case_count=3, score=6, explanation="3 cases",
+    )  # fmt: skip
+    plan = merge_plan(duplicate, keep)
+    assert (plan.visits, plan.clusters) == (3, 1)
+    merge_settings(duplicate, keep, actor=world.users["lead_a"])
+    assert keep.visits.count() == 4
+    assert all(Visit.objects.get(pk=v.pk).setting_id == keep.pk for v in visits)
+    assert Cluster.objects.get().setting == keep
+    duplicate.refresh_from_db()
+    keep.refresh_from_db()
+    assert duplicate.merged_into == keep
+    assert keep.manager_email == "manager@example.com"
+    event = AuditEvent.objects.get(object_type="places.setting", object_id=str(keep.pk))
+    assert event.detail["merged"] == duplicate.pk and event.detail["visits_moved"] == 3
+
+
+def test_a_setting_cannot_be_merged_into_itself_or_another_area(world: World) -> None:
+    crown = new_setting(world)
+    with pytest.raises(MergeError):
+        merge_plan(crown, crown)
+    with pytest.raises(MergeError, match="same area"):
+        merge_plan(crown, new_setting(world, area=world.area_b))
+
+
+def test_the_merge_page_shows_what_will_move_before_merging(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    keep, duplicate = new_setting(world, "The Crown"), new_setting(world, "The Crown Pub")
+    visit(new_case(world, address="1 High St"), duplicate, dt.date(2020, 11, 12))
+    client = client_for("lead_a")
+    url = reverse("places:setting-merge", args=[duplicate.pk])
+    assert "The Crown, FX1 2AB" in client.get(url).content.decode()
+    check = client.post(url, {"keep": str(keep.pk)}).content.decode()
+    assert "Check before you merge" in check and "Visits that will move" in check
+    assert Visit.objects.get().setting == duplicate  # nothing moved yet
+    done = client.post(url, {"keep": str(keep.pk), "confirmed": "yes"})
+    assert done.status_code == 302
+    assert Visit.objects.get().setting == keep
+    assert (
+        "Merge into another setting"
+        not in client.get(reverse("places:setting-detail", args=[duplicate.pk])).content.decode()
+    )
+
+
+def test_a_team_lead_adds_and_corrects_a_setting_with_its_manager(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("lead_a")
+    bad = client.post(
+        reverse("places:setting-add"),
+        {"name": "Hill Primary", "kind": "school", "manager_email": "not-an-address", "manager_phone": "12"},
+    )
+    page = bad.content.decode()
+    assert "Enter an e-mail address in the correct format" in page and "Enter a phone number" in page
+    assert not Setting.objects.exists()
+    client.post(
+        reverse("places:setting-add"),
+        {"name": "Hill  Primary", "kind": "school", "postcode": "fx1 2ab", "manager_email": "head@example.org",
+         "manager_phone": "07911 123456"},
+    )  # fmt: skip
+    setting = Setting.objects.get()
+    assert (setting.name, setting.postcode, setting.manager_phone) == ("Hill Primary", "FX1 2AB", "+447911123456")
+    again = client.post(
+        reverse("places:setting-add"), {"name": "hill primary", "kind": "school", "postcode": "FX1 2AB"}
+    )
+    assert "already in the register" in again.content.decode()
+    client.post(
+        reverse("places:setting-edit", args=[setting.pk]),
+        {"name": "Hill Primary School", "kind": "school", "postcode": "FX1 2AB", "manager_email": "office@example.org"},
+    )
+    setting.refresh_from_db()
+    assert (setting.name, setting.manager_email, setting.manager_phone) == (
+        "Hill Primary School", "office@example.org", "",
+    )  # fmt: skip
+
+
+def test_the_register_lists_only_settings_of_the_users_areas(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    new_setting(world, "Northshire Arms")
+    new_setting(world, "Southmoor Arms", area=world.area_b)
+    page = client_for("tracer_a").get(reverse("places:setting-list")).content.decode()
+    assert "Northshire Arms" in page and "Southmoor Arms" not in page
+    searched = client_for("tracer_b").get(reverse("places:setting-list"), {"q": "arms"}).content.decode()
+    assert "Southmoor Arms" in searched and "Northshire Arms" not in searched

@@ -3,62 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
-from localtrace.cases import ladder
-from localtrace.cases.models import OPEN_STATUSES, Case, Transfer
+from localtrace.cases import ladder, listing
+from localtrace.cases.models import Case, Transfer
 from localtrace.cases.queue import claim_next, current_claim
 from localtrace.contacts.models import Contact
 
-SHOW = {
-    "open": "Open",
-    "due_soon": "Due within 4 hours",
-    "overdue": "Overdue",
-    "doorstep": "Doorstep visits",
-    "welsh": "Welsh speakers",
-    "other_language": "Other languages",
-    "closed": "Closed",
-}
-
-
-def _filtered(items: QuerySet[Any], shown: str, now: dt.datetime) -> QuerySet[Any]:
-    doorstep = [i for i, s in enumerate(ladder.ladder()) if s.kind == ladder.DOORSTEP]
-    open_items = items.filter(status__in=OPEN_STATUSES)
-    return {
-        "open": open_items,
-        "due_soon": open_items.filter(
-            reached_at__isnull=True, reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4)
-        ),
-        "overdue": open_items.filter(reached_at__isnull=True, reach_deadline__lt=now),
-        "doorstep": open_items.filter(reached_at__isnull=True, ladder_step__in=doorstep),
-        "welsh": open_items.filter(person__preferred_language="cy"),
-        "other_language": open_items.exclude(person__preferred_language__in=["en", "cy"]),
-        "closed": items.exclude(status__in=OPEN_STATUSES),
-    }[shown]
-
-
-def _counts(items: QuerySet[Any], now: dt.datetime) -> dict[str, int]:
-    # Counting a column of the case_queue_counts index (status is never null), not id, lets PostgreSQL
-    # answer from that index alone instead of reading the area's whole history.
-    open_q = Q(status__in=OPEN_STATUSES)
-    unreached = open_q & Q(reached_at__isnull=True)
-    return items.aggregate(
-        open=Count("status", filter=open_q),
-        due_soon=Count(
-            "status", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4))
-        ),
-        overdue=Count("status", filter=unreached & Q(reach_deadline__lt=now)),
-        closed=Count("status", filter=~open_q),
-    )
+# Columns a queue row shows: the rest of each case (its investigation) is not read for the list.
+_ROW_FIELDS = (
+    "id", "area__name", "status", "priority", "reach_deadline", "ladder_step", "next_step_at", "reached_at",
+    "claimed_by__full_name",
+)  # fmt: skip
 
 
 def _queue(request: HttpRequest, kind: str) -> HttpResponse:
@@ -67,19 +30,28 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
     model = Case if kind == "case" else Contact
     items = scoped(request.user, f"{kind}.view", model.objects.all())
     shown = request.GET.get("show", "open")
-    if shown not in SHOW:
+    if shown not in listing.SHOW:
         shown = "open"
-    listed = _filtered(items, shown, now).select_related("area", "claimed_by")
-    page = Paginator(listed.order_by("priority", "reach_deadline", "pk"), 50).get_page(request.GET.get("page"))
+    counts = listing.counts(items, now)
+    fields = (*_ROW_FIELDS, "priority_reasons") if kind == "case" else _ROW_FIELDS
+    listed = listing.filtered(items, shown, now).select_related("area", "claimed_by").only(*fields)
+    page = listing.page_of(
+        listed,
+        shown,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        # The open, due-soon and overdue filters are already counted; the others are counted up to a bound.
+        count=counts[shown] if shown in ("open", "due_soon", "overdue") else None,
+    )
     return render(
         request,
         "cases/queue.html",
         {
             "kind": kind,
             "page": page,
-            "counts": _counts(items, now),
+            "counts": counts,
             "shown": shown,
-            "filters": SHOW,
+            "filters": listing.SHOW,
             "now": now,
             "mine": current_claim(items, request.user, now),
             "steps": {i: ladder.DESCRIPTIONS[s.kind] for i, s in enumerate(ladder.ladder())},

@@ -64,22 +64,27 @@ def filtered(items: QuerySet[Any], shown: str, now: dt.datetime) -> QuerySet[Any
     raise ValueError(f"Unknown queue filter {shown!r}")
 
 
-def counts(items: QuerySet[Any], now: dt.datetime) -> dict[str, Any]:
-    """The queue's figures now: open items by status and deadline, and what was closed today.
+def counts(items: QuerySet[Any], now: dt.datetime, *, by_status: bool = True) -> dict[str, Any]:
+    """The queue's figures now: open items by deadline (and by status, with the oldest deadline, for the
+    team page), and what was closed today.
 
     Two index-only reads, one over the open items and one over today's closures: neither touches
     the area's history, however long it grows.
     """
     unreached = Q(reached_at__isnull=True)
-    figures: dict[str, Any] = items.filter(status__in=OPEN_STATUSES).aggregate(
-        open=Count("id"),
-        new=Count("id", filter=Q(status=Status.NEW)),
-        in_progress=Count("id", filter=Q(status=Status.IN_PROGRESS)),
-        reached=Count("id", filter=Q(status=Status.REACHED)),
-        due_soon=Count("id", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + DUE_SOON)),
-        overdue=Count("id", filter=unreached & Q(reach_deadline__lt=now)),
-        oldest=Min("reach_deadline", filter=unreached),
-    )
+    figures_of: dict[str, Any] = {
+        "open": Count("id"),
+        "due_soon": Count("id", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + DUE_SOON)),
+        "overdue": Count("id", filter=unreached & Q(reach_deadline__lt=now)),
+    }
+    if by_status:
+        figures_of |= {
+            "new": Count("id", filter=Q(status=Status.NEW)),
+            "in_progress": Count("id", filter=Q(status=Status.IN_PROGRESS)),
+            "reached": Count("id", filter=Q(status=Status.REACHED)),
+            "oldest": Min("reach_deadline", filter=unreached),
+        }
+    figures: dict[str, Any] = items.filter(status__in=OPEN_STATUSES).aggregate(**figures_of)
     figures.update(
         items.exclude(status__in=OPEN_STATUSES)
         .filter(closed_at__gte=start_of_day(now))

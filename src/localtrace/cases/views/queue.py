@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
 from localtrace.cases import ladder, listing
-from localtrace.cases.models import Case, Transfer
+from localtrace.cases.models import Case, Transfer, WorkItem
 from localtrace.cases.queue import claim_next, current_claim
 from localtrace.contacts.models import Contact
 
@@ -24,6 +26,60 @@ _ROW_FIELDS = (
 )  # fmt: skip
 
 
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _when(moment: dt.datetime) -> str:
+    """ "14:05, 3 Nov", as the date filter's "H:i, j M" writes it, without its cost on every row."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M}, {local.day} {_MONTHS[local.month]}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One queue row, worked out here so the template only prints it (the row loop is most of a queue's time)."""
+
+    url: str
+    reference: str
+    priority: str
+    reasons: str
+    area: str
+    reach_by: str
+    overdue: bool
+    next_step: str
+    next_step_from: str
+    status: str
+    claimed_by: str
+
+
+def _rows(items: list[WorkItem], kind: str, now: dt.datetime) -> list[Row]:
+    # Reversed once with a stand-in key, then filled in for each row: reversing 50 times costs more than the query.
+    stand_in = 987654321
+    url = reverse("cases:case-detail" if kind == "case" else "contacts:contact-detail", args=[stand_in])
+    steps = {i: ladder.DESCRIPTIONS[s.kind] for i, s in enumerate(ladder.ladder())}
+    rows = []
+    for item in items:
+        waiting = item.is_open and not item.reached_at
+        rows.append(
+            Row(
+                url=url.replace(str(stand_in), str(item.pk)),
+                reference=item.reference,  # type: ignore[attr-defined]
+                priority=item.get_priority_display(),  # type: ignore[attr-defined]
+                reasons="; ".join(getattr(item, "priority_reasons", None) or []),
+                area=item.area.name,
+                reach_by=_when(item.reach_deadline),
+                overdue=waiting and item.reach_deadline < now,
+                next_step=steps.get(item.ladder_step, "") if waiting else "",
+                next_step_from=_when(item.next_step_at)
+                if waiting and item.next_step_at and item.next_step_at > now
+                else "",
+                status=item.get_status_display(),  # type: ignore[attr-defined]
+                claimed_by=item.claimed_by.full_name if item.claimed_by else "",
+            )
+        )
+    return rows
+
+
 def _queue(request: HttpRequest, kind: str) -> HttpResponse:
     require_capability(request.user, "case.queue")
     now = timezone.now()
@@ -32,7 +88,7 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
     shown = request.GET.get("show", "open")
     if shown not in listing.SHOW:
         shown = "open"
-    counts = listing.counts(items, now)
+    counts = listing.counts(items, now, by_status=False)
     fields = (*_ROW_FIELDS, "priority_reasons") if kind == "case" else _ROW_FIELDS
     listed = listing.filtered(items, shown, now).select_related("area", "claimed_by").only(*fields)
     page = listing.page_of(
@@ -49,12 +105,11 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "kind": kind,
             "page": page,
+            "rows": _rows(page.items, kind, now),
             "counts": counts,
             "shown": shown,
             "filters": listing.SHOW,
-            "now": now,
             "mine": current_claim(items, request.user, now),
-            "steps": {i: ladder.DESCRIPTIONS[s.kind] for i, s in enumerate(ladder.ladder())},
             "sent_away": _transferred_out(request, kind, now),
         },
     )

@@ -21,6 +21,13 @@ written with COPY from synthetic rows, with names and streets from the generator
     bash scripts/with-postgres.sh .venv/bin/python bench/pages.py                 # 1M cases, 3M contacts
     bash scripts/with-postgres.sh .venv/bin/python bench/pages.py --quick         # 20k cases, a smoke run
     bash scripts/with-postgres.sh .venv/bin/python bench/pages.py --cases 200000 --requests 100
+
+Filling takes most of a run. To fill once and measure many times, keep the cluster and reuse its data:
+
+    LOCALTRACE_PG_KEEP=/var/tmp/localtrace-bench-pg bash scripts/with-postgres.sh .venv/bin/python bench/pages.py --reuse
+
+The first such run fills the database; later ones find it filled (with the same --cases, --areas and
+--concurrency) and only measure. Migrations added since are applied first, as on a live system.
 """
 
 from __future__ import annotations
@@ -137,6 +144,26 @@ def make_areas(areas: int, postcodes_per_area: int, threads: int) -> World:
                 Membership.objects.create(user=world.tracers[-1], team=team, role=Role.TRACER)
                 world.leads.append(make_user(f"bench-lead-{t:02d}"))
                 Membership.objects.create(user=world.leads[-1], team=team, role=Role.TEAM_LEAD)
+    return world
+
+
+def existing_world(threads: int) -> World:
+    """The World of a database filled by an earlier run (--reuse): the same areas, tracers and bench users."""
+    from localtrace.accounts.models import User
+    from localtrace.areas.models import Area, Membership, Postcode, Role
+
+    uppers = list(Area.objects.filter(level=Area.Level.UPPER_TIER, code__startswith="E10").order_by("code"))
+    world = World(area_ids=[a.pk for a in uppers], postcodes={}, tracer_of={}, bench_area=uppers[0].pk)
+    for area in uppers:
+        world.postcodes[area.pk] = list(Postcode.objects.filter(upper_tier=area).values_list("postcode", flat=True))
+        tracer = Membership.objects.get(team__area=area, role=Role.TRACER, user__username__startswith="tracer-")
+        world.tracer_of[area.pk] = tracer.user_id
+    for t in range(1, threads + 1):
+        try:
+            world.tracers.append(User.objects.get(username=f"bench-tracer-{t:02d}"))
+            world.leads.append(User.objects.get(username=f"bench-lead-{t:02d}"))
+        except User.DoesNotExist:
+            raise SystemExit(f"The kept database has fewer than {threads} bench users: fill it again.") from None
     return world
 
 
@@ -558,6 +585,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 cases and fewer requests: a smoke run")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database an earlier run filled (see LOCALTRACE_PG_KEEP)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.cases, args.requests, args.requests_per_thread = 20_000, 40, 5
@@ -569,16 +599,31 @@ def main() -> None:
     from localtrace.cases.models import Case
 
     call_command("migrate", verbosity=0)
-    if Case.objects.exists():
-        raise SystemExit("The database already has cases: run in an empty one (scripts/with-postgres.sh makes one).")
     contacts = args.cases * args.contacts_per_case
-    print(
-        f"Filling PostgreSQL: {args.cases:,} cases, {contacts:,} contacts, {args.areas} areas, "
-        f"{args.cases + contacts:,} people, {args.cases:,} results …",
-        flush=True,
-    )
-    world = make_areas(args.areas, args.postcodes_per_area, max(levels))
-    filled = fill(world, args.cases, args.contacts_per_case, args.days, args.seed)
+    if args.reuse and Case.objects.exists():
+        world = existing_world(max(levels))
+        print(f"Reusing the filled database: {Case.objects.count():,} cases", flush=True)
+        # An interrupted run may have left a claim taken by "get next": give it back.
+        Case.objects.filter(claimed_by__in=world.tracers).update(claimed_by=None, claimed_at=None)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # statistics for any index a new migration added
+    else:
+        if Case.objects.exists():
+            raise SystemExit(
+                "The database already has cases: run in an empty one (scripts/with-postgres.sh makes one)."
+            )
+        print(
+            f"Filling PostgreSQL: {args.cases:,} cases, {contacts:,} contacts, {args.areas} areas, "
+            f"{args.cases + contacts:,} people, {args.cases:,} results …",
+            flush=True,
+        )
+        # 16 bench users at least, so that a kept database can later be measured at concurrency 16.
+        world = make_areas(args.areas, args.postcodes_per_area, max(16, *levels))
+        filled = fill(world, args.cases, args.contacts_per_case, args.days, args.seed)
+        print(
+            f"  {filled['rows']:,.0f} rows copied in {filled['copy_s']:.0f} s ({filled['rows'] / filled['copy_s']:,.0f} rows/s),"
+            f" indexes built in {filled['index_s']:.0f} s, {filled['total_s']:.0f} s with VACUUM ANALYZE"
+        )
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split()[1]
@@ -586,10 +631,7 @@ def main() -> None:
         size = cursor.fetchone()[0]
     in_area = Case.objects.filter(area_id=world.bench_area).count()
     open_in_area = Case.objects.filter(area_id=world.bench_area, status__in=["new", "in_progress", "reached"]).count()
-    print(
-        f"  {filled['rows']:,.0f} rows copied in {filled['copy_s']:.0f} s ({filled['rows'] / filled['copy_s']:,.0f} rows/s),"
-        f" indexes built in {filled['index_s']:.0f} s, {filled['total_s']:.0f} s with VACUUM ANALYZE; database {size}"
-    )
+    print(f"  database {size}")
     print(f"\n== PostgreSQL {version}: the measured area has {in_area:,} cases ({open_in_area:,} open)", flush=True)
 
     pages = pages_for(world)

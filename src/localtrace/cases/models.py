@@ -44,6 +44,20 @@ SUPPORT_NEEDS = {
 }
 
 
+def queue_indexes(prefix: str) -> list[models.Index]:
+    """Partial indexes behind a queue (see cases.listing): open items in queue order, closed ones by id and date."""
+    open_items = models.Q(status__in=OPEN_STATUSES)
+    return [
+        models.Index(
+            fields=["area", "priority", "reach_deadline", "id", "reached_at", "status"],
+            name=f"{prefix}_open_queue",
+            condition=open_items,
+        ),
+        models.Index(fields=["area", "id"], name=f"{prefix}_closed_newest", condition=~open_items),
+        models.Index(fields=["area", "closed_at", "status"], name=f"{prefix}_closed_at", condition=~open_items),
+    ]
+
+
 class WorkItem(models.Model):
     """What cases and contacts share as items in a team's queue: owner area, urgency, claim, ladder."""
 
@@ -107,6 +121,9 @@ class Case(WorkItem):
                 fields=["area", "status", "reach_deadline", "reached_at", "closed_at"], name="case_queue_counts"
             ),
             models.Index(fields=["person", "specimen_date"]),
+            # The queue pages read open items and today's closures through these partial indexes, which hold
+            # only what is being worked on now (or closed): their cost does not grow with the area's history.
+            *queue_indexes("case"),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +176,8 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["made_at", "pk"]
+        # Each tracer's attempts today, on the team page.
+        indexes = [models.Index(fields=["made_by", "made_at"], name="attempt_by_tracer")]
         constraints = [
             models.CheckConstraint(
                 name="attempt_for_case_or_contact",
@@ -188,6 +207,8 @@ class TraceEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "pk"]
+        # Each tracer's last action and completions today, on the team page.
+        indexes = [models.Index(fields=["actor", "occurred_at"], name="event_by_actor")]
 
     def __str__(self) -> str:
         return self.summary

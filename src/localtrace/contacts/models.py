@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from localtrace.cases.models import Case, WorkItem
+from localtrace.cases.models import Case, WorkItem, queue_indexes
 
 
 class Contact(WorkItem):
@@ -38,6 +38,7 @@ class Contact(WorkItem):
                 fields=["area", "status", "reach_deadline", "reached_at", "closed_at"], name="contact_queue_counts"
             ),
             models.Index(fields=["person", "last_exposure"]),
+            *queue_indexes("contact"),  # see cases.listing
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "person"], name="contact_once_per_case"),

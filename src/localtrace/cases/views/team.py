@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
 from localtrace.accounts.models import User
 from localtrace.areas.models import Delegation, Membership, Role, Team
+from localtrace.cases import listing
 from localtrace.cases.models import OPEN_STATUSES, Attempt, Case, TraceEvent
 from localtrace.cases.queue import assign as assign_items
 from localtrace.cases.queue import claim_lapses_after
@@ -23,81 +25,86 @@ from localtrace.contacts.models import Contact
 from localtrace.core.forms import GovukForm
 
 
-def _health(items: Any, now: dt.datetime) -> dict[str, Any]:
-    unreached = Q(status__in=OPEN_STATUSES, reached_at__isnull=True)
-    # Counting a column of the *_queue_counts indexes (status is never null), not id, lets PostgreSQL
-    # answer from the index alone instead of reading the area's whole history.
-    figures = items.aggregate(
-        new=Count("status", filter=Q(status="new")),
-        in_progress=Count("status", filter=Q(status="in_progress")),
-        reached=Count("status", filter=Q(status="reached")),
-        completed_today=Count("status", filter=Q(status="completed", closed_at__date=timezone.localdate())),
-        due_soon=Count(
-            "status", filter=unreached & Q(reach_deadline__gte=now, reach_deadline__lt=now + dt.timedelta(hours=4))
-        ),
-        overdue=Count("status", filter=unreached & Q(reach_deadline__lt=now)),
-        oldest=Min("reach_deadline", filter=unreached),
-    )
-    return figures
-
-
 def _tracers(lead: Any) -> list[User]:
     """Everyone who can work the lead's areas now: local team members and delegated surge tracers."""
+    return list(_tracer_users(lead).order_by("full_name"))
+
+
+def _tracer_users(lead: Any) -> QuerySet[User]:
     areas = scope_for(lead).areas_with({Role.TEAM_LEAD, Role.AREA_LEAD})
     local = Membership.objects.filter(team__area_id__in=areas, team__kind=Team.Kind.LOCAL, role__in=TRACING_ROLES)
-    surge_teams = Delegation.objects.active().filter(area_id__in=areas).values_list("team_id", flat=True)
+    surge_teams = Delegation.objects.active().filter(area_id__in=areas).values("team_id")
     surge = Membership.objects.filter(team_id__in=surge_teams, role__in=TRACING_ROLES)
-    ids = set(local.values_list("user_id", flat=True)) | set(surge.values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("full_name"))
+    return User.objects.filter(Q(pk__in=local.values("user_id")) | Q(pk__in=surge.values("user_id")), is_active=True)
+
+
+def _activity(lead: Any, cases: QuerySet[Case], now: dt.datetime) -> list[User]:
+    """Each tracer with what they did today and what they hold now, in three queries.
+
+    Each figure reads an index that starts with the tracer ((made_by, made_at) for attempts,
+    (actor, occurred_at) for events, claimed_by for cases): today's rows and each tracer's latest
+    event, never their whole history. Attempts and completions are grouped queries rather than
+    subqueries of the tracers' query: as subqueries the planner's estimate crossed PostgreSQL's
+    JIT threshold, and compiling the query took 340 ms of a 350 ms page.
+    """
+    today = listing.start_of_day(now)
+    tracer = OuterRef("pk")
+    holding = cases.filter(claimed_by=tracer, claimed_at__gte=now - claim_lapses_after(), status__in=OPEN_STATUSES)
+    last = TraceEvent.objects.filter(actor=tracer).order_by("-occurred_at").values("occurred_at")[:1]
+    tracers = list(
+        _tracer_users(lead)
+        .annotate(
+            holding=Coalesce(Subquery(holding.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")), 0),
+            last_action=Subquery(last),
+        )
+        .order_by("full_name")
+    )
+    ids = [t.pk for t in tracers]
+    attempts = dict(
+        Attempt.objects.filter(made_by__in=ids, made_at__gte=today)
+        .values_list("made_by").annotate(n=Count("id")).order_by()
+    )  # fmt: skip
+    completed = dict(
+        TraceEvent.objects.filter(actor__in=ids, occurred_at__gte=today, kind="completed")
+        .values_list("actor").annotate(n=Count("id")).order_by()
+    )  # fmt: skip
+    for t in tracers:
+        t.attempts_today = attempts.get(t.pk, 0)  # type: ignore[attr-defined]
+        t.completed_today = completed.get(t.pk, 0)  # type: ignore[attr-defined]
+    return tracers
 
 
 def queue_health(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "team.lead")
     now = timezone.now()
     cases = scoped(request.user, "case.lead", Case.objects.all())
-    areas = cases.values("area")
-    contacts = Contact.objects.filter(area__in=areas)
-    tracers = _tracers(request.user)
-    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    attempts = dict(
-        Attempt.objects.filter(made_by__in=tracers, made_at__gte=start_of_day)
-        .values_list("made_by")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    completed = dict(
-        TraceEvent.objects.filter(actor__in=tracers, kind="completed", occurred_at__gte=start_of_day)
-        .values_list("actor").annotate(n=Count("id")).order_by()
-    )  # fmt: skip
-    last_action = dict(
-        TraceEvent.objects.filter(actor__in=tracers).values_list("actor").annotate(at=Max("occurred_at")).order_by()
-    )
-    holding = dict(
-        cases.filter(claimed_by__in=tracers, claimed_at__gte=now - claim_lapses_after(), status__in=OPEN_STATUSES)
-        .values_list("claimed_by").annotate(n=Count("id")).order_by()
-    )  # fmt: skip
+    # The contacts of the same areas as the case.lead rule: the areas the user leads.
+    contacts = Contact.objects.filter(area_id__in=scope_for(request.user).areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
+    tracers = _activity(request.user, cases, now)
     activity = [
         {
             "tracer": t,
-            "attempts": attempts.get(t.pk, 0),
-            "completed": completed.get(t.pk, 0),
-            "minutes_idle": int((now - last_action[t.pk]).total_seconds() // 60) if t.pk in last_action else None,
-            "holding": holding.get(t.pk, 0),
+            "attempts": t.attempts_today,  # type: ignore[attr-defined]
+            "completed": t.completed_today,  # type: ignore[attr-defined]
+            "minutes_idle": (
+                int((now - t.last_action).total_seconds() // 60) if t.last_action else None  # type: ignore[attr-defined]
+            ),
+            "holding": t.holding,  # type: ignore[attr-defined]
         }
         for t in tracers
     ]
     unassigned = (
         cases.filter(status__in=OPEN_STATUSES, reached_at__isnull=True)
         .filter(Q(claimed_by__isnull=True) | Q(claimed_at__lt=now - claim_lapses_after()))
-        .select_related("area")
+        .only("id", "priority", "reach_deadline", "status", "reached_at")
         .order_by("priority", "reach_deadline", "pk")[:50]
     )
     return render(
         request,
         "cases/team.html",
         {
-            "cases": _health(cases, now),
-            "contacts": _health(contacts, now),
+            "cases": listing.counts(cases, now),
+            "contacts": listing.counts(contacts, now),
             "activity": activity,
             "unassigned": unassigned,
             "assign_form": AssignForm(tracers=tracers),

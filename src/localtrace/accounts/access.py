@@ -25,6 +25,7 @@ from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
+from localtrace.people.models import DuplicateReview
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
 
 M = TypeVar("M", bound=Model)
@@ -255,6 +256,30 @@ def _case_lead(scope: Scope, qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.filter(area_id__in=scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
 
 
+# --- person linkage (issue 10): the possible-duplicate review queue ---------------------
+# Data officers are the team leads and area leads of a local team in the area the pair was
+# routed to (surge teams never merge another area's people); unrouted pairs go to administrators.
+DATA_OFFICER_ROLES = frozenset({Role.TEAM_LEAD, Role.AREA_LEAD})
+
+
+def _data_officer_areas(scope: Scope) -> frozenset[int]:
+    return frozenset(a for a, held in scope.local_roles.items() if held & DATA_OFFICER_ROLES)
+
+
+@rule("duplicate.review", DuplicateReview)
+def _duplicate_review(scope: Scope, qs: QuerySet[DuplicateReview]) -> QuerySet[DuplicateReview]:
+    visible = Q(area_id__in=_data_officer_areas(scope))
+    if scope.administrator:
+        visible |= Q(area__isnull=True)
+    return qs.filter(visible)
+
+
+_CAPABILITIES_PERSON_LINKAGE: dict[str, Callable[[Scope], bool]] = {
+    "duplicate.queue": lambda scope: scope.administrator or bool(_data_officer_areas(scope)),
+}
+# --- end person linkage ----------------------------------------------------------------
+
+
 def _model_for(permission: str) -> type[Model]:
     try:
         model, _ = _RULES[permission]
@@ -308,6 +333,7 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "team.lead": lambda scope: bool(scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD})),
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,
+    **_CAPABILITIES_PERSON_LINKAGE,
 }
 
 

@@ -26,6 +26,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Contacts", reverse("contacts:queue")))
     if can(request.user, "team.lead"):
         entries.append(("Team", reverse("cases:team")))
+    # Person linkage (issue 10).
+    if can(request.user, "duplicate.queue"):
+        entries.append(("Duplicates", reverse("people:duplicate-list")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

@@ -225,3 +225,14 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Person linkage (issue 10; docs/linkage.md): the model file and the two match-probability thresholds.
+from localtrace.config.env import env_float  # noqa: E402
+
+LINKAGE_MODEL_PATH = env_str("LOCALTRACE_LINKAGE_MODEL", "")  # empty: the model shipped with the package
+LINKAGE_LINK_ABOVE = env_float("LOCALTRACE_LINKAGE_LINK_ABOVE", 0.99)
+LINKAGE_REVIEW_ABOVE = env_float("LOCALTRACE_LINKAGE_REVIEW_ABOVE", 0.5)
+if LINKAGE_REVIEW_ABOVE > LINKAGE_LINK_ABOVE:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LOCALTRACE_LINKAGE_REVIEW_ABOVE must not be above LOCALTRACE_LINKAGE_LINK_ABOVE.")

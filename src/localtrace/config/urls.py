@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
     path("", include("localtrace.contacts.urls")),
+    # Person linkage (issue 10): the possible-duplicate review queue.
+    path("", include("localtrace.people.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -21,11 +21,11 @@ Row = Mapping[str, Any]
 
 def jaro_winkler(a: str, b: str) -> float:
     """Jaro–Winkler similarity (prefix scale 0.1, at most 4 letters), as DuckDB computes it."""
-    if a == b:
-        return 1.0
     len_a, len_b = len(a), len(b)
     if not len_a or not len_b:
         return 0.0
+    if a == b:
+        return 1.0
     window = max(max(len_a, len_b) // 2 - 1, 0)
     matched_b = [False] * len_b
     matches_a: list[str] = []
@@ -51,16 +51,25 @@ def jaro_winkler(a: str, b: str) -> float:
     return jaro + prefix * 0.1 * (1 - jaro)
 
 
-def levenshtein(a: str, b: str) -> int:
+def levenshtein(a: str, b: str, limit: int = 2) -> int:
+    """Levenshtein distance, exact up to `limit`; anything further answers limit + 1 (banded, so fast)."""
     if a == b:
         return 0
-    previous = list(range(len(b) + 1))
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    beyond = limit + 1
+    previous = [j if j <= limit else beyond for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        current = [beyond] * (len(b) + 1)
+        current[0] = i if i <= limit else beyond
+        for j in range(low, high + 1):
+            cost = previous[j - 1] + (ca != b[j - 1])
+            current[j] = min(cost, previous[j] + 1, current[j - 1] + 1, beyond)
+        if min(current[max(0, low - 1) : high + 1]) > limit:
+            return beyond
         previous = current
-    return previous[-1]
+    return min(previous[-1], beyond)
 
 
 @dataclass(frozen=True)

@@ -54,17 +54,15 @@ class DedupeReport:
         ]
 
 
-def _levels(row: dict[str, Any]) -> dict[str, str]:
-    """Splink's comparison vector (gamma: -1 missing, 0 else, higher = closer) as level labels."""
-    labels = {}
-    for comparison in COMPARISONS:
-        gamma = row.get(f"gamma_{comparison.name}")
-        if gamma is None:
-            continue
-        gamma = int(gamma)
-        index = 0 if gamma == -1 else len(comparison.levels) - 1 - gamma
-        labels[comparison.name] = comparison.levels[index].label
-    return labels
+def _levels(pair: dict[str, Any]) -> dict[str, str]:
+    """Each comparison's level for a scored pair, from both sides' values (the Python twins of the SQL)."""
+    left = {c.name: pair.get(f"{c.name}_l") for c in COMPARISONS}
+    right = {c.name: pair.get(f"{c.name}_r") for c in COMPARISONS}
+    # A level may read the other name column (names swapped), so both are always present.
+    for side, values in (("l", left), ("r", right)):
+        for column in ("given_name", "family_name"):
+            values[column] = pair.get(f"{column}_{side}")
+    return {c.name: c.levels[c.level_of(left, right)].label for c in COMPARISONS}
 
 
 @contextmanager

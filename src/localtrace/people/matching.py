@@ -2,8 +2,9 @@
 
 Rules, in order:
 1. The same valid NHS number is the same person (a merged person answers with its survivor).
-2. Otherwise candidates are found by blocking keys (indexed columns: name keys, date of birth,
-   postcode, phone, e-mail; also with given and family names swapped and day and month swapped)
+2. Otherwise candidates are found by blocking keys (indexed columns: both names within a postcode,
+   family name or given name with the date of birth, date of birth with postcode, phone, e-mail;
+   also with given and family names swapped and day and month swapped)
    among the people already known and the new people of the same batch, and each is scored
    with the trained Splink model's parameters (`people.model`). The best candidate:
    - at or above `LINKAGE_LINK_ABOVE` (and agreeing on given name and date of birth): the same person;
@@ -66,7 +67,7 @@ class PersonRecord:
         """(column, value) pairs any one of which finds a candidate."""
         keys: list[tuple[str, str]] = []
         given, family = name_key(self.given_name), name_key(self.family_name)
-        if given and family:
+        if given and family and self.postcode:
             keys += [("match_key", f"{given}|{family}"), ("match_key", f"{family}|{given}")]
         for born in (self.date_of_birth, day_month_swapped(self.date_of_birth)):
             if born is None:
@@ -136,23 +137,32 @@ def decide(
     link_above: float,
     review_above: float,
 ) -> Decision:
-    """The best candidate for one record, and whether it is the same person."""
-    best: tuple[Candidate, Score] | None = None
+    """The best candidate for one record, and whether it is the same person.
+
+    A candidate sure enough to link (and agreeing on given name and date of birth) wins over a
+    higher-scoring one that is not: a parent whose phone and e-mail a child's result carries
+    agrees on more fields than the child's own record, but not on the date of birth.
+    """
+    best_link: tuple[Candidate, Score] | None = None
+    best_other: tuple[Candidate, Score] | None = None
     for candidate in candidates:
         if record.nhs_number and candidate.nhs_number and candidate.nhs_number != record.nhs_number:
             continue  # two valid NHS numbers: two people
         if candidate.exact_key == record.exact_key and record.given_name:
             return Decision(candidate, None, link=True)
         score = model.score(record.linkage_row, candidate.row)
-        if not score.plausible():
+        if not score.plausible() or score.match_probability < review_above:
             continue
-        if best is None or score.match_weight > best[1].match_weight:
-            best = (candidate, score)
-    if best is None or best[1].match_probability < review_above:
-        return Decision(None, None, link=False)
-    candidate, score = best
-    link = score.match_probability >= link_above and score.agrees_on_identity()
-    return Decision(candidate, score, link=link)
+        if score.match_probability >= link_above and score.agrees_on_identity():
+            if best_link is None or score.match_weight > best_link[1].match_weight:
+                best_link = (candidate, score)
+        elif best_other is None or score.match_weight > best_other[1].match_weight:
+            best_other = (candidate, score)
+    if best_link is not None:
+        return Decision(best_link[0], best_link[1], link=True)
+    if best_other is not None:
+        return Decision(best_other[0], best_other[1], link=False)
+    return Decision(None, None, link=False)
 
 
 def _nhs_owners(numbers: set[str]) -> dict[str, tuple[int, str]]:
@@ -187,7 +197,7 @@ def survivor_of(pk: int) -> int:
 
 def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], list[Candidate]]:
     """(column, value) → the known, unmerged people with that blocking key."""
-    found: dict[tuple[str, str], list[Candidate]] = {}
+    found: dict[tuple[str, str], dict[int, Candidate]] = {}
     for start in range(0, len(records), LOOKUP_CHUNK):
         wanted: dict[str, set[str]] = {}
         for record in records[start : start + LOOKUP_CHUNK]:
@@ -197,7 +207,15 @@ def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], 
             continue
         condition = Q()
         for column, values in wanted.items():
-            condition |= Q(**{f"{column}__in": values})
+            if column == "match_key":
+                # A name alone is shared by hundreds in a million people: names meet within a postcode.
+                postcodes = {r.postcode for r in records[start : start + LOOKUP_CHUNK] if r.postcode}
+                if postcodes:
+                    condition |= Q(match_key__in=values, postcode__in=postcodes)
+            else:
+                condition |= Q(**{f"{column}__in": values})
+        if not condition:
+            continue
         columns = (*CANDIDATE_COLUMNS, *wanted)
         seen: dict[int, Candidate] = {}
         for values in Person.objects.filter(condition, merged_into__isnull=True).values_list(*columns):
@@ -212,10 +230,8 @@ def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], 
                 )
             for column, value in zip(wanted, values[len(CANDIDATE_COLUMNS) :], strict=True):
                 if value in wanted[column]:
-                    bucket = found.setdefault((column, value), [])
-                    if candidate not in bucket:
-                        bucket.append(candidate)
-    return found
+                    found.setdefault((column, value), {})[pk] = candidate
+    return {key: list(by_pk.values()) for key, by_pk in found.items()}
 
 
 def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:

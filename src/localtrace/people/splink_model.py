@@ -80,7 +80,8 @@ def settings_creator(link_type: str = "dedupe_only", trained: dict[str, Any] | N
         comparisons=comparisons(),
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES_SQL),  # type: ignore[arg-type]
         retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
+        # Both sides' values are kept: the identity and household rules read each pair's levels.
+        retain_matching_columns=True,
     )
     if trained is None:
         return creator

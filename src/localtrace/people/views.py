@@ -75,7 +75,7 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_or_404(
         request.user, "duplicate.review", DuplicateReview.objects.select_related("first", "second", "area"), pk=pk
     )
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and review.status == DuplicateReview.Status.OPEN and form.is_valid():
         try:
             if form.cleaned_data["decision"] == DecisionForm.SAME:

@@ -42,6 +42,8 @@ $(DEMO_DIR)/.loaded: $(STAMP) var/secret-key
 	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results.csv --quiet --arrived-on-result-date-before yesterday
 	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results-resent.csv --quiet
 	$(DEMO_ENV) $(BIN)/localtrace play-working-day $(DEMO_DIR)/simulation
+	# Person linkage (issue 10): a batch deduplication pass, as an operator would run it nightly.
+	$(DEMO_ENV) $(BIN)/localtrace dedupe --quiet
 	@touch $@
 
 demo-data: $(DEMO_DIR)/.loaded

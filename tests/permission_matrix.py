@@ -276,3 +276,41 @@ MATRIX.update(API_MATRIX)
 from tests.permission_matrix_places import PLACES_MATRIX  # noqa: E402
 
 MATRIX.update(PLACES_MATRIX)
+
+
+# Person linkage (issue 10): the possible-duplicate review queue, for team and area leads of the
+# pair's area (local teams only; surge leads never merge another area's people).
+def _duplicate_review_a(world: World) -> dict[str, Any]:
+    from localtrace.people.models import DuplicateReview
+
+    first, second = sorted((world.case_a.person_id, world.contact_a.person_id))
+    review, _ = DuplicateReview.objects.get_or_create(
+        first_id=first, second_id=second, defaults={"area": world.area_a, "match_probability": 0.9, "match_weight": 3}
+    )
+    return {"pk": review.pk}
+
+
+def _linked_review_a(world: World) -> dict[str, Any]:
+    from localtrace.people.merging import merge_people
+    from localtrace.people.models import DuplicateReview, Person
+
+    kwargs = _duplicate_review_a(world)
+    review = DuplicateReview.objects.get(pk=kwargs["pk"])
+    if review.status == DuplicateReview.Status.OPEN:
+        second = Person.objects.create(given_name="Gwen", family_name="Morgan-Davies", postcode="FX1 1AB")
+        review = DuplicateReview.objects.create(
+            first=review.first, second=second, area=world.area_a, match_probability=0.9, match_weight=3
+        )
+        merge_people(review.first, second, review=review)
+    return {"pk": review.pk}
+
+
+MATRIX.update(
+    {
+        "people:duplicate-list": Entry(only("lead_a", "area_lead_a", "admin"), notes="each sees only pairs in scope"),
+        "people:duplicate-detail": Entry(only("lead_a", "area_lead_a"), kwargs=_duplicate_review_a),
+        "people:duplicate-undo": Entry(
+            only("lead_a", "area_lead_a", status=302), kwargs=_linked_review_a, method="post"
+        ),
+    }
+)

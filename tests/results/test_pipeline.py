@@ -147,13 +147,14 @@ def test_the_same_nhs_number_is_the_same_person_whatever_the_name(world: World) 
     assert Person.objects.count() == 1
 
 
-def test_without_nhs_numbers_exact_name_birth_date_and_postcode_match(world: World) -> None:
+def test_without_nhs_numbers_people_are_matched_on_their_details(world: World) -> None:
+    # Probabilistic matching (people/matching.py): a different date of birth is a different person.
     run(
         csv_bytes(
             [
                 row(specimen_id="A", nhs_number=""),
                 row(specimen_id="B", nhs_number="", given_name="SIAN", family_name="o'brien ahmed"),
-                row(specimen_id="C", nhs_number="", date_of_birth="1981-05-17"),
+                row(specimen_id="C", nhs_number="", date_of_birth="1992-11-30"),
             ]
         )
     )

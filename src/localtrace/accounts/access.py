@@ -25,6 +25,7 @@ from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
+from localtrace.people.models import DuplicateReview
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
 
 M = TypeVar("M", bound=Model)
@@ -345,6 +346,28 @@ _PLACES_CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "cluster.alerts": lambda scope: bool(scope.areas_with(_LEADS)),
 }
 # --- end of settings, clusters and outbreaks ---------------------------------------------
+# --- person linkage (issue 10): the possible-duplicate review queue ---------------------
+# Data officers are the team leads and area leads of a local team in the area the pair was
+# routed to (surge teams never merge another area's people); unrouted pairs go to administrators.
+DATA_OFFICER_ROLES = frozenset({Role.TEAM_LEAD, Role.AREA_LEAD})
+
+
+def _data_officer_areas(scope: Scope) -> frozenset[int]:
+    return frozenset(a for a, held in scope.local_roles.items() if held & DATA_OFFICER_ROLES)
+
+
+@rule("duplicate.review", DuplicateReview)
+def _duplicate_review(scope: Scope, qs: QuerySet[DuplicateReview]) -> QuerySet[DuplicateReview]:
+    visible = Q(area_id__in=_data_officer_areas(scope))
+    if scope.administrator:
+        visible |= Q(area__isnull=True)
+    return qs.filter(visible)
+
+
+_CAPABILITIES_PERSON_LINKAGE: dict[str, Callable[[Scope], bool]] = {
+    "duplicate.queue": lambda scope: scope.administrator or bool(_data_officer_areas(scope)),
+}
+# --- end person linkage ----------------------------------------------------------------
 
 
 def _model_for(permission: str) -> type[Model]:
@@ -405,6 +428,7 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "support.queue": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),
     "support.payments": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),
     "support.directory": lambda scope: bool(scope.areas_with({Role.AREA_LEAD})),
+    **_CAPABILITIES_PERSON_LINKAGE,
 }
 
 

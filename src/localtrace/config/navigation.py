@@ -42,6 +42,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     if can(request.user, "case.queue"):
         entries.append(("Outbreaks", reverse("places:outbreak-list")))
         entries.append(("Settings", reverse("places:setting-list")))
+    # Person linkage (issue 10).
+    if can(request.user, "duplicate.queue"):
+        entries.append(("Duplicates", reverse("people:duplicate-list")))
     if can(request.user, "results.upload"):
         entries.append(("Results", reverse("results:submission-list")))
     if scope.working_area_ids or scope.administrator:

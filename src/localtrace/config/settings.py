@@ -264,3 +264,13 @@ PORTAL_LINK_MARGIN_DAYS = env_int("LOCALTRACE_PORTAL_LINK_MARGIN_DAYS", 3, minim
 PORTAL_DOB_ATTEMPTS = env_int("LOCALTRACE_PORTAL_DOB_ATTEMPTS", 5, minimum=1)
 # Link opens and date-of-birth guesses allowed from one client address per hour (counted in Django's cache).
 PORTAL_GUESSES_PER_HOUR = env_int("LOCALTRACE_PORTAL_GUESSES_PER_HOUR", 30, minimum=1)
+# Person linkage (issue 10; docs/linkage.md): the model file and the two match-probability thresholds.
+from localtrace.config.env import env_float  # noqa: E402
+
+LINKAGE_MODEL_PATH = env_str("LOCALTRACE_LINKAGE_MODEL", "")  # empty: the model shipped with the package
+LINKAGE_LINK_ABOVE = env_float("LOCALTRACE_LINKAGE_LINK_ABOVE", 0.99)
+LINKAGE_REVIEW_ABOVE = env_float("LOCALTRACE_LINKAGE_REVIEW_ABOVE", 0.5)
+if LINKAGE_REVIEW_ABOVE > LINKAGE_LINK_ABOVE:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LOCALTRACE_LINKAGE_REVIEW_ABOVE must not be above LOCALTRACE_LINKAGE_LINK_ABOVE.")

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("localtrace.support.urls")),  # isolation support (issue 8)
     # Settings, clusters and outbreaks (issue 7).
     path("", include("localtrace.places.urls")),
+    # Person linkage (issue 10): the possible-duplicate review queue.
+    path("", include("localtrace.people.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -1,21 +1,42 @@
 """Finding the person a record belongs to. Every caller goes through `find_or_create_people`.
 
-Rules, in order: the same valid NHS number is the same person; otherwise the same
-normalised name, date of birth and postcode; otherwise a new person. (Probabilistic
-matching will replace the middle rule behind this same function.)
+Rules, in order:
+1. The same valid NHS number is the same person (a merged person answers with its survivor).
+2. Otherwise candidates are found by blocking keys (indexed columns: both names within a postcode,
+   family name or given name with the date of birth, date of birth with postcode, phone, e-mail;
+   also with given and family names swapped and day and month swapped)
+   among the people already known and the new people of the same batch, and each is scored
+   with the trained Splink model's parameters (`people.model`). The best candidate:
+   - at or above `LINKAGE_LINK_ABOVE` (and agreeing on given name and date of birth): the same person;
+   - at or above `LINKAGE_REVIEW_ABOVE`: a new person, and a possible-duplicate review item;
+   - below: a new person.
+   A candidate with a different NHS number is never the same person.
+
+A fixed number of queries per batch whatever its size: one NHS lookup, one candidate lookup per
+500 records, one insert per 500 new people, and two more only when review items arise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from localtrace.core.bulk import insert_returning_ids
-from localtrace.people.models import Person
+from localtrace.people.blocking import blocking_keys, compact_postcode, day_month_swapped
+from localtrace.people.model import LinkageModel, Score, current_model, thresholds
+from localtrace.people.models import DuplicateReview, Person
+from localtrace.people.names import name_key
+
+LOOKUP_CHUNK = 500
+CANDIDATE_COLUMNS = (
+    "pk", "nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "phone", "email",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,82 +56,301 @@ class PersonRecord:
     def exact_key(self) -> tuple[str, dt.date | None, str]:
         return (Person.key_for(self.given_name, self.family_name), self.date_of_birth, self.postcode)
 
+    @functools.cached_property
+    def linkage_row(self) -> dict[str, Any]:
+        return linkage_row(
+            None, self.given_name, self.family_name, self.date_of_birth, self.postcode, self.phone, self.email
+        )
+
+    @functools.cached_property
+    def lookup_keys(self) -> list[tuple[str, str]]:
+        """(column, value) pairs any one of which finds a candidate."""
+        keys: list[tuple[str, str]] = []
+        given, family = name_key(self.given_name), name_key(self.family_name)
+        if given and family and self.postcode:
+            keys += [("match_key", f"{given}|{family}"), ("match_key", f"{family}|{given}")]
+        for born in (self.date_of_birth, day_month_swapped(self.date_of_birth)):
+            if born is None:
+                continue
+            family_dob, given_dob, dob_postcode = blocking_keys(self.given_name, self.family_name, born, self.postcode)
+            keys += [("block_family_dob", family_dob), ("block_given_dob", given_dob)]
+            keys += [("block_dob_postcode", dob_postcode)]
+        if self.phone:
+            keys.append(("phone", self.phone))
+        if self.email:
+            keys.append(("email", self.email))
+        return [(column, value) for column, value in keys if value]
+
+
+def linkage_row(
+    unique_id: int | None,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date | str | None,
+    postcode: str,
+    phone: str,
+    email: str,
+) -> dict[str, Any]:
+    """A record as the linkage model compares it (see people/comparisons.py)."""
+    born = date_of_birth.isoformat() if isinstance(date_of_birth, dt.date) else date_of_birth
+    return {
+        "unique_id": unique_id,
+        "given_name": name_key(given_name) or None,
+        "family_name": name_key(family_name) or None,
+        "date_of_birth": born or None,
+        "postcode": compact_postcode(postcode) or None,
+        "phone": phone or None,
+        "email": (email or "").strip().lower() or None,
+    }
+
 
 PERSON_COLUMNS = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address_line_1", "postcode",
-    "phone", "email", "preferred_language", "match_key", "created_at",
+    "phone", "email", "preferred_language", "match_key", "block_family_dob", "block_given_dob",
+    "block_dob_postcode", "created_at",
 )  # fmt: skip
 
 
-def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
-    """The id of each record's person, in order; records of one person within the batch share it.
+@dataclass
+class Candidate:
+    """A person already known (pk set) or one new in this batch (slot set)."""
 
-    A fixed number of queries per batch whatever its size (two lookups, one insert per 500 new people).
+    nhs_number: str
+    row: dict[str, Any]
+    exact_key: tuple[str, dt.date | None, str]
+    pk: int | None = None
+    slot: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    candidate: Candidate | None
+    score: Score | None
+    link: bool
+
+
+def decide(
+    model: LinkageModel,
+    record: PersonRecord,
+    candidates: Iterable[Candidate],
+    *,
+    link_above: float,
+    review_above: float,
+) -> Decision:
+    """The best candidate for one record, and whether it is the same person.
+
+    A candidate sure enough to link (and agreeing on given name and date of birth) wins over a
+    higher-scoring one that is not: a parent whose phone and e-mail a child's result carries
+    agrees on more fields than the child's own record, but not on the date of birth.
     """
-    by_nhs: dict[str, int] = {}
-    nhs_numbers = {r.nhs_number for r in records if r.nhs_number}
-    if nhs_numbers:
-        for pk, nhs_number in (
-            Person.objects.filter(nhs_number__in=nhs_numbers).order_by("pk").values_list("pk", "nhs_number")
-        ):
-            by_nhs.setdefault(nhs_number, pk)
+    best_link: tuple[Candidate, Score] | None = None
+    best_other: tuple[Candidate, Score] | None = None
+    for candidate in candidates:
+        if record.nhs_number and candidate.nhs_number and candidate.nhs_number != record.nhs_number:
+            continue  # two valid NHS numbers: two people
+        if candidate.exact_key == record.exact_key and record.given_name:
+            return Decision(candidate, None, link=True)
+        score = model.score(record.linkage_row, candidate.row)
+        if not score.plausible() or score.match_probability < review_above:
+            continue
+        if score.match_probability >= link_above and score.agrees_on_identity():
+            if best_link is None or score.match_weight > best_link[1].match_weight:
+                best_link = (candidate, score)
+        elif best_other is None or score.match_weight > best_other[1].match_weight:
+            best_other = (candidate, score)
+    if best_link is not None:
+        return Decision(best_link[0], best_link[1], link=True)
+    if best_other is not None:
+        return Decision(best_other[0], best_other[1], link=False)
+    return Decision(None, None, link=False)
 
-    by_key: dict[tuple[str, dt.date | None, str], tuple[int, str]] = {}
-    wanted = {r.exact_key for r in records if not (r.nhs_number and r.nhs_number in by_nhs)}
-    if wanted:
-        keys = {w[0] for w in wanted}
-        for pk, match_key, born, postcode, nhs_number in (
-            Person.objects.filter(match_key__in=keys)
-            .order_by("pk")
-            .values_list("pk", "match_key", "date_of_birth", "postcode", "nhs_number")
-        ):
-            if (match_key, born, postcode) in wanted:
-                by_key.setdefault((match_key, born, postcode), (pk, nhs_number))
+
+def _nhs_owners(numbers: set[str]) -> dict[str, tuple[int, str]]:
+    """NHS number → (surviving person id, their NHS number), following merges."""
+    owners: dict[str, tuple[int, str]] = {}
+    if not numbers:
+        return owners
+    merged: dict[str, int] = {}
+    for pk, nhs_number, merged_into in (
+        Person.objects.filter(nhs_number__in=numbers).order_by("pk").values_list("pk", "nhs_number", "merged_into")
+    ):
+        if merged_into is None:
+            owners.setdefault(nhs_number, (pk, nhs_number))
+        else:
+            merged.setdefault(nhs_number, merged_into)
+    for nhs_number, into in merged.items():
+        if nhs_number not in owners:
+            owners[nhs_number] = (survivor_of(into), nhs_number)
+    return owners
+
+
+def survivor_of(pk: int) -> int:
+    """The person a (possibly merged) person now lives on as."""
+    seen = {pk}
+    while True:
+        into = Person.objects.filter(pk=pk).values_list("merged_into", flat=True).first()
+        if into is None or into in seen:
+            return pk
+        seen.add(into)
+        pk = into
+
+
+def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], list[Candidate]]:
+    """(column, value) → the known, unmerged people with that blocking key."""
+    found: dict[tuple[str, str], dict[int, Candidate]] = {}
+    for start in range(0, len(records), LOOKUP_CHUNK):
+        wanted: dict[str, set[str]] = {}
+        for record in records[start : start + LOOKUP_CHUNK]:
+            for column, value in record.lookup_keys:
+                wanted.setdefault(column, set()).add(value)
+        if not wanted:
+            continue
+        condition = Q()
+        for column, values in wanted.items():
+            if column == "match_key":
+                # A name alone is shared by hundreds in a million people: names meet within a postcode.
+                postcodes = {r.postcode for r in records[start : start + LOOKUP_CHUNK] if r.postcode}
+                if postcodes:
+                    condition |= Q(match_key__in=values, postcode__in=postcodes)
+            else:
+                condition |= Q(**{f"{column}__in": values})
+        if not condition:
+            continue
+        columns = (*CANDIDATE_COLUMNS, *wanted)
+        seen: dict[int, Candidate] = {}
+        for values in Person.objects.filter(condition, merged_into__isnull=True).values_list(*columns):
+            pk, nhs, given, family, born, postcode, phone, email = values[: len(CANDIDATE_COLUMNS)]
+            candidate = seen.get(pk)
+            if candidate is None:
+                candidate = seen[pk] = Candidate(
+                    nhs_number=nhs,
+                    row=linkage_row(pk, given, family, born, postcode, phone, email),
+                    exact_key=(Person.key_for(given, family), born, postcode),
+                    pk=pk,
+                )
+            for column, value in zip(wanted, values[len(CANDIDATE_COLUMNS) :], strict=True):
+                if value in wanted[column]:
+                    found.setdefault((column, value), {})[pk] = candidate
+    return {key: list(by_pk.values()) for key, by_pk in found.items()}
+
+
+def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
+    """The id of each record's person, in order; records of one person within the batch share it."""
+    owners = _nhs_owners({r.nhs_number for r in records if r.nhs_number})
+    unresolved = [r for r in records if not (r.nhs_number and r.nhs_number in owners)]
+    known = _known_candidates(unresolved) if unresolved else {}
+    model = current_model() if unresolved else None
+    limits = thresholds()
 
     now = timezone.now()
     ids: list[int | None] = []
     new_rows: list[tuple[object, ...]] = []
     new_slots: dict[int, list[int]] = {}  # index in new_rows → positions in `ids` waiting for it
     pending_nhs: dict[str, int] = {}
-    pending_key: dict[tuple[str, dt.date | None, str], int] = {}
+    pending: dict[tuple[str, str], list[Candidate]] = {}
+    nhs_updates: dict[int, str] = {}
+    reviews: list[tuple[Candidate, int, Score]] = []  # (candidate, slot of the new person, score)
     for record in records:
-        found: int | None = by_nhs.get(record.nhs_number) if record.nhs_number else None
-        if found is None:
-            candidate = by_key.get(record.exact_key)
-            # An exact demographic match with a different NHS number is a different person.
-            if candidate is not None and (not record.nhs_number or candidate[1] in ("", record.nhs_number)):
-                found = candidate[0]
-                if record.nhs_number and not candidate[1]:
-                    Person.objects.filter(pk=found).update(nhs_number=record.nhs_number)
-                    by_nhs[record.nhs_number] = found
-                    by_key[record.exact_key] = (found, record.nhs_number)
-        if found is not None:
-            ids.append(found)
+        owner = owners.get(record.nhs_number) if record.nhs_number else None
+        if owner is not None:
+            ids.append(owner[0])
             continue
         slot = pending_nhs.get(record.nhs_number) if record.nhs_number else None
-        if slot is None:
-            slot = pending_key.get(record.exact_key)
-        if slot is None:
-            slot = len(new_rows)
-            new_rows.append(
-                (
-                    record.nhs_number, record.given_name, record.family_name, record.date_of_birth, record.sex,
-                    record.address_line_1, record.postcode, record.phone, record.email, record.preferred_language,
-                    record.exact_key[0], now,
-                )
-            )  # fmt: skip
-            if record.nhs_number:
-                pending_nhs[record.nhs_number] = slot
-            pending_key.setdefault(record.exact_key, slot)
-        new_slots.setdefault(slot, []).append(len(ids))
+        if slot is not None:
+            new_slots[slot].append(len(ids))
+            ids.append(None)
+            continue
+        candidates: dict[int, Candidate] = {}
+        for key in record.lookup_keys:
+            for candidate in (*known.get(key, ()), *pending.get(key, ())):
+                candidates.setdefault(id(candidate), candidate)
+        assert model is not None
+        decision = decide(
+            model, record, candidates.values(), link_above=limits.link_above, review_above=limits.review_above
+        )
+        chosen = decision.candidate
+        if decision.link and chosen is not None:
+            if record.nhs_number and not chosen.nhs_number:
+                chosen.nhs_number = record.nhs_number
+                if chosen.pk is not None:
+                    nhs_updates[chosen.pk] = record.nhs_number
+                    owners[record.nhs_number] = (chosen.pk, record.nhs_number)
+                else:
+                    assert chosen.slot is not None
+                    pending_nhs[record.nhs_number] = chosen.slot
+            if chosen.pk is not None:
+                ids.append(chosen.pk)
+            else:
+                assert chosen.slot is not None
+                new_slots[chosen.slot].append(len(ids))
+                ids.append(None)
+            continue
+        slot = len(new_rows)
+        family_dob, given_dob, dob_postcode = blocking_keys(
+            record.given_name, record.family_name, record.date_of_birth, record.postcode
+        )
+        new_rows.append(
+            (
+                record.nhs_number, record.given_name, record.family_name, record.date_of_birth, record.sex,
+                record.address_line_1, record.postcode, record.phone, record.email, record.preferred_language,
+                record.exact_key[0], family_dob, given_dob, dob_postcode, now,
+            )
+        )  # fmt: skip
+        new_slots[slot] = [len(ids)]
         ids.append(None)
+        if record.nhs_number:
+            pending_nhs[record.nhs_number] = slot
+        mine = Candidate(record.nhs_number, record.linkage_row, record.exact_key, slot=slot)
+        for key in record.lookup_keys:
+            pending.setdefault(key, []).append(mine)
+        if chosen is not None and decision.score is not None:
+            reviews.append((chosen, slot, decision.score))
+
+    for pk, nhs_number in nhs_updates.items():
+        Person.objects.filter(pk=pk, nhs_number="").update(nhs_number=nhs_number)
     new_ids = insert_returning_ids(Person, PERSON_COLUMNS, new_rows)
     for slot, positions in new_slots.items():
         for position in positions:
             ids[position] = new_ids[slot]
     if None in ids:
         raise RuntimeError("A record was left without a person.")
+    if reviews:
+        _open_reviews(
+            [
+                (candidate.pk if candidate.pk is not None else new_ids[candidate.slot or 0], new_ids[slot], score)
+                for candidate, slot, score in reviews
+            ],
+            {new_ids[slot]: new_rows[slot][6] for _, slot, _ in reviews},
+        )
     return [pk for pk in ids if pk is not None]
+
+
+def _open_reviews(pairs: list[tuple[int, int, Score]], postcodes: dict[int, Any]) -> None:
+    """Possible duplicates found by intake, routed to the area of the new record's postcode."""
+    from localtrace.areas.models import Postcode
+
+    routes = dict(
+        Postcode.objects.filter(postcode__in={p for p in postcodes.values() if p}).values_list(
+            "postcode", "upper_tier_id"
+        )
+    )
+    DuplicateReview.objects.bulk_create(
+        [
+            DuplicateReview(
+                first_id=min(a, b),
+                second_id=max(a, b),
+                area_id=routes.get(postcodes.get(new, "")),
+                match_probability=score.match_probability,
+                match_weight=score.match_weight,
+                levels=score.levels,
+                source=DuplicateReview.Source.INTAKE,
+            )
+            for a, b, score in {(min(a, b), max(a, b)): (a, b, s) for a, b, s in pairs}.values()
+            for new in (b,)
+            if a != b
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def find_or_create_person(record: PersonRecord) -> Person:

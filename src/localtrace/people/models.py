@@ -1,7 +1,12 @@
-"""People: cases and contacts, one record per real person as far as matching can tell."""
+"""People: cases and contacts, one record per real person as far as matching can tell.
+
+A Person merged into another keeps its row (with `merged_into` set) so the merge can be undone;
+matching never offers a merged person as a candidate.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -27,16 +32,32 @@ class Person(models.Model):
     preferred_language = models.CharField(max_length=8, default="en")
     # Normalised "given|family" used by exact matching; kept in step by save().
     match_key = models.CharField(max_length=220, editable=False, db_index=True)
+    # Blocking keys for probabilistic matching (see people/blocking.py); kept in step by save().
+    block_family_dob = models.CharField(max_length=120, editable=False, blank=True, db_index=True)
+    block_given_dob = models.CharField(max_length=120, editable=False, blank=True, db_index=True)
+    block_dob_postcode = models.CharField(max_length=24, editable=False, blank=True, db_index=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["match_key", "date_of_birth", "postcode"], name="person_exact_match")]
+        indexes = [
+            models.Index(fields=["match_key", "date_of_birth", "postcode"], name="person_exact_match"),
+            models.Index(fields=["phone"], name="person_phone"),
+            models.Index(fields=["email"], name="person_email"),
+        ]
 
     def __str__(self) -> str:
         return f"Person {self.pk}"
 
     def save(self, *args: object, **kwargs: object) -> None:
+        from localtrace.people.blocking import blocking_keys
+
         self.match_key = self.key_for(self.given_name, self.family_name)
+        self.block_family_dob, self.block_given_dob, self.block_dob_postcode = blocking_keys(
+            self.given_name, self.family_name, self.date_of_birth, self.postcode
+        )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -46,3 +67,75 @@ class Person(models.Model):
     @staticmethod
     def key_for(given_name: str, family_name: str) -> str:
         return f"{name_key(given_name)}|{name_key(family_name)}"
+
+
+class DuplicateReview(models.Model):
+    """A pair of people who may be one: waiting for a data officer, or decided.
+
+    `first` is always the older record (lower id), the one that survives a link.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for review"
+        LINKED = "linked", "Linked as one person"
+        KEPT_APART = "kept_apart", "Kept apart"
+
+    class Source(models.TextChoices):
+        INTAKE = "intake", "Intake"
+        DEDUPE = "dedupe", "Batch deduplication"
+
+    first = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    match_probability = models.FloatField()
+    match_weight = models.FloatField()
+    # Comparison → level label, as scored when the pair was found (for "why were these paired?").
+    levels = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.INTAKE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-match_probability", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_review_pair_once"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")), name="duplicate_review_ordered"),
+        ]
+        indexes = [models.Index(fields=["status", "area"], name="duplicate_review_queue")]
+
+    def __str__(self) -> str:
+        return f"Possible duplicate {self.pk}"
+
+
+class Merge(models.Model):
+    """One person merged into another: what moved, so that it can be undone exactly."""
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(DuplicateReview, null=True, blank=True, on_delete=models.PROTECT, related_name="merges")
+    # "app_label.model.field" → ids of the rows whose foreign key moved from `merged` to `survivor`.
+    moved = models.JSONField(default=dict)
+    # Survivor fields that were blank and were filled from the merged person: field → the blank value.
+    filled = models.JSONField(default=dict)
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Merge {self.pk}"
+
+    @property
+    def rows_moved(self) -> int:
+        return sum(len(ids) for ids in self.moved.values())

@@ -1,0 +1,130 @@
+"""The possible-duplicate review queue: data officers compare two records and link or keep them apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from localtrace.accounts.access import get_or_404, require_capability, scoped
+from localtrace.audit.services import Action, record
+from localtrace.people.forms import DecisionForm
+from localtrace.people.merging import MergeError, keep_apart, link_pair, model_label, person_relations, undo_merge
+from localtrace.people.models import DuplicateReview, Merge, Person
+
+COMPARED_FIELDS = (
+    ("given_name", "Given name"), ("family_name", "Family name"), ("date_of_birth", "Date of birth"),
+    ("nhs_number", "NHS number"), ("sex", "Sex"), ("address_line_1", "Address"), ("postcode", "Postcode"),
+    ("phone", "Phone"), ("email", "E-mail"), ("preferred_language", "Preferred language"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparedField:
+    label: str
+    first: str
+    second: str
+
+    @property
+    def differs(self) -> bool:
+        return self.first.strip().casefold() != self.second.strip().casefold()
+
+
+def _shown(person: Person, name: str) -> str:
+    value: Any = getattr(person, name)
+    if name == "sex":
+        return person.get_sex_display() if value != Person.Sex.UNKNOWN else ""
+    if name == "date_of_birth":
+        return value.strftime("%-d %B %Y") if value else ""
+    return str(value or "")
+
+
+def _records_of(person: Person) -> list[tuple[str, int]]:
+    """How many rows of each kind belong to the person (test results, cases, contacts…)."""
+    counts = []
+    for model, field in person_relations():
+        n = model._base_manager.filter(**{field.attname: person.pk}).count()
+        if n:
+            counts.append((model_label(f"{model._meta.label_lower}.{field.name}"), n))
+    return counts
+
+
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, "duplicate.queue")
+    status = request.GET.get("status", DuplicateReview.Status.OPEN)
+    if status not in DuplicateReview.Status.values:
+        status = DuplicateReview.Status.OPEN
+    reviews = scoped(request.user, "duplicate.review", DuplicateReview.objects.filter(status=status)).select_related(
+        "first", "second", "area"
+    )
+    page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    record(Action.VIEW, request=request, object_type="people.duplicatereview", detail={"ids": [r.pk for r in page]})
+    return render(
+        request,
+        "people/duplicate_list.html",
+        {"page": page, "status": status, "statuses": DuplicateReview.Status.choices},
+    )
+
+
+def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_or_404(
+        request.user, "duplicate.review", DuplicateReview.objects.select_related("first", "second", "area"), pk=pk
+    )
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and review.status == DuplicateReview.Status.OPEN and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == DecisionForm.SAME:
+                merge = link_pair(review, request=request)
+                messages.success(request, f"Linked: {merge.rows_moved} records moved to the older record.")
+            else:
+                keep_apart(review, request=request)
+                messages.success(request, "Kept apart. We will not ask about this pair again.")
+        except MergeError as error:
+            form.add_error("decision", str(error))
+        else:
+            return redirect("people:duplicate-detail", review.pk)
+    record(Action.VIEW, request=request, obj=review, area=review.area)
+    first, second = review.first, review.second
+    compared = [ComparedField(label, _shown(first, name), _shown(second, name)) for name, label in COMPARED_FIELDS]
+    active = Merge.objects.filter(review=review, undone_at__isnull=True).select_related("merged_by").first()
+    return render(
+        request,
+        "people/duplicate_detail.html",
+        {
+            "review": review,
+            "form": form,
+            "compared": compared,
+            "differences": sum(c.differs for c in compared),
+            "records": (_records_of(first), _records_of(second)),
+            "levels": _levels(review),
+            "merge": active,
+            "moved": sorted((model_label(label), len(ids)) for label, ids in active.moved.items()) if active else [],
+        },
+    )
+
+
+def _levels(review: DuplicateReview) -> list[tuple[str, str]]:
+    from localtrace.people.comparisons import COMPARISONS
+
+    return [(c.description, review.levels.get(c.name, "")) for c in COMPARISONS if review.levels.get(c.name)]
+
+
+@require_POST
+def duplicate_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_or_404(request.user, "duplicate.review", DuplicateReview, pk=pk)
+    merge = Merge.objects.filter(review=review, undone_at__isnull=True).first()
+    if merge is None:
+        messages.error(request, "There is no link to undo for this pair.")
+        return redirect("people:duplicate-detail", review.pk)
+    try:
+        undo_merge(merge, request=request)
+    except MergeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Link undone: every record is back where it was, and the pair is kept apart.")
+    return redirect("people:duplicate-detail", review.pk)

@@ -1,0 +1,131 @@
+"""Probabilistic matching behind find_or_create_people: known tricky pairs behave sensibly."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from localtrace.people.matching import PersonRecord, find_or_create_people
+from localtrace.people.models import DuplicateReview, Person
+
+pytestmark = pytest.mark.django_db
+
+ANNA = PersonRecord(
+    nhs_number="",
+    given_name="Anna",
+    family_name="Kowalczyk",
+    date_of_birth=dt.date(1986, 3, 9),
+    postcode="FX1 1AB",
+    address_line_1="12 Mill Lane",
+    phone="+447911123456",
+    email="anna.k@example.org",
+)
+
+
+def one(record: PersonRecord) -> int:
+    (pk,) = find_or_create_people([record])
+    return pk
+
+
+def change(record: PersonRecord, **fields: object) -> PersonRecord:
+    return dataclasses.replace(record, **fields)
+
+
+def reviews_between(a: int, b: int) -> list[DuplicateReview]:
+    return list(DuplicateReview.objects.filter(first_id=min(a, b), second_id=max(a, b)))
+
+
+def test_the_same_details_are_the_same_person() -> None:
+    assert one(ANNA) == one(ANNA)
+
+
+def test_a_typo_in_the_family_name_is_the_same_person() -> None:
+    assert one(ANNA) == one(change(ANNA, family_name="Kowalcyzk"))
+
+
+def test_given_and_family_names_swapped_are_the_same_person() -> None:
+    assert one(ANNA) == one(change(ANNA, given_name="Kowalczyk", family_name="Anna"))
+
+
+def test_day_and_month_swapped_in_the_date_of_birth_are_the_same_person() -> None:
+    assert one(ANNA) == one(change(ANNA, date_of_birth=dt.date(1986, 9, 3)))
+
+
+def test_a_new_address_and_no_e_mail_are_still_the_same_person() -> None:
+    assert one(ANNA) == one(change(ANNA, postcode="GX10 4DG", address_line_1="3 Quay Street", email=""))
+
+
+def test_a_contact_named_with_half_a_name_and_a_phone_number_is_not_guessed_into_a_person() -> None:
+    anna = one(ANNA)
+    named = one(PersonRecord(nhs_number="", given_name="A", family_name="", date_of_birth=None, phone=ANNA.phone))
+    assert named != anna
+
+
+def test_a_married_name_change_is_linked_or_sent_to_review_never_silently_a_stranger() -> None:
+    anna = one(ANNA)
+    married = one(change(ANNA, family_name="Okafor", postcode="GX10 4DG", address_line_1="3 Quay Street"))
+    assert married == anna or reviews_between(anna, married)
+
+
+def test_twins_at_one_address_are_two_people() -> None:
+    anna = one(ANNA)
+    twin = one(change(ANNA, given_name="Maria", email="maria.k@example.org"))
+    assert twin != anna
+
+
+def test_father_and_son_of_one_name_at_one_address_are_two_people() -> None:
+    father = PersonRecord(
+        nhs_number="", given_name="David", family_name="Evans", date_of_birth=dt.date(1962, 7, 21),
+        postcode="FX1 1AB", address_line_1="7 Orchard Close", phone="+447700123456",
+    )  # fmt: skip
+    son = change(father, date_of_birth=dt.date(1994, 2, 11))
+    assert one(father) != one(son)
+
+
+def test_a_family_sharing_one_phone_are_different_people() -> None:
+    mother = one(ANNA)
+    child = one(change(ANNA, given_name="Zofia", date_of_birth=dt.date(2015, 6, 30), email=""))
+    assert child != mother
+    assert not reviews_between(mother, child)
+
+
+def test_two_valid_nhs_numbers_are_two_people_whatever_the_details() -> None:
+    first = one(change(ANNA, nhs_number="9434765919"))
+    second = one(change(ANNA, nhs_number="9434765870"))
+    assert first != second
+
+
+def test_an_nhs_number_is_added_to_the_person_matched_without_one() -> None:
+    anna = one(ANNA)
+    assert one(change(ANNA, nhs_number="9434765919", family_name="Kowalcyzk")) == anna
+    assert Person.objects.get(pk=anna).nhs_number == "9434765919"
+    assert one(change(ANNA, nhs_number="9434765919", given_name="Someone", family_name="Else")) == anna
+
+
+def test_records_of_one_person_in_one_batch_share_a_person() -> None:
+    ids = find_or_create_people([ANNA, change(ANNA, family_name="Kowalcyzk"), change(ANNA, given_name="Maria")])
+    assert ids[0] == ids[1] != ids[2]
+    assert Person.objects.count() == 2
+
+
+def test_an_unsure_match_makes_a_new_person_and_a_review_item(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LINKAGE_LINK_ABOVE = 1.0  # nothing is sure enough: every candidate goes to review
+    anna = one(ANNA)
+    again = one(change(ANNA, family_name="Kowalcyzk"))
+    assert again != anna
+    (review,) = reviews_between(anna, again)
+    assert review.status == DuplicateReview.Status.OPEN
+    assert review.source == DuplicateReview.Source.INTAKE
+    assert review.levels["family_name"].startswith("Jaro-Winkler")
+
+
+def test_a_review_item_goes_to_the_area_of_the_new_record(world) -> None:  # type: ignore[no-untyped-def]
+    from django.test import override_settings
+
+    with override_settings(LINKAGE_LINK_ABOVE=1.0):
+        anna = one(ANNA)
+        again = one(change(ANNA, family_name="Kowalcyzk"))
+    (review,) = reviews_between(anna, again)
+    assert review.area == world.area_a

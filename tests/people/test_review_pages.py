@@ -1,0 +1,73 @@
+"""The review queue's pages: compare, link, keep apart, undo; scoped, audited."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from localtrace.audit.models import AuditEvent
+from localtrace.people.models import DuplicateReview, Merge, Person
+from tests.personas import World
+
+
+def make_review(world: World, *, area=None) -> DuplicateReview:  # type: ignore[no-untyped-def]
+    first = Person.objects.create(given_name="Anna", family_name="Kowalczyk", postcode="FX1 1AB", phone="+447911123456")
+    second = Person.objects.create(
+        given_name="Anna", family_name="Kowalcyzk", postcode="FX1 1AB", phone="+447911123456"
+    )
+    return DuplicateReview.objects.create(
+        first=first, second=second, area=area or world.area_a, match_probability=0.93, match_weight=3.7,
+        levels={"given_name": "exact", "family_name": "Jaro-Winkler ≥ 0.92"},
+    )  # fmt: skip
+
+
+def test_the_comparison_shows_both_records_and_marks_differences(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    response = client_for("lead_a").get(reverse("people:duplicate-detail", args=[review.pk]))
+    page = response.content.decode()
+    assert "Kowalczyk" in page and "Kowalcyzk" in page
+    assert page.count("govuk-tag--yellow") == 1  # only the family name differs
+    assert AuditEvent.objects.filter(
+        action="view", object_type="people.duplicatereview", object_id=str(review.pk)
+    ).exists()
+
+
+def test_linking_from_the_page_merges_and_undo_restores(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    client = client_for("area_lead_a")
+    url = reverse("people:duplicate-detail", args=[review.pk])
+    response = client.post(url, {"decision": "same"})
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.status == DuplicateReview.Status.LINKED
+    assert Person.objects.get(pk=review.second_id).merged_into_id == review.first_id
+    assert "Undo the link" in client.get(url).content.decode()
+    assert client.post(reverse("people:duplicate-undo", args=[review.pk])).status_code == 302
+    review.refresh_from_db()
+    assert review.status == DuplicateReview.Status.KEPT_APART
+    assert Merge.objects.get().undone_at is not None
+    assert Person.objects.get(pk=review.second_id).merged_into_id is None
+
+
+def test_keeping_apart_from_the_page_is_remembered(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    client_for("lead_a").post(reverse("people:duplicate-detail", args=[review.pk]), {"decision": "different"})
+    review.refresh_from_db()
+    assert review.status == DuplicateReview.Status.KEPT_APART
+    assert review.decided_by == world.users["lead_a"]
+
+
+def test_no_decision_is_an_error_and_changes_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    response = client_for("lead_a").post(reverse("people:duplicate-detail", args=[review.pk]), {})
+    assert response.status_code == 200
+    assert "Select whether these records are the same person" in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == DuplicateReview.Status.OPEN
+
+
+def test_the_queue_lists_only_pairs_in_the_users_areas(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    mine, theirs = make_review(world), make_review(world, area=world.area_b)
+    page = client_for("lead_a").get(reverse("people:duplicate-list")).content.decode()
+    assert reverse("people:duplicate-detail", args=[mine.pk]) in page
+    assert reverse("people:duplicate-detail", args=[theirs.pk]) not in page
+    assert client_for("lead_a").get(reverse("people:duplicate-detail", args=[theirs.pk])).status_code == 404

@@ -51,7 +51,7 @@ def _activity(lead: Any, cases: QuerySet[Case], now: dt.datetime) -> list[User]:
     tracer = OuterRef("pk")
     holding = cases.filter(claimed_by=tracer, claimed_at__gte=now - claim_lapses_after(), status__in=OPEN_STATUSES)
     last = TraceEvent.objects.filter(actor=tracer).order_by("-occurred_at").values("occurred_at")[:1]
-    tracers = list(
+    tracers: list[User] = list(
         _tracer_users(lead)
         .annotate(
             holding=Coalesce(Subquery(holding.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")), 0),

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("localtrace.cases.urls")),
     path("", include("localtrace.contacts.urls")),
+    # Performance figures, dashboards, the transparency page and exports.
+    path("", include("localtrace.reports.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -1,4 +1,4 @@
-"""localtrace schedule: queue the periodic tasks (escalation ladders) every minute, until stopped.
+"""localtrace schedule: queue the periodic tasks (escalation ladders, performance figures) every minute, until stopped.
 
 `localtrace serve` runs it beside the web server and the worker; in production run it as a
 service of its own (one instance is enough; a second does no harm, the tasks are idempotent).
@@ -13,8 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from localtrace.cases.tasks import advance_ladders
+from localtrace.reports.tasks import refresh_figures
 
-PERIODIC = [advance_ladders]
+PERIODIC: list[Any] = [advance_ladders, refresh_figures]
 
 
 class Command(BaseCommand):

@@ -47,15 +47,20 @@ def feasible_range(
     """What a reader of the published group can deduce about each hidden cell: its least and greatest value."""
     bounds = {k: _bounds(values[k], states[k], total) for k in values}
     hidden = [k for k in values if states[k] != SHOWN]
-    if total_state != SHOWN:
+    if total_state == WITHHELD:
         return {k: bounds[k] for k in hidden}
-    left = total - sum(values[k] for k in values if states[k] == SHOWN)
+    # The total is known exactly, or (shown as "fewer than 5") to be between 1 and 4.
+    total_low, total_high = (total, total) if total_state == SHOWN else (1, SMALL_MAX)
+    published = sum(values[k] for k in values if states[k] == SHOWN)
     ranges = {}
     for k in hidden:
         others_low = sum(bounds[j][0] for j in hidden if j != k)
         others_high = sum(bounds[j][1] for j in hidden if j != k)
         low, high = bounds[k]
-        ranges[k] = (max(low, left - others_high), min(high, left - others_low))
+        ranges[k] = (
+            max(low, total_low - published - others_high),
+            min(high, total_high - published - others_low),
+        )
     return ranges
 
 
@@ -75,10 +80,10 @@ def suppress(values: Mapping[K, int], total: int | None = None) -> Published:
         )
         if candidates and total_state == SHOWN:
             states[candidates[0][2]] = WITHHELD
-        elif total_state == SHOWN:
+        elif total_state != WITHHELD:
             total_state = WITHHELD
         else:
-            break  # nothing is pinned by a sum that is not published
+            break  # cannot happen: without a total, every hidden cell keeps its own range
     return Published(cells=dict(states), total=total_state)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,50 @@ def figure_table(data: Series, keys: Sequence[str]) -> tuple[list[str], list[lis
     return columns, rows
 
 
+def with_data(template: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A chart's spec with these figures in it: Altair builds and validates each shape of chart once."""
+    spec: dict[str, Any] = json.loads(template)
+    spec["data"] = {"values": records}
+    return spec
+
+
+@functools.cache
+def _trend_spec(y_title: str) -> str:
+    spec = (
+        alt.Chart(alt.Data(values=[]))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
+            y=alt.Y("value:Q", title=y_title),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "series:N", alt.Tooltip("value:Q", format=",.1f")],
+        )
+        .properties(width="container", height=220)
+    )
+    return json.dumps(spec.to_dict())
+
+
+@functools.cache
+def _outcomes_spec() -> str:
+    spec = (
+        alt.Chart(alt.Data(values=[]))
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
+            y=alt.Y("people:Q", title="People", stack="zero"),
+            color=alt.Color(
+                "outcome:N",
+                title=None,
+                sort=list(metrics.OUTCOMES.values()),
+                legend=alt.Legend(orient="bottom", columns=2),
+            ),
+            tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "outcome:N", "people:Q"],
+        )
+        .properties(width="container", height=220)
+    )
+    return json.dumps(spec.to_dict())
+
+
 def trend_chart(chart_id: str, title: str, key: str, lines: Sequence[Series], *, summary: str = "") -> Chart:
     """One figure by week, a line for each series (an area beside its region and the nation, or teams)."""
     unit = metrics.get(key).unit
@@ -69,17 +115,7 @@ def trend_chart(chart_id: str, title: str, key: str, lines: Sequence[Series], *,
                     }
                 )
     y_title = "Per cent" if unit == metrics.SHARE else "Hours" if unit == metrics.HOURS else "Number"
-    spec = (
-        alt.Chart(alt.Data(values=records))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
-            y=alt.Y("value:Q", title=y_title),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "series:N", alt.Tooltip("value:Q", format=",.1f")],
-        )
-        .properties(width="container", height=220)
-    )
+    spec = with_data(_trend_spec(y_title), records)
     columns = ["Week starting", *(s.label for s in lines)]
     rows = [[week_label(w), *(formatted(key, s.by_week.get(w, {}).get(key)) for s in lines)] for w in all_weeks]
     return chart(chart_id, title, spec, columns=columns, rows=rows, summary=summary or title,
@@ -96,22 +132,7 @@ def outcomes_chart(chart_id: str, title: str, data: Series, kind: str) -> Chart:
             records.append({"week": week.isoformat(), "outcome": label, "people": n})
             row.append(f"{n:,}")
         rows.append(row)
-    spec = (
-        alt.Chart(alt.Data(values=records))
-        .mark_bar()
-        .encode(
-            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
-            y=alt.Y("people:Q", title="People", stack="zero"),
-            color=alt.Color(
-                "outcome:N",
-                title=None,
-                sort=list(metrics.OUTCOMES.values()),
-                legend=alt.Legend(orient="bottom", columns=2),
-            ),
-            tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "outcome:N", "people:Q"],
-        )
-        .properties(width="container", height=220)
-    )
+    spec = with_data(_outcomes_spec(), records)
     return chart(chart_id, title, spec, columns=["Week starting", *metrics.OUTCOMES.values()], rows=rows,
                  summary=title, collapse_table=len(rows) > 6, numeric_columns=range(1, len(metrics.OUTCOMES) + 1))  # fmt: skip
 

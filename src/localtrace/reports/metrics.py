@@ -194,40 +194,67 @@ class Bucket:
 
     @cached_property
     def tally(self) -> dict[str, int]:
-        """Every count the figures need, in one query."""
-        within = WITHIN_HOURS
-        case, contact = Q(kind=ReachFact.Kind.CASE), Q(kind=ReachFact.Kind.CONTACT)
-        reached = Q(reached_at__isnull=False)
-        counts: dict[str, Any] = {
-            "cases": Count("pk", filter=case),
-            "cases_reached": Count("pk", filter=case & reached),
-            "cases_reached_24h": Count("pk", filter=case & Q(hours_to_reach__lte=within)),
-            "contacts_named_by_cases": Sum("contacts_named", filter=case),
-            "contacts": Count("pk", filter=contact),
-            "contacts_reached": Count("pk", filter=contact & reached),
-            "contacts_reached_24h": Count("pk", filter=contact & Q(hours_to_reach__lte=within)),
-            "household": Count("pk", filter=contact & Q(household=True)),
-            "household_reached": Count("pk", filter=contact & Q(household=True) & reached),
-            "other": Count("pk", filter=contact & Q(household=False)),
-            "other_reached": Count("pk", filter=contact & Q(household=False) & reached),
-            "told_24h": Count("pk", filter=Q(hours_to_told__lte=within)),
-            "told_24h_cases": Count("pk", filter=case & Q(hours_to_told__lte=within)),
-        }
-        for key in OUTCOMES:
-            counts[f"cases_{key}"] = Count("pk", filter=case & Q(outcome=key))
-            counts[f"contacts_{key}"] = Count("pk", filter=contact & Q(outcome=key))
-        # Aliased so that no name clashes with a field of ReachFact ("household").
-        row = self.facts().aggregate(**{f"n_{k}": v for k, v in counts.items()})
-        return {k[2:]: int(v or 0) for k, v in row.items()}
+        """Every count the figures need (the rollup fills it for many buckets at once with `tallies`)."""
+        if "tally" in self.extra:
+            return self.extra["tally"]  # type: ignore[no-any-return]
+        return tallies(self.facts(), None).get(None, empty_tally())
 
     def hours(self, kind: str) -> list[float]:
-        """Hours from clock start to reached, for everyone of this kind reached."""
+        """Hours from clock start to reached, for everyone of this kind reached (the rollup may fill them)."""
         key = f"hours_{kind}"
         if key not in self.extra:
             self.extra[key] = list(
                 self.facts().filter(kind=kind, hours_to_reach__isnull=False).values_list("hours_to_reach", flat=True)
             )
         return self.extra[key]  # type: ignore[no-any-return]
+
+
+def _count_expressions() -> dict[str, Any]:
+    within = WITHIN_HOURS
+    case, contact = Q(kind=ReachFact.Kind.CASE), Q(kind=ReachFact.Kind.CONTACT)
+    reached = Q(reached_at__isnull=False)
+    counts: dict[str, Any] = {
+        "cases": Count("pk", filter=case),
+        "cases_reached": Count("pk", filter=case & reached),
+        "cases_reached_24h": Count("pk", filter=case & Q(hours_to_reach__lte=within)),
+        "contacts_named_by_cases": Sum("contacts_named", filter=case),
+        "contacts": Count("pk", filter=contact),
+        "contacts_reached": Count("pk", filter=contact & reached),
+        "contacts_reached_24h": Count("pk", filter=contact & Q(hours_to_reach__lte=within)),
+        "household": Count("pk", filter=contact & Q(household=True)),
+        "household_reached": Count("pk", filter=contact & Q(household=True) & reached),
+        "other": Count("pk", filter=contact & Q(household=False)),
+        "other_reached": Count("pk", filter=contact & Q(household=False) & reached),
+        "told_24h": Count("pk", filter=Q(hours_to_told__lte=within)),
+    }
+    for key in OUTCOMES:
+        counts[f"cases_{key}"] = Count("pk", filter=case & Q(outcome=key))
+        counts[f"contacts_{key}"] = Count("pk", filter=contact & Q(outcome=key))
+    return counts
+
+
+def empty_tally() -> dict[str, int]:
+    return dict.fromkeys(_count_expressions(), 0)
+
+
+def tallies(facts: QuerySet[ReachFact], by: str | None) -> dict[Any, dict[str, int]]:
+    """Every count the figures need, for each value of the field `by` (or once, under None), in one query."""
+    # Aliased so that no name clashes with a field of ReachFact ("household").
+    counts = {f"n_{k}": v for k, v in _count_expressions().items()}
+    if by is None:
+        rows = [{**facts.aggregate(**counts), "key": None}]
+    else:
+        rows = list(facts.order_by().values(by).annotate(**counts))
+        rows = [{**r, "key": r[by]} for r in rows]
+    return {row["key"]: {k[2:]: int(row[k] or 0) for k in counts} for row in rows}
+
+
+def add_tallies(tallies_: Iterable[dict[str, int]]) -> dict[str, int]:
+    total = empty_tally()
+    for tally in tallies_:
+        for key, value in tally.items():
+            total[key] += value
+    return total
 
 
 # --- the registry ------------------------------------------------------------------------------------

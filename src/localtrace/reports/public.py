@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import altair as alt
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from localtrace.core.charts import chart
 from localtrace.core.csvsafe import csv_lines
-from localtrace.reports import metrics, suppression, transparency, weeks
+from localtrace.reports import dashboards, metrics, suppression, transparency, weeks
 from localtrace.reports.models import RollupState
 
 OPEN_DATA_FIELDS = [
@@ -41,8 +42,17 @@ def _national_chart(public_weeks: list[transparency.PublicWeek]) -> object:
                 records.append(
                     {"week": week.week_start.isoformat(), "figure": name, "percent": round(c.value * 100, 1)}
                 )
+    spec = dashboards.with_data(_public_spec(), records)
+    return chart("national-trend", "All areas: share of cases reached within 24 hours and of contacts reached",
+                 spec, columns=["Week starting", "Cases reached within 24 hours", "Contacts reached"], rows=rows,
+                 summary="The share of cases reached within 24 hours of their result and of contacts reached, "
+                 "each week, for all areas together.", numeric_columns=[1, 2])  # fmt: skip
+
+
+@functools.cache
+def _public_spec() -> str:
     spec = (
-        alt.Chart(alt.Data(values=records))
+        alt.Chart(alt.Data(values=[]))
         .mark_line(point=True)
         .encode(
             x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
@@ -52,10 +62,7 @@ def _national_chart(public_weeks: list[transparency.PublicWeek]) -> object:
         )
         .properties(width="container", height=240)
     )
-    return chart("national-trend", "All areas: share of cases reached within 24 hours and of contacts reached",
-                 spec, columns=["Week starting", "Cases reached within 24 hours", "Contacts reached"], rows=rows,
-                 summary="The share of cases reached within 24 hours of their result and of contacts reached, "
-                 "each week, for all areas together.", numeric_columns=[1, 2])  # fmt: skip
+    return json.dumps(spec.to_dict())
 
 
 @login_not_required

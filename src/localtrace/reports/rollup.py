@@ -3,8 +3,8 @@
 Every change to a case or contact writes a timeline event (`cases.events.note`), and new cases and
 contacts get new ids, so "what changed since last time" is: cases and contacts with an id above the
 last one read, and items with a timeline event above the last one read. Their facts are rewritten,
-and every (area, week) whose facts changed — before or after, since a transfer moves an item between
-areas — is recomputed, with the region and nation above it and each team whose reached people it holds.
+and every week holding a changed fact — before or after the change — is recomputed whole: every
+area, region, nation and team, from two grouped queries and one read of that week's hours.
 Safe to run twice at once: the state row is locked for the run.
 """
 
@@ -68,54 +68,50 @@ def _parents() -> dict[int, list[int]]:
     return above
 
 
-def _upper_tiers_under(area_id: int, above: dict[int, list[int]]) -> list[int]:
-    return [upper for upper, chain in above.items() if area_id in chain]
-
-
-def recompute(pairs: set[tuple[int, dt.date]], team_pairs: Iterable[tuple[int, dt.date]] = ()) -> int:
-    """Recompute the weekly figures of these (upper-tier area, week start) pairs, their parents' and teams'."""
-    above = _parents()
-    area_weeks: set[tuple[int, dt.date]] = set()
-    for area_id, week in pairs:
-        area_weeks.add((area_id, week))
-        area_weeks.update((parent, week) for parent in above.get(area_id, []))
-    count = 0
-    for area_id, week in sorted(area_weeks, key=lambda p: (p[1], p[0])):
-        uppers = [area_id] if area_id in above else _upper_tiers_under(area_id, above)
-        bucket = metrics.Bucket(week_start=week, area_ids=uppers)
-        _store(area_id, None, week, bucket)
-        count += 1
-    team_weeks: set[tuple[int, dt.date]] = set(team_pairs)
-    for area_id, week in pairs:
-        end = week + dt.timedelta(days=6)
-        team_weeks.update(
-            (team, week)
-            for team in ReachFact.objects.filter(area_id=area_id, day__gte=week, day__lte=end)
-            .exclude(reached_by_team__isnull=True)
-            .values_list("reached_by_team_id", flat=True)
-            .distinct()
-        )
-    team_area = dict(Team.objects.filter(pk__in={t for t, _ in team_weeks}).values_list("pk", "area_id"))
-    for team_id, week in sorted(team_weeks, key=lambda p: (p[1], p[0])):
+def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]) -> int:
+    """Every area's, region's, nation's and team's figures for one week: two grouped queries and one read
+    of the week's hours, whatever the number of areas (counts add up; medians are taken from the hours)."""
+    facts = ReachFact.objects.filter(day__gte=week, day__lte=week + dt.timedelta(days=6))
+    by_area = metrics.tallies(facts, "area_id")
+    by_team = metrics.tallies(facts.exclude(reached_by_team__isnull=True), "reached_by_team_id")
+    hours: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for area_id, team_id, kind, value in facts.filter(hours_to_reach__isnull=False).values_list(
+        "area_id", "reached_by_team_id", "kind", "hours_to_reach"
+    ):
+        for key in [("area", area_id), *(("area", p) for p in above.get(area_id, [])), ("team", team_id)]:
+            hours.setdefault(key, {}).setdefault(kind, []).append(value)  # type: ignore[arg-type]
+    buckets: list[tuple[int, int | None, metrics.Bucket]] = []
+    parents: dict[int, list[int]] = {}
+    for area_id in by_area:
+        for parent in above.get(area_id, []):
+            parents.setdefault(parent, []).append(area_id)
+    for area_id, uppers in [*((a, [a]) for a in by_area), *parents.items()]:
+        tally = metrics.add_tallies(by_area[a] for a in uppers)
+        extra = {"tally": tally, **{f"hours_{k}": v for k, v in hours.get(("area", area_id), {}).items()}}
+        buckets.append((area_id, None, metrics.Bucket(week_start=week, area_ids=uppers, extra=extra)))
+    for team_id, tally in by_team.items():
         if team_id in team_area:
-            _store(team_area[team_id], team_id, week, metrics.Bucket(week_start=week, team_id=team_id))
-            count += 1
-    return count
-
-
-def _store(area_id: int, team_id: int | None, week: dt.date, bucket: metrics.Bucket) -> None:
-    """Write one bucket's figures (or remove its row when nobody is left in it)."""
-    rows = (
-        WeeklyFigures.objects.filter(area_id=area_id, team__isnull=True, week_start=week)
-        if team_id is None
-        else WeeklyFigures.objects.filter(team_id=team_id, week_start=week)
+            extra = {"tally": tally, **{f"hours_{k}": v for k, v in hours.get(("team", team_id), {}).items()}}
+            buckets.append((team_area[team_id], team_id, metrics.Bucket(week_start=week, team_id=team_id, extra=extra)))
+    for _, _, bucket in buckets:
+        for kind in ReachFact.Kind.values:
+            bucket.extra.setdefault(f"hours_{kind}", [])
+    now = timezone.now()
+    WeeklyFigures.objects.filter(week_start=week).delete()
+    WeeklyFigures.objects.bulk_create(
+        WeeklyFigures(
+            area_id=area_id, team_id=team_id, week_start=week, values=metrics.compute_all(bucket), computed_at=now
+        )
+        for area_id, team_id, bucket in buckets
     )
-    if not bucket.facts().exists():
-        rows.delete()
-        return
-    values = metrics.compute_all(bucket)
-    if not rows.update(area_id=area_id, values=values, computed_at=timezone.now()):
-        WeeklyFigures.objects.create(area_id=area_id, team_id=team_id, week_start=week, values=values)
+    return len(buckets)
+
+
+def recompute(weeks_: Iterable[dt.date]) -> int:
+    """Recompute every figure of these weeks."""
+    above = _parents()
+    team_area = dict(Team.objects.values_list("pk", "area_id"))
+    return sum(recompute_week(week, above, team_area) for week in sorted(set(weeks_)))
 
 
 def refresh(*, rebuild: bool = False) -> RollupResult:
@@ -149,15 +145,13 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
         _refresh(ReachFact.Kind.CASE, changed_cases, result)
         _refresh(ReachFact.Kind.CONTACT, changed_contacts, result)
 
-        pairs = {(area, weeks.week_of(day)) for area, day in result.dirty}
+        dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
         definition = weeks.week_starts()
         if rebuild or state.week_starts != definition:
             result.rebuilt = bool(state.week_starts) and state.week_starts != definition
             WeeklyFigures.objects.all().delete()
-            pairs = {
-                (area, weeks.week_of(day)) for area, day in ReachFact.objects.values_list("area_id", "day").distinct()
-            }
-        result.buckets = recompute(pairs, {(team, weeks.week_of(day)) for team, day in result.dirty_teams})
+            dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
+        result.buckets = recompute({weeks.week_of(day) for day in dirty_days})
         state.last_case_id, state.last_contact_id, state.last_event_id = last_case, last_contact, last_event
         state.week_starts, state.ran_at = definition, timezone.now()
         state.save()

@@ -52,11 +52,12 @@ def feasible_range(
     # The total is known exactly, or (shown as "fewer than 5") to be between 1 and 4.
     total_low, total_high = (total, total) if total_state == SHOWN else (1, SMALL_MAX)
     published = sum(values[k] for k in values if states[k] == SHOWN)
+    all_low = sum(bounds[j][0] for j in hidden)
+    all_high = sum(bounds[j][1] for j in hidden)
     ranges = {}
     for k in hidden:
-        others_low = sum(bounds[j][0] for j in hidden if j != k)
-        others_high = sum(bounds[j][1] for j in hidden if j != k)
         low, high = bounds[k]
+        others_low, others_high = all_low - low, all_high - high
         ranges[k] = (
             max(low, total_low - published - others_high),
             min(high, total_high - published - others_low),

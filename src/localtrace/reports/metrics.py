@@ -64,44 +64,51 @@ def _team_of(user_id: int | None, area_id: int, memberships: dict[int, list[tupl
     return surge[0] if surge else None
 
 
-def facts_for(kind: str, ids: Iterable[int]) -> list[ReachFact]:
-    """One unsaved ReachFact per existing case (kind "case") or contact ("contact") among `ids`."""
+def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] | None = None) -> list[ReachFact]:
+    """One unsaved ReachFact per existing case (kind "case") or contact ("contact") among `ids`,
+    or with an id in `id_range` (first excluded, last included: the rollup's new items, read by range)."""
     from localtrace.areas.models import Membership
     from localtrace.cases.models import Attempt, Case, Status, TraceEvent
     from localtrace.contacts.models import Contact
 
     ids = list(ids)
-    if not ids:
+    if not ids and id_range is None:
         return []
+
+    def among(field: str) -> dict[str, Any]:
+        if id_range is not None:
+            return {f"{field}__gt": id_range[0], f"{field}__lte": id_range[1]}
+        return {f"{field}__in": ids}
+
     owner = "case_id" if kind == ReachFact.Kind.CASE else "contact_id"
     if kind == ReachFact.Kind.CASE:
         items = list(
-            Case.objects.filter(pk__in=ids).values(
+            Case.objects.filter(**among("pk")).values(
                 "pk", "area_id", "status", "reached_at", "closed_at", clock=F("first_result__received_at")
             )
         )
         named = dict(
-            Contact.objects.filter(case_id__in=ids)
+            Contact.objects.filter(**among("case_id"))
             .values("case_id")
             .annotate(n=Count("pk"))
             .values_list("case_id", "n")
         )
     else:
         items = list(
-            Contact.objects.filter(pk__in=ids).values(
+            Contact.objects.filter(**among("pk")).values(
                 "pk", "area_id", "status", "reached_at", "closed_at", "kind", clock=F("named_at")
             )
         )
         named = {}
     attempts: dict[int, list[tuple[str, str, int | None]]] = {}
     for item_id, channel, outcome, made_by in (
-        Attempt.objects.filter(**{f"{owner}__in": ids})
+        Attempt.objects.filter(**among(owner))
         .order_by("made_at", "pk")
         .values_list(owner, "channel", "outcome", "made_by_id")
     ):
         attempts.setdefault(item_id, []).append((channel, outcome, made_by))
     completed_by = dict(
-        TraceEvent.objects.filter(**{f"{owner}__in": ids}, kind="completed")
+        TraceEvent.objects.filter(**among(owner), kind="completed")
         .order_by("occurred_at", "pk")
         .values_list(owner, "actor_id")
     )
@@ -113,6 +120,7 @@ def facts_for(kind: str, ids: Iterable[int]) -> list[ReachFact]:
         memberships.setdefault(user_id, []).append((team_id, team_kind, team_area))
 
     now = timezone.now()
+    zone = timezone.get_current_timezone()
     facts = []
     for item in items:
         clock: dt.datetime = item["clock"]
@@ -138,7 +146,7 @@ def facts_for(kind: str, ids: Iterable[int]) -> list[ReachFact]:
                 kind=kind,
                 item_id=item["pk"],
                 area_id=item["area_id"],
-                day=timezone.localdate(clock),
+                day=clock.astimezone(zone).date(),
                 clock_start=clock,
                 reached_at=reached_at,
                 hours_to_reach=_hours(clock, reached_at),

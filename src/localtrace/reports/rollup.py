@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from localtrace.areas.models import Area, Team
@@ -40,19 +40,43 @@ class RollupResult:
         )
 
 
+def _write(facts: list[ReachFact]) -> None:
+    """Insert facts: COPY on PostgreSQL (a national first run writes millions), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        ReachFact.objects.bulk_create(facts, batch_size=2_000)
+        return
+    columns = [f.column for f in ReachFact._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in ReachFact._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        table = ReachFact._meta.db_table
+        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+            for fact in facts:
+                copy.write_row([getattr(fact, name) for name in names])
+
+
 def _refresh(kind: str, ids: Iterable[int], result: RollupResult) -> None:
     """Rewrite the facts of these items; note the (area, day) of each before and after."""
     ids = sorted(set(ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        old = ReachFact.objects.filter(kind=kind, item_id__in=chunk)
-        result.dirty.update(old.values_list("area_id", "day"))
-        result.dirty_teams.update(old.exclude(reached_by_team__isnull=True).values_list("reached_by_team_id", "day"))
-        fresh = metrics.facts_for(kind, chunk)
-        old.delete()
-        ReachFact.objects.bulk_create(fresh, batch_size=2_000)
-        result.dirty.update((f.area_id, f.day) for f in fresh)
-        result.facts += len(fresh)
+        _replace(kind, ReachFact.objects.filter(kind=kind, item_id__in=chunk), metrics.facts_for(kind, chunk), result)
+
+
+def _refresh_new(kind: str, after: int, last: int, result: RollupResult) -> None:
+    """Write the facts of items with ids in (after, last], read by id range, a batch at a time."""
+    for low in range(after, last, BATCH):
+        high = min(low + BATCH, last)
+        old = ReachFact.objects.filter(kind=kind, item_id__gt=low, item_id__lte=high)
+        _replace(kind, old, metrics.facts_for(kind, id_range=(low, high)), result)
+
+
+def _replace(kind: str, old: QuerySet[ReachFact], fresh: list[ReachFact], result: RollupResult) -> None:
+    result.dirty.update(old.values_list("area_id", "day"))
+    result.dirty_teams.update(old.exclude(reached_by_team__isnull=True).values_list("reached_by_team_id", "day"))
+    old.delete()
+    _write(fresh)
+    result.dirty.update((f.area_id, f.day) for f in fresh)
+    result.facts += len(fresh)
 
 
 def _parents() -> dict[int, list[int]]:
@@ -138,12 +162,15 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
                 changed_cases.add(case_id)
             if contact_id is not None:
                 changed_contacts.add(contact_id)
-        new_cases = Case.objects.filter(pk__gt=state.last_case_id, pk__lte=last_case)
-        changed_cases.update(new_cases.values_list("pk", flat=True).iterator(chunk_size=10_000))
-        new_contacts = Contact.objects.filter(pk__gt=state.last_contact_id, pk__lte=last_contact)
-        changed_contacts.update(new_contacts.values_list("pk", flat=True).iterator(chunk_size=10_000))
-        _refresh(ReachFact.Kind.CASE, changed_cases, result)
-        _refresh(ReachFact.Kind.CONTACT, changed_contacts, result)
+        # New items are read by id range; changed ones (a timeline event since last time) by id.
+        _refresh_new(ReachFact.Kind.CASE, state.last_case_id, last_case, result)
+        _refresh_new(ReachFact.Kind.CONTACT, state.last_contact_id, last_contact, result)
+        _refresh(ReachFact.Kind.CASE, {c for c in changed_cases if not state.last_case_id < c <= last_case}, result)
+        _refresh(
+            ReachFact.Kind.CONTACT,
+            {c for c in changed_contacts if not state.last_contact_id < c <= last_contact},
+            result,
+        )
 
         dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
         definition = weeks.week_starts()

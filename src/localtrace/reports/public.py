@@ -35,7 +35,7 @@ def _national_chart(public_weeks: list[transparency.PublicWeek]) -> object:
     for week in reversed(public_weeks):
         cell = week.rows[transparency.TOTAL]["cases_reached_24h_share"]
         contacts = week.rows[transparency.TOTAL]["contacts_reached_share"]
-        label = f"{week.week_start:%-d %b %Y}" + (" (provisional)" if week.provisional else "")
+        label = f"{week.week_start:%-d %b %Y}"  # the week's own table says whether it is provisional
         rows.append([label, cell.text(metrics.SHARE), contacts.text(metrics.SHARE)])
         for name, c in (("Cases reached within 24 hours", cell), ("Contacts reached", contacts)):
             if c.shown and c.value is not None:
@@ -44,7 +44,7 @@ def _national_chart(public_weeks: list[transparency.PublicWeek]) -> object:
                 )
     spec = dashboards.with_data(_public_spec(), records)
     return chart("national-trend", "All areas: share of cases reached within 24 hours and of contacts reached",
-                 spec, columns=["Week starting", "Cases reached within 24 hours", "Contacts reached"], rows=rows,
+                 spec, columns=["Week starting", "Cases reached in 24 hours", "Contacts reached"], rows=rows,
                  summary="The share of cases reached within 24 hours of their result and of contacts reached, "
                  "each week, for all areas together.", numeric_columns=[1, 2])  # fmt: skip
 
@@ -70,15 +70,18 @@ def _public_spec() -> str:
 def page(request: HttpRequest) -> HttpResponse:
     areas, public_weeks = transparency.build(limit_weeks=WEEKS_ON_PAGE)
     figures = transparency.public_figures()
+    # Figures down the side and areas across, so a week fits a phone's width when the areas are few.
+    columns = [a.name for a in areas] + ["All areas"]
     tables = []
     for week in public_weeks:
-        row_list = [(a.name, week.rows[a.code]) for a in areas] + [("All areas", week.rows[transparency.TOTAL])]
-        tables.append((week, [(name, [cells[f.key].text(f.unit) for f in figures]) for name, cells in row_list]))
+        row_cells = [week.rows[a.code] for a in areas] + [week.rows[transparency.TOTAL]]
+        tables.append((week, [(f.title, [cells[f.key].text(f.unit) for cells in row_cells]) for f in figures]))
     return render(
         request,
         "reports/transparency.html",
         {
             "figures": figures,
+            "columns": columns,
             "tables": tables,
             "chart": _national_chart(public_weeks) if public_weeks else None,
             "week_description": weeks.describe(),

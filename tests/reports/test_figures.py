@@ -13,7 +13,7 @@ from localtrace.cases.investigation import record_attempt, transfer
 from localtrace.cases.models import Attempt, Case, TraceEvent
 from localtrace.contacts.models import Contact
 from localtrace.reports import metrics, rollup, weeks
-from localtrace.reports.models import WeeklyFigures
+from localtrace.reports.models import ReachFact, WeeklyFigures
 from tests.personas import World
 from tests.reports.conftest import generate
 
@@ -205,3 +205,15 @@ def test_a_wrong_week_setting_is_refused(settings: object) -> None:
     settings.LOCALTRACE_REPORT_WEEK_STARTS = "someday"  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="weekday"):
         weeks.week_starts()
+
+
+def test_a_case_committed_after_a_run_that_passed_its_id_is_still_counted(world: World) -> None:
+    generate(world, cases=6, seed=6)
+    rollup.refresh()
+    late = Case.objects.order_by("-pk").first()
+    assert late is not None
+    # As if intake's transaction committed this case after a run had already read a higher id.
+    ReachFact.objects.filter(kind="case", item_id=late.pk).delete()
+    assert rollup.refresh().facts == 1
+    assert ReachFact.objects.filter(kind="case", item_id=late.pk).exists()
+    check_everything(world)

@@ -23,6 +23,8 @@ from localtrace.reports import metrics, weeks
 from localtrace.reports.models import ReachFact, RollupState, WeeklyFigures
 
 BATCH = 5_000
+# Ids read again on every run, for transactions that committed out of id order (intake's batches, say).
+OVERLAP = 2_000
 
 
 @dataclass
@@ -70,13 +72,27 @@ def _refresh_new(kind: str, after: int, last: int, result: RollupResult) -> None
         _replace(kind, old, metrics.facts_for(kind, id_range=(low, high)), result)
 
 
+# What a fact says; a rewrite that leaves these alone changes no figure.
+_COMPARED = ("area_id", "day", "clock_start", "reached_at", "told_at", "status", "outcome", "household",
+             "contacts_named", "reached_by_team_id")  # fmt: skip
+
+
 def _replace(kind: str, old: QuerySet[ReachFact], fresh: list[ReachFact], result: RollupResult) -> None:
-    result.dirty.update(old.values_list("area_id", "day"))
-    result.dirty_teams.update(old.exclude(reached_by_team__isnull=True).values_list("reached_by_team_id", "day"))
-    old.delete()
-    _write(fresh)
-    result.dirty.update((f.area_id, f.day) for f in fresh)
-    result.facts += len(fresh)
+    """Write the facts that changed (or are new, or whose item is gone); note their (area, day) before and after."""
+    before = {row[0]: row[1:] for row in old.values_list("item_id", *_COMPARED)}
+    changed = [f for f in fresh if before.get(f.item_id) != tuple(getattr(f, name) for name in _COMPARED)]
+    gone = set(before) - {f.item_id for f in fresh}
+    stale = {f.item_id for f in changed if f.item_id in before} | gone
+    for item_id in stale:
+        area_id, day, *_, team_id = before[item_id]
+        result.dirty.add((area_id, day))
+        if team_id is not None:
+            result.dirty_teams.add((team_id, day))
+    if stale:
+        ReachFact.objects.filter(kind=kind, item_id__in=stale).delete()
+    _write(changed)
+    result.dirty.update((f.area_id, f.day) for f in changed)
+    result.facts += len(changed) + len(gone)
 
 
 def _parents() -> dict[int, list[int]]:
@@ -156,21 +172,20 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
         last_contact = Contact.objects.aggregate(m=Max("pk"))["m"] or 0
         changed_cases: set[int] = set()
         changed_contacts: set[int] = set()
-        events = TraceEvent.objects.filter(pk__gt=state.last_event_id, pk__lte=last_event)
+        events = TraceEvent.objects.filter(pk__gt=max(0, state.last_event_id - OVERLAP), pk__lte=last_event)
         for case_id, contact_id in events.values_list("case_id", "contact_id").iterator(chunk_size=10_000):
             if case_id is not None:
                 changed_cases.add(case_id)
             if contact_id is not None:
                 changed_contacts.add(contact_id)
-        # New items are read by id range; changed ones (a timeline event since last time) by id.
-        _refresh_new(ReachFact.Kind.CASE, state.last_case_id, last_case, result)
-        _refresh_new(ReachFact.Kind.CONTACT, state.last_contact_id, last_contact, result)
-        _refresh(ReachFact.Kind.CASE, {c for c in changed_cases if not state.last_case_id < c <= last_case}, result)
-        _refresh(
-            ReachFact.Kind.CONTACT,
-            {c for c in changed_contacts if not state.last_contact_id < c <= last_contact},
-            result,
-        )
+        # New items are read by id range; changed ones (a timeline event since last time) by id. The last
+        # OVERLAP ids are read again: a transaction that took lower ids may have committed after the last run.
+        case_from = max(0, state.last_case_id - OVERLAP) if state.last_case_id else 0
+        contact_from = max(0, state.last_contact_id - OVERLAP) if state.last_contact_id else 0
+        _refresh_new(ReachFact.Kind.CASE, case_from, last_case, result)
+        _refresh_new(ReachFact.Kind.CONTACT, contact_from, last_contact, result)
+        _refresh(ReachFact.Kind.CASE, {c for c in changed_cases if not case_from < c <= last_case}, result)
+        _refresh(ReachFact.Kind.CONTACT, {c for c in changed_contacts if not contact_from < c <= last_contact}, result)
 
         dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
         definition = weeks.week_starts()

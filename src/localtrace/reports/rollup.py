@@ -195,6 +195,9 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
             dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
         result.buckets = recompute({weeks.week_of(day) for day in dirty_days})
         state.last_case_id, state.last_contact_id, state.last_event_id = last_case, last_contact, last_event
-        state.week_starts, state.ran_at = definition, timezone.now()
+        # ran_at marks the last change of any figure: pages cache what they build from the figures by it.
+        if result.buckets or state.ran_at is None:
+            state.ran_at = timezone.now()
+        state.week_starts = definition
         state.save()
     return result

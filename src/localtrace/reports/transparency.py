@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -84,7 +84,24 @@ def public_areas() -> list[Area]:
 
 
 def build(*, now: dt.datetime | None = None, limit_weeks: int | None = None) -> tuple[list[Area], list[PublicWeek]]:
-    """Every week's public table, newest first."""
+    """Every week's public table, newest first; cached until the figures next change (RollupState.ran_at)."""
+    from django.core.cache import cache
+
+    from localtrace.reports.models import RollupState
+
+    if now is not None:
+        return _build(now=now, limit_weeks=limit_weeks)
+    changed = RollupState.objects.filter(pk=1).values_list("ran_at", flat=True).first()
+    today = timezone.localdate()
+    key = f"reports:transparency:{changed.isoformat() if changed else '-'}:{today}:{limit_weeks}"
+    built = cache.get(key)
+    if built is None:
+        built = _build(now=None, limit_weeks=limit_weeks)
+        cache.set(key, built, timeout=24 * 3600)
+    return cast("tuple[list[Area], list[PublicWeek]]", built)
+
+
+def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Area], list[PublicWeek]]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     areas = public_areas()

@@ -314,3 +314,20 @@ MATRIX.update(
         ),
     }
 )
+
+
+# Performance figures, dashboards, the transparency page and line-list exports (reports app).
+MATRIX.update(
+    {
+        "reports:index": Entry(only("lead_a", "area_lead_a", "admin")),
+        "reports:area": Entry(only("lead_a", "area_lead_a"), kwargs=lambda w: {"pk": w.area_a.pk}),
+        "reports:team": Entry(only("lead_a", "area_lead_a"), kwargs=lambda w: {"pk": w.team_a.pk}),
+        "reports:national": Entry(only("admin")),
+        "reports:export": Entry(
+            only("area_lead_a"), kwargs=lambda w: {"pk": w.area_a.pk, "what": "cases", "fmt": "csv"}
+        ),
+        "reports:transparency": Entry(everyone(200), anonymous=200),
+        "reports:open-data-csv": Entry(everyone(200), anonymous=200),
+        "reports:open-data-json": Entry(everyone(200), anonymous=200),
+    }
+)

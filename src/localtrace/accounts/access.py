@@ -368,6 +368,26 @@ _CAPABILITIES_PERSON_LINKAGE: dict[str, Callable[[Scope], bool]] = {
     "duplicate.queue": lambda scope: scope.administrator or bool(_data_officer_areas(scope)),
 }
 # --- end person linkage ----------------------------------------------------------------
+# --- performance figures and line-list exports (reports app) ----------------------------------
+
+
+@rule("report.area", Area)
+def _report_area(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    # An area's dashboard: its area leads and team leads (surge team leads only while delegated).
+    return qs.filter(pk__in=scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}), level=Area.Level.UPPER_TIER)
+
+
+@rule("report.team", Team)
+def _report_team(scope: Scope, qs: QuerySet[Team]) -> QuerySet[Team]:
+    # A team's figures: its own team leads, and the area leads of the area a local team serves.
+    led = Membership.objects.filter(user_id=scope.user_id or 0, role=Role.TEAM_LEAD).values("team_id")
+    return qs.filter(Q(pk__in=led) | Q(area_id__in=scope.areas_with({Role.AREA_LEAD}), kind=Team.Kind.LOCAL))
+
+
+@rule("export.area", Area)
+def _export_area(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    # Line lists of every case, contact and setting in the area: its area leads (the Director of Public Health).
+    return qs.filter(pk__in=scope.areas_with({Role.AREA_LEAD}), level=Area.Level.UPPER_TIER)
 
 
 def _model_for(permission: str) -> type[Model]:
@@ -430,6 +450,12 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "support.directory": lambda scope: bool(scope.areas_with({Role.AREA_LEAD})),
     **_CAPABILITIES_PERSON_LINKAGE,
 }
+
+# Performance figures (reports app): any dashboard, and the national comparison.
+_CAPABILITIES["reports.national"] = lambda scope: scope.administrator
+_CAPABILITIES["reports.view"] = lambda scope: (
+    scope.administrator or bool(scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
+)
 
 
 _CAPABILITIES.update(_PLACES_CAPABILITIES)  # settings, clusters and outbreaks (issue 7)

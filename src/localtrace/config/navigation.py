@@ -51,6 +51,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         entries.append(("Areas", reverse("areas:area-list")))
     if scope.team_ids or scope.administrator or Role.AREA_LEAD in scope.all_roles:
         entries.append(("Teams", reverse("areas:team-list")))
+    # Performance figures (reports app).
+    if can(request.user, "reports.view"):
+        entries.append(("Performance", reverse("reports:index")))
     if can(request.user, "user.list"):
         entries.append(("Users", reverse("accounts:user-list")))
     if can(request.user, "message.list"):

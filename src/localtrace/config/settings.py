@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "localtrace.support",  # isolation support (issue 8)
     "localtrace.simulate",
     "localtrace.demo",
+    # Performance figures, dashboards, the transparency page and line-list exports.
+    "localtrace.reports",
     # Last, so our GOV.UK widget templates (core/templates/django/forms/) win over Django's own.
     "django.forms",
 ]
@@ -207,6 +209,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Outbound e-mail goes through the outbox until GOV.UK Notify is configured.
 EMAIL_BACKEND = "localtrace.messaging.backends.OutboxEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("LOCALTRACE_FROM_EMAIL", "localtrace@localhost")
+
+# Performance figures (reports app): the weekday reporting weeks start on (monday: ISO weeks, ending Sunday).
+LOCALTRACE_REPORT_WEEK_STARTS = env_str("LOCALTRACE_REPORT_WEEK_STARTS", "monday").lower()
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

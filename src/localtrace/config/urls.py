@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("localtrace.places.urls")),
     # Person linkage (issue 10): the possible-duplicate review queue.
     path("", include("localtrace.people.urls")),
+    # Performance figures, dashboards, the transparency page and exports.
+    path("", include("localtrace.reports.urls")),
 ]
 
 handler400 = core_views.bad_request

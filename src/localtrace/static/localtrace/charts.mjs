@@ -1,6 +1,6 @@
 // Draw each chart's Vega-Lite spec. The CSP forbids eval and inline styles, so Vega runs its
 // expression interpreter (ast) and draws on a canvas; the data table beside it stays the
-// accessible version of the figures.
+// accessible version of the figures. No tooltips: Vega's tooltip handler injects a <style> element.
 for (const element of document.querySelectorAll('[data-chart-spec]')) {
   const source = document.getElementById(element.dataset.chartSpec)
   if (!source || !window.vegaEmbed) continue

@@ -1,4 +1,4 @@
-"""localtrace schedule: queue the periodic tasks (escalation ladders) every minute, until stopped.
+"""localtrace schedule: queue the periodic tasks (escalation ladders, performance figures) every minute, until stopped.
 
 `localtrace serve` runs it beside the web server and the worker; in production run it as a
 service of its own (one instance is enough; a second does no harm, the tasks are idempotent).
@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from localtrace.cases.tasks import advance_ladders
 from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
 from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
+from localtrace.reports.tasks import refresh_figures  # performance figures (issue 9): the weekly rollups
 
-PERIODIC = [advance_ladders, send_due_messages, scan_clusters]
+PERIODIC: list[Any] = [advance_ladders, send_due_messages, scan_clusters, refresh_figures]
 
 
 class Command(BaseCommand):

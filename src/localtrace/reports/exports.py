@@ -1,0 +1,243 @@
+"""Line-list exports for area leads: every case, contact or setting of an area, as CSV, XLSX or Parquet.
+
+Rows are read from the database in chunks (`iterator`), never as one list: CSV streams straight to
+the response; XLSX (openpyxl's write-only mode) and Parquet (pyarrow, a row group per chunk) are
+written chunk by chunk to a temporary file that is then streamed. Every text cell goes through
+`csvsafe.neutralise`, in spreadsheets too, so a name such as "=HYPERLINK(…)" stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from localtrace.areas.models import Area
+from localtrace.core.csvsafe import csv_lines, neutralise
+
+CHUNK = 2_000
+FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "parquet": "application/vnd.apache.parquet"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    value: Callable[[dict[str, Any]], Any]
+    # The Parquet type: string, int64, date32, timestamp, bool.
+    kind: str = "string"
+
+
+def _field(name: str, kind: str = "string") -> Callable[[dict[str, Any]], Any]:
+    return lambda row: row[name]
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+@dataclass(frozen=True)
+class LineList:
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    fields: tuple[str, ...]
+    queryset: Callable[[Area], QuerySet[Any]]
+
+    def rows(self, area: Area) -> Iterator[list[Any]]:
+        for row in self.queryset(area).values(*self.fields).iterator(chunk_size=CHUNK):
+            yield [column.value(row) for column in self.columns]
+
+
+def _cases(area: Area) -> QuerySet[Any]:
+    from localtrace.cases.models import Case
+
+    return Case.objects.filter(area=area).annotate(contacts_named=Count("contacts")).order_by("pk")
+
+
+def _contacts(area: Area) -> QuerySet[Any]:
+    from localtrace.contacts.models import Contact
+
+    return Contact.objects.filter(area=area).order_by("pk")
+
+
+def _settings(area: Area) -> QuerySet[Any]:
+    from localtrace.places.models import Setting
+
+    return Setting.objects.filter(area=area).annotate(visits_recorded=Count("visits")).order_by("pk")
+
+
+def _ts(name: str) -> Column:
+    return Column(name.replace("_", " ").capitalize(), lambda row: _local(row[name]), "timestamp")
+
+
+_PERSON = ("person__nhs_number", "person__given_name", "person__family_name", "person__date_of_birth",
+           "person__address_line_1", "person__postcode", "person__phone", "person__email")  # fmt: skip
+
+
+def _person_columns() -> tuple[Column, ...]:
+    return (
+        Column("NHS number", _field("person__nhs_number")),
+        Column("Given name", _field("person__given_name")),
+        Column("Family name", _field("person__family_name")),
+        Column("Date of birth", _field("person__date_of_birth"), "date32"),
+        Column("Address", _field("person__address_line_1")),
+        Column("Postcode", _field("person__postcode")),
+        Column("Phone", _field("person__phone")),
+        Column("Email", _field("person__email")),
+    )
+
+
+LINE_LISTS = {
+    "cases": LineList(
+        "cases",
+        "Cases",
+        (
+            Column("Reference", lambda row: f"C{row['pk']}"),
+            *_person_columns(),
+            Column("Priority", _field("priority"), "int64"),
+            Column("Status", _field("status")),
+            Column("Specimen date", _field("specimen_date"), "date32"),
+            Column("Result date", _field("result_date"), "date32"),
+            Column("Result received", lambda row: _local(row["first_result__received_at"]), "timestamp"),
+            _ts("reach_deadline"),
+            _ts("reached_at"),
+            _ts("closed_at"),
+            Column("Symptomatic", _field("symptomatic"), "bool"),
+            Column("Onset date", _field("onset_date"), "date32"),
+            Column("Contacts named", _field("contacts_named"), "int64"),
+            Column("Named as contact", lambda row: f"K{row['source_contact_id']}" if row["source_contact_id"] else ""),
+        ),
+        (
+            "pk",
+            *_PERSON,
+            "priority",
+            "status",
+            "specimen_date",
+            "result_date",
+            "first_result__received_at",
+            "reach_deadline",
+            "reached_at",
+            "closed_at",
+            "symptomatic",
+            "onset_date",
+            "contacts_named",
+            "source_contact_id",
+        ),
+        _cases,
+    ),
+    "contacts": LineList(
+        "contacts",
+        "Contacts",
+        (
+            Column("Reference", lambda row: f"K{row['pk']}"),
+            Column("Named by case", lambda row: f"C{row['case_id']}"),
+            *_person_columns(),
+            Column("Kind", _field("kind")),
+            Column("Relationship", _field("relationship")),
+            Column("Last exposure", _field("last_exposure"), "date32"),
+            Column("Isolation ends", _field("isolation_ends_on"), "date32"),
+            Column("Status", _field("status")),
+            _ts("named_at"),
+            Column("Named online", _field("named_online"), "bool"),
+            _ts("reach_deadline"),
+            _ts("reached_at"),
+            _ts("closed_at"),
+        ),
+        (
+            "pk",
+            "case_id",
+            *_PERSON,
+            "kind",
+            "relationship",
+            "last_exposure",
+            "isolation_ends_on",
+            "status",
+            "named_at",
+            "named_online",
+            "reach_deadline",
+            "reached_at",
+            "closed_at",
+        ),
+        _contacts,
+    ),
+    "settings": LineList(
+        "settings",
+        "Settings",
+        (
+            Column("Reference", lambda row: f"S{row['pk']}"),
+            Column("Name", _field("name")),
+            Column("Kind", _field("kind")),
+            Column("Address", _field("address_line_1")),
+            Column("Postcode", _field("postcode")),
+            _ts("created_at"),
+            Column("Visits recorded", _field("visits_recorded"), "int64"),
+        ),
+        ("pk", "name", "kind", "address_line_1", "postcode", "created_at", "visits_recorded"),
+        _settings,
+    ),
+}
+
+
+def _safe(value: Any) -> Any:
+    """Text is neutralised against formula injection; numbers, dates and booleans stay typed."""
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
+def csv_stream(line_list: LineList, area: Area) -> Iterator[str]:
+    return csv_lines([c.title for c in line_list.columns], line_list.rows(area))
+
+
+def write_xlsx(line_list: LineList, area: Area) -> IO[bytes]:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(line_list.title)
+    sheet.append([c.title for c in line_list.columns])
+    for row in line_list.rows(area):
+        sheet.append([_safe(v) for v in row])
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, FileResponse closes it
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def write_parquet(line_list: LineList, area: Area) -> IO[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"string": pa.string(), "int64": pa.int64(), "date32": pa.date32(), "bool": pa.bool_(),
+             "timestamp": pa.timestamp("s")}  # fmt: skip
+    schema = pa.schema([(c.title, types[c.kind]) for c in line_list.columns])
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, FileResponse closes it
+    with pq.ParquetWriter(handle, schema) as writer:
+        chunk: list[list[Any]] = []
+
+        def flush() -> None:
+            columns: list[Any] = list(zip(*chunk, strict=True)) if chunk else [[] for _ in line_list.columns]
+            writer.write_table(
+                pa.table(
+                    [
+                        pa.array([_safe(v) for v in col], type=types[c.kind])
+                        for c, col in zip(line_list.columns, columns, strict=True)
+                    ],
+                    schema=schema,
+                )
+            )
+
+        for row in line_list.rows(area):
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                flush()
+                chunk = []
+        if chunk or not handle.tell():
+            flush()
+    handle.seek(0)
+    return handle

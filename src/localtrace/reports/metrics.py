@@ -1,0 +1,444 @@
+"""The performance figures: what each one means and how it is computed, in one place.
+
+Two halves:
+
+* **Facts.** `facts_for(kind, ids)` reads cases or contacts with their attempts and timeline and returns
+  one `ReachFact` per item: when its clock started (a case: when its first positive result reached the
+  service; a contact: when they were named), when it was first reached (`reached_at`: the first attempt
+  with a reaching outcome — answered, spoke at the door — or completion), when it was told to isolate
+  (completed), how the escalation ladder ended for it, and which team reached it.
+* **Figures.** A registry of `Figure`s, one definition each (`@figure` or `register`). A figure is a
+  function of a `Bucket` (some upper-tier areas or one team, and one reporting week) returning a number
+  or None. The rollup (`reports.rollup`) computes every registered figure for each bucket that changed
+  and stores them; dashboards, the transparency page and open data only read what it stored.
+
+docs/metrics.md states each definition in words; the tests recompute every figure from the raw
+tables with pandas and compare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from localtrace.reports.models import ReachFact
+
+# Both reach targets and "told to isolate" are counted against this window, whatever the deadlines.
+WITHIN = dt.timedelta(hours=24)
+WITHIN_HOURS = WITHIN.total_seconds() / 3600
+
+# How the escalation ladder ended for one person (ReachFact.outcome), in the order shown.
+OUTCOMES = {
+    "first_call": "Reached at the first call",
+    "later_call": "Reached at a later call",
+    "doorstep": "Reached at a doorstep visit",
+    "other": "Reached another way",
+    "unreachable": "Closed as unreachable",
+    "not_reached": "Not reached yet",
+}
+
+
+# --- facts -----------------------------------------------------------------------------------------
+
+
+def _hours(start: dt.datetime, end: dt.datetime | None) -> float | None:
+    return None if end is None else (end - start).total_seconds() / 3600
+
+
+def _team_of(user_id: int | None, area_id: int, memberships: dict[int, list[tuple[int, str, int]]]) -> int | None:
+    """The team a staff member worked an area through: their local team there, else their surge team."""
+    if user_id is None:
+        return None
+    teams = memberships.get(user_id, [])
+    for team_id, kind, team_area in teams:
+        if kind == "local" and team_area == area_id:
+            return team_id
+    surge = sorted(team_id for team_id, kind, _ in teams if kind == "surge")
+    return surge[0] if surge else None
+
+
+def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] | None = None) -> list[ReachFact]:
+    """One unsaved ReachFact per existing case (kind "case") or contact ("contact") among `ids`,
+    or with an id in `id_range` (first excluded, last included: the rollup's new items, read by range)."""
+    from localtrace.areas.models import Membership
+    from localtrace.cases.models import Attempt, Case, Status, TraceEvent
+    from localtrace.contacts.models import Contact
+
+    ids = list(ids)
+    if not ids and id_range is None:
+        return []
+
+    def among(field: str) -> dict[str, Any]:
+        if id_range is not None:
+            return {f"{field}__gt": id_range[0], f"{field}__lte": id_range[1]}
+        return {f"{field}__in": ids}
+
+    owner = "case_id" if kind == ReachFact.Kind.CASE else "contact_id"
+    if kind == ReachFact.Kind.CASE:
+        items = list(
+            Case.objects.filter(**among("pk")).values(
+                "pk", "area_id", "status", "reached_at", "closed_at", clock=F("first_result__received_at")
+            )
+        )
+        named = dict(
+            Contact.objects.filter(**among("case_id"))
+            .values("case_id")
+            .annotate(n=Count("pk"))
+            .values_list("case_id", "n")
+        )
+    else:
+        items = list(
+            Contact.objects.filter(**among("pk")).values(
+                "pk", "area_id", "status", "reached_at", "closed_at", "kind", clock=F("named_at")
+            )
+        )
+        named = {}
+    attempts: dict[int, list[tuple[str, str, int | None]]] = {}
+    for item_id, channel, outcome, made_by in (
+        Attempt.objects.filter(**among(owner))
+        .order_by("made_at", "pk")
+        .values_list(owner, "channel", "outcome", "made_by_id")
+    ):
+        attempts.setdefault(item_id, []).append((channel, outcome, made_by))
+    completed_by = dict(
+        TraceEvent.objects.filter(**among(owner), kind="completed")
+        .order_by("occurred_at", "pk")
+        .values_list(owner, "actor_id")
+    )
+    actors = {a[2] for tries in attempts.values() for a in tries} | set(completed_by.values())
+    memberships: dict[int, list[tuple[int, str, int]]] = {}
+    for user_id, team_id, team_kind, team_area in Membership.objects.filter(user_id__in=actors - {None}).values_list(
+        "user_id", "team_id", "team__kind", "team__area_id"
+    ):
+        memberships.setdefault(user_id, []).append((team_id, team_kind, team_area))
+
+    now = timezone.now()
+    zone = timezone.get_current_timezone()
+    facts = []
+    for item in items:
+        clock: dt.datetime = item["clock"]
+        reached_at: dt.datetime | None = item["reached_at"]
+        told_at = item["closed_at"] if item["status"] == Status.COMPLETED else None
+        tries = attempts.get(item["pk"], [])
+        reaching = next((i for i, t in enumerate(tries) if t[1] in Attempt.REACHED), None)
+        reached_by: int | None = None
+        if reached_at is None:
+            outcome = "unreachable" if item["status"] == Status.UNREACHABLE else "not_reached"
+        elif reaching is None:
+            outcome, reached_by = "other", completed_by.get(item["pk"])
+        else:
+            channel, _, reached_by = tries[reaching]
+            if channel == Attempt.Channel.DOORSTEP:
+                outcome = "doorstep"
+            elif channel == Attempt.Channel.PHONE:
+                outcome = "first_call" if reaching == 0 else "later_call"
+            else:
+                outcome = "other"
+        facts.append(
+            ReachFact(
+                kind=kind,
+                item_id=item["pk"],
+                area_id=item["area_id"],
+                day=clock.astimezone(zone).date(),
+                clock_start=clock,
+                reached_at=reached_at,
+                hours_to_reach=_hours(clock, reached_at),
+                told_at=told_at,
+                hours_to_told=_hours(clock, told_at),
+                status=item["status"],
+                outcome=outcome,
+                household=item.get("kind") == Contact.Kind.HOUSEHOLD,
+                contacts_named=named.get(item["pk"], 0),
+                reached_by_team_id=_team_of(reached_by, item["area_id"], memberships),
+                refreshed_at=now,
+            )
+        )
+    return facts
+
+
+# --- buckets ---------------------------------------------------------------------------------------
+
+
+def quantile(values: Sequence[float], q: float) -> float | None:
+    """The q-quantile by linear interpolation between closest ranks (as PostgreSQL percentile_cont and pandas)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass
+class Bucket:
+    """The people whose clock started in one reporting week, in some upper-tier areas or reached by one team."""
+
+    week_start: dt.date
+    area_ids: Sequence[int] = ()
+    team_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+    @property
+    def by_team(self) -> bool:
+        return self.team_id is not None
+
+    def facts(self) -> QuerySet[ReachFact]:
+        qs = ReachFact.objects.filter(day__gte=self.week_start, day__lte=self.week_end)
+        if self.team_id is not None:
+            return qs.filter(reached_by_team_id=self.team_id)
+        return qs.filter(area_id__in=list(self.area_ids))
+
+    @cached_property
+    def tally(self) -> dict[str, int]:
+        """Every count the figures need (the rollup fills it for many buckets at once with `tallies`)."""
+        if "tally" in self.extra:
+            return self.extra["tally"]  # type: ignore[no-any-return]
+        return tallies(self.facts(), None).get(None, empty_tally())
+
+    def hours(self, kind: str) -> list[float]:
+        """Hours from clock start to reached, for everyone of this kind reached (the rollup may fill them)."""
+        key = f"hours_{kind}"
+        if key not in self.extra:
+            self.extra[key] = list(
+                self.facts().filter(kind=kind, hours_to_reach__isnull=False).values_list("hours_to_reach", flat=True)
+            )
+        return self.extra[key]  # type: ignore[no-any-return]
+
+
+def _count_expressions() -> dict[str, Any]:
+    within = WITHIN_HOURS
+    case, contact = Q(kind=ReachFact.Kind.CASE), Q(kind=ReachFact.Kind.CONTACT)
+    reached = Q(reached_at__isnull=False)
+    counts: dict[str, Any] = {
+        "cases": Count("pk", filter=case),
+        "cases_reached": Count("pk", filter=case & reached),
+        "cases_reached_24h": Count("pk", filter=case & Q(hours_to_reach__lte=within)),
+        "contacts_named_by_cases": Sum("contacts_named", filter=case),
+        "contacts": Count("pk", filter=contact),
+        "contacts_reached": Count("pk", filter=contact & reached),
+        "contacts_reached_24h": Count("pk", filter=contact & Q(hours_to_reach__lte=within)),
+        "household": Count("pk", filter=contact & Q(household=True)),
+        "household_reached": Count("pk", filter=contact & Q(household=True) & reached),
+        "other": Count("pk", filter=contact & Q(household=False)),
+        "other_reached": Count("pk", filter=contact & Q(household=False) & reached),
+        "told_24h": Count("pk", filter=Q(hours_to_told__lte=within)),
+    }
+    for key in OUTCOMES:
+        counts[f"cases_{key}"] = Count("pk", filter=case & Q(outcome=key))
+        counts[f"contacts_{key}"] = Count("pk", filter=contact & Q(outcome=key))
+    return counts
+
+
+def empty_tally() -> dict[str, int]:
+    return dict.fromkeys(_count_expressions(), 0)
+
+
+def tallies(facts: QuerySet[ReachFact], by: str | None) -> dict[Any, dict[str, int]]:
+    """Every count the figures need, for each value of the field `by` (or once, under None), in one query."""
+    # Aliased so that no name clashes with a field of ReachFact ("household").
+    counts = {f"n_{k}": v for k, v in _count_expressions().items()}
+    if by is None:
+        rows = [{**facts.aggregate(**counts), "key": None}]
+    else:
+        rows = list(facts.order_by().values(by).annotate(**counts))
+        rows = [{**r, "key": r[by]} for r in rows]
+    return {row["key"]: {k[2:]: int(row[k] or 0) for k in counts} for row in rows}
+
+
+def add_tallies(tallies_: Iterable[dict[str, int]]) -> dict[str, int]:
+    total = empty_tally()
+    for tally in tallies_:
+        for key, value in tally.items():
+            total[key] += value
+    return total
+
+
+# --- the registry ------------------------------------------------------------------------------------
+
+COUNT, SHARE, HOURS, RATIO = "count", "share", "hours", "ratio"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    unit: str  # count, share (0 to 1), hours, ratio
+    definition: str
+    compute: Callable[[Bucket], float | int | None]
+    # Shares and ratios: the count figures they divide (the transparency page suppresses by these).
+    numerator: str = ""
+    denominator: str = ""
+    # For hours: the count of people the median or percentile is taken over.
+    over: str = ""
+    group: str = "cases"
+    # Shown on the public transparency page and in its open data.
+    public: bool = False
+    # Meaningful for a team's rows (the people the team reached), not only an area's.
+    for_teams: bool = False
+
+
+_FIGURES: dict[str, Figure] = {}
+
+
+def register(figure: Figure) -> Figure:
+    if figure.key in _FIGURES:
+        raise ValueError(f"Figure {figure.key!r} is defined twice.")
+    _FIGURES[figure.key] = figure
+    return figure
+
+
+def figure(
+    key: str, title: str, unit: str, definition: str, **options: Any
+) -> Callable[[Callable[[Bucket], Any]], Figure]:
+    def add(compute: Callable[[Bucket], Any]) -> Figure:
+        return register(Figure(key=key, title=title, unit=unit, definition=definition, compute=compute, **options))
+
+    return add
+
+
+def figures() -> list[Figure]:
+    return list(_FIGURES.values())
+
+
+def get(key: str) -> Figure:
+    return _FIGURES[key]
+
+
+def compute_all(bucket: Bucket) -> dict[str, float | int | None]:
+    """Every registered figure for one bucket (the team figures only, for a team's bucket)."""
+    return {f.key: f.compute(bucket) for f in figures() if f.for_teams or not bucket.by_team}
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def _count(key: str, title: str, definition: str, tally_key: str, **options: Any) -> Figure:
+    return register(Figure(key, title, COUNT, definition, lambda b: b.tally[tally_key], **options))
+
+
+def _share(key: str, title: str, definition: str, numerator: str, denominator: str, **options: Any) -> Figure:
+    def compute(bucket: Bucket) -> float | None:
+        return ratio(get(numerator).compute(bucket), get(denominator).compute(bucket))
+
+    return register(
+        Figure(key, title, SHARE, definition, compute, numerator=numerator, denominator=denominator, **options)
+    )
+
+
+# Cases.
+_count("cases_received", "Cases received", "Cases whose first positive result reached the service in the week.",
+       "cases", public=True)  # fmt: skip
+_count("cases_reached", "Cases reached", "Cases received in the week that have been reached (at any time since).",
+       "cases_reached", public=True, for_teams=True)  # fmt: skip
+_share("cases_reached_share", "Share of cases reached", "Cases reached ÷ cases received.",
+       "cases_reached", "cases_received", public=True)  # fmt: skip
+_count("cases_reached_24h", "Cases reached within 24 hours",
+       "Cases received in the week reached within 24 hours of their result reaching the service.",
+       "cases_reached_24h", public=True, for_teams=True)  # fmt: skip
+_share("cases_reached_24h_share", "Share of cases reached within 24 hours of the result",
+       "Cases reached within 24 hours ÷ cases received.", "cases_reached_24h", "cases_received", public=True)  # fmt: skip
+_share("cases_reached_24h_of_reached", "Share of reached cases reached within 24 hours",
+       "Cases reached within 24 hours ÷ cases reached (for a team: of the cases its members reached).",
+       "cases_reached_24h", "cases_reached", for_teams=True)  # fmt: skip
+
+
+@figure("case_hours_median", "Median hours from result to reached", HOURS,
+        "The median, over cases reached, of the hours from the result reaching the service to being reached.",
+        over="cases_reached", public=True, for_teams=True)  # fmt: skip
+def _case_hours_median(bucket: Bucket) -> float | None:
+    return quantile(bucket.hours(ReachFact.Kind.CASE), 0.5)
+
+
+@figure("case_hours_p90", "90th percentile hours from result to reached", HOURS,
+        "The 90th percentile (linear interpolation) of the same hours: nine in ten reached cases took no longer.",
+        over="cases_reached", for_teams=True)  # fmt: skip
+def _case_hours_p90(bucket: Bucket) -> float | None:
+    return quantile(bucket.hours(ReachFact.Kind.CASE), 0.9)
+
+
+_count("contacts_named_by_cases", "Contacts named by these cases",
+       "Contacts named (by a tracer or online) by the cases received in the week, whenever named.",
+       "contacts_named_by_cases")  # fmt: skip
+
+
+@figure("contacts_per_case", "Contacts named per reached case", RATIO,
+        "Contacts named by the cases received in the week ÷ those cases that were reached.",
+        numerator="contacts_named_by_cases", denominator="cases_reached", public=True)  # fmt: skip
+def _contacts_per_case(bucket: Bucket) -> float | None:
+    return ratio(bucket.tally["contacts_named_by_cases"], bucket.tally["cases_reached"])
+
+
+# Contacts.
+_count("contacts_named", "Contacts named", "Contacts named in the week (their clock starts when they are named).",
+       "contacts", group="contacts", public=True)  # fmt: skip
+_count("contacts_reached", "Contacts reached", "Contacts named in the week that have been reached.",
+       "contacts_reached", group="contacts", public=True, for_teams=True)  # fmt: skip
+_share("contacts_reached_share", "Share of contacts reached", "Contacts reached ÷ contacts named.",
+       "contacts_reached", "contacts_named", group="contacts", public=True)  # fmt: skip
+_count("contacts_reached_24h", "Contacts reached within 24 hours",
+       "Contacts named in the week reached within 24 hours of being named.",
+       "contacts_reached_24h", group="contacts", for_teams=True)  # fmt: skip
+_count("household_contacts", "Household contacts named", "Contacts named in the week who live with the case.",
+       "household", group="contacts")  # fmt: skip
+_count("household_contacts_reached", "Household contacts reached", "Of them, those reached.",
+       "household_reached", group="contacts")  # fmt: skip
+_share("household_contacts_reached_share", "Share of household contacts reached",
+       "Household contacts reached ÷ household contacts named.", "household_contacts_reached",
+       "household_contacts", group="contacts", public=True)  # fmt: skip
+_count("other_contacts", "Other contacts named", "Contacts named in the week who do not live with the case.",
+       "other", group="contacts")  # fmt: skip
+_count("other_contacts_reached", "Other contacts reached", "Of them, those reached.",
+       "other_reached", group="contacts")  # fmt: skip
+_share("other_contacts_reached_share", "Share of other contacts reached",
+       "Other contacts reached ÷ other contacts named.", "other_contacts_reached", "other_contacts",
+       group="contacts", public=True)  # fmt: skip
+
+
+@figure("contact_hours_median", "Median hours from being named to reached", HOURS,
+        "The median, over contacts reached, of the hours from being named to being reached.",
+        over="contacts_reached", group="contacts", public=True, for_teams=True)  # fmt: skip
+def _contact_hours_median(bucket: Bucket) -> float | None:
+    return quantile(bucket.hours(ReachFact.Kind.CONTACT), 0.5)
+
+
+# Isolation.
+@figure("people", "People to tell to isolate", COUNT, "Cases received plus contacts named in the week.",
+        group="isolation")  # fmt: skip
+def _people(bucket: Bucket) -> int:
+    return bucket.tally["cases"] + bucket.tally["contacts"]
+
+
+_count("told_24h", "People told to isolate within 24 hours",
+       "Cases and contacts of the week whose record was completed (told to isolate and given advice) within "
+       "24 hours of their clock starting: the result reaching the service, or being named.",
+       "told_24h", group="isolation", for_teams=True)  # fmt: skip
+_share("told_24h_share", "Share of people told to isolate within 24 hours",
+       "People told to isolate within 24 hours ÷ people to tell.", "told_24h", "people", group="isolation",
+       public=True)  # fmt: skip
+
+# Escalation outcomes: how the ladder ended, for cases and for contacts.
+for _key, _label in OUTCOMES.items():
+    _count(f"cases_{_key}", f"Cases: {_label.lower()}",
+           f"Cases received in the week whose escalation outcome is “{_label.lower()}”.",
+           f"cases_{_key}", group="escalation")  # fmt: skip
+    _count(f"contacts_{_key}", f"Contacts: {_label.lower()}",
+           f"Contacts named in the week whose escalation outcome is “{_label.lower()}”.",
+           f"contacts_{_key}", group="escalation")  # fmt: skip
+
+# The integrator adds here, after merging the portal and support apps (see docs/metrics.md):
+#   "self_service_share" (portal) and "support_requests" / "payments_*" (support).

@@ -1,0 +1,90 @@
+"""Performance figures: one fact row per case and contact, and the weekly figures rolled up from them.
+
+`ReachFact` is what the figures need to know about one case or contact (when its clock started, when
+it was reached, how the escalation ladder ended, which team reached it), refreshed whenever the item
+changes. `WeeklyFigures` holds every figure of the registry (`reports.metrics`) for one area or team
+and one week. Neither holds names, contact details or anything else that identifies a person.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ReachFact(models.Model):
+    class Kind(models.TextChoices):
+        CASE = "case", "Case"
+        CONTACT = "contact", "Contact"
+
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    item_id = models.BigIntegerField()
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    # The local date (LOCALTRACE time zone) the clock started: the day weeks are counted from.
+    day = models.DateField()
+    # Cases: when their first positive result reached the service. Contacts: when they were named.
+    clock_start = models.DateTimeField()
+    reached_at = models.DateTimeField(null=True, blank=True)
+    hours_to_reach = models.FloatField(null=True, blank=True)
+    # When they were told to isolate and given advice (the item completed), if they were.
+    told_at = models.DateTimeField(null=True, blank=True)
+    hours_to_told = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=12)
+    outcome = models.CharField(max_length=12)
+    household = models.BooleanField(default=False)
+    contacts_named = models.PositiveIntegerField(default=0)
+    reached_by_team = models.ForeignKey(
+        "areas.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "item_id"], name="reachfact_one_per_item")]
+        indexes = [
+            models.Index(fields=["area", "day"], name="reachfact_area_day"),
+            models.Index(fields=["day"], name="reachfact_day"),
+            models.Index(fields=["reached_by_team", "day"], name="reachfact_team_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}"
+
+
+class WeeklyFigures(models.Model):
+    """Every figure for one area (upper-tier, region or nation) or one team, for one week."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("areas.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    values = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["week_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "week_start"], condition=Q(team__isnull=True), name="weeklyfigures_area_week"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "week_start"], condition=Q(team__isnull=False), name="weeklyfigures_team_week"
+            ),
+        ]
+        indexes = [models.Index(fields=["area", "team", "week_start"], name="weeklyfigures_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id}/{self.team_id} {self.week_start}"
+
+
+class RollupState(models.Model):
+    """Where the incremental rollup got to (one row): the last case, contact and timeline event it read."""
+
+    last_case_id = models.BigIntegerField(default=0)
+    last_contact_id = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)
+    # The week definition the stored weekly figures were computed with; a change recomputes them all.
+    week_starts = models.CharField(max_length=9, blank=True)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Rollup up to event {self.last_event_id}"

@@ -1,0 +1,126 @@
+"""The public transparency page and its open data (CSV and JSON): no sign-in, suppressed figures only."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import altair as alt
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from localtrace.core.charts import chart
+from localtrace.core.csvsafe import csv_lines
+from localtrace.reports import dashboards, metrics, suppression, transparency, weeks
+from localtrace.reports.models import RollupState
+
+OPEN_DATA_FIELDS = [
+    "week_start",
+    "week_end",
+    "provisional",
+    "area_code",
+    "area_name",
+    "figure",
+    "unit",
+    "value",
+    "status",
+]
+WEEKS_ON_PAGE = 8
+
+
+def _national_chart(public_weeks: list[transparency.PublicWeek]) -> object:
+    rows, records = [], []
+    for week in reversed(public_weeks):
+        cell = week.rows[transparency.TOTAL]["cases_reached_24h_share"]
+        contacts = week.rows[transparency.TOTAL]["contacts_reached_share"]
+        label = f"{week.week_start:%-d %b %Y}"  # the week's own table says whether it is provisional
+        rows.append([label, cell.text(metrics.SHARE), contacts.text(metrics.SHARE)])
+        for name, c in (("Cases reached within 24 hours", cell), ("Contacts reached", contacts)):
+            if c.shown and c.value is not None:
+                records.append(
+                    {"week": week.week_start.isoformat(), "figure": name, "percent": round(c.value * 100, 1)}
+                )
+    spec = dashboards.with_data(_public_spec(), records)
+    return chart("national-trend", "All areas: share of cases reached within 24 hours and of contacts reached",
+                 spec, columns=["Week starting", "Cases reached in 24 hours", "Contacts reached"], rows=rows,
+                 summary="The share of cases reached within 24 hours of their result and of contacts reached, "
+                 "each week, for all areas together.", numeric_columns=[1, 2])  # fmt: skip
+
+
+@functools.cache
+def _public_spec() -> str:
+    spec = (
+        alt.Chart(alt.Data(values=[]))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
+            y=alt.Y("percent:Q", title="Per cent", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("figure:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "figure:N", "percent:Q"],
+        )
+        .properties(width="container", height=240)
+    )
+    return json.dumps(spec.to_dict())
+
+
+@login_not_required
+@require_GET
+def page(request: HttpRequest) -> HttpResponse:
+    areas, public_weeks = transparency.build(limit_weeks=WEEKS_ON_PAGE)
+    figures = transparency.public_figures()
+    # Figures down the side and areas across, so a week fits a phone's width when the areas are few.
+    columns = [a.name for a in areas] + ["All areas"]
+    tables = []
+    for week in public_weeks:
+        row_cells = [week.rows[a.code] for a in areas] + [week.rows[transparency.TOTAL]]
+        tables.append((week, [(f.title, [cells[f.key].text(f.unit) for cells in row_cells]) for f in figures]))
+    return render(
+        request,
+        "reports/transparency.html",
+        {
+            "figures": figures,
+            "columns": columns,
+            "tables": tables,
+            "chart": _national_chart(public_weeks) if public_weeks else None,
+            "week_description": weeks.describe(),
+            "ran_at": RollupState.objects.filter(pk=1).values_list("ran_at", flat=True).first(),
+            "final_after_days": transparency.FINAL_AFTER.days,
+            "small_max": suppression.SMALL_MAX,
+            "rate_min": suppression.RATE_MIN_DENOMINATOR,
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def open_data_csv(request: HttpRequest) -> StreamingHttpResponse:
+    areas, public_weeks = transparency.build()
+    rows = ([r[f] for f in OPEN_DATA_FIELDS] for r in transparency.open_data_records(areas, public_weeks))
+    return StreamingHttpResponse(
+        csv_lines(OPEN_DATA_FIELDS, rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="localtrace-weekly-figures.csv"'},
+    )
+
+
+@login_not_required
+@require_GET
+def open_data_json(request: HttpRequest) -> HttpResponse:
+    areas, public_weeks = transparency.build()
+    body = {
+        "week": weeks.describe(),
+        "suppression": {
+            "small_counts": f"1 to {suppression.SMALL_MAX} shown as null with status 'small'",
+            "secondary": "further cells withheld (status 'withheld') so that totals cannot reveal small counts",
+            "rates": f"null unless numerator and denominator are shown and the denominator is at least "
+            f"{suppression.RATE_MIN_DENOMINATOR}",
+        },
+        "figures": [
+            {"key": f.key, "title": f.title, "unit": f.unit, "definition": f.definition}
+            for f in transparency.public_figures()
+        ],
+        "records": list(transparency.open_data_records(areas, public_weeks)),
+    }
+    return HttpResponse(json.dumps(body, indent=1), content_type="application/json")

@@ -1,0 +1,203 @@
+"""Keeping the weekly figures up to date, incrementally. Run by the `refresh_figures` task every minute.
+
+Every change to a case or contact writes a timeline event (`cases.events.note`), and new cases and
+contacts get new ids, so "what changed since last time" is: cases and contacts with an id above the
+last one read, and items with a timeline event above the last one read. Their facts are rewritten,
+and every week holding a changed fact — before or after the change — is recomputed whole: every
+area, region, nation and team, from two grouped queries and one read of that week's hours.
+Safe to run twice at once: the state row is locked for the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from localtrace.areas.models import Area, Team
+from localtrace.reports import metrics, weeks
+from localtrace.reports.models import ReachFact, RollupState, WeeklyFigures
+
+BATCH = 5_000
+# Ids read again on every run, for transactions that committed out of id order (intake's batches, say).
+OVERLAP = 2_000
+
+
+@dataclass
+class RollupResult:
+    facts: int = 0
+    buckets: int = 0
+    rebuilt: bool = False
+    dirty: set[tuple[int, dt.date]] = field(default_factory=set)
+    # (team, day) of facts before they were rewritten: a team may no longer hold them.
+    dirty_teams: set[tuple[int, dt.date]] = field(default_factory=set)
+
+    def line(self) -> str:
+        return f"{self.facts} people's facts refreshed, {self.buckets} weekly figures recomputed" + (
+            " (all weeks, after a change of week definition)" if self.rebuilt else ""
+        )
+
+
+def _write(facts: list[ReachFact]) -> None:
+    """Insert facts: COPY on PostgreSQL (a national first run writes millions), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        ReachFact.objects.bulk_create(facts, batch_size=2_000)
+        return
+    columns = [f.column for f in ReachFact._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in ReachFact._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        table = ReachFact._meta.db_table
+        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+            for fact in facts:
+                copy.write_row([getattr(fact, name) for name in names])
+
+
+def _refresh(kind: str, ids: Iterable[int], result: RollupResult) -> None:
+    """Rewrite the facts of these items; note the (area, day) of each before and after."""
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        _replace(kind, ReachFact.objects.filter(kind=kind, item_id__in=chunk), metrics.facts_for(kind, chunk), result)
+
+
+def _refresh_new(kind: str, after: int, last: int, result: RollupResult) -> None:
+    """Write the facts of items with ids in (after, last], read by id range, a batch at a time."""
+    for low in range(after, last, BATCH):
+        high = min(low + BATCH, last)
+        old = ReachFact.objects.filter(kind=kind, item_id__gt=low, item_id__lte=high)
+        _replace(kind, old, metrics.facts_for(kind, id_range=(low, high)), result)
+
+
+# What a fact says; a rewrite that leaves these alone changes no figure.
+_COMPARED = ("area_id", "day", "clock_start", "reached_at", "told_at", "status", "outcome", "household",
+             "contacts_named", "reached_by_team_id")  # fmt: skip
+
+
+def _replace(kind: str, old: QuerySet[ReachFact], fresh: list[ReachFact], result: RollupResult) -> None:
+    """Write the facts that changed (or are new, or whose item is gone); note their (area, day) before and after."""
+    before = {row[0]: row[1:] for row in old.values_list("item_id", *_COMPARED)}
+    changed = [f for f in fresh if before.get(f.item_id) != tuple(getattr(f, name) for name in _COMPARED)]
+    gone = set(before) - {f.item_id for f in fresh}
+    stale = {f.item_id for f in changed if f.item_id in before} | gone
+    for item_id in stale:
+        area_id, day, *_, team_id = before[item_id]
+        result.dirty.add((area_id, day))
+        if team_id is not None:
+            result.dirty_teams.add((team_id, day))
+    if stale:
+        ReachFact.objects.filter(kind=kind, item_id__in=stale).delete()
+    _write(changed)
+    result.dirty.update((f.area_id, f.day) for f in changed)
+    result.facts += len(changed) + len(gone)
+
+
+def _parents() -> dict[int, list[int]]:
+    """Upper-tier area id → the ids of the region and nation above it."""
+    parent = dict(Area.objects.values_list("pk", "parent_id"))
+    above: dict[int, list[int]] = {}
+    for area_id, _level in Area.objects.filter(level=Area.Level.UPPER_TIER).values_list("pk", "level"):
+        chain, current = [], parent.get(area_id)
+        while current is not None:
+            chain.append(current)
+            current = parent.get(current)
+        above[area_id] = chain
+    return above
+
+
+def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]) -> int:
+    """Every area's, region's, nation's and team's figures for one week: two grouped queries and one read
+    of the week's hours, whatever the number of areas (counts add up; medians are taken from the hours)."""
+    facts = ReachFact.objects.filter(day__gte=week, day__lte=week + dt.timedelta(days=6))
+    by_area = metrics.tallies(facts, "area_id")
+    by_team = metrics.tallies(facts.exclude(reached_by_team__isnull=True), "reached_by_team_id")
+    hours: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for area_id, team_id, kind, value in facts.filter(hours_to_reach__isnull=False).values_list(
+        "area_id", "reached_by_team_id", "kind", "hours_to_reach"
+    ):
+        for key in [("area", area_id), *(("area", p) for p in above.get(area_id, [])), ("team", team_id)]:
+            hours.setdefault(key, {}).setdefault(kind, []).append(value)  # type: ignore[arg-type]
+    buckets: list[tuple[int, int | None, metrics.Bucket]] = []
+    parents: dict[int, list[int]] = {}
+    for area_id in by_area:
+        for parent in above.get(area_id, []):
+            parents.setdefault(parent, []).append(area_id)
+    for area_id, uppers in [*((a, [a]) for a in by_area), *parents.items()]:
+        tally = metrics.add_tallies(by_area[a] for a in uppers)
+        extra = {"tally": tally, **{f"hours_{k}": v for k, v in hours.get(("area", area_id), {}).items()}}
+        buckets.append((area_id, None, metrics.Bucket(week_start=week, area_ids=uppers, extra=extra)))
+    for team_id, tally in by_team.items():
+        if team_id in team_area:
+            extra = {"tally": tally, **{f"hours_{k}": v for k, v in hours.get(("team", team_id), {}).items()}}
+            buckets.append((team_area[team_id], team_id, metrics.Bucket(week_start=week, team_id=team_id, extra=extra)))
+    for _, _, bucket in buckets:
+        for kind in ReachFact.Kind.values:
+            bucket.extra.setdefault(f"hours_{kind}", [])
+    now = timezone.now()
+    WeeklyFigures.objects.filter(week_start=week).delete()
+    WeeklyFigures.objects.bulk_create(
+        WeeklyFigures(
+            area_id=area_id, team_id=team_id, week_start=week, values=metrics.compute_all(bucket), computed_at=now
+        )
+        for area_id, team_id, bucket in buckets
+    )
+    return len(buckets)
+
+
+def recompute(weeks_: Iterable[dt.date]) -> int:
+    """Recompute every figure of these weeks."""
+    above = _parents()
+    team_area = dict(Team.objects.values_list("pk", "area_id"))
+    return sum(recompute_week(week, above, team_area) for week in sorted(set(weeks_)))
+
+
+def refresh(*, rebuild: bool = False) -> RollupResult:
+    """Bring facts and weekly figures up to date with everything that changed since the last run."""
+    from localtrace.cases.models import Case, TraceEvent
+    from localtrace.contacts.models import Contact
+
+    result = RollupResult()
+    with transaction.atomic():
+        state, _ = RollupState.objects.get_or_create(pk=1)
+        state = RollupState.objects.select_for_update().get(pk=1)
+        if rebuild:
+            state.last_case_id = state.last_contact_id = state.last_event_id = 0
+            ReachFact.objects.all().delete()
+        # Read the high-water marks first: anything written while this run works is read next time.
+        last_event = TraceEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+        last_case = Case.objects.aggregate(m=Max("pk"))["m"] or 0
+        last_contact = Contact.objects.aggregate(m=Max("pk"))["m"] or 0
+        changed_cases: set[int] = set()
+        changed_contacts: set[int] = set()
+        events = TraceEvent.objects.filter(pk__gt=max(0, state.last_event_id - OVERLAP), pk__lte=last_event)
+        for case_id, contact_id in events.values_list("case_id", "contact_id").iterator(chunk_size=10_000):
+            if case_id is not None:
+                changed_cases.add(case_id)
+            if contact_id is not None:
+                changed_contacts.add(contact_id)
+        # New items are read by id range; changed ones (a timeline event since last time) by id. The last
+        # OVERLAP ids are read again: a transaction that took lower ids may have committed after the last run.
+        case_from = max(0, state.last_case_id - OVERLAP) if state.last_case_id else 0
+        contact_from = max(0, state.last_contact_id - OVERLAP) if state.last_contact_id else 0
+        _refresh_new(ReachFact.Kind.CASE, case_from, last_case, result)
+        _refresh_new(ReachFact.Kind.CONTACT, contact_from, last_contact, result)
+        _refresh(ReachFact.Kind.CASE, {c for c in changed_cases if not case_from < c <= last_case}, result)
+        _refresh(ReachFact.Kind.CONTACT, {c for c in changed_contacts if not contact_from < c <= last_contact}, result)
+
+        dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
+        definition = weeks.week_starts()
+        if rebuild or state.week_starts != definition:
+            result.rebuilt = bool(state.week_starts) and state.week_starts != definition
+            WeeklyFigures.objects.all().delete()
+            dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
+        result.buckets = recompute({weeks.week_of(day) for day in dirty_days})
+        state.last_case_id, state.last_contact_id, state.last_event_id = last_case, last_contact, last_event
+        # ran_at marks the last change of any figure: pages cache what they build from the figures by it.
+        if result.buckets or state.ran_at is None:
+            state.ran_at = timezone.now()
+        state.week_starts = definition
+        state.save()
+    return result

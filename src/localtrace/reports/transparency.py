@@ -1,0 +1,173 @@
+"""The public transparency table: weekly figures per area, suppressed, as the page, CSV and JSON all show them.
+
+Only the registry's public figures go out. For each week every count figure behind them is suppressed
+as one group across the areas with the all-areas total (`suppression.suppress`); shares and ratios are
+shown only when the counts they divide are both shown and the denominator is at least 10; medians only
+when they are taken over at least 10 people whose count is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.utils import timezone
+
+from localtrace.areas.models import Area
+from localtrace.reports import metrics, suppression, weeks
+from localtrace.reports.models import WeeklyFigures
+
+# A week's figures are final this long after it ends: people may still be reached until then.
+FINAL_AFTER = dt.timedelta(days=7)
+TOTAL = "all"
+
+
+@dataclass(frozen=True)
+class PublicCell:
+    value: float | int | None
+    state: str  # shown, small, withheld, or "too_few" (a rate or median over fewer than 10)
+
+    @property
+    def shown(self) -> bool:
+        return self.state == suppression.SHOWN and self.value is not None
+
+    def text(self, unit: str) -> str:
+        if self.state == suppression.SMALL:
+            return "fewer than 5"
+        if self.state == suppression.WITHHELD:
+            return "withheld"
+        if self.state == "too_few" or self.value is None:
+            return "not shown"
+        if unit == metrics.SHARE:
+            return f"{self.value * 100:.0f}%"
+        if unit in (metrics.HOURS, metrics.RATIO):
+            return f"{self.value:.1f}"
+        return f"{int(self.value):,}"
+
+    def open_value(self) -> float | int | None:
+        if not self.shown or self.value is None:
+            return None
+        return round(self.value, 4) if isinstance(self.value, float) else self.value
+
+
+@dataclass
+class PublicWeek:
+    week_start: dt.date
+    provisional: bool
+    # Row key (area code, or TOTAL) → figure key → cell.
+    rows: dict[str, dict[str, PublicCell]] = field(default_factory=dict)
+
+    @property
+    def week_end(self) -> dt.date:
+        return weeks.week_end(self.week_start)
+
+
+def public_figures() -> list[metrics.Figure]:
+    return [f for f in metrics.figures() if f.public]
+
+
+def _counts_needed() -> list[str]:
+    keys: list[str] = []
+    for f in public_figures():
+        for key in (f.key if f.unit == metrics.COUNT else "", f.numerator, f.denominator, f.over):
+            if key and key not in keys:
+                keys.append(key)
+    return keys
+
+
+def public_areas() -> list[Area]:
+    """Upper-tier areas that have any figures."""
+    ids = WeeklyFigures.objects.filter(team__isnull=True, area__level=Area.Level.UPPER_TIER).values("area_id")
+    return list(Area.objects.filter(pk__in=ids).order_by("name"))
+
+
+def build(*, now: dt.datetime | None = None, limit_weeks: int | None = None) -> tuple[list[Area], list[PublicWeek]]:
+    """Every week's public table, newest first; cached until the figures next change (RollupState.ran_at)."""
+    from django.core.cache import cache
+
+    from localtrace.reports.models import RollupState
+
+    if now is not None:
+        return _build(now=now, limit_weeks=limit_weeks)
+    changed = RollupState.objects.filter(pk=1).values_list("ran_at", flat=True).first()
+    today = timezone.localdate()
+    key = f"reports:transparency:{changed.isoformat() if changed else '-'}:{today}:{limit_weeks}"
+    built = cache.get(key)
+    if built is None:
+        built = _build(now=None, limit_weeks=limit_weeks)
+        cache.set(key, built, timeout=24 * 3600)
+    return cast("tuple[list[Area], list[PublicWeek]]", built)
+
+
+def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Area], list[PublicWeek]]:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    areas = public_areas()
+    code = {a.pk: a.code for a in areas}
+    rows_by_week: dict[dt.date, dict[str, dict[str, Any]]] = {}
+    for area_id, week, values in WeeklyFigures.objects.filter(team__isnull=True, area_id__in=code).values_list(
+        "area_id", "week_start", "values"
+    ):
+        rows_by_week.setdefault(week, {})[code[area_id]] = values
+    nations = list(Area.objects.filter(level=Area.Level.NATION).values_list("pk", flat=True))
+    national = (
+        dict(WeeklyFigures.objects.filter(team__isnull=True, area_id=nations[0]).values_list("week_start", "values"))
+        if len(nations) == 1 and len(areas) == Area.objects.filter(level=Area.Level.UPPER_TIER).count()
+        else {}
+    )
+    counts = _counts_needed()
+    result = []
+    for week in sorted(rows_by_week, reverse=True)[:limit_weeks]:
+        by_area = rows_by_week[week]
+        cells: dict[str, dict[str, PublicCell]] = {c: {} for c in [*(a.code for a in areas), TOTAL]}
+        for key in counts:
+            values = {a.code: int(by_area.get(a.code, {}).get(key) or 0) for a in areas}
+            total = sum(values.values())
+            published = suppression.suppress(values, total)
+            for area_code, value in values.items():
+                cells[area_code][key] = PublicCell(value, published.cells[area_code])
+            cells[TOTAL][key] = PublicCell(total, published.total)
+        for row, row_cells in cells.items():
+            source = by_area.get(row, {}) if row != TOTAL else national.get(week, {})
+            for f in public_figures():
+                if f.unit == metrics.COUNT:
+                    continue
+                if f.unit == metrics.HOURS:
+                    over = row_cells[f.over]
+                    ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR
+                    value = source.get(f.key)
+                    row_cells[f.key] = PublicCell(value, suppression.SHOWN if ok and value is not None else "too_few")
+                    continue
+                numerator, denominator = row_cells[f.numerator], row_cells[f.denominator]
+                ok = suppression.rate_shown(numerator.state, denominator.state, denominator.value)
+                value = metrics.ratio(numerator.value, denominator.value)
+                if ok:
+                    row_cells[f.key] = PublicCell(value, suppression.SHOWN)
+                elif numerator.state != suppression.SHOWN or denominator.state != suppression.SHOWN:
+                    row_cells[f.key] = PublicCell(None, suppression.WITHHELD)
+                else:
+                    row_cells[f.key] = PublicCell(None, "too_few")
+        result.append(PublicWeek(week, provisional=today <= weeks.week_end(week) + FINAL_AFTER, rows=cells))
+    return areas, result
+
+
+def open_data_records(areas: list[Area], public_weeks: list[PublicWeek]) -> Iterator[dict[str, Any]]:
+    """One record per week, area (or all areas) and public figure: the CSV rows and the JSON list."""
+    names = {a.code: a.name for a in areas}
+    for week in public_weeks:
+        for row, cells in week.rows.items():
+            for f in public_figures():
+                cell = cells[f.key]
+                yield {
+                    "week_start": week.week_start.isoformat(),
+                    "week_end": week.week_end.isoformat(),
+                    "provisional": week.provisional,
+                    "area_code": "" if row == TOTAL else row,
+                    "area_name": "All areas" if row == TOTAL else names[row],
+                    "figure": f.key,
+                    "unit": f.unit,
+                    "value": cell.open_value(),
+                    "status": cell.state if not cell.shown else "shown",
+                }

@@ -122,6 +122,7 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
     now = timezone.now()
     zone = timezone.get_current_timezone()
     facts = []
+    link_channels = {Attempt.Channel.SMS, Attempt.Channel.EMAIL}
     for item in items:
         clock: dt.datetime = item["clock"]
         reached_at: dt.datetime | None = item["reached_at"]
@@ -156,6 +157,8 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
                 outcome=outcome,
                 household=item.get("kind") == Contact.Kind.HOUSEHOLD,
                 contacts_named=named.get(item["pk"], 0),
+                link_sent=any(c in link_channels and o == Attempt.Outcome.SENT for c, o, _ in tries),
+                answered_online=any(c == Attempt.Channel.WEB for c, _, _ in tries),
                 reached_by_team_id=_team_of(reached_by, item["area_id"], memberships),
                 refreshed_at=now,
             )
@@ -205,7 +208,15 @@ class Bucket:
         """Every count the figures need (the rollup fills it for many buckets at once with `tallies`)."""
         if "tally" in self.extra:
             return self.extra["tally"]  # type: ignore[no-any-return]
-        return tallies(self.facts(), None).get(None, empty_tally())
+        tally = tallies(self.facts(), None).get(None, empty_tally())
+        if not self.by_team:
+            from localtrace.reports.rollup import support_tallies
+
+            for area_id, counts in support_tallies(self.week_start).items():
+                if area_id in self.area_ids:
+                    for key, n in counts.items():
+                        tally[key] += n
+        return tally
 
     def hours(self, kind: str) -> list[float]:
         """Hours from clock start to reached, for everyone of this kind reached (the rollup may fill them)."""
@@ -234,6 +245,9 @@ def _count_expressions() -> dict[str, Any]:
         "other": Count("pk", filter=contact & Q(household=False)),
         "other_reached": Count("pk", filter=contact & Q(household=False) & reached),
         "told_24h": Count("pk", filter=Q(hours_to_told__lte=within)),
+        "cases_link_sent": Count("pk", filter=case & Q(link_sent=True)),
+        "cases_online_of_sent": Count("pk", filter=case & Q(link_sent=True, answered_online=True)),
+        "cases_answered_online": Count("pk", filter=case & Q(answered_online=True)),
     }
     for key in OUTCOMES:
         counts[f"cases_{key}"] = Count("pk", filter=case & Q(outcome=key))
@@ -241,8 +255,13 @@ def _count_expressions() -> dict[str, Any]:
     return counts
 
 
+# Counts read from the support app's tables, not from the facts (rollup.support_tallies fills them).
+SUPPORT_COUNTS = ("support_requests", "support_requests_urgent", "payment_claims", "payments_approved",
+                  "payments_declined")  # fmt: skip
+
+
 def empty_tally() -> dict[str, int]:
-    return dict.fromkeys(_count_expressions(), 0)
+    return dict.fromkeys([*_count_expressions(), *SUPPORT_COUNTS], 0)
 
 
 def tallies(facts: QuerySet[ReachFact], by: str | None) -> dict[Any, dict[str, int]]:
@@ -254,7 +273,7 @@ def tallies(facts: QuerySet[ReachFact], by: str | None) -> dict[Any, dict[str, i
     else:
         rows = list(facts.order_by().values(by).annotate(**counts))
         rows = [{**r, "key": r[by]} for r in rows]
-    return {row["key"]: {k[2:]: int(row[k] or 0) for k in counts} for row in rows}
+    return {row["key"]: {**empty_tally(), **{k[2:]: int(row[k] or 0) for k in counts}} for row in rows}
 
 
 def add_tallies(tallies_: Iterable[dict[str, int]]) -> dict[str, int]:
@@ -440,5 +459,29 @@ for _key, _label in OUTCOMES.items():
            f"Contacts named in the week whose escalation outcome is “{_label.lower()}”.",
            f"contacts_{_key}", group="escalation")  # fmt: skip
 
-# The integrator adds here, after merging the portal and support apps (see docs/metrics.md):
-#   "self_service_share" (portal) and "support_requests" / "payments_*" (support).
+# Self-service: cases sent a portal link, and how many of them answered online.
+_count("cases_link_sent", "Cases sent a self-service link",
+       "Cases received in the week sent a self-service link by text or e-mail (at any time since).",
+       "cases_link_sent", group="self-service")  # fmt: skip
+_count("cases_online_of_sent", "Cases sent a link who answered online",
+       "Cases received in the week who were sent a self-service link and answered online.",
+       "cases_online_of_sent", group="self-service")  # fmt: skip
+_share("self_service_share", "Self-service completion share",
+       "Cases sent a link who answered online ÷ cases sent a self-service link.",
+       "cases_online_of_sent", "cases_link_sent", group="self-service", public=True)  # fmt: skip
+_count("cases_answered_online", "Cases who answered online",
+       "Cases received in the week who answered the self-service questions online, with or without a link "
+       "sent by the ladder (a tracer may send one too).", "cases_answered_online", group="self-service")  # fmt: skip
+
+# Isolation support: counted from the support app's own records (support.figures has the detail by need).
+_count("support_requests", "Support requests",
+       "Needs asked in the week (by a tracer or online) that became support requests: one per need and person.",
+       "support_requests", group="support", public=True)  # fmt: skip
+_count("support_requests_urgent", "Urgent support requests", "Support requests of the week marked as needed today.",
+       "support_requests_urgent", group="support")  # fmt: skip
+_count("payment_claims", "Support payment claims made", "Claims for a support payment made in the week.",
+       "payment_claims", group="support", public=True)  # fmt: skip
+_count("payments_approved", "Support payments approved", "Claims approved in the week (by the day of the decision).",
+       "payments_approved", group="support", public=True)  # fmt: skip
+_count("payments_declined", "Support payments declined", "Claims declined in the week (by the day of the decision).",
+       "payments_declined", group="support", public=True)  # fmt: skip

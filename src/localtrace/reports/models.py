@@ -34,6 +34,9 @@ class ReachFact(models.Model):
     outcome = models.CharField(max_length=12)
     household = models.BooleanField(default=False)
     contacts_named = models.PositiveIntegerField(default=0)
+    # Self-service: a portal link went out to them (an SMS or e-mail attempt "sent"), and they answered online.
+    link_sent = models.BooleanField(default=False)
+    answered_online = models.BooleanField(default=False)
     reached_by_team = models.ForeignKey(
         "areas.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -82,6 +85,10 @@ class RollupState(models.Model):
     last_case_id = models.BigIntegerField(default=0)
     last_contact_id = models.BigIntegerField(default=0)
     last_event_id = models.BigIntegerField(default=0)
+    # Isolation support: the last request and claim read, and when decisions were last read.
+    last_support_request_id = models.BigIntegerField(default=0)
+    last_payment_claim_id = models.BigIntegerField(default=0)
+    support_read_at = models.DateTimeField(null=True, blank=True)
     # The week definition the stored weekly figures were computed with; a change recomputes them all.
     week_starts = models.CharField(max_length=9, blank=True)
     ran_at = models.DateTimeField(null=True, blank=True)

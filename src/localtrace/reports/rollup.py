@@ -108,11 +108,77 @@ def _parents() -> dict[int, list[int]]:
     return above
 
 
+def support_tallies(week: dt.date) -> dict[int, dict[str, int]]:
+    """The support app's counts for one week, by upper-tier area: requests and claims by the day they were
+    made, approvals and refusals by the day they were decided (local dates)."""
+    from django.db.models import Count, Q
+
+    from localtrace.support.models import PaymentClaim, SupportRequest
+
+    first, last = weeks.local_bounds(week)
+    counts: dict[int, dict[str, int]] = {}
+
+    def add(area_id: int, key: str, n: int) -> None:
+        counts.setdefault(area_id, dict.fromkeys(metrics.SUPPORT_COUNTS, 0))[key] += n
+
+    for area_id, n, urgent in (
+        SupportRequest.objects.filter(requested_at__gte=first, requested_at__lt=last)
+        .values("area_id").annotate(n=Count("pk"), urgent=Count("pk", filter=Q(urgent=True)))
+        .values_list("area_id", "n", "urgent").order_by()
+    ):  # fmt: skip
+        add(area_id, "support_requests", n)
+        add(area_id, "support_requests_urgent", urgent)
+    claims = PaymentClaim.objects.order_by()
+    for area_id, n in (
+        claims.filter(claimed_at__gte=first, claimed_at__lt=last)
+        .values("area_id")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "n")
+    ):
+        add(area_id, "payment_claims", n)
+    for area_id, status, n in (
+        claims.filter(decided_at__gte=first, decided_at__lt=last)
+        .values("area_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "status", "n")
+    ):
+        if status in (PaymentClaim.Status.APPROVED, PaymentClaim.Status.DECLINED):
+            add(area_id, f"payments_{status}", n)
+    return counts
+
+
+def support_weeks(state: RollupState, now: dt.datetime) -> set[dt.date]:
+    """Weeks whose support counts changed since the last run: new requests and claims, and decisions made."""
+    from localtrace.support.models import PaymentClaim, SupportRequest
+
+    zone = timezone.get_current_timezone()
+    days: set[dt.date] = set()
+    for moment in SupportRequest.objects.filter(pk__gt=max(0, state.last_support_request_id - OVERLAP)).values_list(
+        "requested_at", flat=True
+    ):
+        days.add(moment.astimezone(zone).date())
+    claims = PaymentClaim.objects.filter(pk__gt=max(0, state.last_payment_claim_id - OVERLAP))
+    if state.support_read_at is not None:
+        claims = PaymentClaim.objects.filter(
+            pk__gt=max(0, state.last_payment_claim_id - OVERLAP)
+        ) | PaymentClaim.objects.filter(decided_at__gte=state.support_read_at - dt.timedelta(minutes=10))
+    for claimed_at, decided_at in claims.values_list("claimed_at", "decided_at"):
+        days.add(claimed_at.astimezone(zone).date())
+        if decided_at is not None:
+            days.add(decided_at.astimezone(zone).date())
+    state.last_support_request_id = SupportRequest.objects.aggregate(m=Max("pk"))["m"] or 0
+    state.last_payment_claim_id = PaymentClaim.objects.aggregate(m=Max("pk"))["m"] or 0
+    state.support_read_at = now
+    return {weeks.week_of(day) for day in days}
+
+
 def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]) -> int:
     """Every area's, region's, nation's and team's figures for one week: two grouped queries and one read
     of the week's hours, whatever the number of areas (counts add up; medians are taken from the hours)."""
     facts = ReachFact.objects.filter(day__gte=week, day__lte=week + dt.timedelta(days=6))
     by_area = metrics.tallies(facts, "area_id")
+    for area_id, counts in support_tallies(week).items():
+        by_area.setdefault(area_id, metrics.empty_tally()).update(counts)
     by_team = metrics.tallies(facts.exclude(reached_by_team__isnull=True), "reached_by_team_id")
     hours: dict[tuple[str, int], dict[str, list[float]]] = {}
     for area_id, team_id, kind, value in facts.filter(hours_to_reach__isnull=False).values_list(
@@ -193,7 +259,10 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
             result.rebuilt = bool(state.week_starts) and state.week_starts != definition
             WeeklyFigures.objects.all().delete()
             dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
-        result.buckets = recompute({weeks.week_of(day) for day in dirty_days})
+        dirty_weeks = {weeks.week_of(day) for day in dirty_days} | support_weeks(state, timezone.now())
+        if rebuild or result.rebuilt:
+            dirty_weeks |= support_weeks(RollupState(), timezone.now())
+        result.buckets = recompute(dirty_weeks)
         state.last_case_id, state.last_contact_id, state.last_event_id = last_case, last_contact, last_event
         # ran_at marks the last change of any figure: pages cache what they build from the figures by it.
         if result.buckets or state.ran_at is None:

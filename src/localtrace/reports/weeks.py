@@ -35,3 +35,12 @@ def describe() -> str:
     first = week_starts()
     last = WEEKDAYS[(WEEKDAYS.index(first) + 6) % 7]
     return f"{first.title()} to {last.title()}"
+
+
+def local_bounds(week_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The week as moments: local midnight of its first day, and of the day after its last (excluded)."""
+    from django.utils import timezone
+
+    zone = timezone.get_current_timezone()
+    first = dt.datetime.combine(week_start, dt.time.min, tzinfo=zone)
+    return first, dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time.min, tzinfo=zone)

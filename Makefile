@@ -42,7 +42,7 @@ $(DEMO_DIR)/.loaded: $(STAMP) var/secret-key
 	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results.csv --quiet --arrived-on-result-date-before yesterday
 	$(DEMO_ENV) $(BIN)/localtrace import-results $(DEMO_DIR)/simulation/results-resent.csv --quiet
 	$(DEMO_ENV) $(BIN)/localtrace play-working-day $(DEMO_DIR)/simulation
-	# Person linkage (issue 10): a batch deduplication pass, as an operator would run it nightly.
+# Person linkage (issue 10): a batch deduplication pass, as an operator would run it nightly.
 	$(DEMO_ENV) $(BIN)/localtrace dedupe --quiet
 # Performance figures: roll up the demo's tracing so the dashboards show it at once.
 	$(DEMO_ENV) $(BIN)/localtrace refresh-figures

@@ -75,3 +75,25 @@ def test_the_ladder_is_configuration(world: World, settings) -> None:  # type: i
     record_attempt(world.case_a, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])
     world.case_a.refresh_from_db()
     assert ladder.step(world.case_a.ladder_step).kind == ladder.UNREACHABLE
+
+
+def test_a_bounced_link_makes_the_next_call_due_now_without_skipping_it(world: World) -> None:
+    case, tracer = world.case_a, world.users["tracer_a"]
+    record_attempt(case, channel="phone", outcome="no_answer", actor=tracer)
+    advance_due()  # the link went out; the ladder now waits four hours for the next call
+    case.refresh_from_db()
+    waiting_on = case.ladder_step
+    assert ladder.step(waiting_on).kind == ladder.CALL and case.next_step_at > timezone.now()
+    record_attempt(case, channel="sms", outcome="wrong_number")  # the messaging backend's bounce
+    case.refresh_from_db()
+    assert case.ladder_step == waiting_on and case.next_step_at <= timezone.now()
+
+
+def test_a_failed_text_on_the_link_step_moves_the_ladder_on(world: World) -> None:
+    case, tracer = world.case_a, world.users["tracer_a"]
+    record_attempt(case, channel="phone", outcome="no_answer", actor=tracer)
+    case.refresh_from_db()
+    assert ladder.step(case.ladder_step).kind == ladder.LINK
+    record_attempt(case, channel="email", outcome="wrong_number", actor=tracer)
+    case.refresh_from_db()
+    assert ladder.step(case.ladder_step).kind == ladder.CALL

@@ -134,8 +134,8 @@ def test_a_refused_recipient_fails_for_good_marks_the_address_and_moves_the_ladd
     attempt = Attempt.objects.get(case=case)
     assert attempt.channel == channel and attempt.outcome == Attempt.Outcome.WRONG_NUMBER
     case.refresh_from_db()
-    # As after a failed call: the first call step is behind it, the item is being worked.
-    assert case.status == "in_progress" and case.ladder_step == 1
+    # The ladder waits on a call: a bounced message does not stand in for it, but makes it due now.
+    assert case.status == "in_progress" and case.ladder_step == 0 and case.next_step_at <= timezone.now()
     assert TraceEvent.objects.filter(case=case, kind="attempt").exists()
     delivery.send_due(at=timezone.now() + dt.timedelta(days=1))
     assert len(notify.requests) == 1

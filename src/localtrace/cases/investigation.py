@@ -121,11 +121,14 @@ def record_attempt(
         if item.status == Status.NEW:
             item.status = Status.IN_PROGRESS
         current = ladder.step(item.ladder_step)
-        if current.kind in (ladder.CALL, ladder.DOORSTEP) or channel in (
-            Attempt.Channel.PHONE,
-            Attempt.Channel.DOORSTEP,
-        ):
+        # A failed call or doorstep visit moves the ladder to its next step; so does a failed text or e-mail
+        # while the ladder waits on its link step. A text or e-mail that fails while the ladder waits on a
+        # call or a visit (a link that bounced after the ladder moved on) does not skip that step: it makes
+        # it due now, since nobody should wait hours for a link that never arrived.
+        if channel in (Attempt.Channel.PHONE, Attempt.Channel.DOORSTEP) or current.kind == ladder.LINK:
             _move_on(item, now)
+        elif item.next_step_at is None or item.next_step_at > now:
+            item.next_step_at = now
     item.save(update_fields=fields)
     note(
         item,

@@ -80,11 +80,11 @@ test-deps:
 
 test-sqlite: $(STAMP)
 	@echo "== The suite on SQLite"
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test-postgres: $(STAMP)
 	@echo "== The suite on PostgreSQL"
-	bash scripts/with-postgres.sh $(BIN)/pytest -q
+	bash scripts/with-postgres.sh $(BIN)/pytest -q --durations=15
 
 test: test-deps $(STAMP) lint test-sqlite test-postgres
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -8,6 +9,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.personas import World, build_world
+
+# Spark's Python bridge logs from a destructor after pytest has closed its streams ("Logging error" noise).
+logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture

@@ -54,9 +54,17 @@ def _rng(seed: int, *key: object) -> random.Random:
     return random.Random(f"support|{seed}|" + "|".join(map(str, key)))
 
 
+def _who(person_id: int) -> tuple[object, ...]:
+    """A person as the demo knows them, not by database id: PostgreSQL's sequences are not rolled back,
+    so ids differ between two plays of the same seed while names and birth dates do not."""
+    from localtrace.people.models import Person
+
+    return tuple(Person.objects.values_list("given_name", "family_name", "date_of_birth").get(pk=person_id))
+
+
 def ask_about_support(item: Case | Contact, *, at: dt.datetime, actor: User, seed: int) -> list[SupportRequest]:
     """The support question on a demo call: most need nothing; some need one or two things."""
-    rng = _rng(seed, type(item).__name__, item.pk)
+    rng = _rng(seed, type(item).__name__, *_who(item.person_id))
     share = CASES_NEEDING_HELP if isinstance(item, Case) else CONTACTS_NEEDING_HELP
     if rng.random() >= share:
         if isinstance(item, Case):
@@ -137,7 +145,7 @@ def _working(at: dt.datetime, rng: random.Random) -> dt.datetime:
 
 def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed: int, day: SupportDay) -> None:
     """One person's needs, worked together: a call about all of them, then referrals, claims and outcomes."""
-    rng = _rng(seed, "person", requests[0].person_id)
+    rng = _rng(seed, "person", *_who(requests[0].person_id))
     asked = min(r.requested_at for r in requests)
     urgent = any(r.urgent for r in requests)
     if now - asked < dt.timedelta(days=2) and rng.random() < 0.4:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from localtrace.areas.models import Area, Team
@@ -111,7 +111,7 @@ def _parents() -> dict[int, list[int]]:
 def support_tallies(week: dt.date) -> dict[int, dict[str, int]]:
     """The support app's counts for one week, by upper-tier area: requests and claims by the day they were
     made, approvals and refusals by the day they were decided (local dates)."""
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
     from localtrace.support.models import PaymentClaim, SupportRequest
 
@@ -157,11 +157,10 @@ def support_weeks(state: RollupState, now: dt.datetime) -> set[dt.date]:
         "requested_at", flat=True
     ):
         days.add(moment.astimezone(zone).date())
-    claims = PaymentClaim.objects.filter(pk__gt=max(0, state.last_payment_claim_id - OVERLAP))
-    if state.support_read_at is not None:
-        claims = PaymentClaim.objects.filter(
-            pk__gt=max(0, state.last_payment_claim_id - OVERLAP)
-        ) | PaymentClaim.objects.filter(decided_at__gte=state.support_read_at - dt.timedelta(minutes=10))
+    changed = Q(pk__gt=max(0, state.last_payment_claim_id - OVERLAP))
+    if state.support_read_at is not None:  # decisions since the last run (with a margin for slow commits)
+        changed |= Q(decided_at__gte=state.support_read_at - dt.timedelta(minutes=10))
+    claims = PaymentClaim.objects.filter(changed)
     for claimed_at, decided_at in claims.values_list("claimed_at", "decided_at"):
         days.add(claimed_at.astimezone(zone).date())
         if decided_at is not None:

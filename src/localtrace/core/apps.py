@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "localtrace.core"
     label = "core"
     verbose_name = "Service shell"
+
+    def ready(self) -> None:
+        from localtrace.core import lookups  # noqa: F401 (registers the any_of lookup)

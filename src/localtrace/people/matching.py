@@ -19,13 +19,13 @@ A fixed number of queries per batch whatever its size: one NHS lookup, one candi
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property  # no lock, unlike functools' on 3.11
 
 from localtrace.core.bulk import insert_returning_ids
 from localtrace.people.blocking import blocking_keys, compact_postcode, day_month_swapped
@@ -52,17 +52,17 @@ class PersonRecord:
     email: str = ""
     preferred_language: str = "en"
 
-    @functools.cached_property
+    @cached_property
     def exact_key(self) -> tuple[str, dt.date | None, str]:
         return (Person.key_for(self.given_name, self.family_name), self.date_of_birth, self.postcode)
 
-    @functools.cached_property
+    @cached_property
     def linkage_row(self) -> dict[str, Any]:
         return linkage_row(
             None, self.given_name, self.family_name, self.date_of_birth, self.postcode, self.phone, self.email
         )
 
-    @functools.cached_property
+    @cached_property
     def lookup_keys(self) -> list[tuple[str, str]]:
         """(column, value) pairs any one of which finds a candidate."""
         keys: list[tuple[str, str]] = []
@@ -172,7 +172,7 @@ def _nhs_owners(numbers: set[str]) -> dict[str, tuple[int, str]]:
         return owners
     merged: dict[str, int] = {}
     for pk, nhs_number, merged_into in (
-        Person.objects.filter(nhs_number__in=numbers).order_by("pk").values_list("pk", "nhs_number", "merged_into")
+        Person.objects.filter(nhs_number__any_of=numbers).order_by("pk").values_list("pk", "nhs_number", "merged_into")
     ):
         if merged_into is None:
             owners.setdefault(nhs_number, (pk, nhs_number))
@@ -211,9 +211,9 @@ def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], 
                 # A name alone is shared by hundreds in a million people: names meet within a postcode.
                 postcodes = {r.postcode for r in records[start : start + LOOKUP_CHUNK] if r.postcode}
                 if postcodes:
-                    condition |= Q(match_key__in=values, postcode__in=postcodes)
+                    condition |= Q(match_key__any_of=values, postcode__any_of=postcodes)
             else:
-                condition |= Q(**{f"{column}__in": values})
+                condition |= Q(**{f"{column}__any_of": values})
         if not condition:
             continue
         columns = (*CANDIDATE_COLUMNS, *wanted)

@@ -9,7 +9,6 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
 
 COLUMNS = (
@@ -56,12 +55,53 @@ class ResultFileError(ValueError):
     """The file as a whole cannot be read as results; nothing from it is taken."""
 
 
-@dataclass(frozen=True)
 class RawRow:
-    row_number: int  # 1-based count of data rows after the header
-    fields: dict[str, str]
-    raw_text: str
-    problem: str = ""  # set when the row cannot even be split into the header's columns
+    """One data row as it arrived: its number, its fields by column, and its text (for quarantine).
+
+    The text is written out from the row's cells only when asked for: most rows are accepted and
+    never need it.
+    """
+
+    __slots__ = ("_cells", "_raw_text", "fields", "problem", "row_number")
+
+    def __init__(
+        self,
+        row_number: int,
+        fields: dict[str, str],
+        raw_text: str | None = None,
+        problem: str = "",
+        *,
+        cells: list[str] | None = None,
+    ) -> None:
+        self.row_number = row_number  # 1-based count of data rows after the header
+        self.fields = fields
+        self.problem = problem  # set when the row cannot even be split into the header's columns
+        self._raw_text = raw_text
+        self._cells = cells
+
+    @property
+    def raw_text(self) -> str:
+        if self._raw_text is None:
+            self._raw_text = _to_text(self._cells or [])
+        return self._raw_text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RawRow):
+            return NotImplemented
+        return (self.row_number, self.fields, self.raw_text, self.problem) == (
+            other.row_number, other.fields, other.raw_text, other.problem,
+        )  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RawRow({self.row_number}, problem={self.problem!r})"
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return (self.row_number, self.fields, self._raw_text, self.problem, self._cells)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        self.row_number, self.fields, self._raw_text, self.problem, self._cells = state  # type: ignore[assignment]
 
 
 def canonical_header(name: str) -> str:
@@ -111,6 +151,7 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
     if duplicates:
         raise ResultFileError(f"The header names these columns twice: {', '.join(sorted(duplicates))}.")
 
+    all_known = all(column in COLUMNS for column in columns)
     row_number = 0
     while True:
         try:
@@ -124,23 +165,25 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank lines are not rows
         row_number += 1
-        raw_text = _to_text(cells)
+        joined = "".join(cells)
+        if "\x00" in joined:
+            # PostgreSQL cannot store NUL in text; keep the row, with the NULs made visible.
+            cells = [cell.replace("\x00", "\ufffd") for cell in cells]
         if len(cells) != len(columns):
-            raw_text = raw_text.replace("\x00", "\ufffd")
             yield RawRow(
                 row_number,
                 {},
-                raw_text,
                 problem=f"This row has {len(cells)} cells but the header has {len(columns)} columns.",
+                cells=cells,
             )
             continue
         problem = ""
-        if "\x00" in raw_text:
-            # PostgreSQL cannot store NUL in text; keep the row, with the NULs made visible.
-            cells = [cell.replace("\x00", "\ufffd") for cell in cells]
-            raw_text = raw_text.replace("\x00", "\ufffd")
+        if "\x00" in joined:
             problem = "This row contains NUL characters (shown as �), which are not text."
-        elif "\ufffd" in raw_text:
+        elif "\ufffd" in joined:
             problem = "This row has characters that are not UTF-8 text (shown as �)."
-        fields = {column: cell for column, cell in zip(columns, cells, strict=True) if column in COLUMNS}
-        yield RawRow(row_number, fields, raw_text, problem)
+        if all_known:
+            fields = dict(zip(columns, cells, strict=True))
+        else:
+            fields = {column: cell for column, cell in zip(columns, cells, strict=True) if column in COLUMNS}
+        yield RawRow(row_number, fields, problem=problem, cells=cells)

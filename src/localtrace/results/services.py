@@ -8,6 +8,7 @@ nothing doubled.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
 from localtrace.cases.services import open_cases_for
 from localtrace.core.bulk import insert_returning_ids
+from localtrace.core.forked import iterate_in_child
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
@@ -31,6 +33,9 @@ from localtrace.results.reading import RawRow, ResultFileError, read_results
 from localtrace.results.validation import CleanResult, Problems, validate
 
 BATCH_SIZE = 2000
+# Files from this size up are read and validated in a second process (a forked child) while this
+# one writes; below it, starting that process costs more than it saves.
+PIPELINE_MIN_BYTES = 1 << 20
 
 
 @dataclass
@@ -55,7 +60,7 @@ def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 
 def _routes(postcodes: set[str]) -> dict[str, int]:
-    return dict(Postcode.objects.filter(postcode__in=postcodes).values_list("postcode", "upper_tier_id"))
+    return dict(Postcode.objects.filter(postcode__any_of=postcodes).values_list("postcode", "upper_tier_id"))
 
 
 def _readable_postcode(text: str) -> str:
@@ -73,7 +78,7 @@ def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for source, specimens in by_source.items():
         found.update(
-            TestResult.objects.filter(source_id=source, specimen_id__in=specimens).values_list(
+            TestResult.objects.filter(source_id=source, specimen_id__any_of=specimens).values_list(
                 "source_id", "specimen_id"
             )
         )
@@ -88,6 +93,49 @@ def arrival_on_result_date(result: CleanResult, received_at: dt.datetime) -> dt.
     return min(day_start + dt.timedelta(minutes=minutes), received_at)
 
 
+@dataclass
+class Refused:
+    """A row that cannot be accepted, with everything its quarantine row needs."""
+
+    row: RawRow
+    reasons: list[str]
+    reason_fields: list[str]
+    postcode: str  # the row's postcode in standard form when it reads as one, for routing
+
+
+@dataclass
+class PreparedBatch:
+    """One batch after the work that needs no database: validation and matching keys.
+
+    Built in a second process for files (see `prepared_batches`), so validation runs on one core
+    while the database work of the previous batch runs on the other.
+    """
+
+    rows: int
+    clean: list[tuple[int, CleanResult, PersonRecord]] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+
+
+def prepare_batch(rows: list[RawRow], *, today: dt.date, source_id: str | None = None) -> PreparedBatch:
+    """Validate a batch and work out each clean row's person keys. Pure: no database."""
+    batch = PreparedBatch(rows=len(rows))
+    for row in rows:
+        if row.problem:
+            verdict: CleanResult | Problems | None = None
+            reasons, reason_fields = [row.problem], ["row"]
+        else:
+            verdict = validate(row.fields, today=today, source_id=source_id)
+            if not isinstance(verdict, Problems):
+                person = _person_record(verdict)
+                person.lookup_keys, person.exact_key  # noqa: B018 (worked out here, in the preparing process)
+                batch.clean.append((row.row_number, verdict, person))
+                continue
+            reasons, reason_fields = list(verdict), verdict.fields
+        postcode = _readable_postcode(row.fields.get("postcode", ""))
+        batch.refused.append(Refused(row, reasons, reason_fields, postcode))
+    return batch
+
+
 def process_batch(
     submission: Submission,
     rows: list[RawRow],
@@ -96,72 +144,76 @@ def process_batch(
     source_id: str | None = None,
     arrived_on_result_date_before: dt.date | None = None,
 ) -> list[RowOutcome]:
-    """Account for every row of one batch in one transaction; returns each row's outcome.
+    """Account for every row of one batch in one transaction; returns each row's outcome."""
+    return commit_batch(
+        submission,
+        prepare_batch(rows, today=today, source_id=source_id),
+        source_id=source_id,
+        arrived_on_result_date_before=arrived_on_result_date_before,
+    )
+
+
+def commit_batch(
+    submission: Submission,
+    batch: PreparedBatch,
+    *,
+    source_id: str | None = None,
+    arrived_on_result_date_before: dt.date | None = None,
+) -> list[RowOutcome]:
+    """The database half of a batch, in one transaction: duplicates, people, results, cases, counters.
 
     `arrived_on_result_date_before` (demo replays only): results dated before that day are treated as
     having arrived on their result date, so their cases' reach deadlines count from then.
     """
     outcomes: list[RowOutcome] = []
-    clean: list[tuple[RawRow, CleanResult]] = []
-    refused: list[tuple[RawRow, list[str], list[str]]] = []
-    for row in rows:
-        if row.problem:
-            refused.append((row, [row.problem], ["row"]))
-            continue
-        verdict = validate(row.fields, today=today, source_id=source_id)
-        if isinstance(verdict, Problems):
-            refused.append((row, list(verdict), verdict.fields))
-        else:
-            clean.append((row, verdict))
-    routable = {_readable_postcode(row.fields.get("postcode", "")) for row, _, _ in refused}
-    quarantine_routes = _routes({p for p in routable if p})
+    quarantine_routes = _routes({r.postcode for r in batch.refused if r.postcode})
     quarantine = [
         QuarantinedRow(
             submission=submission,
-            row_number=row.row_number,
-            source_id=source_id or (row.fields.get("source_id") or "").strip()[:40],
-            specimen_id=(row.fields.get("specimen_id") or "").strip()[:64],
-            fields=row.fields,
-            raw_text=row.raw_text,
-            reasons=reasons,
-            reason_fields=reason_fields,
-            area_id=quarantine_routes.get(_readable_postcode(row.fields.get("postcode", ""))),
+            row_number=r.row.row_number,
+            source_id=source_id or (r.row.fields.get("source_id") or "").strip()[:40],
+            specimen_id=(r.row.fields.get("specimen_id") or "").strip()[:64],
+            fields=r.row.fields,
+            raw_text=r.row.raw_text,
+            reasons=r.reasons,
+            reason_fields=r.reason_fields,
+            area_id=quarantine_routes.get(r.postcode),
         )
-        for row, reasons, reason_fields in refused
+        for r in batch.refused
     ]
     outcomes.extend(RowOutcome(q.row_number, "quarantined", q.reasons) for q in quarantine)
 
     with transaction.atomic():
-        already = _existing_specimens({(c.source_id, c.specimen_id) for _, c in clean})
-        fresh: list[tuple[RawRow, CleanResult]] = []
+        already = _existing_specimens({(c.source_id, c.specimen_id) for _, c, _ in batch.clean})
+        fresh: list[tuple[int, CleanResult, PersonRecord]] = []
         seen: set[tuple[str, str]] = set()
-        for row, result in clean:
+        for row_number, result, person in batch.clean:
             key = (result.source_id, result.specimen_id)
             if key in already or key in seen:
-                outcomes.append(RowOutcome(row.row_number, "duplicate"))
+                outcomes.append(RowOutcome(row_number, "duplicate"))
             else:
                 seen.add(key)
-                fresh.append((row, result))
+                fresh.append((row_number, result, person))
 
-        routes = _routes({r.postcode for _, r in fresh})
-        person_ids = find_or_create_people([_person_record(r) for _, r in fresh])
+        routes = _routes({r.postcode for _, r, _ in fresh})
+        person_ids = find_or_create_people([person for _, _, person in fresh])
         received_at = timezone.now()
         arrivals = [
             arrival_on_result_date(r, received_at)
             if arrived_on_result_date_before and r.result_date < arrived_on_result_date_before
             else received_at
-            for _, r in fresh
+            for _, r, _ in fresh
         ]
         result_ids = insert_returning_ids(
             TestResult,
             RESULT_COLUMNS,
             [
                 (
-                    r.source_id, r.specimen_id, submission.pk, row.row_number, person_id, routes.get(r.postcode),
+                    r.source_id, r.specimen_id, submission.pk, row_number, person_id, routes.get(r.postcode),
                     r.postcode, r.test_type, r.test_code, r.result, r.specimen_date, r.result_date, r.care_home,
                     r.occupation, arrived,
                 )
-                for (row, r), person_id, arrived in zip(fresh, person_ids, arrivals, strict=True)
+                for (row_number, r, _), person_id, arrived in zip(fresh, person_ids, arrivals, strict=True)
             ],
         )  # fmt: skip
         # Model objects only for the few results that open or join cases.
@@ -171,10 +223,10 @@ def process_batch(
                 area_id=routes.get(r.postcode), result=r.result, specimen_date=r.specimen_date,
                 result_date=r.result_date, care_home=r.care_home, occupation=r.occupation, received_at=arrived,
             )
-            for (_, r), person_id, result_id, arrived in zip(fresh, person_ids, result_ids, arrivals, strict=True)
+            for (_, r, _), person_id, result_id, arrived in zip(fresh, person_ids, result_ids, arrivals, strict=True)
             if r.result == POSITIVE
         ]  # fmt: skip
-        births = {pid: r.date_of_birth for (_, r), pid in zip(fresh, person_ids, strict=True)}
+        births = {pid: r.date_of_birth for (_, r, _), pid in zip(fresh, person_ids, strict=True)}
         # One call per arrival time (a single one, unless replaying arrivals), earliest first.
         cases_opened = 0
         for arrived in sorted({p.received_at for p in positives}):
@@ -182,16 +234,21 @@ def process_batch(
                 [p for p in positives if p.received_at == arrived], births=births, received_at=arrived
             )
         _resolve_earlier_quarantine(
-            {(r.source_id, r.specimen_id): pk for (_, r), pk in zip(fresh, result_ids, strict=True)}
+            {(r.source_id, r.specimen_id): pk for (_, r, _), pk in zip(fresh, result_ids, strict=True)}
         )
         QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
         outcomes.extend(
-            RowOutcome(row.row_number, "accepted", result_id=pk) for (row, _), pk in zip(fresh, result_ids, strict=True)
+            RowOutcome(row_number, "accepted", result_id=pk)
+            for (row_number, _, _), pk in zip(fresh, result_ids, strict=True)
         )
 
-        counts = {"accepted": len(result_ids), "quarantined": len(quarantine), "duplicate": len(clean) - len(fresh)}
+        counts = {
+            "accepted": len(result_ids),
+            "quarantined": len(quarantine),
+            "duplicate": len(batch.clean) - len(fresh),
+        }
         Submission.objects.filter(pk=submission.pk).update(
-            received=F("received") + len(rows),
+            received=F("received") + batch.rows,
             accepted=F("accepted") + counts["accepted"],
             quarantined=F("quarantined") + counts["quarantined"],
             duplicate=F("duplicate") + counts["duplicate"],
@@ -229,7 +286,7 @@ def _resolve_earlier_quarantine(accepted: dict[tuple[str, str], int]) -> None:
         by_source.setdefault(source, {})[specimen] = pk
     for source, specimens in by_source.items():
         waiting = QuarantinedRow.objects.filter(
-            source_id=source, specimen_id__in=specimens, status=QuarantinedRow.Status.OPEN
+            source_id=source, specimen_id__any_of=specimens, status=QuarantinedRow.Status.OPEN
         ).values_list("pk", "specimen_id")
         for pk, specimen in waiting:
             QuarantinedRow.objects.filter(pk=pk).update(
@@ -260,16 +317,23 @@ def process_rows(
     submission.refresh_from_db()
     resume_after = submission.received
     pending = (row for row in rows if row.row_number > resume_after)
-    for chunk in _chunks(pending, batch_size):
-        process_batch(
-            submission,
-            chunk,
-            today=today,
-            source_id=source_id,
-            arrived_on_result_date_before=arrived_on_result_date_before,
+    batches = (prepare_batch(chunk, today=today, source_id=source_id) for chunk in _chunks(pending, batch_size))
+    return _commit_all(submission, batches, source_id, progress, arrived_on_result_date_before)
+
+
+def _commit_all(
+    submission: Submission,
+    batches: Iterable[PreparedBatch],
+    source_id: str | None,
+    progress: Callable[[int], None] | None,
+    arrived_on_result_date_before: dt.date | None,
+) -> Submission:
+    for batch in batches:
+        commit_batch(
+            submission, batch, source_id=source_id, arrived_on_result_date_before=arrived_on_result_date_before
         )
         if progress:
-            progress(len(chunk))
+            progress(batch.rows)
     return finish(submission)
 
 
@@ -306,6 +370,23 @@ def checksum_of(handle: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _prepared_from_file(
+    path: Path, resume_after: int, source_id: str | None, today: dt.date, batch_size: int
+) -> Iterator[PreparedBatch]:
+    with path.open("rb") as handle:
+        rows = read_results(handle, source_given=source_id is not None)
+        pending = (row for row in rows if row.row_number > resume_after)
+        for chunk in _chunks(pending, batch_size):
+            yield prepare_batch(chunk, today=today, source_id=source_id)
+
+
+def prepared_batches(
+    path: Path, *, resume_after: int, source_id: str | None, today: dt.date, batch_size: int = BATCH_SIZE
+) -> contextlib.AbstractContextManager[Iterator[PreparedBatch]]:
+    """The file's batches after `resume_after`, read and validated in a forked child process."""
+    return iterate_in_child(_prepared_from_file, path, resume_after, source_id, today, batch_size)
+
+
 def process_file(
     submission: Submission,
     path: Path,
@@ -313,14 +394,26 @@ def process_file(
     progress: Callable[[int], None] | None = None,
     arrived_on_result_date_before: dt.date | None = None,
 ) -> Submission:
-    """Read a stored CSV for a submission and account for every row."""
+    """Read a stored CSV for a submission and account for every row.
+
+    Files of `PIPELINE_MIN_BYTES` or more are read and validated in a second process while this one
+    writes (see `prepared_batches`); smaller ones are not worth starting it for.
+    """
     source = submission.submitter.code if submission.submitter else None
+    submission.refresh_from_db()
+    today = timezone.localdate()
     try:
+        if path.stat().st_size >= PIPELINE_MIN_BYTES:
+            with prepared_batches(
+                path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
+            ) as batches:
+                return _commit_all(submission, batches, source, progress, arrived_on_result_date_before)
         with path.open("rb") as handle:
             return process_rows(
                 submission,
                 read_results(handle, source_given=source is not None),
                 source_id=source,
+                today=today,
                 progress=progress,
                 arrived_on_result_date_before=arrived_on_result_date_before,
             )

@@ -66,7 +66,22 @@ class ParsedDate:
 
 def parse_date(text: str, label: str) -> ParsedDate:
     """Read a date in one of the documented formats; raise DateProblem with a reason."""
-    text = (text or "").strip()
+    parsed = _parse_date_cached((text or "").strip(), label)
+    if isinstance(parsed, str):
+        raise DateProblem(parsed)
+    return parsed
+
+
+@functools.lru_cache(maxsize=50_000)
+def _parse_date_cached(text: str, label: str) -> ParsedDate | str:
+    """A file holds a few hundred distinct dates in a million rows: each is read once."""
+    try:
+        return _parse_date(text, label)
+    except DateProblem as problem:
+        return str(problem)
+
+
+def _parse_date(text: str, label: str) -> ParsedDate:
     if not text:
         raise DateProblem(f"{label} is missing.")
     try:
@@ -115,6 +130,26 @@ def normalise_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=100_000)
+def _postcode_or_problem(text: str) -> tuple[str, str]:
+    """(postcode, "") or ("", the reason it is not one). Cached: an area's rows share postcodes."""
+    try:
+        return normalise_postcode(text), ""
+    except InvalidPostcode as problem:
+        return "", str(problem)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _email_is_valid(email: str) -> bool:
+    """Django's e-mail check, cached: a person's results repeat their address."""
+    try:
+        _email(email)
+    except ValidationError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=100_000)
 def nhs_number_is_valid(digits: str) -> bool:
     """Modulus 11 check digit, as the NHS Data Dictionary defines it."""
     if len(digits) != 10 or not digits.isdigit():
@@ -164,6 +199,9 @@ _SEX = {
 }  # fmt: skip
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
+_YES_OR_NO = _YES | _NO
+_NHS_SEPARATORS = re.compile(r"[\s\-]")
+_BLANK_ROW = dict.fromkeys(MAX_LENGTHS, "")
 OCCUPATIONS = {"health_care", "social_care", "education", "other", ""}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -183,7 +221,9 @@ class Problems(list[str]):
 def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | Problems:
     """A clean result, or every reason the row cannot be accepted (all of them, not just the first)."""
     reasons = Problems()
-    stripped = {column: (value or "").strip() for column, value in fields.items()}
+    stripped = dict(_BLANK_ROW)
+    for column, value in fields.items():
+        stripped[column] = (value or "").strip()
     for column, value in stripped.items():
         limit = MAX_LENGTHS.get(column)
         if limit is not None and len(value) > limit:
@@ -194,9 +234,7 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
             reasons.add(column, f"The {column.replace('_', ' ')} contains a NUL character, which is not text.")
     if reasons:
         return reasons
-
-    def text(name: str) -> str:
-        return stripped.get(name, "")
+    text = stripped.__getitem__  # every column is there, blank when the row had none
 
     source = source_id or text("source_id")
     if not source:
@@ -210,7 +248,7 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
     if not family_name:
         reasons.add("family_name", "The family name is missing.")
 
-    nhs_number = re.sub(r"[\s\-]", "", text("nhs_number"))
+    nhs_number = _NHS_SEPARATORS.sub("", text("nhs_number"))
     if nhs_number and not nhs_number.isdigit():
         reasons.add("nhs_number", f"NHS number “{text('nhs_number')}” should be 10 digits.")
     elif nhs_number and len(nhs_number) != 10:
@@ -241,11 +279,9 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
     if sex is None:
         reasons.add("sex", f"Sex “{text('sex')}” is not one of female, male, other or unknown.")
 
-    postcode = ""
-    try:
-        postcode = normalise_postcode(text("postcode"))
-    except InvalidPostcode as problem:
-        reasons.add("postcode", str(problem))
+    postcode, postcode_problem = _postcode_or_problem(text("postcode"))
+    if postcode_problem:
+        reasons.add("postcode", postcode_problem)
 
     phone = ""
     if text("phone"):
@@ -254,11 +290,8 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
             reasons.add("phone", f"Phone number “{text('phone')}” is not a valid UK or international number.")
 
     email = text("email")
-    if email:
-        try:
-            _email(email)
-        except ValidationError:
-            reasons.add("email", f"Email address “{email}” is not valid.")
+    if email and not _email_is_valid(email):
+        reasons.add("email", f"Email address “{email}” is not valid.")
 
     language = text("preferred_language").lower() or "en"
     if not _LANGUAGE.match(language):
@@ -289,7 +322,7 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
         reasons.add("test_dates", f"The specimen date {dates['specimen_date'].value:%d/%m/%Y} is in the future.")
 
     care_home_text = text("care_home").lower()
-    if care_home_text not in _YES | _NO:
+    if care_home_text not in _YES_OR_NO:
         reasons.add("care_home", f"Care home “{text('care_home')}” should be yes or no.")
     occupation = text("occupation").lower().replace(" ", "_").replace("-", "_")
     if occupation not in OCCUPATIONS:

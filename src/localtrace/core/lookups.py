@@ -37,7 +37,8 @@ class AnyOf(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *rhs_params]
+        # lhs and rhs are compiled SQL fragments with placeholders, never values.
+        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *rhs_params]  # noqa: S608
 
 
 def _json_value(value: object) -> str:

@@ -109,3 +109,30 @@ def test_text_longer_than_its_column_is_a_reason_not_a_crash() -> None:
     assert isinstance(result, Problems)
     assert any("specimen id is 65 characters long" in r for r in result)
     assert any("family name is 101 characters long" in r for r in result)
+
+
+def _phonenumbers_verdict(text: str) -> str:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "GB")
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+uk_mobile_shaped = st.builds(
+    lambda prefix, digits, spaced: prefix + (f"{digits[:3]} {digits[3:]}" if spaced else digits),
+    st.sampled_from(["07", "+447", "+44 7", "00447", "(07"]),
+    st.text(alphabet="0123456789", min_size=8, max_size=10),
+    st.booleans(),
+)
+
+
+@given(uk_mobile_shaped | st.text(alphabet="0123456789+ -()", max_size=16))
+def test_the_quick_check_of_uk_mobiles_agrees_with_phonenumbers(text: str) -> None:
+    from localtrace.results.validation import normalise_phone
+
+    assert normalise_phone(text) == _phonenumbers_verdict(text)

@@ -115,12 +115,28 @@ def _parse_date(text: str, label: str) -> ParsedDate:
     raise DateProblem(f"{label} “{text}” is not a date we can read. Use YYYY-MM-DD or DD/MM/YYYY.")
 
 
-@functools.lru_cache(maxsize=100_000)
-def normalise_phone(text: str) -> str:
-    """E.164 form of a UK or international number, or "" if it is not a valid one.
+# The shape most results carry, a UK mobile ("07… …", "+44 7…"), checked against phonenumbers' own
+# metadata for GB mobiles without a full parse: the full parse costs about a tenth of a row's work.
+_UK_MOBILE_SHAPE = re.compile(r"^(?:0|\+44|0044)(7\d{9})$")
+_GB_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("GB")
+assert _GB_METADATA is not None and _GB_METADATA.mobile is not None and _GB_METADATA.general_desc is not None
+_GB_MOBILE = re.compile(_GB_METADATA.mobile.national_number_pattern or "(?!)")
+_GB_GENERAL = re.compile(_GB_METADATA.general_desc.national_number_pattern or "(?!)")
+_PHONE_SEPARATORS = str.maketrans("", "", " -()")
 
-    Cached, because a household's rows often share a number and the check is costly.
-    """
+
+def normalise_phone(text: str) -> str:
+    """E.164 form of a UK or international number, or "" if it is not a valid one."""
+    if match := _UK_MOBILE_SHAPE.match(text.translate(_PHONE_SEPARATORS)):
+        national = match[1]
+        if _GB_MOBILE.fullmatch(national) and _GB_GENERAL.fullmatch(national):
+            return "+44" + national
+    return _parse_phone(text)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _parse_phone(text: str) -> str:
+    """The full check by phonenumbers. Cached, because a household's rows often share a number."""
     try:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException:

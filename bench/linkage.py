@@ -8,13 +8,17 @@ In one run:
     rows (faults and all, NHS numbers removed so that only the probabilistic path decides) linked to the
     population (people.csv) with the shipped model, deciding as the real-time matcher does (best plausible
     candidate; link above LINK_ABOVE when given name and date of birth agree). Ground truth: truth/records.csv.
-    Throughput: N new records against the whole population on DuckDB (Splink predict plus the decisions).
-  * Latency: `find_or_create_people([one record])` against the population loaded into SQLite through
-    Django, p50/p95 over --latency-calls records; and the machine's own limit, one indexed primary-key
-    read of a person in the same database.
+    Throughput: N new records against the whole population on DuckDB (Splink predict plus the decisions),
+    timed apart from the bench's own preparation (the stored population built from people.csv with
+    DuckDB, the incoming rows validated as intake does; both kept in --data and reused), beside a
+    same-run limit (DuckDB reading both tables and counting the blocked pairs).
+  * Latency: `find_or_create_people([one record])` against the population loaded into Person (executemany
+    on SQLite, COPY on PostgreSQL under scripts/with-postgres.sh), p50/p95 over --latency-calls records;
+    and the machine's own limit, one primary-key read of a person in the same database and run.
 
-    .venv/bin/python bench/linkage.py                                  # 1M people, 100k records, 300 calls
-    .venv/bin/python bench/linkage.py --people 100000 --records 20000 --latency-calls 100
+    .venv/bin/python bench/linkage.py --data /var/tmp/linkage      # 1M people, 100k records, 300 calls
+    bash scripts/with-postgres.sh .venv/bin/python bench/linkage.py --data /var/tmp/linkage --skip febrl --skip generator
+    .venv/bin/python bench/linkage.py --people 100000 --records 20000 --latency-calls 200
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ def setup_django(data_dir: Path) -> None:
     import django
 
     django.setup()
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def scores(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -569,6 +578,7 @@ def main() -> None:
         print(f"Model: {current_model().description}")
         print(f"Thresholds: link at p ≥ {limits.link_above}, review at p ≥ {limits.review_above}")
         print("(a shared machine: other work runs beside this benchmark; figures vary between runs)")
+        print(f"{load()} at the start")
         for stand_ins in (False, True) if "febrl" not in args.skip else ():
             result = febrl4(limits.link_above, limits.review_above, stand_ins=stand_ins)
             fields = (
@@ -615,6 +625,7 @@ def main() -> None:
             print(
                 f"  limit: DuckDB reading both tables and counting the blocked pairs, no scoring: {result['limit_seconds']:.1f} s; job ÷ limit {result['link_seconds'] / result['limit_seconds']:.1f}"
             )
+            print(f"  {load()} at the end of this step")
             print(
                 f"  the bench's own preparation (0 = reused from --data): stored people {result['people_prepare_seconds']:.1f} s, incoming records validated {result['records_prepare_seconds']:.1f} s"
             )
@@ -629,7 +640,7 @@ def main() -> None:
             print(
                 f"  limit: one primary-key read of a person, p50 {result['limit_p50_ms']:.2f} ms  p95 {result['limit_p95_ms']:.2f} ms; ratios p50 {result['p50_ms'] / result['limit_p50_ms']:.0f}, p95 {result['p95_ms'] / result['limit_p95_ms']:.0f}"
             )
-            print(f"  loading the people: {result['load_seconds']:.0f} s (0 = reused from --data)")
+            print(f"  loading the people: {result['load_seconds']:.0f} s (0 = reused from --data); {load()} at the end")
 
 
 if __name__ == "__main__":

@@ -129,3 +129,19 @@ def test_a_review_item_goes_to_the_area_of_the_new_record(world) -> None:  # typ
         again = one(change(ANNA, family_name="Kowalcyzk"))
     (review,) = reviews_between(anna, again)
     assert review.area == world.area_a
+
+
+def test_two_letters_transposed_in_a_short_given_name_are_the_same_person() -> None:
+    sam = change(ANNA, given_name="Sam")
+    assert one(sam) == one(change(sam, given_name="Sma"))
+
+
+def test_twins_whose_short_names_differ_by_one_letter_are_two_people() -> None:
+    mia = change(ANNA, given_name="Mia", date_of_birth=dt.date(2011, 5, 4))
+    assert one(mia) != one(change(mia, given_name="Lia"))
+
+
+def test_a_mistyped_or_transposed_digit_in_the_date_of_birth_is_the_same_person() -> None:
+    anna = one(ANNA)
+    assert one(change(ANNA, date_of_birth=dt.date(1986, 3, 8))) == anna
+    assert one(change(ANNA, date_of_birth=dt.date(1968, 3, 9))) == anna

@@ -72,6 +72,29 @@ def levenshtein(a: str, b: str, limit: int = 2) -> int:
     return min(previous[-1], beyond)
 
 
+def one_slip(a: str | None, b: str | None) -> bool:
+    """True when two names differ by a single slip of the keyboard that does not change a letter:
+    two adjacent letters transposed ("sma", "sam"), or one letter dropped or added ("gs", "gus").
+
+    A changed letter is not a slip here: in a short name it is as often another name (twins Mia
+    and Lia); in a longer one Jaro–Winkler already sees the typo (a level above "different").
+    """
+    if not a or not b or a == b:
+        return False
+    if len(a) == len(b):
+        differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and a[differ[0]] == b[differ[1]]
+            and a[differ[1]] == b[differ[0]]
+        )
+    shorter, longer = sorted((a, b), key=len)
+    if len(longer) - len(shorter) != 1:
+        return False
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
 @dataclass(frozen=True)
 class Level:
     label: str

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from localtrace.people.comparisons import COMPARISONS
+from localtrace.people.comparisons import COMPARISONS, one_slip
 from localtrace.people.merging import MergeError, link_pair
 from localtrace.people.model import Score, current_model, thresholds
 from localtrace.people.models import DuplicateReview, Person
@@ -63,6 +63,13 @@ def _levels(pair: dict[str, Any]) -> dict[str, str]:
         for column in ("given_name", "family_name"):
             values[column] = pair.get(f"{column}_{side}")
     return {c.name: c.levels[c.level_of(left, right)].label for c in COMPARISONS}
+
+
+def pair_score(pair: dict[str, Any]) -> Score:
+    """A pair scored by Splink, as the real-time matcher's Score (levels from the Python twins)."""
+    levels = _levels(pair)
+    slip = levels["given_name"] == "different" and one_slip(pair.get("given_name_l"), pair.get("given_name_r"))
+    return Score(float(pair["match_weight"]), float(pair["match_probability"]), levels, {}, given_name_slip=slip)
 
 
 @contextmanager
@@ -168,8 +175,8 @@ def dedupe(
         if first == second:
             report.already_one_person += 1
             continue
-        levels = _levels(pair)
-        score = Score(float(pair["match_weight"]), float(pair["match_probability"]), levels, {})
+        score = pair_score(pair)
+        levels = score.levels
         if not score.plausible():
             report.household_members += 1
             continue

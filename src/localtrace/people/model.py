@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from localtrace.people.comparisons import COMPARISONS, Comparison, Row
+from localtrace.people.comparisons import COMPARISONS, Comparison, Row, one_slip
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("linkage_model.json")
 MODEL_FORMAT = "localtrace-linkage-model/1"
@@ -44,6 +44,12 @@ class Score:
     match_probability: float
     levels: dict[str, str]  # comparison → level label
     level_index: dict[str, int]
+    # The given names fall in "different" but are one slip apart (see comparisons.one_slip).
+    given_name_slip: bool = False
+
+    @property
+    def given_name_differs(self) -> bool:
+        return self.levels.get("given_name") == "different" and not self.given_name_slip
 
     def agrees_on_identity(self) -> bool:
         """False when the given name or the date of birth plainly disagree.
@@ -51,8 +57,11 @@ class Score:
         Twins, and a father and son at one address, share a household's surname, postcode,
         phone and e-mail; those agreements are not independent evidence, so a pair whose given
         name or date of birth differs outright is never linked without a person looking at it.
+        Not plainly different: a given name within Jaro–Winkler 0.8 or one slip away (two letters
+        transposed, one dropped or added); a date of birth with day and month swapped or one or
+        two characters different (a digit mistyped, two digits transposed).
         """
-        return self.levels.get("given_name") != "different" and self.levels.get("date_of_birth") != "different"
+        return not self.given_name_differs and self.levels.get("date_of_birth") != "different"
 
     def plausible(self) -> bool:
         """False for a different given name without a date of birth that agrees: another member of the household.
@@ -61,7 +70,7 @@ class Score:
         share a surname, postcode and phone; those are the household's, not the person's, so
         such a pair is not even worth a reviewer's time.
         """
-        if self.levels.get("given_name") != "different":
+        if not self.given_name_differs:
             return True
         return self.levels.get("date_of_birth") in DOB_AGREES
 
@@ -145,7 +154,8 @@ class LinkageModel:
                     weight += level.tf_weight * math.log2(level.u_probability / tf)
             levels[comparison.name] = level.label
             indices[comparison.name] = index
-        return Score(weight, probability(weight), levels, indices)
+        slip = levels["given_name"] == "different" and one_slip(left["given_name"], right["given_name"])
+        return Score(weight, probability(weight), levels, indices, given_name_slip=slip)
 
     def comparison(self, name: str) -> Comparison:
         return next(c for c in COMPARISONS if c.name == name)

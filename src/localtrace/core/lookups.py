@@ -17,7 +17,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Lookup
 from django.db.models.sql.compiler import SQLCompiler
 
-
 # Text values go to PostgreSQL as one string split on the server: psycopg writes an array literal
 # in Python, element by element, which cost as much as the query on a 2,000-value list.
 _SEPARATOR = "\x1f"  # the ASCII unit separator; a list holding it is sent as an array instead

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -118,3 +119,16 @@ def test_the_refresh_is_a_scheduled_task(world: World) -> None:
     assert refresh_chains in PERIODIC
     build_chain(world)
     assert refresh_chains.call().startswith("Transmission chains: 2 areas checked, 0 recomputed")
+
+
+def test_a_run_that_loses_a_race_to_another_leaves_the_other_runs_rows(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    build_chain(world)
+    before = sorted(ChainMember.objects.values_list("case_id", "chain_first_case_id"))
+
+    def beaten(area_id: int, **kwargs: object) -> int:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(chains, "store_area", beaten)
+    summary = chains.refresh(force=True)
+    assert (summary.checked, summary.recomputed) == (2, 0)
+    assert sorted(ChainMember.objects.values_list("case_id", "chain_first_case_id")) == before

@@ -535,21 +535,30 @@ def refresh(*, now: dt.datetime | None = None, force: bool = False) -> RefreshSu
     Each area is computed outside any transaction (a large area takes seconds) and written in one short
     transaction; two runs at once compute the same rows, so a second run does no harm.
     """
+    from django.db import IntegrityError
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
 
+    from localtrace.areas.models import Area
     from localtrace.cases.chain_models import ChainState
 
     now = now or timezone.now()
     summary = RefreshSummary()
     states = {s.area_id: s for s in ChainState.objects.all()}
-    area_ids = set(Case.objects.order_by().values_list("area_id", flat=True).distinct()) | set(states)
+    # Areas with a case (one index probe per area, not a scan of every case), and areas stored before.
+    with_cases = Area.objects.filter(Exists(Case.objects.filter(area_id=OuterRef("pk"))))
+    area_ids = set(with_cases.values_list("pk", flat=True)) | set(states)
     for area_id in sorted(area_ids):
         summary.checked += 1
         mark = fingerprint(area_id)
         state = states.get(area_id)
         if not force and state is not None and state.fingerprint == mark and now - state.computed_at < RECOMPUTE_AFTER:
             continue
-        summary.rows_written += store_area(area_id, now=now, fingerprint_now=mark)
+        try:
+            summary.rows_written += store_area(area_id, now=now, fingerprint_now=mark)
+        except IntegrityError:
+            # Another run stored this area's new rows first (its transaction rolled ours back whole): theirs stand.
+            continue
         summary.recomputed += 1
     return summary
 

@@ -7,9 +7,11 @@ the cases went somewhere in the days they may have caught it, six in ten while i
 kinds of link occur. Then it times, each the median of several runs:
 
   * `build_chains` alone on the fetched ids and dates (pure Python: union-find, generations);
-  * `area_chains(area)`: the two queries and the build, as the pages call it;
-  * the area's chains page and the chain page of a case in the largest chain, in process through
-    Django's test Client (server time: middleware, view, template, every query);
+  * `area_chains(area)`: the two queries and the build (what every page view did before the chains were stored);
+  * the `refresh_chains` task: its first run (compute and store every row), a run with nothing changed
+    (the fingerprint check only), and a run after one new visit (recompute, rewrite only changed rows);
+  * the area's chains page and the chain page of a case in the largest chain, reading the stored rows, in
+    process through Django's test Client (server time: middleware, view, template, every query);
 
 and prints the peak Python memory of `area_chains` (tracemalloc) and the process's peak RSS. The
 machine's own limit, measured in the same run, is fetching the same case rows with no work at all
@@ -242,6 +244,23 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
+    # The scheduled task: the first computation stores every row; then a run with nothing changed (the
+    # fingerprint check alone); then one after a single new visit (recompute, write only what changed).
+    from localtrace.places.models import Visit
+
+    began, began_cpu = time.perf_counter(), time.process_time()
+    first_run = chains.refresh()
+    store_first = (time.perf_counter() - began, time.process_time() - began_cpu)
+    unchanged = median_seconds(chains.refresh, args.repeats)
+    cpu_unchanged = CPU_SECONDS.pop()
+    one_visit = Visit.objects.filter(case__area_id=area.pk).order_by("pk").first()
+    assert one_visit is not None
+    began, began_cpu = time.perf_counter(), time.process_time()
+    Visit.objects.create(case_id=one_visit.case_id, setting_id=one_visit.setting_id, direction="forward",
+                         visited_on=one_visit.visited_on + dt.timedelta(days=1))  # fmt: skip
+    after_visit = chains.refresh()
+    store_again = (time.perf_counter() - began, time.process_time() - began_cpu)
+
     biggest = found.chains.chains[0]
     linked = [c for c in found.chains.chains if c.size > 1]
     client = Client()
@@ -287,6 +306,12 @@ def main() -> None:
     print(
         f"Area's chains page: {area_page * 1000:.0f} ms ({cpu_area * 1000:.0f} ms); "
         f"chain page of the largest chain: {chain_page * 1000:.0f} ms ({cpu_chain * 1000:.0f} ms)"
+    )
+    print(
+        f"refresh_chains task: first run (compute and store {first_run.rows_written:,} rows) "
+        f"{store_first[0] * 1000:.0f} ms ({store_first[1] * 1000:.0f} ms); nothing changed (fingerprint only) "
+        f"{unchanged * 1000:.0f} ms ({cpu_unchanged * 1000:.0f} ms); after one new visit (recompute, "
+        f"{after_visit.rows_written:,} rows rewritten) {store_again[0] * 1000:.0f} ms ({store_again[1] * 1000:.0f} ms)"
     )
     print(f"Load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"Peak Python memory in area_chains: {peak / 2**20:.1f} MiB; process peak RSS: {rss_mb:.0f} MiB")

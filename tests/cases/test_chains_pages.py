@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from localtrace.areas.models import Membership, Role
 from localtrace.audit.models import AuditEvent
-from localtrace.cases.chains import area_chains
+from localtrace.cases.chains import area_chains, refresh
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
@@ -53,6 +53,7 @@ def build_chain(world: World) -> dict[str, Case]:
     )  # fmt: skip
     elsewhere = _named_by(elsewhere, in_b)
     alone, _ = make_case(world.area_a, world.submission, specimen_id="CHAIN-ALONE")
+    refresh()  # the pages read the chains as the scheduled task stores them
     return {"first": world.case_a, "second": second, "third": third, "elsewhere": elsewhere, "alone": alone}
 
 
@@ -196,6 +197,7 @@ def test_a_loop_in_the_records_is_shown_with_a_note_not_followed_for_ever(
         last_exposure=first.specimen_date, isolation_ends_on=first.specimen_date, reach_deadline=timezone.now(),
     )  # fmt: skip
     _named_by(first, back)
+    refresh()
     response = client_for("tracer_a").get(reverse("cases:case-chain", args=[first.pk]))
     html = response.content.decode()
     assert "the records make a loop, so the list starts again here" in html

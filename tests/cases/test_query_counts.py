@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from localtrace.areas.models import Membership, Role
+from localtrace.cases.chains import refresh as refresh_chains
 from localtrace.cases.models import Attempt, Case, TraceEvent, Transfer
 from localtrace.cases.queue import release
 from localtrace.contacts.models import Contact
@@ -102,6 +103,7 @@ def grow(world: World, *, cases: int, fan_out: int, tracers: int) -> tuple[Case,
             TraceEvent.objects.create(contact=contact, actor=worker, kind="attempt", summary="Text message: sent")
             TraceEvent.objects.create(case=case, actor=worker, kind="completed", summary="Completed")
     assert case is not None and contact is not None
+    refresh_chains()  # the chains pages read what the scheduled task stored
     return case, contact
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -89,6 +90,51 @@ def test_visits_chain_into_one_episode_and_a_gap_starts_another(world: World) ->
     assert (second.first_visit_on, second.last_visit_on, second.case_count) == (day(15), day(17), 2)
 
 
+def test_linked_days_further_apart_than_the_window_are_two_episodes_even_with_days_between(world: World) -> None:
+    crown = new_setting(world)
+    # Days 1 and 3 are linked, days 9 and 11 too; nobody went on days 4–8, so nothing bridges the gap of 6.
+    for n, address in ((1, "1 High St"), (3, "2 High St"), (9, "3 High St"), (11, "4 High St")):
+        visit(new_case(world, address=address), crown, day(n))
+    assert [(f.first_visit_on, f.last_visit_on) for f in found()] == [(day(1), day(3)), (day(9), day(11))]
+
+
+def test_a_household_near_only_itself_is_not_linked_and_does_not_stretch_an_episode(world: World) -> None:
+    crown = new_setting(world)
+    visit(new_case(world, address="1 High St"), crown, day(10))
+    visit(new_case(world, address="2 High St"), crown, day(12))
+    # Two cases of another household, 3 and 6 days after the last visit: the first is within the window of
+    # day 12 (linked), the second is near only its own household (not linked).
+    visit(new_case(world, address="9 Low Rd"), crown, day(15))
+    visit(new_case(world, address="9 Low Rd"), crown, day(18))
+    [finding] = found()
+    assert (finding.first_visit_on, finding.last_visit_on, finding.case_count, finding.household_count) == (
+        day(10),
+        day(15),
+        3,
+        3,
+    )
+
+
+def test_a_case_with_several_visits_counts_once_and_as_backward_if_any_was(world: World) -> None:
+    crown = new_setting(world)
+    regular = new_case(world, address="1 High St")
+    visit(regular, crown, day(10), FORWARD)
+    visit(regular, crown, day(11), BACKWARD)
+    visit(regular, crown, day(12), FORWARD)
+    visit(new_case(world, address="2 High St"), crown, day(12), FORWARD)
+    [finding] = found()
+    assert (finding.case_count, finding.household_count) == (2, 2)
+    assert (finding.backward_case_count, finding.backward_household_count) == (1, 1)
+
+
+def test_a_setting_named_by_one_case_only_is_never_a_cluster(world: World) -> None:
+    crown = new_setting(world)
+    only = new_case(world, address="1 High St")
+    for n in (10, 11, 12):
+        visit(only, crown, day(n))
+    assert found(Rule(window_days=3, min_backward_households=0)) == []
+
+
 def test_forward_visits_alone_do_not_alert_and_backward_ones_score_higher(world: World) -> None:
     crown, gym = new_setting(world), new_setting(world, "Flex Gym", kind="other")
     visit(new_case(world, address="1 High St"), crown, day(12), FORWARD)
@@ -132,7 +178,12 @@ def test_the_same_sql_finds_the_same_clusters_on_duckdb_over_a_parquet_snapshot(
     assert len(on_database) == 2
     written = export_snapshot(tmp_path / "snapshot")
     assert written["places_visit"] == 7
-    assert detect_on_duckdb(duckdb_over(tmp_path / "snapshot"), RULE, FIRST, LAST) == on_database
+    on_snapshot = duckdb_over(tmp_path / "snapshot")
+    assert detect_on_duckdb(on_snapshot, RULE, FIRST, LAST) == on_database
+    # One row per cluster: the same clusters, without their cases, on both engines.
+    without_cases = [dataclasses.replace(f, case_ids=None) for f in on_database]
+    assert detect_on_duckdb(on_snapshot, RULE, FIRST, LAST, with_cases=False) == without_cases
+    assert detect_on_database(RULE, FIRST, LAST, with_cases=False) == without_cases
 
 
 def test_a_missing_snapshot_table_is_a_clear_error(tmp_path: Path) -> None:

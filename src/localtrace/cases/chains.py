@@ -398,6 +398,212 @@ def area_chains(area_id: int, *, tolerance: int = SHARED_VISIT_TOLERANCE_DAYS) -
     )
 
 
+# --- stored chains: computed by the refresh_chains task, read by the pages -------------
+
+# Recompute an area at least this often even when its fingerprint has not changed (a corrected result
+# date, or a source case moved to another area, leaves the counts and sums alone).
+RECOMPUTE_AFTER = dt.timedelta(hours=6)
+WRITE_BATCH = 2_000
+
+
+def fingerprint(area_id: int) -> str:
+    """Counts and sums over what the chains are built from (the area's cases, their sources, their visits).
+
+    Two aggregate queries reading the area's rows, far cheaper than building the chains: a new case or
+    visit, a named source, a moved case and a merged setting all change it.
+    """
+    from django.db.models import Count, Max, Q, Sum
+
+    from localtrace.places.models import Visit
+
+    cases = Case.objects.filter(area_id=area_id).aggregate(
+        n=Count("pk"), top=Max("pk"), named=Count("source_contact"), sources=Sum("source_contact_id"),
+        source_areas=Sum("source_contact__case__area_id"), last_result=Max("result_date"),
+    )  # fmt: skip
+    visits = Visit.objects.filter(case__area_id=area_id).aggregate(
+        n=Count("pk"), top=Max("pk"), settings=Sum("setting_id"), days=Sum("visited_day"),
+        cases=Sum("case_id"), backward=Count("pk", filter=Q(direction=BACKWARD)),
+    )  # fmt: skip
+    return "|".join(f"{k}={v}" for part in (cases, visits) for k, v in sorted(part.items()))[:300]
+
+
+@dataclass
+class RefreshSummary:
+    checked: int = 0
+    recomputed: int = 0
+    rows_written: int = 0
+
+    def line(self) -> str:
+        return (
+            f"Transmission chains: {self.checked} areas checked, {self.recomputed} recomputed, "
+            f"{self.rows_written} stored rows written."
+        )
+
+
+def store_area(area_id: int, *, now: dt.datetime | None = None, fingerprint_now: str | None = None) -> int:
+    """Compute an area's chains and store them; write only the rows that changed. Returns rows written."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from localtrace.cases.chain_models import ChainMember, ChainState, StoredChain
+
+    now = now or timezone.now()
+    mark = fingerprint_now if fingerprint_now is not None else fingerprint(area_id)
+    found = area_chains(area_id)
+    chains = found.chains.chains
+    members = {
+        case_id: (chain.first_case_id, chain.generation[case_id], chain.parent.get(case_id),
+                  case_id in chain.outside_source, case_id in chain.possible_source, case_id in chain.loop_breaks)
+        for chain in chains
+        for case_id in chain.case_ids
+    }  # fmt: skip
+    summaries = {
+        chain.first_case_id: (chain.first_result_date, chain.size, chain.generations, chain.known_source_count,
+                              chain.possible_only_count)
+        for chain in chains
+    }  # fmt: skip
+    member_fields = ("chain_first_case_id", "generation", "parent_case_id", "outside_source", "possible_source",
+                     "loop_break")  # fmt: skip
+    chain_fields = ("first_result_date", "size", "generations", "known_source_count", "possible_only_count")
+    written = 0
+    with transaction.atomic():
+        # Members: rows of cases no longer in this area's chains go (a moved case is re-added in its new area).
+        stale_members = []
+        changed_members = []
+        for row in ChainMember.objects.filter(area_id=area_id).values_list("pk", "case_id", *member_fields):
+            pk, case_id, *stored = row
+            fresh = members.pop(case_id, None)
+            if fresh is None:
+                stale_members.append(pk)
+            elif tuple(stored) != fresh:
+                changed_members.append(ChainMember(pk=pk, case_id=case_id, area_id=area_id,
+                                                   **dict(zip(member_fields, fresh, strict=True))))  # fmt: skip
+        if stale_members:
+            ChainMember.objects.filter(pk__in=stale_members).delete()
+        # A case that moved here from another area still has its old area's row: replace it.
+        ChainMember.objects.filter(case_id__in=list(members)).exclude(area_id=area_id).delete()
+        ChainMember.objects.bulk_update(changed_members, member_fields, batch_size=WRITE_BATCH)
+        ChainMember.objects.bulk_create(
+            (ChainMember(case_id=case_id, area_id=area_id, **dict(zip(member_fields, fresh, strict=True)))
+             for case_id, fresh in members.items()),
+            batch_size=WRITE_BATCH,
+        )  # fmt: skip
+        written += len(stale_members) + len(changed_members) + len(members)
+        stale_chains = []
+        changed_chains = []
+        for row in StoredChain.objects.filter(area_id=area_id).values_list("pk", "first_case_id", *chain_fields):
+            pk, first_case_id, *stored = row
+            fresh_chain = summaries.pop(first_case_id, None)
+            if fresh_chain is None:
+                stale_chains.append(pk)
+            elif tuple(stored) != fresh_chain:
+                changed_chains.append(StoredChain(pk=pk, area_id=area_id, first_case_id=first_case_id,
+                                                  **dict(zip(chain_fields, fresh_chain, strict=True))))  # fmt: skip
+        if stale_chains:
+            StoredChain.objects.filter(pk__in=stale_chains).delete()
+        StoredChain.objects.bulk_update(changed_chains, chain_fields, batch_size=WRITE_BATCH)
+        StoredChain.objects.bulk_create(
+            (StoredChain(area_id=area_id, first_case_id=first_case_id, **dict(zip(chain_fields, fresh, strict=True)))
+             for first_case_id, fresh in summaries.items()),
+            batch_size=WRITE_BATCH,
+        )  # fmt: skip
+        written += len(stale_chains) + len(changed_chains) + len(summaries)
+        weeks = [
+            {"week_start": w.week_start.isoformat(), "cases": w.cases, "known_source": w.known_source,
+             "possible_source_only": w.possible_source_only, "chains_started": w.chains_started,
+             "mean_size": w.mean_size, "largest": w.largest}
+            for w in found.weeks()
+        ]  # fmt: skip
+        ChainState.objects.update_or_create(
+            area_id=area_id,
+            defaults={
+                "computed_at": now,
+                "fingerprint": mark,
+                "cases": found.chains.cases,
+                "chain_count": len(chains),
+                "linked_count": sum(1 for c in chains if c.size > 1),
+                "known_count": sum(c.known_source_count for c in chains),
+                "weeks": weeks,
+            },
+        )
+    return written
+
+
+def refresh(*, now: dt.datetime | None = None, force: bool = False) -> RefreshSummary:
+    """Recompute the chains of every area whose cases or visits changed since its last computation.
+
+    Each area is computed outside any transaction (a large area takes seconds) and written in one short
+    transaction; two runs at once compute the same rows, so a second run does no harm.
+    """
+    from django.db import IntegrityError
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from localtrace.areas.models import Area
+    from localtrace.cases.chain_models import ChainState
+
+    now = now or timezone.now()
+    summary = RefreshSummary()
+    states = {s.area_id: s for s in ChainState.objects.all()}
+    # Areas with a case (one index probe per area, not a scan of every case), and areas stored before.
+    with_cases = Area.objects.filter(Exists(Case.objects.filter(area_id=OuterRef("pk"))))
+    area_ids = set(with_cases.values_list("pk", flat=True)) | set(states)
+    for area_id in sorted(area_ids):
+        summary.checked += 1
+        mark = fingerprint(area_id)
+        state = states.get(area_id)
+        if not force and state is not None and state.fingerprint == mark and now - state.computed_at < RECOMPUTE_AFTER:
+            continue
+        try:
+            summary.rows_written += store_area(area_id, now=now, fingerprint_now=mark)
+        except IntegrityError:
+            # Another run stored this area's new rows first (its transaction rolled ours back whole): theirs stand.
+            continue
+        summary.recomputed += 1
+    return summary
+
+
+def stored_weeks(state: object) -> list[WeekFigures]:
+    """A ChainState's weekly figures as WeekFigures."""
+    return [
+        WeekFigures(
+            week_start=dt.date.fromisoformat(w["week_start"]), cases=w["cases"], known_source=w["known_source"],
+            possible_source_only=w["possible_source_only"], chains_started=w["chains_started"],
+            mean_size=w["mean_size"], largest=w["largest"],
+        )
+        for w in getattr(state, "weeks", [])
+    ]  # fmt: skip
+
+
+def stored_chain(area_id: int, case_id: int) -> Chain | None:
+    """The stored chain holding this case, read back as a Chain: only cases still in the area (two queries)."""
+    from localtrace.cases.chain_models import ChainMember
+
+    mine = ChainMember.objects.filter(area_id=area_id, case_id=case_id, case__area_id=area_id).first()
+    if mine is None:
+        return None
+    rows = list(
+        ChainMember.objects.filter(area_id=area_id, chain_first_case_id=mine.chain_first_case_id, case__area_id=area_id)
+        .values_list("case_id", "case__result_date", "generation", "parent_case_id", "outside_source",
+                     "possible_source", "loop_break")
+    )  # fmt: skip
+    in_chain = {row[0] for row in rows}
+    order = {row[0]: (row[1], row[0]) for row in rows}
+    generation = {row[0]: row[2] for row in rows}
+    ids = sorted(in_chain, key=lambda c: (generation[c], order[c]))
+    first = min(in_chain, key=order.__getitem__)
+    return Chain(
+        case_ids=tuple(ids),
+        generation=generation,
+        parent={row[0]: row[3] for row in rows if row[3] is not None and row[3] in in_chain},
+        outside_source=frozenset(row[0] for row in rows if row[4]),
+        possible_source=frozenset(row[0] for row in rows if row[5]),
+        loop_breaks=frozenset(row[0] for row in rows if row[6]),
+        first_case_id=first,
+        first_result_date=order[first][0],
+    )
+
+
 # --- one chain, for its page ----------------------------------------------------------
 
 # A chain page lists and draws at most this many cases (by generation, then result date) and says so.
@@ -471,12 +677,19 @@ class ChainPage:
         return {"nodes": nodes, "edges": edges}
 
 
-def chain_page(area: AreaChains, chain: Chain, *, most: int = MOST_SHOWN) -> ChainPage:
+def chain_page(area_id: int, chain: Chain, *, most: int = MOST_SHOWN) -> ChainPage:
     """The chain's cases with the evidence for each link, in a fixed number of queries."""
-    from localtrace.places.models import Setting
+    from localtrace.places.models import Setting, Visit
 
     shown_ids = list(chain.case_ids[:most])
     shown = set(shown_ids)
+    # Possible links between shown cases need only the shown cases' visits.
+    visits = list(
+        map(
+            VisitFacts._make,
+            Visit.objects.filter(case_id__in=shown_ids).values_list("case_id", "setting_id", "visited_on", "direction"),
+        )
+    )
     cases = {
         c.pk: c
         for c in Case.objects.filter(pk__in=shown_ids).select_related(
@@ -485,7 +698,7 @@ def chain_page(area: AreaChains, chain: Chain, *, most: int = MOST_SHOWN) -> Cha
     }
     links = [
         link
-        for link in possible_links(area.visits, shown)
+        for link in possible_links(visits, shown)
         if chain.parent.get(link.target) != link.source  # already confirmed
     ]
     # The settings the shown cases went to (one query, whether or not any link was found).
@@ -493,7 +706,7 @@ def chain_page(area: AreaChains, chain: Chain, *, most: int = MOST_SHOWN) -> Cha
     outside_named: dict[int, list[Case]] = defaultdict(list)
     for later in (
         Case.objects.filter(source_contact__case_id__in=shown_ids)
-        .exclude(area_id=area.area_id)
+        .exclude(area_id=area_id)
         .select_related("area", "source_contact")
         .order_by("result_date", "pk")
     ):

@@ -232,3 +232,7 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_area} → {self.to_area}"
+
+
+# Stored transmission chains (issue 7): computed by the refresh_chains task, read by the chains pages.
+from localtrace.cases.chain_models import ChainMember, ChainState, StoredChain  # noqa: E402, F401

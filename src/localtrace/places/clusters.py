@@ -78,6 +78,8 @@ def store(findings: list[Finding], rule: Rule, *, now: dt.datetime | None = None
     summary = ScanSummary(found=len(findings))
     names = dict(Setting.objects.filter(pk__in={f.setting_id for f in findings}).values_list("pk", "name"))
     for finding in findings:
+        if finding.case_ids is None:
+            raise ClusterError("Storing clusters needs their cases: detect with one row per case (DETECTION_SQL).")
         fields: dict[str, Any] = {
             "area_id": finding.area_id,
             "first_visit_on": finding.first_visit_on,

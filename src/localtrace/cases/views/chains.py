@@ -11,6 +11,7 @@ from localtrace.accounts.access import get_or_404, scoped
 from localtrace.areas.models import Area
 from localtrace.audit.services import Action, record
 from localtrace.cases import chains
+from localtrace.cases.chain_models import ChainState, StoredChain
 from localtrace.cases.models import Case
 from localtrace.core.charts import Chart, chart
 
@@ -94,25 +95,30 @@ def _weekly_chart(weeks: list[chains.WeekFigures]) -> Chart:
 
 
 def area_chains(request: HttpRequest, code: str) -> HttpResponse:
+    """The area's chains as the refresh_chains task last stored them (never computed on the request)."""
     area = get_or_404(request.user, "chains.view", Area, code=code)
-    found = chains.area_chains(area.pk)
-    linked = [c for c in found.chains.chains if c.size > 1]
+    state = ChainState.objects.filter(area=area).first()
+    # Only chains whose first case is still in this area: a case moved since the last run is not shown here.
+    linked = StoredChain.objects.filter(area=area, size__gt=1, first_case__area=area).order_by(
+        "-size", "first_result_date", "first_case_id"
+    )
     page = Paginator(linked, CHAINS_PER_PAGE).get_page(request.GET.get("page"))
     # The list shows case references and dates, which are about people: the read is audited.
     record(Action.VIEW, request=request, obj=area, area=area, detail={"page": "transmission chains"})
-    weeks = found.weeks()
+    weeks = chains.stored_weeks(state) if state is not None else []
     return render(
         request,
         "cases/chains/area.html",
         {
             "area": area,
+            "state": state,
             "page": page,
-            "cases": found.chains.cases,
-            "chain_count": len(found.chains.chains),
-            "linked_count": len(linked),
-            "alone": len(found.chains.chains) - len(linked),
-            "known": sum(c.known_source_count for c in found.chains.chains),
-            "weekly": _weekly_chart(weeks),
+            "cases": state.cases if state else 0,
+            "chain_count": state.chain_count if state else 0,
+            "linked_count": state.linked_count if state else 0,
+            "alone": (state.chain_count - state.linked_count) if state else 0,
+            "known": state.known_count if state else 0,
+            "weekly": _weekly_chart(weeks) if weeks else None,
             "tolerance": chains.SHARED_VISIT_TOLERANCE_DAYS,
         },
     )
@@ -120,17 +126,15 @@ def area_chains(request: HttpRequest, code: str) -> HttpResponse:
 
 def case_chain(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_or_404(request.user, "case.view", Case.objects.select_related("area"), pk=pk)
-    found = chains.area_chains(case.area_id)
-    chain = found.chains.of(case.pk)
-    if chain is None:  # the case moved to another area since the page was asked for
-        raise Http404
-    page = chains.chain_page(found, chain)
+    state = ChainState.objects.filter(area_id=case.area_id).first()
+    chain = chains.stored_chain(case.area_id, case.pk)
+    page = chains.chain_page(case.area_id, chain) if chain is not None else None
     record(
         Action.VIEW,
         request=request,
         obj=case,
         area=case.area,
-        detail={"page": "transmission chain", "cases": [m.case.pk for m in page.members]},
+        detail={"page": "transmission chain", "cases": [m.case.pk for m in page.members] if page else [case.pk]},
     )
     return render(
         request,
@@ -138,9 +142,10 @@ def case_chain(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "area": case.area,
+            "state": state,
             "chain": chain,
             "chain_page": page,
-            "graph": page.graph(),
+            "graph": page.graph() if page else None,
             "tolerance": chains.SHARED_VISIT_TOLERANCE_DAYS,
         },
     )

@@ -12,12 +12,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from localtrace.cases.tasks import advance_ladders
+from localtrace.cases.tasks import advance_ladders, refresh_chains
 from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
 from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
 from localtrace.reports.tasks import refresh_figures  # performance figures (issue 9): the weekly rollups
 
 PERIODIC: list[Any] = [advance_ladders, send_due_messages, scan_clusters, refresh_figures]
+# Transmission chains (issue 7): stored per area, recomputed when an area's cases or visits change.
+PERIODIC.append(refresh_chains)
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ def service(request: HttpRequest) -> dict[str, Any]:
         "service_name": settings.SERVICE_NAME,
         "organisation_name": settings.ORGANISATION_NAME,
         "demo_mode": settings.DEMO,
-        "navigation": navigation_for(request) if signed_in else [],
+        "navigation": navigation_for(request) if signed_in else None,
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS if signed_in else None,
         "session_warning_seconds": settings.SESSION_WARNING_SECONDS,
     }

@@ -1,4 +1,9 @@
-"""The service navigation, by what the signed-in user may do. Links only to pages they may open."""
+"""The service navigation, by what the signed-in user may do. Links only to pages they may open.
+
+The bar shows the pages a role works in all day (queues, alerts, its main tools); the rest (reference
+registers, checks, one's own account) are listed under "More pages" on the home page, which the bar's
+last link opens, so a team lead's bar fits on one line instead of sixteen links over two.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,31 @@ class NavItem:
     current: bool
 
 
-def navigation_for(request: HttpRequest) -> list[NavItem]:
+# Pages that stay off the bar (unless the role has nothing else, as for an administrator's areas).
+SECONDARY = {"Chains", "Isolation notes", "Settings", "Areas", "Teams", "Outbox", "Your account"}
+
+
+@dataclass(frozen=True)
+class Navigation:
+    bar: list[NavItem]
+    more: list[NavItem]
+
+
+def navigation_for(request: HttpRequest) -> Navigation:
+    entries = _entries(request)
+    scope = scope_for(request.user)
+    secondary = set(SECONDARY)
+    if scope.administrator:
+        secondary -= {"Areas", "Teams"}  # an administrator's main work
+    # The service name beside the bar already leads home.
+    bar = [item for item in entries if item.text not in secondary and item.text != "Home"]
+    more = [item for item in entries if item.text in secondary]
+    if more:
+        bar.append(NavItem("More", reverse("core:home") + "#more-pages", current=False))
+    return Navigation(bar=bar, more=more)
+
+
+def _entries(request: HttpRequest) -> list[NavItem]:
     scope = scope_for(request.user)
     entries: list[tuple[str, str]] = [("Home", reverse("core:home"))]
     if can(request.user, "case.queue"):

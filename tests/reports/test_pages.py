@@ -8,6 +8,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,7 +19,7 @@ from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.people.models import Person
 from localtrace.reports import rollup, transparency
-from localtrace.reports.models import ReachFact, WeeklyFigures
+from localtrace.reports.models import PublishedFile, ReachFact, WeeklyFigures
 from localtrace.reports.suppression import SMALL
 from tests.personas import World
 from tests.reports.conftest import generate
@@ -189,3 +190,24 @@ def test_figures_recomputed_outside_a_run_change_the_key_too(world: World, clien
     assert after["ETag"] != before["ETag"]
     assert json.loads(after.content)["records"] == _fresh_records() != json.loads(before.content)["records"]
     assert body(client.get("/transparency/")) != page_before
+
+
+def test_the_rollup_publishes_the_files_so_no_visitor_builds_them(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    generate(world, cases=20, seed=17)
+    rollup.refresh()
+    key = transparency.figures_key()
+    assert set(PublishedFile.objects.filter(key=key).values_list("name", flat=True)) == {"page", "csv", "json"}
+    client = client_for("anonymous")
+    cache.clear()  # another web process: nothing in its own cache
+    with CaptureQueriesContext(connection) as queries:
+        served = client.get(JSON_URL)
+        page = body(client.get("/transparency/"))
+    assert not any(WeeklyFigures._meta.db_table in q["sql"] for q in queries.captured_queries)
+    assert json.loads(served.content)["records"] == _fresh_records()
+    assert "Methods" in page and "All areas" in page
+    # Nothing published for these figures (a new deployment): the visitor's request builds them, the same.
+    PublishedFile.objects.all().delete()
+    cache.clear()
+    assert client.get(JSON_URL).content == served.content
+    assert rollup.refresh().buckets == 0  # nothing changed, but the files were missing: published again
+    assert PublishedFile.objects.filter(key=key).count() == 3

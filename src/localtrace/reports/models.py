@@ -98,3 +98,18 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"Rollup up to event {self.last_event_id}"
+
+
+class PublishedFile(models.Model):
+    """The public page's body and the open data (CSV, JSON), encoded by the rollup for one state of the figures.
+
+    Written in the transaction that changed the figures (and again when the local day turns), so every web
+    process serves them as they are; `key` is `transparency.figures_key()` when they were built."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    key = models.CharField(max_length=100)
+    content = models.BinaryField()
+    built_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.key}"

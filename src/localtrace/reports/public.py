@@ -11,14 +11,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_GET
 
 from localtrace.core.charts import chart
 from localtrace.core.csvsafe import csv_lines
 from localtrace.reports import dashboards, metrics, suppression, transparency, weeks
-from localtrace.reports.models import RollupState
+from localtrace.reports.models import PublishedFile, RollupState
 
 OPEN_DATA_FIELDS = [
     "week_start",
@@ -100,12 +100,43 @@ def page(request: HttpRequest) -> HttpResponse:
         "reports/transparency.html",
         {
             # Built once per change of the figures: the tables, chart and methods are the same for everyone.
-            "body": mark_safe(transparency.cached(f"page:{get_language()}", _page_body)),  # noqa: S308 (rendered by our template)
+            "body": mark_safe(_published("page").decode()),  # noqa: S308 (rendered by our template)
             "week_description": weeks.describe(),
             "ran_at": RollupState.objects.filter(pk=1).values_list("ran_at", flat=True).first(),
             "final_after_days": transparency.FINAL_AFTER.days,
         },
     )
+
+
+# What the rollup publishes (PublishedFile rows) and how each is built.
+PUBLISHED = {"page": lambda: _page_body().encode(), "csv": lambda: _csv_body(), "json": lambda: _json_body()}
+
+
+def publish() -> None:
+    """Build the page's body and the open data for the figures as they are now and store them (PublishedFile),
+    so that no visitor waits for them. The rollup calls it in the transaction that changed the figures, and
+    when the local day has turned since (weeks become final)."""
+    key = transparency.figures_key()
+    now = timezone.now()
+    for name, make in PUBLISHED.items():
+        PublishedFile.objects.update_or_create(name=name, defaults={"key": key, "content": make(), "built_at": now})
+
+
+def published_is_current() -> bool:
+    key = transparency.figures_key()
+    return set(PublishedFile.objects.filter(key=key).values_list("name", flat=True)) == set(PUBLISHED)
+
+
+def _published(name: str) -> bytes:
+    """The stored body for the figures as they are now; built here only if the rollup has not published it yet
+    (a new deployment, or just after midnight): never an older one."""
+
+    def make() -> bytes:
+        key = transparency.figures_key()
+        stored = PublishedFile.objects.filter(name=name, key=key).values_list("content", flat=True).first()
+        return bytes(stored) if stored is not None else PUBLISHED[name]()
+
+    return transparency.cached(name, make)
 
 
 def _etag(request: HttpRequest) -> str:
@@ -132,9 +163,11 @@ def _json_body() -> bytes:
             {"key": f.key, "title": f.title, "unit": f.unit, "definition": f.definition}
             for f in transparency.public_figures()
         ],
-        "records": list(transparency.open_data_records(areas, public_weeks)),
     }
-    return json.dumps(body, indent=1).encode()
+    # One record per line, each encoded by the C encoder (indent= would force the slow pure-Python one).
+    head = json.dumps(body, indent=1)[: -len("\n}")]
+    records = ",\n  ".join(json.dumps(r) for r in transparency.open_data_records(areas, public_weeks))
+    return f'{head},\n "records": [\n  {records}\n ]\n}}\n'.encode()
 
 
 # The open data is encoded once per change of the figures and served from the cache; the ETag names that
@@ -144,7 +177,7 @@ def _json_body() -> bytes:
 @condition(etag_func=_etag)
 def open_data_csv(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
-        transparency.cached("csv", _csv_body),
+        _published("csv"),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="localtrace-weekly-figures.csv"'},
     )
@@ -154,4 +187,4 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 @condition(etag_func=_etag)
 def open_data_json(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(transparency.cached("json", _json_body), content_type="application/json")
+    return HttpResponse(_published("json"), content_type="application/json")

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from localtrace.areas.models import Membership
+from localtrace.areas.models import Membership, Role, Team
 from localtrace.cases.investigation import record_attempt, transfer
 from localtrace.cases.models import Attempt, Case, TraceEvent
 from localtrace.contacts.models import Contact
@@ -216,4 +217,40 @@ def test_a_case_committed_after_a_run_that_passed_its_id_is_still_counted(world:
     ReachFact.objects.filter(kind="case", item_id=late.pk).delete()
     assert rollup.refresh().facts == 1
     assert ReachFact.objects.filter(kind="case", item_id=late.pk).exists()
+    check_everything(world)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL builds facts in SQL; elsewhere facts_for")
+def test_facts_built_in_the_database_equal_those_built_in_python(world: World) -> None:
+    generate(world, cases=50, seed=8)
+    # A tracer in a surge team as well as their local team, and a second surge team: the team rules are exercised.
+    other = Team.objects.create(name="Another surge team", kind=Team.Kind.SURGE, area=world.area_b)
+    Membership.objects.create(user=world.users["surge_active"], team=other, role=Role.TRACER)
+    rollup.refresh()
+    assert rollup._set_based()
+    for kind, model in ((ReachFact.Kind.CASE, Case), (ReachFact.Kind.CONTACT, Contact)):
+        ids = list(model.objects.values_list("pk", flat=True))
+        stored = {
+            f.item_id: tuple(getattr(f, c) for c in metrics.FACT_COLUMNS) for f in ReachFact.objects.filter(kind=kind)
+        }
+        built = {f.item_id: tuple(getattr(f, c) for c in metrics.FACT_COLUMNS) for f in metrics.facts_for(kind, ids)}
+        assert stored == built  # exactly: same days, same float hours, same outcomes and teams
+        assert {row[10] for row in built.values()} >= {"first_call", "later_call", "doorstep", "not_reached"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load drops PostgreSQL indexes")
+def test_a_first_run_that_loads_in_bulk_builds_the_indexes_again_and_the_same_figures(
+    world: World, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    generate(world, cases=40, seed=10)
+
+    def indexes() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [ReachFact._meta.db_table])
+            return {row[0] for row in cursor.fetchall()}
+
+    before = indexes()
+    monkeypatch.setattr(rollup, "BULK_LOAD_MIN", 1)
+    rollup.refresh(rebuild=True)
+    assert indexes() == before and len(before) >= 5
     check_everything(world)

@@ -8,6 +8,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from localtrace.audit.models import AuditEvent
@@ -15,6 +19,7 @@ from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.people.models import Person
 from localtrace.reports import rollup, transparency
+from localtrace.reports.models import PublishedFile, ReachFact, WeeklyFigures
 from localtrace.reports.suppression import SMALL
 from tests.personas import World
 from tests.reports.conftest import generate
@@ -135,3 +140,74 @@ def test_exports_are_scoped_and_refuse_unknown_lists(world: World, client_for) -
     assert client.get(f"/performance/areas/{world.area_a.pk}/export/cases.pdf").status_code == 404
     assert client_for("lead_a").get(f"/performance/areas/{world.area_a.pk}/export/cases.csv").status_code == 404
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+JSON_URL, CSV_URL = "/transparency/weekly-figures.json", "/transparency/weekly-figures.csv"
+
+
+def _fresh_records() -> list[dict[str, object]]:
+    """The open data records built now from the stored figures, past every cache."""
+    areas, weeks = transparency.build(now=timezone.now())
+    return json.loads(json.dumps(list(transparency.open_data_records(areas, weeks))))
+
+
+def test_open_data_is_encoded_once_per_change_of_the_figures_and_never_served_stale(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    generate(world, cases=20, seed=14)
+    rollup.refresh()
+    client = client_for("anonymous")
+    first, first_csv = client.get(JSON_URL), client.get(CSV_URL)
+    assert json.loads(first.content)["records"] == _fresh_records()
+    etag = first["ETag"]
+    assert client.get(JSON_URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # Served from the cache: the same bytes, and the figures are not read again.
+    with CaptureQueriesContext(connection) as queries:
+        again, again_csv = client.get(JSON_URL), client.get(CSV_URL)
+    assert (again.content, again_csv.content) == (first.content, first_csv.content)
+    assert not any(WeeklyFigures._meta.db_table in q["sql"] for q in queries.captured_queries)
+    assert rollup.refresh().buckets == 0 and client.get(JSON_URL)["ETag"] == etag  # nothing changed, same key
+
+    generate(world, cases=20, seed=15)  # more cases: the next run changes the figures
+    rollup.refresh()
+    changed = client.get(JSON_URL)
+    assert changed["ETag"] != etag and changed.content != first.content
+    assert json.loads(changed.content)["records"] == _fresh_records()
+    rows = list(csv.DictReader(io.StringIO(body(client.get(CSV_URL)))))
+    assert [(r["area_code"], r["figure"], r["value"]) for r in rows] == [
+        (r["area_code"], r["figure"], "" if r["value"] is None else str(r["value"])) for r in _fresh_records()
+    ]
+
+
+def test_figures_recomputed_outside_a_run_change_the_key_too(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    generate(world, cases=20, seed=16)
+    rollup.refresh()
+    client = client_for("anonymous")
+    before, page_before = client.get(JSON_URL), body(client.get("/transparency/"))
+    week = WeeklyFigures.objects.order_by("-week_start").values_list("week_start", flat=True).first()
+    assert week is not None
+    ReachFact.objects.filter(day__gte=week).delete()  # as if those people had gone
+    rollup.recompute([week])
+    after = client.get(JSON_URL)
+    assert after["ETag"] != before["ETag"]
+    assert json.loads(after.content)["records"] == _fresh_records() != json.loads(before.content)["records"]
+    assert body(client.get("/transparency/")) != page_before
+
+
+def test_the_rollup_publishes_the_files_so_no_visitor_builds_them(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    generate(world, cases=20, seed=17)
+    rollup.refresh()
+    key = transparency.figures_key()
+    assert set(PublishedFile.objects.filter(key=key).values_list("name", flat=True)) == {"page", "csv", "json"}
+    client = client_for("anonymous")
+    cache.clear()  # another web process: nothing in its own cache
+    with CaptureQueriesContext(connection) as queries:
+        served = client.get(JSON_URL)
+        page = body(client.get("/transparency/"))
+    assert not any(WeeklyFigures._meta.db_table in q["sql"] for q in queries.captured_queries)
+    assert json.loads(served.content)["records"] == _fresh_records()
+    assert "Methods" in page and "All areas" in page
+    # Nothing published for these figures (a new deployment): the visitor's request builds them, the same.
+    PublishedFile.objects.all().delete()
+    cache.clear()
+    assert client.get(JSON_URL).content == served.content
+    assert rollup.refresh().buckets == 0  # nothing changed, but the files were missing: published again
+    assert PublishedFile.objects.filter(key=key).count() == 3

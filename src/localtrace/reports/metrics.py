@@ -19,6 +19,7 @@ tables with pandas and compare.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -166,6 +167,122 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
     return facts
 
 
+def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
+    """The same facts as `facts_for`, as one set-based PostgreSQL SELECT (the rollup writes it with
+    INSERT … SELECT, so a national first run builds millions of facts without a row passing through Python).
+
+    `scope` is a condition on the column "{item}" naming the item's id, e.g. "{item} = ANY(%(ids)s)" or
+    "{item} > %(low)s AND {item} <= %(high)s"; its parameters are the caller's. The columns are those of
+    `ReachFact` but id and refreshed_at, in `FACT_COLUMNS` order. tests/reports compare it with facts_for."""
+    from localtrace.areas.models import Membership, Team
+    from localtrace.cases.models import Attempt, Case, Status, TraceEvent
+    from localtrace.contacts.models import Contact
+    from localtrace.results.models import TestResult
+
+    table = {m: m._meta.db_table for m in (Attempt, Case, Contact, Membership, Team, TestResult, TraceEvent)}
+    owner = "case_id" if kind == ReachFact.Kind.CASE else "contact_id"
+    if kind == ReachFact.Kind.CASE:
+        items = (
+            f"SELECT i.id, i.area_id, i.status, i.reached_at, i.closed_at, r.received_at AS clock, FALSE AS household "  # noqa: S608
+            f'FROM "{table[Case]}" i JOIN "{table[TestResult]}" r ON r.id = i.first_result_id '
+            f"WHERE {scope.format(item='i.id')}"
+        )
+        named = (
+            f'SELECT n.case_id AS item, count(*) AS n FROM "{table[Contact]}" n '  # noqa: S608
+            f"WHERE {scope.format(item='n.case_id')} GROUP BY n.case_id"
+        )
+    else:
+        items = (
+            f"SELECT i.id, i.area_id, i.status, i.reached_at, i.closed_at, i.named_at AS clock, "  # noqa: S608
+            f'i.kind = %(household)s AS household FROM "{table[Contact]}" i WHERE {scope.format(item="i.id")}'
+        )
+        named = "SELECT NULL::bigint AS item, 0 AS n WHERE FALSE"
+    sql = f"""
+        WITH items AS ({items}),
+        att AS (
+            SELECT a.{owner} AS item, a.channel, a.outcome, a.made_by_id,
+                   row_number() OVER (PARTITION BY a.{owner} ORDER BY a.made_at, a.id) AS rn
+            FROM "{table[Attempt]}" a WHERE {scope.format(item=f"a.{owner}")}
+        ),
+        reach AS (
+            SELECT DISTINCT ON (item) item, channel, made_by_id, rn FROM att
+            WHERE outcome = ANY(%(reaching)s) ORDER BY item, rn
+        ),
+        flags AS (
+            SELECT item, bool_or(channel = ANY(%(link_channels)s) AND outcome = %(sent)s) AS link_sent,
+                   bool_or(channel = %(web)s) AS answered_online
+            FROM att GROUP BY item
+        ),
+        done AS (
+            SELECT DISTINCT ON (e.{owner}) e.{owner} AS item, e.actor_id FROM "{table[TraceEvent]}" e
+            WHERE e.kind = %(completed_event)s AND {scope.format(item=f"e.{owner}")}
+            ORDER BY e.{owner}, e.occurred_at DESC, e.id DESC
+        ),
+        named AS ({named}),
+        local_team AS (
+            SELECT DISTINCT ON (m.user_id, t.area_id) m.user_id, t.area_id, m.team_id
+            FROM "{table[Membership]}" m JOIN "{table[Team]}" t ON t.id = m.team_id WHERE t.kind = %(local)s
+            ORDER BY m.user_id, t.area_id, t.name, m.role
+        ),
+        surge_team AS (
+            SELECT m.user_id, min(m.team_id) AS team_id
+            FROM "{table[Membership]}" m JOIN "{table[Team]}" t ON t.id = m.team_id WHERE t.kind = %(surge)s
+            GROUP BY m.user_id
+        ),
+        base AS (
+            SELECT i.*,
+                CASE WHEN i.reached_at IS NULL THEN
+                         CASE WHEN i.status = %(unreachable)s THEN 'unreachable' ELSE 'not_reached' END
+                     WHEN r.item IS NULL THEN 'other'
+                     WHEN r.channel = %(doorstep)s THEN 'doorstep'
+                     WHEN r.channel = %(phone)s THEN CASE WHEN r.rn = 1 THEN 'first_call' ELSE 'later_call' END
+                     ELSE 'other' END AS outcome,
+                CASE WHEN i.reached_at IS NULL THEN NULL WHEN r.item IS NULL THEN d.actor_id
+                     ELSE r.made_by_id END AS reached_by,
+                CASE WHEN i.status = %(completed)s THEN i.closed_at END AS told_at,
+                COALESCE(f.link_sent, FALSE) AS link_sent, COALESCE(f.answered_online, FALSE) AS answered_online,
+                COALESCE(n.n, 0) AS contacts_named
+            FROM items i
+            LEFT JOIN reach r ON r.item = i.id
+            LEFT JOIN flags f ON f.item = i.id
+            LEFT JOIN done d ON d.item = i.id
+            LEFT JOIN named n ON n.item = i.id
+        )
+        SELECT %(kind)s AS kind, b.id AS item_id, b.area_id, (b.clock AT TIME ZONE %(zone)s)::date AS day,
+            b.clock AS clock_start, b.reached_at,
+            EXTRACT(EPOCH FROM b.reached_at - b.clock)::float8 / 3600 AS hours_to_reach,
+            b.told_at, EXTRACT(EPOCH FROM b.told_at - b.clock)::float8 / 3600 AS hours_to_told,
+            b.status, b.outcome, b.household, b.contacts_named, b.link_sent, b.answered_online,
+            COALESCE(lt.team_id, st.team_id) AS reached_by_team_id
+        FROM base b
+        LEFT JOIN local_team lt ON lt.user_id = b.reached_by AND lt.area_id = b.area_id
+        LEFT JOIN surge_team st ON st.user_id = b.reached_by
+    """  # noqa: S608 (table names come from the models; values are parameters)
+    params = {
+        "kind": kind,
+        "zone": timezone.get_current_timezone_name(),
+        "household": Contact.Kind.HOUSEHOLD.value,
+        "reaching": sorted(str(o) for o in Attempt.REACHED),
+        "link_channels": [Attempt.Channel.SMS.value, Attempt.Channel.EMAIL.value],
+        "sent": Attempt.Outcome.SENT.value,
+        "web": Attempt.Channel.WEB.value,
+        "doorstep": Attempt.Channel.DOORSTEP.value,
+        "phone": Attempt.Channel.PHONE.value,
+        "completed_event": "completed",
+        "local": Team.Kind.LOCAL.value,
+        "surge": Team.Kind.SURGE.value,
+        "unreachable": Status.UNREACHABLE.value,
+        "completed": Status.COMPLETED.value,
+    }
+    return sql, params
+
+
+# The columns `facts_sql` selects, in order: every ReachFact column but id and refreshed_at.
+FACT_COLUMNS = ("kind", "item_id", "area_id", "day", "clock_start", "reached_at", "hours_to_reach", "told_at",
+                "hours_to_told", "status", "outcome", "household", "contacts_named", "link_sent", "answered_online",
+                "reached_by_team_id")  # fmt: skip
+
+
 # --- buckets ---------------------------------------------------------------------------------------
 
 
@@ -260,8 +377,13 @@ SUPPORT_COUNTS = ("support_requests", "support_requests_urgent", "payment_claims
                   "payments_declined")  # fmt: skip
 
 
+@functools.cache
+def _tally_keys() -> tuple[str, ...]:
+    return (*_count_expressions(), *SUPPORT_COUNTS)
+
+
 def empty_tally() -> dict[str, int]:
-    return dict.fromkeys([*_count_expressions(), *SUPPORT_COUNTS], 0)
+    return dict.fromkeys(_tally_keys(), 0)
 
 
 def tallies(facts: QuerySet[ReachFact], by: str | None) -> dict[Any, dict[str, int]]:

@@ -92,6 +92,24 @@ class RollupState(models.Model):
     # The week definition the stored weekly figures were computed with; a change recomputes them all.
     week_starts = models.CharField(max_length=9, blank=True)
     ran_at = models.DateTimeField(null=True, blank=True)
+    # Goes up by one in the same transaction as every change to the stored weekly figures: the public page and
+    # open data cache what they build from the figures under it (with ran_at), so a stale body is never served.
+    figures_version = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Rollup up to event {self.last_event_id}"
+
+
+class PublishedFile(models.Model):
+    """The public page's body and the open data (CSV, JSON), encoded by the rollup for one state of the figures.
+
+    Written in the transaction that changed the figures (and again when the local day turns), so every web
+    process serves them as they are; `key` is `transparency.figures_key()` when they were built."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    key = models.CharField(max_length=100)
+    content = models.BinaryField()
+    built_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.key}"

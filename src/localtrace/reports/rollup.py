@@ -10,12 +10,15 @@ Safe to run twice at once: the state row is locked for the run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from localtrace.areas.models import Area, Team
@@ -23,6 +26,10 @@ from localtrace.reports import metrics, weeks
 from localtrace.reports.models import ReachFact, RollupState, WeeklyFigures
 
 BATCH = 5_000
+# Items per set-based statement on PostgreSQL: a first run over 2M people is 40 statements per kind.
+SQL_BATCH = 50_000
+# A first run over at least this many items builds the facts table's secondary indexes once, at the end.
+BULK_LOAD_MIN = 100_000
 # Ids read again on every run, for transactions that committed out of id order (intake's batches, say).
 OVERLAP = 2_000
 
@@ -36,9 +43,15 @@ class RollupResult:
     # (team, day) of facts before they were rewritten: a team may no longer hold them.
     dirty_teams: set[tuple[int, dt.date]] = field(default_factory=set)
 
+    # Seconds spent on the facts and on the weekly figures (and publishing), for `localtrace refresh-figures`.
+    facts_s: float = 0.0
+    figures_s: float = 0.0
+
     def line(self) -> str:
-        return f"{self.facts} people's facts refreshed, {self.buckets} weekly figures recomputed" + (
-            " (all weeks, after a change of week definition)" if self.rebuilt else ""
+        return (
+            f"{self.facts} people's facts refreshed, {self.buckets} weekly figures recomputed"
+            + (" (all weeks, after a change of week definition)" if self.rebuilt else "")
+            + f" ({self.facts_s:.1f} s facts, {self.figures_s:.1f} s figures)"
         )
 
 
@@ -56,16 +69,63 @@ def _write(facts: list[ReachFact]) -> None:
                 copy.write_row([getattr(fact, name) for name in names])
 
 
+def _set_based() -> bool:
+    """PostgreSQL builds facts in the database (`metrics.facts_sql`); elsewhere Python builds them (`facts_for`)."""
+    return connection.vendor == "postgresql"
+
+
 def _refresh(kind: str, ids: Iterable[int], result: RollupResult) -> None:
     """Rewrite the facts of these items; note the (area, day) of each before and after."""
     ids = sorted(set(ids))
+    if _set_based():
+        for start in range(0, len(ids), SQL_BATCH):
+            _replace_in_db(kind, "{item} = ANY(%(ids)s)", {"ids": ids[start : start + SQL_BATCH]}, result)
+        return
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         _replace(kind, ReachFact.objects.filter(kind=kind, item_id__in=chunk), metrics.facts_for(kind, chunk), result)
 
 
+def _check_pending_constraints(cursor: Any) -> None:
+    """Run the foreign-key checks waiting for the commit (Django's are deferred) now: PostgreSQL will not
+    build an index on, or truncate, a table with checks pending. Later writes are deferred again."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@contextlib.contextmanager
+def _bulk_load(items: int) -> Iterator[None]:
+    """On PostgreSQL, when the facts table is empty (a first run, or a rebuild) and many facts are coming, drop
+    its secondary indexes for the load and build each once at the end, instead of updating six indexes per row.
+    The primary key and the one-fact-per-item constraint stay. Inside the run's transaction: all or nothing."""
+    if not _set_based() or items < BULK_LOAD_MIN or ReachFact.objects.exists():
+        yield
+        return
+    table = ReachFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        _check_pending_constraints(cursor)
+        for _, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute(f'ANALYZE "{table}"')
+
+
 def _refresh_new(kind: str, after: int, last: int, result: RollupResult) -> None:
     """Write the facts of items with ids in (after, last], read by id range, a batch at a time."""
+    if _set_based():
+        for low in range(after, last, SQL_BATCH):
+            scope = "{item} > %(low)s AND {item} <= %(high)s"
+            _replace_in_db(kind, scope, {"low": low, "high": min(low + SQL_BATCH, last)}, result)
+        return
     for low in range(after, last, BATCH):
         high = min(low + BATCH, last)
         old = ReachFact.objects.filter(kind=kind, item_id__gt=low, item_id__lte=high)
@@ -74,7 +134,53 @@ def _refresh_new(kind: str, after: int, last: int, result: RollupResult) -> None
 
 # What a fact says; a rewrite that leaves these alone changes no figure.
 _COMPARED = ("area_id", "day", "clock_start", "reached_at", "told_at", "status", "outcome", "household",
-             "contacts_named", "reached_by_team_id")  # fmt: skip
+             "contacts_named", "link_sent", "answered_online", "reached_by_team_id")  # fmt: skip
+
+
+def _replace_in_db(kind: str, scope: str, params: dict[str, Any], result: RollupResult) -> None:
+    """`_replace` done in PostgreSQL: the fresh facts of the items in `scope` are built by one SELECT into a
+    temporary table; stored facts that differ (or whose item is gone) are deleted, fresh ones not stored are
+    inserted, and the (area, day) and (team, day) of both are read back grouped, not row by row."""
+    select, select_params = metrics.facts_sql(kind, scope)
+    table = ReachFact._meta.db_table
+    columns = ", ".join(metrics.FACT_COLUMNS)
+    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM o.{c}" for c in _COMPARED)
+    in_scope = scope.format(item="o.item_id")
+    args: dict[str, Any] = {**select_params, **params, "kind": kind, "now": timezone.now()}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE reports_fresh_facts ON COMMIT DROP AS {select}", args)
+        cursor.execute("CREATE UNIQUE INDEX ON reports_fresh_facts (item_id)")
+        cursor.execute("ANALYZE reports_fresh_facts")
+        cursor.execute(
+            f"""WITH stale AS (
+                    DELETE FROM "{table}" o WHERE o.kind = %(kind)s AND {in_scope}
+                    AND NOT EXISTS (SELECT 1 FROM reports_fresh_facts f WHERE f.item_id = o.item_id AND {same})
+                    RETURNING o.item_id, o.area_id, o.day, o.reached_by_team_id
+                )
+                SELECT s.area_id, s.day, s.reached_by_team_id, count(*) FILTER (
+                    WHERE NOT EXISTS (SELECT 1 FROM reports_fresh_facts f WHERE f.item_id = s.item_id))
+                FROM stale s GROUP BY 1, 2, 3""",  # noqa: S608
+            args,
+        )
+        for area_id, day, team_id, gone in cursor.fetchall():
+            result.dirty.add((area_id, day))
+            if team_id is not None:
+                result.dirty_teams.add((team_id, day))
+            result.facts += gone
+        cursor.execute(
+            f"""WITH written AS (
+                    INSERT INTO "{table}" ({columns}, refreshed_at)
+                    SELECT {columns}, %(now)s FROM reports_fresh_facts f
+                    WHERE NOT EXISTS (SELECT 1 FROM "{table}" o WHERE o.kind = %(kind)s AND o.item_id = f.item_id)
+                    RETURNING area_id, day
+                )
+                SELECT area_id, day, count(*) FROM written GROUP BY 1, 2""",  # noqa: S608
+            args,
+        )
+        for area_id, day, n in cursor.fetchall():
+            result.dirty.add((area_id, day))
+            result.facts += n
+        cursor.execute("DROP TABLE reports_fresh_facts")
 
 
 def _replace(kind: str, old: QuerySet[ReachFact], fresh: list[ReachFact], result: RollupResult) -> None:
@@ -212,11 +318,33 @@ def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[i
     return len(buckets)
 
 
-def recompute(weeks_: Iterable[dt.date]) -> int:
-    """Recompute every figure of these weeks."""
+def figures_changed() -> None:
+    """Note that the stored weekly figures changed, in the transaction that changed them: the figures' version
+    goes up and ran_at moves on, so whatever pages cached under the old ones is no longer read."""
+    RollupState.objects.get_or_create(pk=1)
+    RollupState.objects.filter(pk=1).update(figures_version=F("figures_version") + 1, ran_at=timezone.now())
+
+
+def publish_if_stale() -> None:
+    """Publish the public page's body and open data unless what is stored is for the figures as they are now."""
+    from localtrace.reports import public
+
+    if not public.published_is_current():
+        public.publish()
+
+
+def recompute(weeks_: Iterable[dt.date], *, publish: bool = True) -> int:
+    """Recompute every figure of these weeks (and publish the public files, unless the caller will)."""
     above = _parents()
     team_area = dict(Team.objects.values_list("pk", "area_id"))
-    return sum(recompute_week(week, above, team_area) for week in sorted(set(weeks_)))
+    weeks_ = sorted(set(weeks_))
+    with transaction.atomic():
+        done = sum(recompute_week(week, above, team_area) for week in weeks_)
+        if weeks_:  # rewritten, or deleted when nothing is left in a week
+            figures_changed()
+            if publish:
+                publish_if_stale()
+    return done
 
 
 def refresh(*, rebuild: bool = False) -> RollupResult:
@@ -225,47 +353,66 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
     from localtrace.contacts.models import Contact
 
     result = RollupResult()
+    started = time.perf_counter()
     with transaction.atomic():
         state, _ = RollupState.objects.get_or_create(pk=1)
         state = RollupState.objects.select_for_update().get(pk=1)
         if rebuild:
             state.last_case_id = state.last_contact_id = state.last_event_id = 0
-            ReachFact.objects.all().delete()
+            if _set_based():  # all of them: quicker than deleting 2M rows one by one, and as transactional
+                with connection.cursor() as cursor:
+                    _check_pending_constraints(cursor)
+                    cursor.execute(f'TRUNCATE "{ReachFact._meta.db_table}"')
+            else:
+                ReachFact.objects.all().delete()
         # Read the high-water marks first: anything written while this run works is read next time.
         last_event = TraceEvent.objects.aggregate(m=Max("pk"))["m"] or 0
         last_case = Case.objects.aggregate(m=Max("pk"))["m"] or 0
         last_contact = Contact.objects.aggregate(m=Max("pk"))["m"] or 0
-        changed_cases: set[int] = set()
-        changed_contacts: set[int] = set()
-        events = TraceEvent.objects.filter(pk__gt=max(0, state.last_event_id - OVERLAP), pk__lte=last_event)
-        for case_id, contact_id in events.values_list("case_id", "contact_id").iterator(chunk_size=10_000):
-            if case_id is not None:
-                changed_cases.add(case_id)
-            if contact_id is not None:
-                changed_contacts.add(contact_id)
         # New items are read by id range; changed ones (a timeline event since last time) by id. The last
         # OVERLAP ids are read again: a transaction that took lower ids may have committed after the last run.
         case_from = max(0, state.last_case_id - OVERLAP) if state.last_case_id else 0
         contact_from = max(0, state.last_contact_id - OVERLAP) if state.last_contact_id else 0
-        _refresh_new(ReachFact.Kind.CASE, case_from, last_case, result)
-        _refresh_new(ReachFact.Kind.CONTACT, contact_from, last_contact, result)
-        _refresh(ReachFact.Kind.CASE, {c for c in changed_cases if not case_from < c <= last_case}, result)
-        _refresh(ReachFact.Kind.CONTACT, {c for c in changed_contacts if not contact_from < c <= last_contact}, result)
+        # Items with a timeline event since the last run, but for the new ones read by range anyway (on a first
+        # run that is all of them): distinct ids, found by the database.
+        events = TraceEvent.objects.filter(pk__gt=max(0, state.last_event_id - OVERLAP), pk__lte=last_event).order_by()
+        changed_cases = set(
+            events.filter(Q(case_id__lte=case_from) | Q(case_id__gt=last_case))
+            .values_list("case_id", flat=True)
+            .distinct()
+        )
+        changed_contacts = set(
+            events.filter(Q(contact_id__lte=contact_from) | Q(contact_id__gt=last_contact))
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        with _bulk_load((last_case - case_from) + (last_contact - contact_from)):
+            _refresh_new(ReachFact.Kind.CASE, case_from, last_case, result)
+            _refresh_new(ReachFact.Kind.CONTACT, contact_from, last_contact, result)
+        _refresh(ReachFact.Kind.CASE, changed_cases, result)
+        _refresh(ReachFact.Kind.CONTACT, changed_contacts, result)
 
+        result.facts_s = time.perf_counter() - started
+        started = time.perf_counter()
         dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
         definition = weeks.week_starts()
         if rebuild or state.week_starts != definition:
             result.rebuilt = bool(state.week_starts) and state.week_starts != definition
             WeeklyFigures.objects.all().delete()
+            figures_changed()
             dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
         dirty_weeks = {weeks.week_of(day) for day in dirty_days} | support_weeks(state, timezone.now())
         if rebuild or result.rebuilt:
             dirty_weeks |= support_weeks(RollupState(), timezone.now())
-        result.buckets = recompute(dirty_weeks)
+        result.buckets = recompute(dirty_weeks, publish=False)
         state.last_case_id, state.last_contact_id, state.last_event_id = last_case, last_contact, last_event
-        # ran_at marks the last change of any figure: pages cache what they build from the figures by it.
-        if result.buckets or state.ran_at is None:
-            state.ran_at = timezone.now()
+        if state.ran_at is None and not result.buckets:
+            figures_changed()  # the first run: "no figures yet" is a state of the figures too
+        # In this transaction: visitors see the new figures and their files together. Also after midnight.
+        publish_if_stale()
+        result.figures_s = time.perf_counter() - started
         state.week_starts = definition
-        state.save()
+        # figures_version and ran_at are moved on by figures_changed(), in the database: not written from here.
+        state.save(update_fields=["last_case_id", "last_contact_id", "last_event_id", "last_support_request_id",
+                                  "last_payment_claim_id", "support_read_at", "week_starts"])  # fmt: skip
     return result

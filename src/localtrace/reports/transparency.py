@@ -9,9 +9,9 @@ when they are taken over at least 10 people whose count is shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from localtrace.reports.models import WeeklyFigures
 # A week's figures are final this long after it ends: people may still be reached until then.
 FINAL_AFTER = dt.timedelta(days=7)
 TOTAL = "all"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,22 +84,34 @@ def public_areas() -> list[Area]:
     return list(Area.objects.filter(pk__in=ids).order_by("name"))
 
 
-def build(*, now: dt.datetime | None = None, limit_weeks: int | None = None) -> tuple[list[Area], list[PublicWeek]]:
-    """Every week's public table, newest first; cached until the figures next change (RollupState.ran_at)."""
-    from django.core.cache import cache
-
+def figures_key() -> str:
+    """Names the state of the published figures: it changes whenever the rollup changes any stored figure
+    (`RollupState.figures_version`, moved on in the same transaction; ran_at keeps keys from different databases
+    apart) and each local day, as weeks become final. Read it before the figures, so what is cached under a
+    key is never older than the key."""
     from localtrace.reports.models import RollupState
 
-    if now is not None:
-        return _build(now=now, limit_weeks=limit_weeks)
-    changed = RollupState.objects.filter(pk=1).values_list("ran_at", flat=True).first()
-    today = timezone.localdate()
-    key = f"reports:transparency:{changed.isoformat() if changed else '-'}:{today}:{limit_weeks}"
+    version, changed = RollupState.objects.filter(pk=1).values_list("figures_version", "ran_at").first() or (0, None)
+    return f"{version}:{changed.isoformat() if changed else '-'}:{timezone.localdate()}"
+
+
+def cached(name: str, make: Callable[[], T]) -> T:
+    """`make()`, built once per state of the figures (`figures_key`) and kept in the cache until it changes."""
+    from django.core.cache import cache
+
+    key = f"reports:transparency:{name}:{figures_key()}"
     built = cache.get(key)
     if built is None:
-        built = _build(now=None, limit_weeks=limit_weeks)
+        built = make()
         cache.set(key, built, timeout=24 * 3600)
-    return cast("tuple[list[Area], list[PublicWeek]]", built)
+    return cast("T", built)
+
+
+def build(*, now: dt.datetime | None = None, limit_weeks: int | None = None) -> tuple[list[Area], list[PublicWeek]]:
+    """Every week's public table, newest first; cached until the figures next change (`figures_key`)."""
+    if now is not None:
+        return _build(now=now, limit_weeks=limit_weeks)
+    return cached(f"table:{limit_weeks}", lambda: _build(now=None, limit_weeks=limit_weeks))
 
 
 def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Area], list[PublicWeek]]:

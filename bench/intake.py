@@ -98,9 +98,16 @@ def run_child(mode: str, data_dir: Path, fhir_calls: int) -> None:
     elif mode == "intake":
         from localtrace.results.services import import_file
 
-        started = time.perf_counter()
+        backend_before = database_backend_cpu(connection)
+        started, cpu_started = time.perf_counter(), time.process_time()
         submission = import_file(results_csv)
         figures["seconds"] = time.perf_counter() - started
+        # Where the CPU went: this process (the database half), the reading process it forks for a
+        # large file (validation), and the database server's backend (PostgreSQL on this machine).
+        figures["cpu_writer"] = time.process_time() - cpu_started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures["cpu_reader"] = children.ru_utime + children.ru_stime
+        figures["cpu_database"] = database_backend_cpu(connection) - backend_before
         figures["accounted"] = float(submission.accounted)
         figures["accepted"] = submission.accepted
         figures["quarantined"] = submission.quarantined
@@ -110,6 +117,20 @@ def run_child(mode: str, data_dir: Path, fhir_calls: int) -> None:
             figures.update(fhir_latency(fhir_calls))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(figures))
+
+
+def database_backend_cpu(connection: object) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a local server), else 0."""
+    if getattr(connection, "vendor", "") != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fhir_latency(calls: int) -> dict[str, float]:
@@ -255,6 +276,12 @@ def report(database: str, work: Path, fhir_calls: int) -> None:
     print(f"  intake end to end:           {intake_rate:10,.0f} rows/s  ({intake['seconds']:.1f} s)")
     print(f"  intake / limit:              {intake_rate / limit_rate:10.2f}")
     print(f"  intake peak RSS:             {intake['peak_rss_mb']:10.0f} MB")
+    per_thousand = 1000 / intake["rows"]
+    print(
+        f"  CPU per 1,000 rows:          writer {intake['cpu_writer'] * per_thousand:.3f} s,"
+        f" reader {intake['cpu_reader'] * per_thousand:.3f} s, database {intake['cpu_database'] * per_thousand:.3f} s"
+    )
+    print(f"  load average at the end:     {os.getloadavg()[0]:10.2f}  (on {os.cpu_count()} CPUs)")
     print(
         f"  accounted: {bool(intake['accounted'])}  accepted {int(intake['accepted']):,}"
         f"  quarantined {int(intake['quarantined']):,}  duplicate {int(intake['duplicate']):,}"

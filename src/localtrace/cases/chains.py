@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from localtrace.cases.models import Case
 
@@ -440,6 +440,30 @@ class RefreshSummary:
         )
 
 
+def _write_changes(
+    model: Any, area_id: int, key: str, fields: tuple[str, ...], fresh_rows: dict[int, tuple[Any, ...]]
+) -> int:
+    """Make the area's stored rows of `model` equal `fresh_rows` (key → field values), writing only
+    the differences: stale rows deleted, changed ones updated, new ones created. Returns rows written."""
+    fresh_rows = dict(fresh_rows)
+    stale, changed = [], []
+    for pk, key_value, *stored in model.objects.filter(area_id=area_id).values_list("pk", key, *fields):
+        fresh = fresh_rows.pop(key_value, None)
+        if fresh is None:
+            stale.append(pk)
+        elif tuple(stored) != fresh:
+            changed.append(model(pk=pk, area_id=area_id, **{key: key_value}, **dict(zip(fields, fresh, strict=True))))
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+    model.objects.bulk_update(changed, fields, batch_size=WRITE_BATCH)
+    model.objects.bulk_create(
+        (model(area_id=area_id, **{key: key_value}, **dict(zip(fields, fresh, strict=True)))
+         for key_value, fresh in fresh_rows.items()),
+        batch_size=WRITE_BATCH,
+    )  # fmt: skip
+    return len(stale) + len(changed) + len(fresh_rows)
+
+
 def store_area(area_id: int, *, now: dt.datetime | None = None, fingerprint_now: str | None = None) -> int:
     """Compute an area's chains and store them; write only the rows that changed. Returns rows written."""
     from django.db import transaction
@@ -465,49 +489,12 @@ def store_area(area_id: int, *, now: dt.datetime | None = None, fingerprint_now:
     member_fields = ("chain_first_case_id", "generation", "parent_case_id", "outside_source", "possible_source",
                      "loop_break")  # fmt: skip
     chain_fields = ("first_result_date", "size", "generations", "known_source_count", "possible_only_count")
-    written = 0
     with transaction.atomic():
-        # Members: rows of cases no longer in this area's chains go (a moved case is re-added in its new area).
-        stale_members = []
-        changed_members = []
-        for row in ChainMember.objects.filter(area_id=area_id).values_list("pk", "case_id", *member_fields):
-            pk, case_id, *stored = row
-            fresh = members.pop(case_id, None)
-            if fresh is None:
-                stale_members.append(pk)
-            elif tuple(stored) != fresh:
-                changed_members.append(ChainMember(pk=pk, case_id=case_id, area_id=area_id,
-                                                   **dict(zip(member_fields, fresh, strict=True))))  # fmt: skip
-        if stale_members:
-            ChainMember.objects.filter(pk__in=stale_members).delete()
-        # A case that moved here from another area still has its old area's row: replace it.
+        # A case that moved here from another area still has its old area's member row: replace it.
         ChainMember.objects.filter(case_id__in=list(members)).exclude(area_id=area_id).delete()
-        ChainMember.objects.bulk_update(changed_members, member_fields, batch_size=WRITE_BATCH)
-        ChainMember.objects.bulk_create(
-            (ChainMember(case_id=case_id, area_id=area_id, **dict(zip(member_fields, fresh, strict=True)))
-             for case_id, fresh in members.items()),
-            batch_size=WRITE_BATCH,
-        )  # fmt: skip
-        written += len(stale_members) + len(changed_members) + len(members)
-        stale_chains = []
-        changed_chains = []
-        for row in StoredChain.objects.filter(area_id=area_id).values_list("pk", "first_case_id", *chain_fields):
-            pk, first_case_id, *stored = row
-            fresh_chain = summaries.pop(first_case_id, None)
-            if fresh_chain is None:
-                stale_chains.append(pk)
-            elif tuple(stored) != fresh_chain:
-                changed_chains.append(StoredChain(pk=pk, area_id=area_id, first_case_id=first_case_id,
-                                                  **dict(zip(chain_fields, fresh_chain, strict=True))))  # fmt: skip
-        if stale_chains:
-            StoredChain.objects.filter(pk__in=stale_chains).delete()
-        StoredChain.objects.bulk_update(changed_chains, chain_fields, batch_size=WRITE_BATCH)
-        StoredChain.objects.bulk_create(
-            (StoredChain(area_id=area_id, first_case_id=first_case_id, **dict(zip(chain_fields, fresh, strict=True)))
-             for first_case_id, fresh in summaries.items()),
-            batch_size=WRITE_BATCH,
-        )  # fmt: skip
-        written += len(stale_chains) + len(changed_chains) + len(summaries)
+        # Rows of cases no longer in this area's chains go (a moved case is re-added in its new area).
+        written = _write_changes(ChainMember, area_id, "case_id", member_fields, members)
+        written += _write_changes(StoredChain, area_id, "first_case_id", chain_fields, summaries)
         weeks = [
             {"week_start": w.week_start.isoformat(), "cases": w.cases, "known_source": w.known_source,
              "possible_source_only": w.possible_source_only, "chains_started": w.chains_started,

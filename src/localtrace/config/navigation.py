@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from localtrace.accounts.access import can, scope_for
+from localtrace.accounts.access import Scope, can, scope_for
 from localtrace.areas.models import Role
 
 
@@ -34,8 +34,8 @@ class Navigation:
 
 
 def navigation_for(request: HttpRequest) -> Navigation:
-    entries = _entries(request)
     scope = scope_for(request.user)
+    entries = _entries(request, scope)
     secondary = set(SECONDARY)
     if scope.administrator:
         secondary -= {"Areas", "Teams"}  # an administrator's main work
@@ -47,8 +47,7 @@ def navigation_for(request: HttpRequest) -> Navigation:
     return Navigation(bar=bar, more=more)
 
 
-def _entries(request: HttpRequest) -> list[NavItem]:
-    scope = scope_for(request.user)
+def _entries(request: HttpRequest, scope: Scope) -> list[NavItem]:
     entries: list[tuple[str, str]] = [("Home", reverse("core:home"))]
     if can(request.user, "case.queue"):
         entries.append(("Cases", reverse("cases:queue")))

@@ -400,10 +400,10 @@ def process_file(
     writes (see `prepared_batches`); smaller ones are not worth starting it for.
     """
     source = submission.submitter.code if submission.submitter else None
-    submission.refresh_from_db()
     today = timezone.localdate()
     try:
         if path.stat().st_size >= PIPELINE_MIN_BYTES:
+            submission.refresh_from_db()  # its resume point (process_rows reads it itself)
             with prepared_batches(
                 path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
             ) as batches:

@@ -466,12 +466,13 @@ def select_one(_client: Any, _rng: random.Random) -> None:
 
 def run_round(
     world: World, pages: list[Page], concurrency: int, requests_per_thread: int, seed: int
-) -> tuple[dict[str, list[float]], dict[str, float]]:
-    """Every thread does its share of each page in turn; returns timings (ms) and wall seconds per page."""
+) -> tuple[dict[str, list[float]], dict[str, float], dict[str, float]]:
+    """Every thread does its share of each page in turn: timings (ms), wall seconds and CPU ms per request per page."""
     from django.db import connection
 
     timings: dict[str, list[float]] = {p.name: [] for p in pages}
     walls: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # the process's CPU ms per request: the Python side alone, at concurrency 1
     clients = [
         (signed_in_client(world.tracers[t]), signed_in_client(world.leads[t])) for t in range(concurrency)
     ]  # fmt: skip
@@ -490,6 +491,7 @@ def run_round(
                         AFTER[page.name](response)
                 barrier.wait()
                 mine: list[float] = []
+                cpu_began = time.process_time()
                 for _ in range(requests_per_thread):
                     began = time.perf_counter()
                     response = page.request(client, rng)
@@ -498,6 +500,7 @@ def run_round(
                         AFTER[page.name](response)
                 with lock:
                     timings[page.name].extend(mine)
+                    cpu[page.name] = (time.process_time() - cpu_began) * 1000 / requests_per_thread
                 barrier.wait()
         except BaseException as error:
             errors.append(error)
@@ -520,7 +523,7 @@ def run_round(
         thread.join()
     if errors:
         raise SystemExit(f"A worker failed: {errors[0]!r}")
-    return timings, walls
+    return timings, walls, cpu
 
 
 def count_queries(world: World, pages: list[Page]) -> dict[str, int]:
@@ -542,6 +545,62 @@ def count_queries(world: World, pages: list[Page]) -> dict[str, int]:
     return counts
 
 
+def profile_page(world: World, pages: list[Page], name: str, requests: int, seed: int) -> None:
+    """Profile one page in process: the functions where its server time goes.
+
+    With pyinstrument installed (`pip install pyinstrument`; a sampling profiler, so the shares are close to
+    an unprofiled run) it prints its call tree; otherwise cProfile's tables, which inflate small calls.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page = next((p for p in pages if p.name == name), None)
+    if page is None:
+        raise SystemExit(f"No page {name!r}: choose from {', '.join(p.name for p in pages)}")
+    rng = random.Random(seed)
+    client = signed_in_client(world.tracers[0] if page.who == "tracer" else world.leads[0])
+    after = AFTER.get(page.name, lambda _r: None)
+    for _ in range(5):  # warm the connection, templates and caches
+        after(page.request(client, rng))
+    sql_ms, began = 0.0, time.perf_counter()
+    for _ in range(requests):  # unprofiled, for the SQL share
+        with CaptureQueriesContext(connection) as captured:
+            response = page.request(client, rng)
+        sql_ms += sum(float(q["time"]) * 1000 for q in captured.captured_queries)
+        after(response)
+    wall_ms = (time.perf_counter() - began) * 1000 / requests
+    print(f"\n== the {len(captured.captured_queries)} queries of the last request (ms, start of the SQL):")
+    for query in captured.captured_queries:
+        print(f"  {float(query['time']) * 1000:6.2f}  {query['sql'][:160]}")
+    print(f"\n== {page.label}: {requests} requests, {wall_ms:.1f} ms each, {sql_ms / requests:.1f} ms of it in SQL "
+          f"(as Django's cursor wrapper times it, round trips included)", flush=True)  # fmt: skip
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        for _ in range(requests):
+            profiler.enable()
+            response = page.request(client, rng)
+            profiler.disable()
+            after(response)
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+        return
+    sampler = Profiler(interval=0.001)
+    for _ in range(requests):
+        sampler.start()
+        response = page.request(client, rng)
+        sampler.stop()
+        after(response)
+    print(sampler.output_text(unicode=True, show_all=False))
+    print("Where the time is spent itself (the functions at the leaves):")
+    print("\n".join(sampler.output_text(unicode=True, flat=True, show_all=True).splitlines()[:70]))
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
@@ -549,13 +608,16 @@ def percentile(values: list[float], share: float) -> float:
 
 def report(
     concurrency: int, timings: dict[str, list[float]], walls: dict[str, float], pages: list[Page],
-    queries: dict[str, int],
+    queries: dict[str, int], cpu: dict[str, float],
 ) -> dict[str, dict[str, float]]:  # fmt: skip
     one = timings["select_1"]
     floor = percentile(one, 0.5)
-    print(f"\n  concurrency {concurrency} ({len(one):,} requests per page)")
+    print(f"\n  concurrency {concurrency} ({len(one):,} requests per page; load average {os.getloadavg()[0]:.1f})")
+    # At concurrency 1 the process's CPU time per request is the Python side alone, which a busy machine
+    # disturbs far less than the wall-clock times.
     print(
         f"  {'':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>7} {'queries':>8} {'p50 ÷ queries×SELECT 1':>23}"
+        + (f" {'CPU ms':>7}" if concurrency == 1 else "")
     )
     print(
         f"  {'SELECT 1 round trip (the limit)':34} {floor:8.2f} {percentile(one, 0.95):8.2f} {max(one):8.2f}"
@@ -565,10 +627,15 @@ def report(
     for page in pages:
         values = timings[page.name]
         p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
-        figures[page.name] = {"p50": p50, "p95": p95, "max": max(values), "rps": len(values) / walls[page.name]}
+        figures[page.name] = {
+            "min": min(values), "p50": p50, "p95": p95, "max": max(values), "rps": len(values) / walls[page.name]
+        }  # fmt: skip
+        if concurrency == 1:
+            figures[page.name]["cpu_ms"] = cpu[page.name]
         print(
             f"  {page.label:34} {p50:8.1f} {p95:8.1f} {max(values):8.1f} {figures[page.name]['rps']:7.0f}"
             f" {queries[page.name]:8d} {p50 / (queries[page.name] * floor):23.1f}"
+            + (f" {cpu[page.name]:7.1f}" if concurrency == 1 else "")
         )
     return figures
 
@@ -586,6 +653,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 cases and fewer requests: a smoke run")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="instead of timing, profile one page (case_queue, contact_queue, case, contact, get_next, team) "
+        "over --requests requests with cProfile and print where the time goes",
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="measure a database an earlier run filled (see LOCALTRACE_PG_KEEP)"
     )
@@ -636,13 +709,16 @@ def main() -> None:
     print(f"\n== PostgreSQL {version}: the measured area has {in_area:,} cases ({open_in_area:,} open)", flush=True)
 
     pages = pages_for(world)
+    if args.profile:
+        profile_page(world, pages, args.profile, args.requests, args.seed)
+        return
     queries = count_queries(world, pages)
     select = Page("select_1", "SELECT 1", "tracer", select_one)
     results: dict[str, Any] = {"cases": args.cases, "contacts": contacts, "areas": args.areas, "queries": queries}
     for level in levels:
         per_thread = args.requests if level == 1 else args.requests_per_thread
-        timings, walls = run_round(world, [select, *pages], level, per_thread, args.seed + level)
-        results[f"concurrency_{level}"] = report(level, timings, walls, pages, queries)
+        timings, walls, cpu = run_round(world, [select, *pages], level, per_thread, args.seed + level)
+        results[f"concurrency_{level}"] = report(level, timings, walls, pages, queries, cpu)
     if 1 in levels:
         worst = max(results["concurrency_1"][p.name]["p95"] for p in pages)
         verdict = "met" if worst <= TARGET_P95_MS else "NOT met"

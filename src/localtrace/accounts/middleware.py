@@ -41,6 +41,28 @@ class SecondFactorRequiredMiddleware:
         return redirect("accounts:code")
 
 
+def touch_interval() -> int:
+    """How stale the stored "last seen" may get before a request writes it again.
+
+    Writing it on every request would make every page save the session (an UPDATE and a commit); once a
+    minute is enough for a half-hour time-out. The page's countdown starts from the stored time, so the
+    warning still comes before the server's decision.
+    """
+    return min(60, settings.SESSION_IDLE_SECONDS // 10)
+
+
+def seconds_left(request: HttpRequest) -> int:
+    """Seconds until the server signs this session out for inactivity, counted from the stored last-seen time."""
+    last_seen = request.session.get(IdleTimeoutMiddleware.SESSION_KEY)
+    idle = settings.SESSION_IDLE_SECONDS
+    return idle if last_seen is None else max(1, idle - (int(time.time()) - int(last_seen)))
+
+
+def touch(request: HttpRequest) -> None:
+    """Record activity now (the inactivity warning's "Stay signed in" always does)."""
+    request.session[IdleTimeoutMiddleware.SESSION_KEY] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     """Sign a user out after SESSION_IDLE_SECONDS without a request; the page warns first."""
 
@@ -58,5 +80,6 @@ class IdleTimeoutMiddleware:
                 if request.headers.get("X-Requested-With") == "fetch":
                     return JsonResponse({"status": "signed out"}, status=401)
                 return redirect("/signed-out/?reason=inactive")
-            request.session[self.SESSION_KEY] = now
+            if last_seen is None or now - int(last_seen) >= touch_interval():
+                request.session[self.SESSION_KEY] = now
         return self.get_response(request)

@@ -109,7 +109,7 @@ class Page:
 def _key(item: Any, order: tuple[str, ...]) -> str:
     parts = []
     for name in order:
-        value = getattr(item, name)
+        value = item[name] if isinstance(item, dict) else getattr(item, name)
         if isinstance(value, dt.datetime):
             value = round(value.timestamp() * 1_000_000)
         parts.append(str(int(value)))

@@ -7,10 +7,11 @@ last link opens, so a team lead's bar fits on one line instead of sixteen links 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from localtrace.accounts.access import Scope, can, scope_for
 from localtrace.areas.models import Role
@@ -43,56 +44,66 @@ def navigation_for(request: HttpRequest) -> Navigation:
     bar = [item for item in entries if item.text not in secondary and item.text != "Home"]
     more = [item for item in entries if item.text in secondary]
     if more:
-        bar.append(NavItem("More", reverse("core:home") + "#more-pages", current=False))
+        bar.append(NavItem("More", _url("core:home") + "#more-pages", current=False))
     return Navigation(bar=bar, more=more)
 
 
+def _url(name: str) -> str:
+    """A page's address, worked out once per process (and mount point): every page view builds the bar."""
+    return _reversed(name, get_script_prefix())
+
+
+@functools.cache
+def _reversed(name: str, _prefix: str) -> str:
+    return reverse(name)
+
+
 def _entries(request: HttpRequest, scope: Scope) -> list[NavItem]:
-    entries: list[tuple[str, str]] = [("Home", reverse("core:home"))]
+    entries: list[tuple[str, str]] = [("Home", _url("core:home"))]
     if can(request.user, "case.queue"):
-        entries.append(("Cases", reverse("cases:queue")))
-        entries.append(("Contacts", reverse("contacts:queue")))
+        entries.append(("Cases", _url("cases:queue")))
+        entries.append(("Contacts", _url("contacts:queue")))
     if can(request.user, "team.lead"):
-        entries.append(("Team", reverse("cases:team")))
+        entries.append(("Team", _url("cases:team")))
     if can(request.user, "case.queue"):  # Transmission chains (issue 7): the same people as the case queue.
-        entries.append(("Chains", reverse("cases:chains")))
+        entries.append(("Chains", _url("cases:chains")))
     # Self-service portal (issue 6): staff check an isolation note's reference.
     if can(request.user, "case.queue"):
-        entries.append(("Isolation notes", reverse("portal:verify-note")))
+        entries.append(("Isolation notes", _url("portal:verify-note")))
     if can(request.user, "support.queue"):  # isolation support (issue 8)
-        entries.append(("Support", reverse("support:queue")))
+        entries.append(("Support", _url("support:queue")))
     # Settings, clusters and outbreaks (issue 7): alerts with their count for team and area leads.
     if can(request.user, "cluster.alerts"):
         from localtrace.places.views.clusters import open_cluster_count
 
         alerts = open_cluster_count(request.user)
-        entries.append((f"Clusters ({alerts})" if alerts else "Clusters", reverse("places:cluster-list")))
+        entries.append((f"Clusters ({alerts})" if alerts else "Clusters", _url("places:cluster-list")))
     if can(request.user, "case.queue"):
-        entries.append(("Outbreaks", reverse("places:outbreak-list")))
-        entries.append(("Settings", reverse("places:setting-list")))
+        entries.append(("Outbreaks", _url("places:outbreak-list")))
+        entries.append(("Settings", _url("places:setting-list")))
     # Person linkage (issue 10).
     if can(request.user, "duplicate.queue"):
-        entries.append(("Duplicates", reverse("people:duplicate-list")))
+        entries.append(("Duplicates", _url("people:duplicate-list")))
     if can(request.user, "results.upload"):
-        entries.append(("Results", reverse("results:submission-list")))
+        entries.append(("Results", _url("results:submission-list")))
     if scope.working_area_ids or scope.administrator:
-        entries.append(("Areas", reverse("areas:area-list")))
+        entries.append(("Areas", _url("areas:area-list")))
     if scope.team_ids or scope.administrator or Role.AREA_LEAD in scope.all_roles:
-        entries.append(("Teams", reverse("areas:team-list")))
+        entries.append(("Teams", _url("areas:team-list")))
     # Performance figures (reports app).
     if can(request.user, "reports.view"):
-        entries.append(("Performance", reverse("reports:index")))
+        entries.append(("Performance", _url("reports:index")))
     if can(request.user, "user.list"):
-        entries.append(("Users", reverse("accounts:user-list")))
+        entries.append(("Users", _url("accounts:user-list")))
     if can(request.user, "message.list"):
-        entries.append(("Outbox", reverse("messaging:outbox")))
+        entries.append(("Outbox", _url("messaging:outbox")))
     if can(request.user, "submitter.manage"):
-        entries.append(("Submitters", reverse("submitters:submitter-list")))
+        entries.append(("Submitters", _url("submitters:submitter-list")))
     if can(request.user, "audit.search"):
-        entries.append(("Audit trail", reverse("audit:event-list")))
-    entries.append(("Your account", reverse("accounts:account")))
+        entries.append(("Audit trail", _url("audit:event-list")))
+    entries.append(("Your account", _url("accounts:account")))
     path = request.path
-    home = reverse("core:home")
+    home = _url("core:home")
     return [
         NavItem(text, href, current=(path == href) if href == home else path.startswith(href)) for text, href in entries
     ]

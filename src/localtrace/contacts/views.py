@@ -14,6 +14,7 @@ from localtrace.cases.forms import AttemptForm
 from localtrace.cases.investigation import InvestigationError
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import household_of
+from localtrace.core.forms import blank_form_html
 
 
 def _contact(request: HttpRequest, pk: int) -> Contact:
@@ -44,7 +45,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "attempts": contact.attempts.select_related("made_by"),
             "events": contact.events.select_related("actor"),
-            "attempt_form": AttemptForm(),
+            "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
             "case_in_scope": may(request.user, "case.view", contact.case),
         },

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import scope_for
 from localtrace.accounts.home import home_sections
+from localtrace.accounts.middleware import touch
 
 
 @never_cache
@@ -50,7 +51,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def keep_alive(request: HttpRequest) -> HttpResponse:
-    """The inactivity warning's "Stay signed in": the idle middleware has already renewed the session."""
+    """The inactivity warning's "Stay signed in": renew the session now, however recently it was renewed."""
+    touch(request)
     if request.headers.get("X-Requested-With") == "fetch":
         return JsonResponse({"status": "ok"})
     return redirect("core:home")

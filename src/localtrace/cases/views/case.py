@@ -30,6 +30,7 @@ from localtrace.cases.needs import record_support_needs
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.core.forms import blank_form_html
 from localtrace.places.services import record_visit, search_settings, setting_search_attrs, settings_for_case
 
 
@@ -75,7 +76,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs": [SUPPORT_NEEDS[n] for n in case.support_needs or []],
             "attempts": case.attempts.select_related("made_by"),
             "events": case.events.select_related("actor"),
-            "attempt_form": AttemptForm(),
+            "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(case.ladder_step).kind],
             "doorstep": ladder.step(case.ladder_step).kind == ladder.DOORSTEP and case.reached_at is None,
             "is_mine": case.claimed_by_id == request.user.pk,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from html import escape
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -11,73 +12,78 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
 from localtrace.cases import ladder, listing
-from localtrace.cases.models import Case, Transfer, WorkItem
+from localtrace.cases.models import OPEN_STATUSES, Case, Transfer
 from localtrace.cases.queue import claim_next, current_claim
 from localtrace.contacts.models import Contact
 
-# Columns a queue row shows: the rest of each case (its investigation) is not read for the list.
+# Columns a queue row shows, read as plain values: the rest of each item (its investigation) is not read for the list.
 _ROW_FIELDS = (
     "id", "area__name", "status", "priority", "reach_deadline", "ladder_step", "next_step_at", "reached_at",
     "claimed_by__full_name",
 )  # fmt: skip
 
 
+_OVERDUE = mark_safe(' <strong class="govuk-tag govuk-tag--red">Overdue</strong>')
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _when(moment: dt.datetime) -> str:
+def _when(moment: dt.datetime, zone: dt.tzinfo) -> str:
     """ "14:05, 3 Nov", as the date filter's "H:i, j M" writes it, without its cost on every row."""
-    local = timezone.localtime(moment)
+    local = moment.astimezone(zone)
     return f"{local:%H:%M}, {local.day} {_MONTHS[local.month]}"
 
 
-@dataclass(frozen=True)
-class Row:
-    """One queue row, worked out here so the template only prints it (the row loop is most of a queue's time)."""
+def _rows(items: list[dict[str, Any]], kind: str, now: dt.datetime) -> SafeString:
+    """The table's rows, as HTML built here rather than in the template's row loop.
 
-    url: str
-    reference: str
-    priority: str
-    reasons: str
-    area: str
-    reach_by: str
-    overdue: bool
-    next_step: str
-    next_step_from: str
-    status: str
-    claimed_by: str
-
-
-def _rows(items: list[WorkItem], kind: str, now: dt.datetime) -> list[Row]:
+    The loop was half of a queue page's time: the template engine spends some 200 calls on each row.
+    Here every value passes through `escape` (the standard library's, which Django's own wraps) on its
+    way into the row, and labels and the time zone are looked up once for the page, not once per row.
+    The rest of the page stays in `cases/queue.html`.
+    """
+    model = Case if kind == "case" else Contact
     # Reversed once with a stand-in key, then filled in for each row: reversing 50 times costs more than the query.
     stand_in = 987654321
     url = reverse("cases:case-detail" if kind == "case" else "contacts:contact-detail", args=[stand_in])
-    steps = {i: ladder.DESCRIPTIONS[s.kind] for i, s in enumerate(ladder.ladder())}
+    steps = {i: escape(str(ladder.DESCRIPTIONS[s.kind])) for i, s in enumerate(ladder.ladder())}
+    priorities = {value: escape(str(label)) for value, label in model._meta.get_field("priority").flatchoices}
+    statuses = {value: escape(str(label)) for value, label in model._meta.get_field("status").flatchoices}
+    open_statuses = set(OPEN_STATUSES)
+    zone = timezone.get_current_timezone()
+    prefix = "C" if kind == "case" else "K"
     rows = []
     for item in items:
-        waiting = item.is_open and not item.reached_at
+        pk = int(item["id"])
+        waiting = item["status"] in open_statuses and not item["reached_at"]
+        deadline, next_step_at = item["reach_deadline"], item["next_step_at"]
+        next_step = "—"
+        if waiting:
+            next_step = steps.get(item["ladder_step"], "")
+            if next_step_at and next_step_at > now:
+                next_step += _hint(f"from {_when(next_step_at, zone)}")
         rows.append(
-            Row(
-                url=url.replace(str(stand_in), str(item.pk)),
-                reference=item.reference,  # type: ignore[attr-defined]
-                priority=item.get_priority_display(),  # type: ignore[attr-defined]
-                reasons="; ".join(getattr(item, "priority_reasons", None) or []),
-                area=item.area.name,
-                reach_by=_when(item.reach_deadline),
-                overdue=waiting and item.reach_deadline < now,
-                next_step=steps.get(item.ladder_step, "") if waiting else "",
-                next_step_from=_when(item.next_step_at)
-                if waiting and item.next_step_at and item.next_step_at > now
-                else "",
-                status=item.get_status_display(),  # type: ignore[attr-defined]
-                claimed_by=item.claimed_by.full_name if item.claimed_by else "",
-            )
-        )
-    return rows
+            '<tr class="govuk-table__row">'
+            f'<td class="govuk-table__cell"><a class="govuk-link" href="{url.replace(str(stand_in), str(pk))}">{prefix}{pk}</a></td>'
+            f'<td class="govuk-table__cell">{priorities.get(item["priority"], "")}{_hint("; ".join(item.get("priority_reasons") or []))}</td>'
+            f'<td class="govuk-table__cell">{escape(item["area__name"])}</td>'
+            f'<td class="govuk-table__cell">{_when(deadline, zone)}{_OVERDUE if waiting and deadline < now else ""}</td>'
+            f'<td class="govuk-table__cell">{next_step}</td>'
+            f'<td class="govuk-table__cell">{statuses.get(item["status"], "")}{_hint(item["claimed_by__full_name"] or "")}</td>'
+            "</tr>"
+        )  # fmt: skip
+    if not rows:
+        rows.append('<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="6">Nothing to show.</td></tr>')
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value above was escaped on its way in)
+
+
+def _hint(text: str) -> str:
+    """A second line in a cell, in the hint style, or nothing; the text is escaped."""
+    return f'<br><span class="govuk-hint govuk-!-margin-bottom-0">{escape(text)}</span>' if text else ""
 
 
 def _queue(request: HttpRequest, kind: str) -> HttpResponse:
@@ -90,7 +96,7 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
         shown = "open"
     counts = listing.counts(items, now, by_status=False)
     fields = (*_ROW_FIELDS, "priority_reasons") if kind == "case" else _ROW_FIELDS
-    listed = listing.filtered(items, shown, now).select_related("area", "claimed_by").only(*fields)
+    listed = listing.filtered(items, shown, now).values(*fields)
     page = listing.page_of(
         listed,
         shown,
@@ -109,7 +115,7 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
             "counts": counts,
             "shown": shown,
             "filters": listing.SHOW,
-            "mine": current_claim(items, request.user, now),
+            "mine": current_claim(items.only("id", "claimed_at"), request.user, now),
             "sent_away": _transferred_out(request, kind, now),
         },
     )

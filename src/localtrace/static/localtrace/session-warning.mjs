@@ -3,6 +3,8 @@
 export function startSessionWarning (body) {
   const idleSeconds = Number(body.dataset.sessionIdleSeconds)
   const warningSeconds = Number(body.dataset.sessionWarningSeconds)
+  // The server counts from when it last recorded activity, which may be a little before this page loaded.
+  const firstSecondsLeft = Number(body.dataset.sessionSecondsLeft) || idleSeconds
   const banner = document.querySelector('[data-session-warning]')
   if (!idleSeconds || !banner) return
 
@@ -10,19 +12,19 @@ export function startSessionWarning (body) {
   let warnTimer
   let signOutTimer
 
-  function schedule () {
+  function schedule (secondsLeft) {
     clearTimeout(warnTimer)
     clearTimeout(signOutTimer)
     banner.hidden = true
     warnTimer = setTimeout(() => {
       banner.hidden = false
       banner.querySelector('button').focus()
-    }, Math.max(idleSeconds - warningSeconds, 1) * 1000)
+    }, Math.max(secondsLeft - warningSeconds, 1) * 1000)
     // Ask the server, which decides: it signs the session out if it really has been idle
     // (it may not have been, if the person was busy in another tab).
     signOutTimer = setTimeout(() => {
       window.location.assign(window.location.href)
-    }, (idleSeconds + 2) * 1000)
+    }, (secondsLeft + 2) * 1000)
   }
 
   form.addEventListener('submit', async (event) => {
@@ -34,11 +36,11 @@ export function startSessionWarning (body) {
       credentials: 'same-origin'
     })
     if (response.ok) {
-      schedule()
+      schedule(idleSeconds)
     } else {
       window.location.assign('/signed-out/?reason=inactive')
     }
   })
 
-  schedule()
+  schedule(firstSecondsLeft)
 }

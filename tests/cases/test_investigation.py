@@ -146,6 +146,24 @@ def test_the_household_is_told_together(world: World, client_for) -> None:  # ty
     assert set(Contact.objects.filter(case=world.case_a).values_list("status", flat=True)) == {Status.COMPLETED}
 
 
+def test_a_household_member_in_another_area_is_neither_shown_nor_told_with_the_household(  # type: ignore[no-untyped-def]
+    world: World, client_for
+) -> None:
+    moved = name_contact(
+        world.case_a, NamedContact("Mali", "Morgan-Davies", "household", TODAY), actor=world.users["tracer_a"]
+    )
+    Contact.objects.filter(pk=moved.pk).update(area=world.area_b)
+    tracer = client_for("tracer_a")
+    page = tracer.get(reverse("contacts:contact-detail", args=[world.contact_a.pk])).content.decode()
+    assert f'href="/contacts/{moved.pk}/"' not in page
+    tracer.post(reverse("contacts:complete", args=[world.contact_a.pk]), {"whole_household": "yes"})
+    assert Contact.objects.get(pk=world.contact_a.pk).status == Status.COMPLETED
+    assert Contact.objects.get(pk=moved.pk).status != Status.COMPLETED
+    # Seen from area B, the one they moved to, the rest of the household is out of sight.
+    page_b = client_for("tracer_b").get(reverse("contacts:contact-detail", args=[moved.pk])).content.decode()
+    assert f'href="/contacts/{world.contact_a.pk}/"' not in page_b
+
+
 def test_each_read_of_a_case_page_writes_one_audit_event(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     from localtrace.audit.models import AuditEvent
 

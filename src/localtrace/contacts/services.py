@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -114,14 +115,16 @@ def name_contact(
     return contact
 
 
-def household_of(contact: Contact) -> list[Contact]:
-    """The contact's household, as named by the same case, themselves included."""
+def household_of(contact: Contact, within: QuerySet[Contact] | None = None) -> list[Contact]:
+    """The contact's household, as named by the same case, themselves included.
+
+    `within` narrows it to a set of contacts (a user's scope), in the same query.
+    """
     if contact.kind != Contact.Kind.HOUSEHOLD:
         return [contact]
+    base = Contact.objects.all() if within is None else within
     return list(
-        Contact.objects.filter(case_id=contact.case_id, kind=Contact.Kind.HOUSEHOLD)
-        .select_related("person")
-        .order_by("pk")
+        base.filter(case_id=contact.case_id, kind=Contact.Kind.HOUSEHOLD).select_related("person").order_by("pk")
     )
 
 

@@ -23,27 +23,22 @@ def _contact(request: HttpRequest, pk: int) -> Contact:
     )
 
 
-def _visible(request: HttpRequest, contacts: list[Contact]) -> list[Contact]:
-    """Those of the contacts the user may see, in one query however large the household."""
-    ids = set(
-        scoped(request.user, "contact.view", Contact.objects.filter(pk__in=[c.pk for c in contacts])).values_list(
-            "pk", flat=True
-        )
-    )
-    return [c for c in contacts if c.pk in ids]
+def _visible_household(request: HttpRequest, contact: Contact) -> list[Contact]:
+    """The contact's household as far as the user may see it, in one query however large it is."""
+    return household_of(contact, within=scoped(request.user, "contact.view", Contact.objects.all()))
 
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     record(Action.VIEW, request=request, obj=contact, area=contact.area)
-    household = _visible(request, household_of(contact))
+    household = _visible_household(request, contact)
     return render(
         request,
         "contacts/contact_detail.html",
         {
             "contact": contact,
             "household": household,
-            "attempts": contact.attempts.select_related("made_by"),
+            "attempts": contact.attempts.all(),  # who made them is shown on the case page only
             "events": contact.events.select_related("actor"),
             "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
@@ -61,7 +56,7 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("contacts:contact-detail", contact.pk)
     targets = [contact]
     if request.POST.get("whole_household") == "yes":
-        targets = [c for c in _visible(request, household_of(contact)) if c.is_open]
+        targets = [c for c in _visible_household(request, contact) if c.is_open]
     try:
         for target in targets:
             investigation.record_attempt(
@@ -81,7 +76,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     targets = [contact]
     if request.POST.get("whole_household") == "yes":
-        targets = [c for c in _visible(request, household_of(contact)) if c.is_open]
+        targets = [c for c in _visible_household(request, contact) if c.is_open]
     done = 0
     for target in targets:
         try:

@@ -164,6 +164,18 @@ def test_a_household_member_in_another_area_is_neither_shown_nor_told_with_the_h
     assert f'href="/contacts/{world.contact_a.pk}/"' not in page_b
 
 
+def test_the_case_page_names_who_holds_it_the_test_and_who_made_each_attempt(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    lead = client_for("lead_a")
+    lead.post(reverse("cases:attempt", args=[world.case_a.pk]), {"channel": "phone", "outcome": "no_answer"})
+    Case.objects.filter(pk=world.case_a.pk).update(claimed_by=world.users["lead_a"], claimed_at=timezone.now())
+    page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    name = world.users["lead_a"].full_name
+    assert f"{name} is working on this case." in page
+    assert "PCR taken" in page
+    assert f"no answer, {name}</li>" in page  # the attempt, with who made it
+    assert f" · {name}</span>" in page  # the timeline event, with who did it
+
+
 def test_each_read_of_a_case_page_writes_one_audit_event(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     from localtrace.audit.models import AuditEvent
 

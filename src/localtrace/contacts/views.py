@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -39,7 +40,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contact": contact,
             "household": household,
             "attempts": contact.attempts.all(),  # who made them is shown on the case page only
-            "events": contact.events.select_related("actor"),
+            "events": contact.events.annotate(actor_name=F("actor__full_name")),
             "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
             "case_in_scope": may(request.user, "case.view", contact.case),

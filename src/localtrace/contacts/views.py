@@ -13,6 +13,7 @@ from localtrace.audit.services import Action, record
 from localtrace.cases import investigation, ladder
 from localtrace.cases.forms import AttemptForm
 from localtrace.cases.investigation import InvestigationError
+from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import household_of
 from localtrace.core.forms import blank_form_html
@@ -30,7 +31,9 @@ def _visible_household(request: HttpRequest, contact: Contact) -> list[Contact]:
 
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _contact(request, pk)
+    # The page shows the case's reference only: its row and the holder's are not read.
+    contact = get_or_404(request.user, "contact.view", Contact.objects.select_related("person", "area"), pk=pk)
+    case = Case(pk=contact.case_id)
     record(Action.VIEW, request=request, obj=contact, area=contact.area)
     household = _visible_household(request, contact)
     return render(
@@ -43,7 +46,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": contact.events.annotate(actor_name=F("actor__full_name")),
             "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
-            "case_in_scope": may(request.user, "case.view", contact.case),
+            "case_reference": case.reference,
+            "case_in_scope": may(request.user, "case.view", case),
         },
     )
 

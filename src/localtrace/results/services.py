@@ -26,6 +26,7 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.services import open_cases_for
 from localtrace.core.bulk import insert_returning_ids
 from localtrace.core.forked import iterate_in_child
+from localtrace.core.heap import fewer_collections
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
@@ -401,24 +402,25 @@ def process_file(
     """
     source = submission.submitter.code if submission.submitter else None
     today = timezone.localdate()
-    try:
-        if path.stat().st_size >= PIPELINE_MIN_BYTES:
-            submission.refresh_from_db()  # its resume point (process_rows reads it itself)
-            with prepared_batches(
-                path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
-            ) as batches:
-                return _commit_all(submission, batches, source, progress, arrived_on_result_date_before)
-        with path.open("rb") as handle:
-            return process_rows(
-                submission,
-                read_results(handle, source_given=source is not None),
-                source_id=source,
-                today=today,
-                progress=progress,
-                arrived_on_result_date_before=arrived_on_result_date_before,
-            )
-    except ResultFileError as error:
-        return finish(submission, failure=str(error))
+    with fewer_collections():
+        try:
+            if path.stat().st_size >= PIPELINE_MIN_BYTES:
+                submission.refresh_from_db()  # its resume point (process_rows reads it itself)
+                with prepared_batches(
+                    path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
+                ) as batches:
+                    return _commit_all(submission, batches, source, progress, arrived_on_result_date_before)
+            with path.open("rb") as handle:
+                return process_rows(
+                    submission,
+                    read_results(handle, source_given=source is not None),
+                    source_id=source,
+                    today=today,
+                    progress=progress,
+                    arrived_on_result_date_before=arrived_on_result_date_before,
+                )
+        except ResultFileError as error:
+            return finish(submission, failure=str(error))
 
 
 def import_file(

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -177,8 +178,13 @@ def nhs_number_is_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-@dataclass(frozen=True)
-class CleanResult:
+class CleanResult(NamedTuple):
+    """A row that passed every check, in clean form.
+
+    A named tuple rather than a dataclass: a large file's clean rows are handed from the reading
+    process to the writing one, and a tuple pickles and unpickles in a fraction of the time.
+    """
+
     source_id: str
     specimen_id: str
     nhs_number: str

@@ -105,9 +105,7 @@ class TestResult(models.Model):
     row_number = models.PositiveIntegerField()
     # No index of their own: the (person, result_date) and (area, result_date) indexes below serve every
     # lookup by person or area, and each index fewer is less work for every row an import writes.
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="test_results", db_index=False
-    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="test_results", db_index=False)
     # Null when the postcode is well-formed but in no area this deployment serves.
     area = models.ForeignKey(
         "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from localtrace.results import validation
 from localtrace.results.reading import COLUMNS
 from localtrace.results.validation import CleanResult, DateProblem, Problems, nhs_number_is_valid, parse_date, validate
 from tests.results.factories import row
@@ -136,3 +137,25 @@ def test_the_quick_check_of_uk_mobiles_agrees_with_phonenumbers(text: str) -> No
     from localtrace.results.validation import normalise_phone
 
     assert normalise_phone(text) == _phonenumbers_verdict(text)
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            column: st.sampled_from(["", " ", "x", "FX1 1AB", "2020-01-02", "03/04/2020", "positive", "07911 123456"])
+            for column in COLUMNS
+        }
+    )
+)
+def test_a_row_gets_the_same_verdict_whether_its_parts_were_seen_before_or_not(fields: dict[str, str]) -> None:
+    # validate() works out each group of columns once per distinct value (the person, the codes, the dates):
+    # a verdict must not depend on what was validated before it.
+    warm = validate(fields, today=TODAY)
+    for part in (validation._person_part, validation._codes_part, validation._dates_part, validation._flags_part):
+        part.cache_clear()
+    cold = validate(fields, today=TODAY)
+    assert type(warm) is type(cold)
+    assert list(warm) == list(cold)
+    if isinstance(warm, Problems):
+        assert isinstance(cold, Problems)
+        assert warm.fields == cold.fields

@@ -144,9 +144,12 @@ def open_cases_for(
     _link_to_naming_cases(opened)
     Case.objects.bulk_create(opened)
     by_id = {id(c): c for cs in existing.values() for c in cs}
+    linked: list[TestResult] = []
     for key, attached in attach.items():
         case = by_id[key]
-        TestResult.objects.filter(pk__in=[r.pk for r in attached]).update(case=case)
         for r in attached:
             r.case = case
+            linked.append(r)
+    # One statement for the whole batch (intake calls this per 2,000 rows), not one per case.
+    TestResult.objects.bulk_update(linked, ["case"], batch_size=500)
     return len(opened)

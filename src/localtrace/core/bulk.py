@@ -67,10 +67,11 @@ def _copy_returning_ids(model: type[models.Model], columns: Sequence[str], rows:
     fields = [meta.get_field(name) for name in columns]
     pk_column = str(meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk_column, len(rows)],
-        )
+        # The sequence's name is looked up once: pg_get_serial_sequence() inside the statement ran
+        # once per row and cost several times what nextval() itself does.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, pk_column])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(rows)])
         ids = [row[0] for row in cursor.fetchall()]
         column_sql = ", ".join(quote(c) for c in [pk_column, *(str(f.column) for f in fields)])  # type: ignore[union-attr]
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({column_sql}) FROM STDIN") as copy:

@@ -29,7 +29,13 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def _plain_text(self, values: list[Any]) -> bool:
-        return self.lhs.output_field.get_internal_type() in _TEXT_FIELDS and all(type(v) is str for v in values)
+        # Asked up to three times per query about the same list of thousands: worked out once.
+        known = self.__dict__.get("_plain_text_of")
+        if known is not None and known[0] is values:
+            return bool(known[1])
+        plain = self.lhs.output_field.get_internal_type() in _TEXT_FIELDS and all(type(v) is str for v in values)
+        self.__dict__["_plain_text_of"] = (values, plain)
+        return plain
 
     def get_prep_lookup(self) -> list[Any]:
         values = list(self.rhs)

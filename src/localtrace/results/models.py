@@ -103,9 +103,13 @@ class TestResult(models.Model):
     specimen_id = models.CharField(max_length=64)
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="results")
     row_number = models.PositiveIntegerField()
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="test_results")
+    # No index of their own: the (person, result_date) and (area, result_date) indexes below serve every
+    # lookup by person or area, and each index fewer is less work for every row an import writes.
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="test_results", db_index=False)
     # Null when the postcode is well-formed but in no area this deployment serves.
-    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     postcode = models.CharField(max_length=8)
     test_type = models.CharField(max_length=4)
     test_code = models.CharField(max_length=16, blank=True)

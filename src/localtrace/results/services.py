@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from localtrace.areas.models import Postcode
@@ -26,6 +26,7 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.services import open_cases_for
 from localtrace.core.bulk import insert_returning_ids
 from localtrace.core.forked import iterate_in_child
+from localtrace.core.heap import fewer_collections
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
@@ -70,19 +71,23 @@ def _readable_postcode(text: str) -> str:
         return ""
 
 
+def _by_source(specimens_of: dict[str, Any]) -> Q:
+    """One condition for a batch's (source, specimen) pairs: per source, its specimens as one list
+    (so each branch uses the (source, specimen) index), all in one query rather than one per source."""
+    condition = Q()
+    for source, specimens in specimens_of.items():
+        condition |= Q(source_id=source, specimen_id__any_of=list(specimens))
+    return condition
+
+
 def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (source, specimen) pairs are already results. One query per source, on the unique index."""
+    """Which (source, specimen) pairs are already results: one query, on the unique index."""
     by_source: dict[str, set[str]] = {}
     for source, specimen in keys:
         by_source.setdefault(source, set()).add(specimen)
-    found: set[tuple[str, str]] = set()
-    for source, specimens in by_source.items():
-        found.update(
-            TestResult.objects.filter(source_id=source, specimen_id__any_of=specimens).values_list(
-                "source_id", "specimen_id"
-            )
-        )
-    return found
+    if not by_source:
+        return set()
+    return set(TestResult.objects.filter(_by_source(by_source)).values_list("source_id", "specimen_id"))
 
 
 def arrival_on_result_date(result: CleanResult, received_at: dt.datetime) -> dt.datetime:
@@ -285,9 +290,14 @@ def _resolve_earlier_quarantine(accepted: dict[tuple[str, str], int]) -> None:
     for (source, specimen), pk in accepted.items():
         by_source.setdefault(source, {})[specimen] = pk
     for source, specimens in by_source.items():
-        waiting = QuarantinedRow.objects.filter(
-            source_id=source, specimen_id__any_of=specimens, status=QuarantinedRow.Status.OPEN
-        ).values_list("pk", "specimen_id")
+        # One query per source, each on the (source, specimen, status) index; unordered, so no join.
+        waiting = (
+            QuarantinedRow.objects.filter(
+                source_id=source, specimen_id__any_of=specimens, status=QuarantinedRow.Status.OPEN
+            )
+            .order_by()
+            .values_list("pk", "specimen_id")
+        )
         for pk, specimen in waiting:
             QuarantinedRow.objects.filter(pk=pk).update(
                 status=QuarantinedRow.Status.REPROCESSED, test_result_id=specimens[specimen], resolved_at=timezone.now()
@@ -401,24 +411,25 @@ def process_file(
     """
     source = submission.submitter.code if submission.submitter else None
     today = timezone.localdate()
-    try:
-        if path.stat().st_size >= PIPELINE_MIN_BYTES:
-            submission.refresh_from_db()  # its resume point (process_rows reads it itself)
-            with prepared_batches(
-                path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
-            ) as batches:
-                return _commit_all(submission, batches, source, progress, arrived_on_result_date_before)
-        with path.open("rb") as handle:
-            return process_rows(
-                submission,
-                read_results(handle, source_given=source is not None),
-                source_id=source,
-                today=today,
-                progress=progress,
-                arrived_on_result_date_before=arrived_on_result_date_before,
-            )
-    except ResultFileError as error:
-        return finish(submission, failure=str(error))
+    with fewer_collections():
+        try:
+            if path.stat().st_size >= PIPELINE_MIN_BYTES:
+                submission.refresh_from_db()  # its resume point (process_rows reads it itself)
+                with prepared_batches(
+                    path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
+                ) as batches:
+                    return _commit_all(submission, batches, source, progress, arrived_on_result_date_before)
+            with path.open("rb") as handle:
+                return process_rows(
+                    submission,
+                    read_results(handle, source_given=source is not None),
+                    source_id=source,
+                    today=today,
+                    progress=progress,
+                    arrived_on_result_date_before=arrived_on_result_date_before,
+                )
+        except ResultFileError as error:
+            return finish(submission, failure=str(error))
 
 
 def import_file(

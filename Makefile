@@ -78,13 +78,18 @@ format: $(STAMP)
 test-deps:
 	@bash scripts/install-test-deps.sh
 
+# The suite's time: each run spreads over the machine's cores with pytest-xdist (one test database per
+# worker, one per logical CPU; idle workers take tests from busy ones). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= logical
+PYTEST_RUN := $(BIN)/pytest -q --durations=15 -n $(TEST_WORKERS) --dist worksteal
+
 test-sqlite: $(STAMP)
 	@echo "== The suite on SQLite"
-	$(BIN)/pytest -q --durations=15
+	$(PYTEST_RUN)
 
 test-postgres: $(STAMP)
 	@echo "== The suite on PostgreSQL"
-	bash scripts/with-postgres.sh $(BIN)/pytest -q --durations=15
+	bash scripts/with-postgres.sh $(PYTEST_RUN)
 
 test: test-deps $(STAMP) lint test-sqlite test-postgres
 

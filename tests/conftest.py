@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,6 +19,54 @@ logging.getLogger("py4j").setLevel(logging.WARNING)
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+# The suite's time (make test) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup: None, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    """The personas' world built once for a whole module, inside a transaction rolled back after its last test.
+
+    For modules of many short tests that each need the same starting world (the permission matrix: 1,500
+    requests). Each test still runs in its own savepoint (the `db` fixture), so its changes are undone, and
+    it gets its own copy of the objects (`copy.deepcopy`), as Django's `TestCase.setUpTestData` does. Not
+    for transactional tests (`transaction=True`, `live_server`): they commit, which this transaction forbids.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+# Under pytest-xdist, the modules holding the longest tests start first, so one of them does not begin
+# alone at the end while the other worker waits. Whole modules move (their module fixtures stay shared);
+# the order within a module and of everything else is unchanged. Without xdist nothing moves.
+LONGEST_FIRST = (
+    "tests/results/test_pipeline.py",
+    "tests/people/test_dedupe.py",
+    "tests/demo/test_working_day.py",
+    "tests/support/test_demo.py",
+    "tests/results/test_crash_recovery.py",
+    "tests/browser/test_tracing_journey.py",
+    "tests/browser/test_support_journey.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
 
 def sign_in_fully(client: Client, user) -> Client:  # type: ignore[no-untyped-def]

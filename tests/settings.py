@@ -5,7 +5,11 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("LOCALTRACE_SECRET_KEY", "tests-only-secret-key-not-for-any-deployment-0123456789")
-os.environ.setdefault("LOCALTRACE_VAR_DIR", os.path.join(tempfile.gettempdir(), "localtrace-tests"))
+# One folder per pytest-xdist worker (gw0, gw1, …), so parallel workers never share media or database files.
+os.environ.setdefault(
+    "LOCALTRACE_VAR_DIR",
+    os.path.join(tempfile.gettempdir(), "localtrace-tests", os.environ.get("PYTEST_XDIST_WORKER", "main")),
+)
 os.environ.setdefault("LOCALTRACE_HTTPS", "0")
 os.environ.setdefault("LOCALTRACE_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls are still synchronous.

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.permission_matrix import MATRIX
-from tests.personas import PERSONAS
+from tests.personas import PERSONAS, World
+
+
+@pytest.fixture
+def world(db: None, module_world: World) -> World:
+    """The personas' world, built once for the module's 1,500 requests (see tests/conftest.py `module_world`):
+    each test gets its own copy of the objects and its changes are rolled back, as with a fresh world."""
+    return copy.deepcopy(module_world)
 
 
 def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:

@@ -17,6 +17,7 @@ from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import household_of
 from localtrace.core.forms import blank_form_html
+from localtrace.support.services import section_for as support_section_for
 
 
 def _contact(request: HttpRequest, pk: int) -> Contact:
@@ -43,6 +44,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contact": contact,
             "household": household,
             "attempts": contact.attempts.all(),  # who made them is shown on the case page only
+            "support_requests": support_section_for(contact),
             "events": contact.events.annotate(actor_name=F("actor__full_name")),
             "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],

@@ -129,6 +129,11 @@ def requests_for(item: Case | Contact) -> QuerySet[SupportRequest]:
     return SupportRequest.objects.filter(person_id=item.person_id).order_by("-requested_at", "pk")
 
 
+def section_for(item: Case | Contact) -> QuerySet[SupportRequest]:
+    """What the tracer's support section (support/includes/support_section.html) prints, and only those columns."""
+    return requests_for(item).only("id", "person", "need", "urgent", "status", "consent")
+
+
 # --- the officer's queue -------------------------------------------------------------------
 
 

@@ -55,6 +55,7 @@ CASES_PER_CHUNK = 10_000
 # Cases opened in the last OPEN_DAYS are still being worked; older ones are closed.
 OPEN_DAYS = 2.0
 TARGET_P95_MS = 50.0
+TARGETED_PAGES = ("case_queue", "contact_queue", "case", "contact", "get_next")
 
 
 def setup_django() -> None:
@@ -720,10 +721,16 @@ def main() -> None:
         timings, walls, cpu = run_round(world, [select, *pages], level, per_thread, args.seed + level)
         results[f"concurrency_{level}"] = report(level, timings, walls, pages, queries, cpu)
     if 1 in levels:
-        worst = max(results["concurrency_1"][p.name]["p95"] for p in pages)
+        # Issue 5's target covers the tracer's pages (queues, case and contact pages, get next); the team
+        # lead's page is measured beside them but has no target of its own.
+        targeted = [p for p in pages if p.name in TARGETED_PAGES]
+        worst_page = max(targeted, key=lambda p: results["concurrency_1"][p.name]["p95"])
+        worst = results["concurrency_1"][worst_page.name]["p95"]
         verdict = "met" if worst <= TARGET_P95_MS else "NOT met"
         print(
-            f"\n  target p95 ≤ {TARGET_P95_MS:.0f} ms for each page at concurrency 1: {verdict} (worst {worst:.1f} ms)"
+            f"\n  target p95 ≤ {TARGET_P95_MS:.0f} ms at concurrency 1 for each of the tracer's pages "
+            f"({', '.join(p.name for p in targeted)}): {verdict} (worst {worst_page.name}, {worst:.1f} ms);"
+            " the team page has no target"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -7,14 +7,13 @@ last link opens, so a team lead's bar fits on one line instead of sixteen links 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
 
 from localtrace.accounts.access import Scope, can, scope_for
 from localtrace.areas.models import Role
+from localtrace.core.addresses import address as _url  # worked out once per process: every page builds the bar
 
 
 @dataclass(frozen=True)
@@ -46,16 +45,6 @@ def navigation_for(request: HttpRequest) -> Navigation:
     if more:
         bar.append(NavItem("More", _url("core:home") + "#more-pages", current=False))
     return Navigation(bar=bar, more=more)
-
-
-def _url(name: str) -> str:
-    """A page's address, worked out once per process (and mount point): every page view builds the bar."""
-    return _reversed(name, get_script_prefix())
-
-
-@functools.cache
-def _reversed(name: str, _prefix: str) -> str:
-    return reverse(name)
 
 
 def _entries(request: HttpRequest, scope: Scope) -> list[NavItem]:

@@ -31,6 +31,7 @@ from localtrace.cases.needs import record_support_needs
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
 from localtrace.places.services import record_visit, search_settings, setting_search_attrs, settings_for_case
 from localtrace.support.services import section_for as support_section_for
@@ -77,13 +78,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = [c for c in contacts if c.kind == Contact.Kind.HOUSEHOLD]
     visits = list(case.visits.select_related("setting").only(*_VISIT_COLUMNS, "setting__name", "setting__kind"))
     tasks = [
-        ("Confirm identity", reverse("cases:identity", args=[case.pk]), case.identity_confirmed_at is not None),
-        ("Symptoms and isolation dates", reverse("cases:symptoms", args=[case.pk]), case.symptomatic is not None),
-        (f"Household members ({len(household)})", reverse("cases:contact-add", args=[case.pk]) + "?kind=household", bool(household)),
-        (f"Other close contacts ({len(contacts) - len(household)})", reverse("cases:contact-add", args=[case.pk]) + "?kind=close", len(contacts) > len(household)),
-        (f"Places they went ({len(visits)})", reverse("cases:visit-add", args=[case.pk]), bool(visits)),
-        ("Help to isolate", reverse("cases:support-needs", args=[case.pk]), case.support_needs is not None),
-        ("Outcome", reverse("cases:outcome", args=[case.pk]), not case.is_open),
+        ("Confirm identity", address("cases:identity", case.pk), case.identity_confirmed_at is not None),
+        ("Symptoms and isolation dates", address("cases:symptoms", case.pk), case.symptomatic is not None),
+        (f"Household members ({len(household)})", address("cases:contact-add", case.pk) + "?kind=household", bool(household)),
+        (f"Other close contacts ({len(contacts) - len(household)})", address("cases:contact-add", case.pk) + "?kind=close", len(contacts) > len(household)),
+        (f"Places they went ({len(visits)})", address("cases:visit-add", case.pk), bool(visits)),
+        ("Help to isolate", address("cases:support-needs", case.pk), case.support_needs is not None),
+        ("Outcome", address("cases:outcome", case.pk), not case.is_open),
     ]  # fmt: skip
     return render(
         request,

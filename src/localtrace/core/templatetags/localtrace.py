@@ -6,7 +6,15 @@ from typing import Any
 
 from django import template
 
+from localtrace.core.addresses import address as _address
+
 register = template.Library()
+
+
+@register.simple_tag
+def address(name: str, pk: Any = None) -> str:
+    """`{% url %}` for a page with at most one key, worked out once per process (see core/addresses.py)."""
+    return _address(name, pk)
 
 
 @register.filter

@@ -48,6 +48,25 @@ def module_world(django_db_setup: None, django_db_blocker) -> Iterator[World]:  
         outer.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Before the test database is dropped, end any connection a test's thread left open to it.
+
+    Threads that served requests (live servers, the task worker in journeys) keep their connections for
+    CONN_MAX_AGE; PostgreSQL refuses to drop a database in use, and pytest-django then only warns.
+    """
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 # Under pytest-xdist, the modules holding the longest tests start first, so one of them does not begin
 # alone at the end while the other worker waits. Whole modules move (their module fixtures stay shared);
 # the order within a module and of everything else is unchanged. Without xdist nothing moves.

@@ -81,5 +81,5 @@ class IdleTimeoutMiddleware:
                     return JsonResponse({"status": "signed out"}, status=401)
                 return redirect("/signed-out/?reason=inactive")
             if last_seen is None or now - int(last_seen) >= touch_interval():
-                request.session[self.SESSION_KEY] = now
+                touch(request)
         return self.get_response(request)

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from localtrace.accounts.access import Scope, can, scope_for
 from localtrace.areas.models import Role
-from localtrace.core.addresses import address as _url  # worked out once per process: every page builds the bar
+from localtrace.core.addresses import address  # worked out once per process: every page builds the bar
 
 
 @dataclass(frozen=True)
@@ -43,56 +43,56 @@ def navigation_for(request: HttpRequest) -> Navigation:
     bar = [item for item in entries if item.text not in secondary and item.text != "Home"]
     more = [item for item in entries if item.text in secondary]
     if more:
-        bar.append(NavItem("More", _url("core:home") + "#more-pages", current=False))
+        bar.append(NavItem("More", address("core:home") + "#more-pages", current=False))
     return Navigation(bar=bar, more=more)
 
 
 def _entries(request: HttpRequest, scope: Scope) -> list[NavItem]:
-    entries: list[tuple[str, str]] = [("Home", _url("core:home"))]
+    entries: list[tuple[str, str]] = [("Home", address("core:home"))]
     if can(request.user, "case.queue"):
-        entries.append(("Cases", _url("cases:queue")))
-        entries.append(("Contacts", _url("contacts:queue")))
+        entries.append(("Cases", address("cases:queue")))
+        entries.append(("Contacts", address("contacts:queue")))
     if can(request.user, "team.lead"):
-        entries.append(("Team", _url("cases:team")))
+        entries.append(("Team", address("cases:team")))
     if can(request.user, "case.queue"):  # Transmission chains (issue 7): the same people as the case queue.
-        entries.append(("Chains", _url("cases:chains")))
+        entries.append(("Chains", address("cases:chains")))
     # Self-service portal (issue 6): staff check an isolation note's reference.
     if can(request.user, "case.queue"):
-        entries.append(("Isolation notes", _url("portal:verify-note")))
+        entries.append(("Isolation notes", address("portal:verify-note")))
     if can(request.user, "support.queue"):  # isolation support (issue 8)
-        entries.append(("Support", _url("support:queue")))
+        entries.append(("Support", address("support:queue")))
     # Settings, clusters and outbreaks (issue 7): alerts with their count for team and area leads.
     if can(request.user, "cluster.alerts"):
         from localtrace.places.views.clusters import open_cluster_count
 
         alerts = open_cluster_count(request.user)
-        entries.append((f"Clusters ({alerts})" if alerts else "Clusters", _url("places:cluster-list")))
+        entries.append((f"Clusters ({alerts})" if alerts else "Clusters", address("places:cluster-list")))
     if can(request.user, "case.queue"):
-        entries.append(("Outbreaks", _url("places:outbreak-list")))
-        entries.append(("Settings", _url("places:setting-list")))
+        entries.append(("Outbreaks", address("places:outbreak-list")))
+        entries.append(("Settings", address("places:setting-list")))
     # Person linkage (issue 10).
     if can(request.user, "duplicate.queue"):
-        entries.append(("Duplicates", _url("people:duplicate-list")))
+        entries.append(("Duplicates", address("people:duplicate-list")))
     if can(request.user, "results.upload"):
-        entries.append(("Results", _url("results:submission-list")))
+        entries.append(("Results", address("results:submission-list")))
     if scope.working_area_ids or scope.administrator:
-        entries.append(("Areas", _url("areas:area-list")))
+        entries.append(("Areas", address("areas:area-list")))
     if scope.team_ids or scope.administrator or Role.AREA_LEAD in scope.all_roles:
-        entries.append(("Teams", _url("areas:team-list")))
+        entries.append(("Teams", address("areas:team-list")))
     # Performance figures (reports app).
     if can(request.user, "reports.view"):
-        entries.append(("Performance", _url("reports:index")))
+        entries.append(("Performance", address("reports:index")))
     if can(request.user, "user.list"):
-        entries.append(("Users", _url("accounts:user-list")))
+        entries.append(("Users", address("accounts:user-list")))
     if can(request.user, "message.list"):
-        entries.append(("Outbox", _url("messaging:outbox")))
+        entries.append(("Outbox", address("messaging:outbox")))
     if can(request.user, "submitter.manage"):
-        entries.append(("Submitters", _url("submitters:submitter-list")))
+        entries.append(("Submitters", address("submitters:submitter-list")))
     if can(request.user, "audit.search"):
-        entries.append(("Audit trail", _url("audit:event-list")))
-    entries.append(("Your account", _url("accounts:account")))
+        entries.append(("Audit trail", address("audit:event-list")))
+    entries.append(("Your account", address("accounts:account")))
     path = request.path
-    home = _url("core:home")
+    home = address("core:home")
     return [
         NavItem(text, href, current=(path == href) if href == home else path.startswith(href)) for text, href in entries
     ]

@@ -575,12 +575,21 @@ def profile_page(world: World, pages: list[Page], name: str, requests: int, seed
         print(f"  {float(query['time']) * 1000:6.2f}  {query['sql'][:160]}")
     print(f"\n== {page.label}: {requests} requests, {wall_ms:.1f} ms each, {sql_ms / requests:.1f} ms of it in SQL "
           f"(as Django's cursor wrapper times it, round trips included)", flush=True)  # fmt: skip
+    import cProfile
+    import pstats
+
+    counter = cProfile.Profile()  # a measure of the Python work that the machine's load does not move
+    for _ in range(20):
+        counter.enable()
+        response = page.request(client, rng)
+        counter.disable()
+        after(response)
+    print(
+        f"   Python function calls per request (cProfile, 20 requests): {pstats.Stats(counter).total_calls / 20:,.0f}"
+    )
     try:
         from pyinstrument import Profiler
     except ImportError:
-        import cProfile
-        import pstats
-
         profiler = cProfile.Profile()
         for _ in range(requests):
             profiler.enable()

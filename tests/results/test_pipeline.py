@@ -91,6 +91,16 @@ def test_a_repeated_row_within_a_file_is_a_duplicate(world: World) -> None:
     assert (submission.accepted, submission.duplicate) == (1, 1)
 
 
+def test_specimen_ids_with_awkward_characters_are_known_the_second_time(world: World) -> None:
+    # The known-specimen check sends a batch's ids as one string split on the unit separator where it
+    # can; ids holding that separator, commas or quotes must still be found.
+    awkward = ["S\x1f1", "S,2", 'S"3', "S{4}", "S'5", "S\\6"]
+    rows = [row(specimen_id=specimen, source_id=f"LAB-{n % 2}") for n, specimen in enumerate(awkward)]
+    assert run(csv_bytes(rows)).accepted == len(awkward)
+    again = run(csv_bytes(rows))
+    assert (again.accepted, again.duplicate) == (0, len(awkward))
+
+
 def test_the_same_specimen_from_another_source_is_a_different_result(world: World) -> None:
     submission = run(csv_bytes([row(), row(source_id="LAB-OTHER")]))
     assert submission.accepted == 2

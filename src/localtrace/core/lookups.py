@@ -48,8 +48,8 @@ class AnyOf(Lookup):
         if not self._plain_text(values):
             values = [self.lhs.output_field.get_db_prep_value(value, connection, prepared=True) for value in values]
         if connection.vendor == "postgresql":
-            if self._plain_text(values) and all(value and _SEPARATOR not in value for value in values):
-                return "string_to_array(%s, E'\\x1f')", [_SEPARATOR.join(values)] if values else [None]
+            if self._plain_text(values):
+                return text_array(values)
             return "%s", [values]
         return "%s", [json.dumps(values, default=_json_value)]
 
@@ -60,6 +60,14 @@ class AnyOf(Lookup):
             return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
         # lhs and rhs are compiled SQL fragments with placeholders, never values.
         return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *rhs_params]  # noqa: S608
+
+
+def text_array(values: list[str]) -> tuple[str, list[Any]]:
+    """SQL and parameters for a PostgreSQL text array of `values`: one string split by the server when
+    no value is empty or holds the separator, else an array psycopg writes element by element."""
+    if values and all(value and _SEPARATOR not in value for value in values):
+        return "string_to_array(%s, E'\\x1f')", [_SEPARATOR.join(values)]
+    return "%s::text[]", [values]
 
 
 def _json_value(value: object) -> str:

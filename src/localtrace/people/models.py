@@ -37,7 +37,7 @@ class Person(models.Model):
     block_given_dob = models.CharField(max_length=120, editable=False, blank=True)
     block_dob_postcode = models.CharField(max_length=24, editable=False, blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -53,6 +53,12 @@ class Person(models.Model):
             models.Index(fields=["block_dob_postcode"], name="person_block_dob_postcode"),
             models.Index(fields=["phone"], name="person_phone"),
             models.Index(fields=["email"], name="person_email"),
+            # Only the few merged people: a new person adds nothing to it, and with no entry for "not
+            # merged" the planner cannot pick it to find unmerged people (which, before a bulk import's
+            # first statistics, it did, reading every person to find a batch's candidates).
+            models.Index(
+                fields=["merged_into"], name="person_merged_into", condition=models.Q(merged_into__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -118,12 +118,19 @@ class TestResult(models.Model):
     result_date = models.DateField()
     care_home = models.BooleanField(default=False)
     occupation = models.CharField(max_length=16, blank=True)
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="results")
+    # Most results are negative and never join a case: the index holds only those that do.
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="results", db_index=False
+    )
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source_id", "specimen_id"], name="result_unique_specimen")]
-        indexes = [models.Index(fields=["area", "result_date"]), models.Index(fields=["person", "result_date"])]
+        indexes = [
+            models.Index(fields=["area", "result_date"]),
+            models.Index(fields=["person", "result_date"]),
+            models.Index(fields=["case"], name="result_case", condition=models.Q(case__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"Result {self.pk}"

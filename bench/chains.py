@@ -25,10 +25,12 @@ machine's own limit, measured in the same run, is fetching the same case rows wi
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -58,7 +60,9 @@ def setup_django() -> None:
             "DJANGO_SETTINGS_MODULE": "localtrace.config.settings",
         }
     )
-    os.environ.setdefault("LOCALTRACE_VAR_DIR", tempfile.mkdtemp(prefix="localtrace-bench-chains-"))
+    if "LOCALTRACE_VAR_DIR" not in os.environ:  # the run's own, removed when it ends
+        os.environ["LOCALTRACE_VAR_DIR"] = var_dir = tempfile.mkdtemp(prefix="localtrace-bench-chains-")
+        atexit.register(shutil.rmtree, var_dir, True)
     import django
 
     django.setup()

@@ -234,24 +234,29 @@ def main() -> None:
         run_child(args.child, args.data, args.fhir_calls)
         return
 
-    work = Path(tempfile.mkdtemp(prefix="localtrace-bench-intake-"))
-    people = max(20_000, args.rows // 8)
-    print(f"Generating about {args.rows:,} result rows ({people:,} people) …", flush=True)
+    with tempfile.TemporaryDirectory(prefix="localtrace-bench-intake-") as folder:
+        measure(Path(folder), args.rows, args.databases, args.fhir_calls)
+
+
+def measure(work: Path, rows: int, databases: str, fhir_calls: int) -> None:
+    """Generate the file into `work`, then report each database."""
+    people = max(20_000, rows // 8)
+    print(f"Generating about {rows:,} result rows ({people:,} people) …", flush=True)
     subprocess.run(
         [sys.executable, "-m", "localtrace.simulate", "--people", str(people), "--days", "60",
-         "--results-target", str(args.rows), "--no-fhir", "--out", str(work / "sim"), "--quiet"],
+         "--results-target", str(rows), "--no-fhir", "--out", str(work / "sim"), "--quiet"],
         check=True, cwd=REPO,
     )  # fmt: skip
-    for database in args.databases.split(","):
+    for database in databases.split(","):
         if database == "postgres":
             # Measure inside a throwaway cluster, as the tests do.
             subprocess.run(
                 ["bash", str(REPO / "scripts" / "with-postgres.sh"), sys.executable, __file__, "--databases", "from-env",
-                 "--data", str(work), "--fhir-calls", str(args.fhir_calls)],
+                 "--data", str(work), "--fhir-calls", str(fhir_calls)],
                 check=True,
             )  # fmt: skip
         elif database in ("sqlite", "from-env"):
-            report(database, work, args.fhir_calls)
+            report(database, work, fhir_calls)
 
 
 def report(database: str, work: Path, fhir_calls: int) -> None:

@@ -33,12 +33,14 @@ The first such run fills the database; later ones find it filled (with the same 
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import json
 import math
 import os
 import queue
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -74,7 +76,9 @@ def setup_django() -> None:
             "DJANGO_SETTINGS_MODULE": "localtrace.config.settings",
         }
     )
-    os.environ.setdefault("LOCALTRACE_VAR_DIR", tempfile.mkdtemp(prefix="localtrace-bench-pages-"))
+    if "LOCALTRACE_VAR_DIR" not in os.environ:  # the run's own, removed when it ends
+        os.environ["LOCALTRACE_VAR_DIR"] = var_dir = tempfile.mkdtemp(prefix="localtrace-bench-pages-")
+        atexit.register(shutil.rmtree, var_dir, True)
     import django
 
     django.setup()

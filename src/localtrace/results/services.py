@@ -72,6 +72,18 @@ def _readable_postcode(text: str) -> str:
         return ""
 
 
+def _by_source(pairs: Iterable[tuple[str, str]]) -> Q:
+    """One condition for (source, specimen) pairs: per source, its specimens as one list, so each
+    branch uses a (source, specimen) index, in one query rather than one per source."""
+    by_source: dict[str, list[str]] = {}
+    for source, specimen in pairs:
+        by_source.setdefault(source, []).append(specimen)
+    condition = Q()
+    for source, specimens in by_source.items():
+        condition |= Q(source_id=source, specimen_id__any_of=specimens)
+    return condition
+
+
 def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (source, specimen) pairs are already results: one probe of the unique index per pair.
 
@@ -99,13 +111,7 @@ def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
             found = set(cursor.fetchall())
             cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
         return found
-    by_source: dict[str, set[str]] = {}
-    for source, specimen in keys:
-        by_source.setdefault(source, set()).add(specimen)
-    condition = Q()
-    for source, specimens_of_source in by_source.items():
-        condition |= Q(source_id=source, specimen_id__any_of=list(specimens_of_source))
-    return set(TestResult.objects.filter(condition).values_list("source_id", "specimen_id"))
+    return set(TestResult.objects.filter(_by_source(keys)).values_list("source_id", "specimen_id"))
 
 
 def arrival_on_result_date(result: CleanResult, received_at: dt.datetime) -> dt.datetime:
@@ -182,9 +188,12 @@ def commit_batch(
     *,
     source_id: str | None = None,
     arrived_on_result_date_before: dt.date | None = None,
+    row_outcomes: bool = True,
 ) -> list[RowOutcome]:
     """The database half of a batch, in one transaction: duplicates, people, results, cases, counters.
 
+    Returns each row's outcome, unless `row_outcomes` is false (a file import, which keeps only the
+    submission's counts, then skips making one object per row).
     `arrived_on_result_date_before` (demo replays only): results dated before that day are treated as
     having arrived on their result date, so their cases' reach deadlines count from then.
     """
@@ -260,10 +269,11 @@ def commit_batch(
             {(r.source_id, r.specimen_id): pk for (_, r, _), pk in zip(fresh, result_ids, strict=True)}
         )
         QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
-        outcomes.extend(
-            RowOutcome(row_number, "accepted", result_id=pk)
-            for (row_number, _, _), pk in zip(fresh, result_ids, strict=True)
-        )
+        if row_outcomes:
+            outcomes.extend(
+                RowOutcome(row_number, "accepted", result_id=pk)
+                for (row_number, _, _), pk in zip(fresh, result_ids, strict=True)
+            )
 
         counts = {
             "accepted": len(result_ids),
@@ -277,6 +287,8 @@ def commit_batch(
             duplicate=F("duplicate") + counts["duplicate"],
             cases_created=F("cases_created") + cases_opened,
         )
+    if not row_outcomes:
+        return []
     outcomes.sort(key=lambda o: o.row_number)
     return outcomes
 
@@ -304,22 +316,20 @@ def _person_record(r: CleanResult) -> PersonRecord:
 
 def _resolve_earlier_quarantine(accepted: dict[tuple[str, str], int]) -> None:
     """A corrected row sent again (re-upload, a lab's resend) settles the row quarantined before."""
-    by_source: dict[str, dict[str, int]] = {}
-    for (source, specimen), pk in accepted.items():
-        by_source.setdefault(source, {})[specimen] = pk
-    for source, specimens in by_source.items():
-        # One query per source, each on the (source, specimen, status) index; unordered, so no join.
-        waiting = (
-            QuarantinedRow.objects.filter(
-                source_id=source, specimen_id__any_of=specimens, status=QuarantinedRow.Status.OPEN
-            )
-            .order_by()
-            .values_list("pk", "specimen_id")
+    if not accepted:
+        return
+    # One query per batch on the (source, specimen, status) index; unordered, so no join.
+    waiting = (
+        QuarantinedRow.objects.filter(_by_source(accepted), status=QuarantinedRow.Status.OPEN)
+        .order_by()
+        .values_list("pk", "source_id", "specimen_id")
+    )
+    for pk, source, specimen in waiting:
+        QuarantinedRow.objects.filter(pk=pk).update(
+            status=QuarantinedRow.Status.REPROCESSED,
+            test_result_id=accepted[(source, specimen)],
+            resolved_at=timezone.now(),
         )
-        for pk, specimen in waiting:
-            QuarantinedRow.objects.filter(pk=pk).update(
-                status=QuarantinedRow.Status.REPROCESSED, test_result_id=specimens[specimen], resolved_at=timezone.now()
-            )
 
 
 def claim(submission_id: int) -> Submission | None:
@@ -358,7 +368,11 @@ def _commit_all(
 ) -> Submission:
     for batch in batches:
         commit_batch(
-            submission, batch, source_id=source_id, arrived_on_result_date_before=arrived_on_result_date_before
+            submission,
+            batch,
+            source_id=source_id,
+            arrived_on_result_date_before=arrived_on_result_date_before,
+            row_outcomes=False,
         )
         if progress:
             progress(batch.rows)

@@ -11,6 +11,7 @@ in the team's queue, p50/p95 over N calls (server time, in process).
     .venv/bin/python bench/intake.py                      # 200k rows, SQLite and PostgreSQL
     .venv/bin/python bench/intake.py --rows 1000000       # the million-row file
     .venv/bin/python bench/intake.py --rows 20000 --databases sqlite --fhir-calls 0
+    .venv/bin/python bench/intake.py --databases postgres --repeat 5   # five runs, medians
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -136,7 +138,6 @@ def database_backend_cpu(connection: object) -> float:
 def fhir_latency(calls: int) -> dict[str, float]:
     """POST one positive result at a time; time until its case is in the area's queue."""
     import datetime as dt
-    import statistics
 
     from django.test import Client
 
@@ -226,6 +227,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="result rows to generate (about)")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--fhir-calls", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per database; the medians are reported")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -235,10 +237,10 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="localtrace-bench-intake-") as folder:
-        measure(Path(folder), args.rows, args.databases, args.fhir_calls)
+        measure(Path(folder), args.rows, args.databases, args.fhir_calls, max(1, args.repeat))
 
 
-def measure(work: Path, rows: int, databases: str, fhir_calls: int) -> None:
+def measure(work: Path, rows: int, databases: str, fhir_calls: int, repeat: int) -> None:
     """Generate the file into `work`, then report each database."""
     people = max(20_000, rows // 8)
     print(f"Generating about {rows:,} result rows ({people:,} people) …", flush=True)
@@ -252,43 +254,66 @@ def measure(work: Path, rows: int, databases: str, fhir_calls: int) -> None:
             # Measure inside a throwaway cluster, as the tests do.
             subprocess.run(
                 ["bash", str(REPO / "scripts" / "with-postgres.sh"), sys.executable, __file__, "--databases", "from-env",
-                 "--data", str(work), "--fhir-calls", str(fhir_calls)],
+                 "--data", str(work), "--fhir-calls", str(fhir_calls), "--repeat", str(repeat)],
                 check=True,
             )  # fmt: skip
         elif database in ("sqlite", "from-env"):
-            report(database, work, fhir_calls)
+            report(database, work, fhir_calls, repeat)
 
 
-def report(database: str, work: Path, fhir_calls: int) -> None:
-    if database == "sqlite":
-        url, name = f"sqlite:///{work / 'bench.sqlite3'}", "SQLite"
-    else:
-        url, name = os.environ["DATABASE_URL"], "PostgreSQL"
+def one_run(database: str, work: Path, fhir_calls: int) -> tuple[dict[str, float], dict[str, float]]:
+    """The limit, then intake, each into a fresh database."""
+    url = f"sqlite:///{work / 'bench.sqlite3'}" if database == "sqlite" else os.environ["DATABASE_URL"]
     limit = child("limit", work, url, 0)
     if database == "sqlite":
-        (work / "bench.sqlite3").unlink(missing_ok=True)
+        for stale in work.glob("bench*.sqlite3*"):
+            stale.unlink()
         url = f"sqlite:///{work / 'bench-intake.sqlite3'}"
     else:
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    intake = child("intake", work, url, fhir_calls)
-    limit_rate = limit["rows"] / limit["seconds"]
-    intake_rate = intake["rows"] / intake["seconds"]
-    print(f"\n== {name}: {int(intake['rows']):,} rows")
-    print(f"  raw bulk insert (the limit): {limit_rate:10,.0f} rows/s  ({limit['seconds']:.1f} s)")
-    print(f"  intake end to end:           {intake_rate:10,.0f} rows/s  ({intake['seconds']:.1f} s)")
-    print(f"  intake / limit:              {intake_rate / limit_rate:10.2f}")
-    print(f"  intake peak RSS:             {intake['peak_rss_mb']:10.0f} MB")
-    per_thousand = 1000 / intake["rows"]
+    return limit, child("intake", work, url, fhir_calls)
+
+
+def report(database: str, work: Path, fhir_calls: int, repeat: int = 1) -> None:
+    """Measure `repeat` times (FHIR calls in the last run only) and print each run and the medians.
+
+    The speed of a shared or virtual machine drifts by tens of percent from minute to minute, so a
+    single run can mislead; the medians of several runs, and the CPU split, are the figures to read.
+    """
+    name = "SQLite" if database == "sqlite" else "PostgreSQL"
+    runs = [one_run(database, work, fhir_calls if i == repeat - 1 else 0) for i in range(repeat)]
+    per_thousand = [1000 / intake["rows"] for _, intake in runs]
+    limit_rates = [limit["rows"] / limit["seconds"] for limit, _ in runs]
+    intake_rates = [intake["rows"] / intake["seconds"] for _, intake in runs]
+    cpu = {
+        stage: [intake[f"cpu_{stage}"] * k for (_, intake), k in zip(runs, per_thousand, strict=True)]
+        for stage in ("writer", "reader", "database")
+    }
+    intake = runs[-1][1]
+    print(f"\n== {name}: {int(intake['rows']):,} rows" + (f", {repeat} runs (medians)" if repeat > 1 else ""))
+    if repeat > 1:
+        for i, (limit_rate, intake_rate) in enumerate(zip(limit_rates, intake_rates, strict=True)):
+            print(
+                f"  run {i + 1}: intake {intake_rate:7,.0f} rows/s, limit {limit_rate:9,.0f} rows/s, CPU per 1,000 rows"
+                f" writer {cpu['writer'][i]:.3f} s, reader {cpu['reader'][i]:.3f} s, database {cpu['database'][i]:.3f} s"
+            )
+    median = statistics.median
+    print(f"  raw bulk insert (the limit): {median(limit_rates):10,.0f} rows/s")
+    print(f"  intake end to end:           {median(intake_rates):10,.0f} rows/s")
     print(
-        f"  CPU per 1,000 rows:          writer {intake['cpu_writer'] * per_thousand:.3f} s,"
-        f" reader {intake['cpu_reader'] * per_thousand:.3f} s, database {intake['cpu_database'] * per_thousand:.3f} s"
+        f"  intake / limit:              {median([i / lim for i, lim in zip(intake_rates, limit_rates, strict=True)]):10.2f}"
+    )
+    print(f"  intake peak RSS:             {max(i['peak_rss_mb'] for _, i in runs):10.0f} MB")
+    print(
+        f"  CPU per 1,000 rows:          writer {median(cpu['writer']):.3f} s,"
+        f" reader {median(cpu['reader']):.3f} s, database {median(cpu['database']):.3f} s"
     )
     print(f"  load average at the end:     {os.getloadavg()[0]:10.2f}  (on {os.cpu_count()} CPUs)")
     print(
-        f"  accounted: {bool(intake['accounted'])}  accepted {int(intake['accepted']):,}"
+        f"  accounted: {all(bool(i['accounted']) for _, i in runs)}  accepted {int(intake['accepted']):,}"
         f"  quarantined {int(intake['quarantined']):,}  duplicate {int(intake['duplicate']):,}"
         f"  cases {int(intake['cases']):,}"
     )
@@ -304,6 +329,6 @@ if __name__ == "__main__":
         args = sys.argv
         work = Path(args[args.index("--data") + 1])
         calls = int(args[args.index("--fhir-calls") + 1])
-        report("from-env", work, calls)
+        report("from-env", work, calls, int(args[args.index("--repeat") + 1]))
     else:
         main()

@@ -145,3 +145,20 @@ def test_a_mistyped_or_transposed_digit_in_the_date_of_birth_is_the_same_person(
     anna = one(ANNA)
     assert one(change(ANNA, date_of_birth=dt.date(1986, 3, 8))) == anna
     assert one(change(ANNA, date_of_birth=dt.date(1968, 3, 9))) == anna
+
+
+def test_a_batch_finds_people_by_name_within_each_records_postcode() -> None:
+    # Only the name-in-postcode rule can find Anna here: a new date of birth, no phone, no e-mail.
+    from localtrace.people.matching import _known_candidates
+
+    anna = one(change(ANNA, phone="", email=""))
+    elsewhere = one(change(ANNA, phone="", email="", postcode="GX1 2CD", date_of_birth=dt.date(1950, 1, 1)))
+    incoming = [
+        change(ANNA, phone="", email="", date_of_birth=dt.date(1986, 11, 30)),
+        change(ANNA, given_name="Zofia", phone="", email="", postcode="FX9 9ZZ"),
+    ]
+    found = _known_candidates(incoming)
+    (candidate,) = found[("match_key", "anna|kowalczyk")]
+    assert candidate.pk == anna and candidate.pk != elsewhere
+    # Read back as the same types as the record's own key, on SQLite as on PostgreSQL.
+    assert candidate.exact_key == (Person.key_for("Anna", "Kowalczyk"), dt.date(1986, 3, 9), "FX1 1AB")

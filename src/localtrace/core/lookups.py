@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Lookup
 from django.db.models.sql.compiler import SQLCompiler
@@ -69,6 +70,25 @@ def text_array(values: list[str]) -> tuple[str, list[Any]]:
     if values and all(values) and _SEPARATOR not in "".join(values):
         return "string_to_array(%s, E'\\x1f')", [_SEPARATOR.join(values)]
     return "%s::text[]", [values]
+
+
+def index_probes(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: run `sql`, a list (unnest) driving a LATERAL subquery with OFFSET 0 on a table, as
+    one index probe per entry, with sequential scans, hash joins and merge joins off for the statement.
+
+    Left to itself, while a table was young (a first large import, its statistics still those of an
+    almost empty table), the planner hashed or scanned the whole table for every batch, or read all of
+    it as the outer side of the join: costs that grew with every batch and passed those of the probes.
+    The LATERAL subquery (OFFSET 0 keeps it from being flattened) fixes the list as the outer side.
+    """
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+        )
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        cursor.execute("RESET enable_seqscan; RESET enable_hashjoin; RESET enable_mergejoin")
+    return rows
 
 
 def _json_value(value: object) -> str:

@@ -45,8 +45,9 @@ class Person(models.Model):
         indexes = [
             # Plain b-trees, declared here rather than with db_index=True, which on PostgreSQL also builds a
             # varchar_pattern_ops copy for LIKE that no lookup uses: every new person paid for five unused
-            # indexes. match_key is served by person_exact_match, whose first column it is.
-            models.Index(fields=["match_key", "date_of_birth", "postcode"], name="person_exact_match"),
+            # indexes. match_key is served by person_exact_match, whose first column it is; the postcode
+            # comes second so that candidates by name within a postcode are one probe each.
+            models.Index(fields=["match_key", "postcode", "date_of_birth"], name="person_exact_match"),
             models.Index(fields=["nhs_number"], name="person_nhs_number"),
             models.Index(fields=["block_family_dob"], name="person_block_family_dob"),
             models.Index(fields=["block_given_dob"], name="person_block_given_dob"),

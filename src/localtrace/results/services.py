@@ -27,7 +27,7 @@ from localtrace.cases.services import open_cases_for
 from localtrace.core.bulk import insert_returning_ids
 from localtrace.core.forked import iterate_in_child
 from localtrace.core.heap import fewer_collections
-from localtrace.core.lookups import text_array
+from localtrace.core.lookups import index_probes, text_array
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
@@ -87,10 +87,8 @@ def _by_source(pairs: Iterable[tuple[str, str]]) -> Q:
 def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (source, specimen) pairs are already results: one probe of the unique index per pair.
 
-    On PostgreSQL the batch's pairs are joined as a list, with hash and merge joins off for that one
-    statement. Left to itself, while the table was young (a first large file going in, the statistics
-    still those of an almost empty table), the planner hashed or scanned every result for each batch:
-    a cost that grew with every batch and soon passed that of the 2,000 index probes it replaced.
+    On PostgreSQL the batch's pairs are joined as a list, one probe each (see `index_probes`): left to
+    itself the planner scanned every result for each batch of a first large import.
     """
     if not keys:
         return set()
@@ -98,19 +96,15 @@ def _existing_specimens(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         pairs = list(keys)
         sources_sql, sources = text_array([source for source, _ in pairs])
         specimens_sql, specimens = text_array([specimen for _, specimen in pairs])
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            # Only placeholders and the model's own table name are spliced in, never values.
-            cursor.execute(
-                "SELECT r.source_id, r.specimen_id"  # noqa: S608
-                f" FROM unnest({sources_sql}, {specimens_sql}) AS k (source_id, specimen_id)"
-                f' JOIN "{TestResult._meta.db_table}" r'
-                " ON r.source_id = k.source_id AND r.specimen_id = k.specimen_id",
-                [*sources, *specimens],
-            )
-            found = set(cursor.fetchall())
-            cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
-        return found
+        # Only placeholders and the model's own table name are spliced in, never values.
+        rows = index_probes(
+            "SELECT r.source_id, r.specimen_id"  # noqa: S608
+            f" FROM unnest({sources_sql}, {specimens_sql}) AS k (source_id, specimen_id)"
+            f' CROSS JOIN LATERAL (SELECT source_id, specimen_id FROM "{TestResult._meta.db_table}"'
+            " WHERE source_id = k.source_id AND specimen_id = k.specimen_id OFFSET 0) AS r",
+            [*sources, *specimens],
+        )
+        return {(source, specimen) for source, specimen in rows}
     return set(TestResult.objects.filter(_by_source(keys)).values_list("source_id", "specimen_id"))
 
 

@@ -46,6 +46,10 @@ def test_an_area_lead_opens_their_dashboard_from_the_navigation(world: World, vi
     page.get_by_role("link", name="Performance").first.click()
     visit.check_accessibility()
     page.get_by_role("link", name=world.area_a.name, exact=True).click()
+    # is_visible() does not wait: the click returns once navigation commits, before the page is drawn
+    # (a fresh-clone run on PostgreSQL caught it early). wait_for() waits for the heading, then fails
+    # after the timeout if it never comes.
+    page.get_by_role("heading", name=world.area_a.name).wait_for()
     assert page.get_by_role("heading", name=world.area_a.name).is_visible()
     page.wait_for_selector(".lt-chart__drawing svg, .lt-chart__drawing canvas")
     visit.check_accessibility()

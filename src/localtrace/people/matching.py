@@ -12,8 +12,9 @@ Rules, in order:
    - below: a new person.
    A candidate with a different NHS number is never the same person.
 
-A fixed number of queries per batch whatever its size: one NHS lookup, one candidate lookup per
-500 records, one insert per 500 new people, and two more only when review items arise.
+A fixed number of queries per batch whatever its size: one NHS lookup, two candidate lookups per
+500 records (names by exact (name, postcode) pairs; the other keys together), one insert per 500 new
+people, and two more only when review items arise.
 """
 
 from __future__ import annotations
@@ -221,10 +222,9 @@ def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], 
                 person = _candidate(seen, values[: len(CANDIDATE_COLUMNS)])
                 for column, value in zip(wanted, values[len(CANDIDATE_COLUMNS) :], strict=True):
                     if value in wanted[column]:
-                        found.setdefault((column, value), {})[person.pk or 0] = person
+                        found.setdefault((column, value), {})[values[0]] = person
         for row in _people_by_name_in_postcode(names) if names else ():
-            person = _candidate(seen, row[:-1])
-            found.setdefault(("match_key", row[-1]), {})[person.pk or 0] = person
+            found.setdefault(("match_key", row[-1]), {})[row[0]] = _candidate(seen, row[:-1])
     return {key: list(by_pk.values()) for key, by_pk in found.items()}
 
 

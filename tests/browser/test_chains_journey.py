@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Visit, sign_in
 from tests.cases.test_chains_pages import build_chain
@@ -25,17 +26,17 @@ def test_a_tracer_sees_a_cases_chain_drawn_and_listed(world: World, visit: Visit
     drawing = page.locator(".lt-chain-graph__drawing")
     drawing.locator("canvas").first.wait_for()
     assert drawing.bounding_box()["height"] >= 300  # type: ignore[index]
-    assert page.get_by_text(f"Possible: {second.reference} went to The Crown").is_visible()
+    expect(page.get_by_text(f"Possible: {second.reference} went to The Crown")).to_be_visible()
     visit.check_accessibility()
 
     page.get_by_role("link", name="all chains").click()
     page.get_by_role("heading", name="Transmission chains").wait_for()
     page.locator("[data-chart-spec] canvas").first.wait_for()
-    assert page.get_by_role("link", name=f"Chain from {world.case_a.reference}", exact=True).is_visible()
+    expect(page.get_by_role("link", name=f"Chain from {world.case_a.reference}", exact=True)).to_be_visible()
     visit.check_accessibility()
     page.get_by_role("link", name=f"Chain from {world.case_a.reference}", exact=True).click()
     page.get_by_role("heading", name=f"Transmission chain of {world.case_a.reference}").wait_for()
-    assert page.locator(f"#chain-{third.reference}").is_visible()
+    expect(page.locator(f"#chain-{third.reference}")).to_be_visible()
 
 
 def test_the_chain_page_is_whole_without_javascript(world: World, browser: Any, live_server: Any) -> None:
@@ -49,10 +50,10 @@ def test_the_chain_page_is_whole_without_javascript(world: World, browser: Any, 
         page = visit.page
         visit.goto(f"/cases/{chain['first'].pk}/chain/")
         # No drawing without JavaScript, and the list says everything.
-        assert not page.locator(".lt-chain-graph").is_visible()
+        expect(page.locator(".lt-chain-graph")).to_be_hidden()
         listed = page.locator(f"#chain-{chain['second'].reference}")
         assert "Named as a contact (lives with them" in listed.inner_text()
-        assert page.locator(f"#chain-{chain['third'].reference}").is_visible()
+        expect(page.locator(f"#chain-{chain['third'].reference}")).to_be_visible()
         assert "Possible: " in page.locator(f"#chain-{chain['third'].reference}").inner_text()
         # axe runs on timers, which do not fire with JavaScript off; the first test checks this page with it.
     finally:

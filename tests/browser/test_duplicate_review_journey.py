@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from localtrace.people.models import DuplicateReview, Person
 from tests.browser.conftest import Visit, sign_in
@@ -35,8 +36,8 @@ def test_a_lead_links_a_pair_undoes_it_and_keeps_another_apart(world: World, vis
 
     page.get_by_role("link", name=f"Compare pair {linked.pk}").click()
     page.get_by_role("heading", name=f"Compare pair {linked.pk}").wait_for()
-    assert page.get_by_role("row", name="Family name").get_by_text("Different").is_visible()
-    assert page.get_by_role("row", name="Given name").get_by_text("Same").is_visible()
+    expect(page.get_by_role("row", name="Family name").get_by_text("Different")).to_be_visible()
+    expect(page.get_by_role("row", name="Given name").get_by_text("Same")).to_be_visible()
     visit.check_accessibility()
 
     # No answer: the error summary, and nothing changes.

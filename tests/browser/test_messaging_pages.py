@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from localtrace.messaging import delivery
 from localtrace.messaging.models import Message, OptOut
@@ -37,7 +38,7 @@ def test_a_tracer_reads_a_cases_messages_and_stops_them(world: World, visit: Vis
     page.get_by_role("link", name="Messages to them, and stopping messages").click()
     page.get_by_role("heading", name="Messages to Gwen Morgan-Davies").wait_for()
     visit.check_accessibility()
-    assert page.get_by_text("Failed").first.is_visible()
+    expect(page.get_by_text("Failed").first).to_be_visible()
 
     page.get_by_role("link", name="Text message:").click()
     page.get_by_role("heading", name="What happened to it").wait_for()
@@ -50,7 +51,7 @@ def test_a_tracer_reads_a_cases_messages_and_stops_them(world: World, visit: Vis
     page.get_by_label("What did they say? (optional)").fill("Asked on the phone for no more texts")
     page.get_by_role("button", name="Stop messages to them").click()
     page.get_by_text("Messages stopped.").wait_for()
-    assert page.get_by_text("They asked for no messages").is_visible()
+    expect(page.get_by_text("They asked for no messages")).to_be_visible()
     visit.check_accessibility()
     assert OptOut.objects.filter(person=case.person).exists()
 

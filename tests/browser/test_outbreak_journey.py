@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from localtrace.config import policy
 from localtrace.places.clusters import store
@@ -28,7 +29,7 @@ def test_a_team_lead_promotes_a_cluster_alert_to_an_outbreak_and_adds_a_note(wor
 
     sign_in(visit, world.users["lead_a"])
     page = visit.page
-    assert page.get_by_role("link", name="1 new cluster to review").is_visible()
+    expect(page.get_by_role("link", name="1 new cluster to review")).to_be_visible()
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Clusters (1)").click()
     visit.check_accessibility()
     page.locator("tbody").get_by_role("link", name=re.compile("The Crown")).click()
@@ -37,7 +38,7 @@ def test_a_team_lead_promotes_a_cluster_alert_to_an_outbreak_and_adds_a_note(wor
     page.get_by_label("Name of the outbreak").fill("The Crown, November")
     page.get_by_role("button", name="Open outbreak").click()
     page.get_by_role("heading", name="The Crown, November").wait_for()
-    assert page.get_by_text("Outbreak opened from cluster").is_visible()
+    expect(page.get_by_text("Outbreak opened from cluster")).to_be_visible()
     visit.check_accessibility()
 
     page.get_by_role("link", name="Add an action or note").click()
@@ -45,7 +46,7 @@ def test_a_team_lead_promotes_a_cluster_alert_to_an_outbreak_and_adds_a_note(wor
     page.get_by_label("What is it?").fill("Landlord will share the booking list")
     page.get_by_role("button", name="Add").click()
     page.get_by_text("Note added.").wait_for()
-    assert page.get_by_text("Note: Landlord will share the booking list").is_visible()
+    expect(page.get_by_text("Note: Landlord will share the booking list")).to_be_visible()
     visit.check_accessibility()
 
 

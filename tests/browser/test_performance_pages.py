@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from localtrace.reports import rollup
 from tests.browser.conftest import Visit, sign_in
@@ -24,10 +25,10 @@ def test_the_transparency_page_reads_well_wide_and_narrow(
     visit = Visit(context.new_page(), live_server.url)
     page = visit.page
     visit.goto("/transparency/")
-    assert page.get_by_role("heading", name="How well tracing is working").is_visible()
-    assert page.get_by_text("fewer than 5").first.is_visible() or page.get_by_text("withheld").first.is_visible()
+    expect(page.get_by_role("heading", name="How well tracing is working")).to_be_visible()
+    expect(page.get_by_text("fewer than 5").or_(page.get_by_text("withheld")).first).to_be_visible()
     page.wait_for_selector(".lt-chart__drawing svg, .lt-chart__drawing canvas")  # Vega drew the chart
-    assert page.get_by_role("link", name="CSV").is_visible()
+    expect(page.get_by_role("link", name="CSV")).to_be_visible()
     visit.check_accessibility()
     # Nothing pushes the page sideways, even at 320 pixels.
     wide = page.evaluate(
@@ -46,10 +47,8 @@ def test_an_area_lead_opens_their_dashboard_from_the_navigation(world: World, vi
     page.get_by_role("link", name="Performance").first.click()
     visit.check_accessibility()
     page.get_by_role("link", name=world.area_a.name, exact=True).click()
-    # is_visible() does not wait: the click returns once navigation commits, before the page is drawn
-    # (a fresh-clone run on PostgreSQL caught it early). wait_for() waits for the heading, then fails
-    # after the timeout if it never comes.
-    page.get_by_role("heading", name=world.area_a.name).wait_for()
-    assert page.get_by_role("heading", name=world.area_a.name).is_visible()
+    # The click returns once navigation commits, before the page is drawn: expect() waits for the
+    # heading (a bare is_visible() did not, and a fresh-clone run on PostgreSQL caught it early).
+    expect(page.get_by_role("heading", name=world.area_a.name)).to_be_visible()
     page.wait_for_selector(".lt-chart__drawing svg, .lt-chart__drawing canvas")
     visit.check_accessibility()

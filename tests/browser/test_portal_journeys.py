@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.models import Person
@@ -64,7 +65,7 @@ def test_a_case_answers_online_in_english(world: World, phone: Visit) -> None:
     open_link(phone, case)
     step(phone)
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     step(phone)
     fill_date(page, "date_of_birth", dt.date(1979, 3, 14))
     page.get_by_role("button", name="Continue").click()
@@ -91,7 +92,7 @@ def test_a_case_answers_online_in_english(world: World, phone: Visit) -> None:
     step(phone)
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Places you went").wait_for()
-    assert page.get_by_text("where you may have caught the virus").is_visible()
+    expect(page.get_by_text("where you may have caught the virus")).to_be_visible()
     page.get_by_label("Name of the place").fill("The Crown")
     page.get_by_label("Pub, restaurant, café or hotel").check()
     fill_date(page, "visited_on", timezone.localdate() - dt.timedelta(days=2))
@@ -106,7 +107,7 @@ def test_a_case_answers_online_in_english(world: World, phone: Visit) -> None:
     step(phone)
     page.get_by_role("button", name="Send your answers").click()
     page.get_by_role("heading", name="Answers sent").wait_for()
-    assert page.get_by_text("Isolate until the end of").is_visible()
+    expect(page.get_by_text("Isolate until the end of")).to_be_visible()
     step(phone)
     assert case.contacts.filter(named_online=True).count() == 2
     assert case.events.filter(kind="portal_submitted").exists()

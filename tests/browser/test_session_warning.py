@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Visit, sign_in
 from tests.personas import World
@@ -17,7 +18,7 @@ def test_the_warning_offers_to_stay_signed_in_and_then_the_session_ends(world: W
     page = visit.page
 
     warning = page.get_by_text("You'll be signed out soon")
-    assert not warning.is_visible()
+    expect(warning).to_be_hidden()
     warning.wait_for(state="visible", timeout=10_000)
     visit.check_accessibility()
     page.get_by_role("button", name="Stay signed in").click()
@@ -26,6 +27,6 @@ def test_the_warning_offers_to_stay_signed_in_and_then_the_session_ends(world: W
 
     # Left alone, the page takes the person to the signed-out page, and the server agrees.
     page.wait_for_url("**/signed-out/?reason=inactive", timeout=15_000)
-    assert page.get_by_text("had not done anything for a while").is_visible()
+    expect(page.get_by_text("had not done anything for a while")).to_be_visible()
     visit.goto("/")
     assert "/sign-in/" in page.url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from localtrace.accounts.models import User
 from localtrace.areas.models import Membership, Role
@@ -37,16 +38,16 @@ def test_an_administrator_signs_in_with_a_code_sees_their_home_and_signs_out(wor
     page.get_by_role("button", name="Sign in").click()
 
     page.wait_for_url(visit.base_url + "/")
-    assert page.get_by_role("heading", name="Administration").is_visible()
+    expect(page.get_by_role("heading", name="Administration")).to_be_visible()
     visit.check_accessibility()
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Users").click()
-    assert page.get_by_role("heading", name="Users").is_visible()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
     visit.check_accessibility()
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/signed-out/")
-    assert page.get_by_role("heading", name="You have been signed out").is_visible()
+    expect(page.get_by_role("heading", name="You have been signed out")).to_be_visible()
     visit.check_accessibility()
     visit.goto("/")
     assert "/sign-in/" in page.url
@@ -65,7 +66,7 @@ def test_a_new_tracer_sets_up_their_authenticator_from_the_key_and_lands_on_thei
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/set-up-authenticator/")
-    assert page.locator(".lt-qr svg").is_visible()
+    expect(page.locator(".lt-qr svg")).to_be_visible()
     visit.check_accessibility()
 
     # Someone who cannot scan reads the key instead; so do we.
@@ -78,11 +79,11 @@ def test_a_new_tracer_sets_up_their_authenticator_from_the_key_and_lands_on_thei
     page.get_by_role("button", name="Continue").click()
 
     page.wait_for_url(visit.base_url + "/")
-    assert page.get_by_text("Two-factor authentication is set up").is_visible()
-    assert page.get_by_role("heading", name="Your work").is_visible()
-    assert page.get_by_role("link", name="Northshire").first.is_visible()
+    expect(page.get_by_text("Two-factor authentication is set up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your work")).to_be_visible()
+    expect(page.get_by_role("link", name="Northshire").first).to_be_visible()
     visit.check_accessibility()
 
     page.get_by_role("link", name="Northshire").first.click()
-    assert page.get_by_role("heading", name="Northshire").is_visible()
+    expect(page.get_by_role("heading", name="Northshire")).to_be_visible()
     visit.check_accessibility()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from localtrace.results.models import SubmitterToken
 from tests.browser.conftest import Visit, sign_in
@@ -19,19 +20,19 @@ def test_an_administrator_issues_and_revokes_a_token(world: World, visit: Visit)
     visit.check_accessibility()
     page.get_by_role("link", name="Add a submitter").click()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     visit.check_accessibility()
     page.get_by_label("Source code").fill("LAB-EAST")
     page.get_by_label("Name of the laboratory or testing provider").fill("East laboratory")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("heading", name="East laboratory").is_visible()
+    expect(page.get_by_role("heading", name="East laboratory")).to_be_visible()
     visit.check_accessibility()
 
     page.get_by_role("link", name="Create a token").click()
     visit.check_accessibility()
     page.get_by_label("What is this token for?").fill("East LIMS")
     page.get_by_role("button", name="Create the token").click()
-    assert page.get_by_text("It will not be shown again").is_visible()
+    expect(page.get_by_text("It will not be shown again")).to_be_visible()
     secret = page.locator("#api-token").inner_text()
     assert secret.startswith("lt_") and secret not in page.url
     visit.check_accessibility()
@@ -39,12 +40,12 @@ def test_an_administrator_issues_and_revokes_a_token(world: World, visit: Visit)
     page.get_by_role("link", name="I have copied the token").click()
     assert secret not in page.content()
     page.get_by_role("button", name="Revoke token").click()
-    assert page.get_by_text("is revoked").is_visible()
+    expect(page.get_by_text("is revoked")).to_be_visible()
     visit.check_accessibility()
     assert SubmitterToken.objects.get().revoked_at is not None
 
 
 def test_the_api_documentation_page_passes_axe(world: World, visit: Visit) -> None:
     visit.goto("/api/docs")
-    assert visit.page.get_by_role("heading", name="localtrace API").is_visible()
+    expect(visit.page.get_by_role("heading", name="localtrace API")).to_be_visible()
     visit.check_accessibility()

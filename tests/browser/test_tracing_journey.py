@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Visit, sign_in
 from tests.personas import World
@@ -55,7 +56,7 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     page.get_by_label("No answer").check()
     page.get_by_role("button", name="Record the attempt").click()
     page.get_by_text("Phone call: no answer").first.wait_for()
-    assert page.get_by_text("Next step: send the self-service link").is_visible()
+    expect(page.get_by_text("Next step: send the self-service link")).to_be_visible()
 
     # Later the call is answered and the interview done (the attempt form stays open until then).
     page.get_by_label("Phone call").check()
@@ -73,7 +74,7 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     fill_date(page, "onset_date", onset)
     page.get_by_role("button", name="Save and work out the dates").click()
     ends = onset + dt.timedelta(days=10)
-    assert page.get_by_text(f"Isolate until the end of {ends:%A} {ends.day} {ends:%B}").first.is_visible()
+    expect(page.get_by_text(f"Isolate until the end of {ends:%A} {ends.day} {ends:%B}").first).to_be_visible()
 
     page.get_by_role("link", name="Household members (1)").click()
     visit.check_accessibility()
@@ -82,8 +83,8 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     add_contact(visit, "Lives with them", "Ifan", "Morgan-Davies", today, another=False)
     page.get_by_role("link", name="Other close contacts (0)").click()
     add_contact(visit, "Face to face, under 1 metre", "Dafydd", "Hughes", today - dt.timedelta(days=1), another=False)
-    assert page.get_by_role("link", name="Household members (3)").is_visible()
-    assert page.get_by_role("link", name="Other close contacts (1)").is_visible()
+    expect(page.get_by_role("link", name="Household members (3)")).to_be_visible()
+    expect(page.get_by_role("link", name="Other close contacts (1)")).to_be_visible()
     visit.check_accessibility()
 
     # Where might they have caught it? A place in the backward window.

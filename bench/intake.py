@@ -311,6 +311,17 @@ def report(database: str, work: Path, fhir_calls: int, repeat: int = 1) -> None:
         f"  CPU per 1,000 rows:          writer {median(cpu['writer']):.3f} s,"
         f" reader {median(cpu['reader']):.3f} s, database {median(cpu['database']):.3f} s"
     )
+    # How near the machine's cores the run came, and the most this design could give on them: the
+    # writer waits for each answer from the database (SQLite runs inside the writer), so those two take
+    # turns; even perfectly overlapped, the three stages cannot use more than every core.
+    cores = len(os.sched_getaffinity(0))
+    total = [sum(cpu[stage][i] for stage in cpu) for i in range(repeat)]
+    busy = median([t * r / 1000 for t, r in zip(total, intake_rates, strict=True)])
+    print(f"  CPU busy:                    {busy:10.2f} of {cores} cores")
+    turns = median([1000 / (cpu["writer"][i] + cpu["database"][i]) for i in range(repeat)])
+    print(f"  ceiling, writer and database taking turns: {turns:,.0f} rows/s")
+    overlapped = median([cores * 1000 / t for t in total])
+    print(f"  ceiling, all three stages overlapped on {cores} cores: {overlapped:,.0f} rows/s")
     print(f"  load average at the end:     {os.getloadavg()[0]:10.2f}  (on {os.cpu_count()} CPUs)")
     print(
         f"  accounted: {all(bool(i['accounted']) for _, i in runs)}  accepted {int(intake['accepted']):,}"

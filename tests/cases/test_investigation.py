@@ -176,6 +176,13 @@ def test_the_case_page_names_who_holds_it_the_test_and_who_made_each_attempt(wor
     assert f" · {name}</span>" in page  # the timeline event, with who did it
 
 
+def test_the_case_page_names_the_language_they_prefer(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    world.case_a.person.preferred_language = "pl"
+    world.case_a.person.save()
+    page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    assert "Polish (pl)" in page
+
+
 def test_each_read_of_a_case_page_writes_one_audit_event(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     from localtrace.audit.models import AuditEvent
 

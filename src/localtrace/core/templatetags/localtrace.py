@@ -41,3 +41,19 @@ def day(value: Any) -> str:
         value = timezone.localtime(value).date()
     text = f"{value:%A} {value.day} {value:%B}"
     return text if value.year == timezone.localdate().year else f"{text} {value.year}"
+
+
+@register.filter
+def language(code: str) -> str:
+    """A preferred-language code as a tracer reads it before a call: "pl" → "Polish (pl)".
+
+    Names come from Django's own table of languages; a code it does not know is shown as it is.
+    """
+    from django.utils.translation import get_language_info
+
+    if not code:
+        return ""
+    try:
+        return f"{get_language_info(code)['name']} ({code})"
+    except KeyError:
+        return code

@@ -109,3 +109,18 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     assert after != before
     lead.check_accessibility()
     lead_context.close()
+
+
+@pytest.mark.parametrize("queue", ["/cases/", "/contacts/"])
+def test_a_queue_on_a_phone_scrolls_its_table_not_the_page(
+    world: World, browser: Any, live_server: Any, queue: str
+) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    visit = Visit(context.new_page(), live_server.url)
+    sign_in(visit, world.users["tracer_a"])
+    visit.goto(queue)
+    page = visit.page
+    expect(page.get_by_role("region", name="queue")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    visit.check_accessibility()
+    context.close()

@@ -72,6 +72,7 @@ def _end_stray_connections(django_db_setup: None, django_db_blocker) -> Iterator
 # the order within a module and of everything else is unchanged. Without xdist nothing moves.
 LONGEST_FIRST = (
     "tests/results/test_pipeline.py",
+    "tests/browser/test_pages_on_a_phone.py",
     "tests/people/test_dedupe.py",
     "tests/demo/test_working_day.py",
     "tests/support/test_demo.py",

@@ -56,7 +56,7 @@ def _weekly_chart(weeks: list[chains.WeekFigures]) -> Chart:
             ),
             order=alt.Order("order:Q"),
         )
-        .properties(width=560, height=260)
+        .properties(width="container", height=260)
     )
     rows = [
         [

@@ -223,6 +223,10 @@ if LOCALTRACE_MESSAGE_BACKEND not in ("outbox", "notify"):
     )
 LOCALTRACE_MESSAGE_MAX_ATTEMPTS = env_int("LOCALTRACE_MESSAGE_MAX_ATTEMPTS", 6, minimum=1)
 LOCALTRACE_MESSAGE_RETRY_SECONDS = env_int("LOCALTRACE_MESSAGE_RETRY_SECONDS", 60, minimum=1)
+# Links that let their recipient in are hidden on staff pages and removed from a message's stored text once
+# it is withheld, failed, delivered, or handed to Notify this many hours ago (messaging/private_links.py).
+LOCALTRACE_MESSAGE_KEEP_LINKS_HOURS = env_int("LOCALTRACE_MESSAGE_KEEP_LINKS_HOURS", 72, minimum=1)
+LOCALTRACE_PRIVATE_LINK_VIEWS = ("portal:open", "accounts:password-reset-confirm")
 LOCALTRACE_NOTIFY = (
     {
         # Every key is required once Notify is chosen: env_str raises on a missing one.

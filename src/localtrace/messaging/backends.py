@@ -139,7 +139,13 @@ class OutboxEmailBackend(BaseEmailBackend):
         super().__init__(fail_silently=fail_silently, **kwargs)
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        from localtrace.messaging.services import check_recipient, configured_backend, queue_after_commit, why_not_send
+        from localtrace.messaging.services import (
+            check_recipient,
+            configured_backend,
+            queue_after_commit,
+            text_to_keep,
+            why_not_send,
+        )
 
         backend = configured_backend()
         sent = 0
@@ -153,7 +159,7 @@ class OutboxEmailBackend(BaseEmailBackend):
                         channel=Message.Channel.EMAIL,
                         recipient=recipient,
                         subject=str(email.subject),
-                        body=str(email.body),
+                        **text_to_keep(str(email.body), withheld=bool(reason)),
                         purpose=email.extra_headers.get("X-Localtrace-Purpose", ""),
                         backend=backend,
                         status=Message.Status.WITHHELD

@@ -22,6 +22,7 @@ from localtrace.audit.services import Action, record
 from localtrace.messaging.addresses import normalise
 from localtrace.messaging.backends import PermanentFailure, TemporaryFailure, backend_named
 from localtrace.messaging.models import BadAddress, DeliveryEvent, Message
+from localtrace.messaging.private_links import HIDDEN
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,11 @@ def try_again_after_receipt(message: Message, reason: str, *, at: dt.datetime | 
     if message.attempts >= max_attempts():
         message.status, message.next_attempt_at = Message.Status.FAILED, None
         summary, kind = f"{reason}; stopped trying after {message.attempts} tries", DeliveryEvent.Kind.GAVE_UP
+    elif HIDDEN in message.body:
+        # Too late: its private link is gone from the text (private_links), and without it the message is no use.
+        message.status, message.next_attempt_at = Message.Status.FAILED, None
+        summary = f"{reason}; not sent again, because its private link has been removed: send a new one"
+        kind = DeliveryEvent.Kind.GAVE_UP
     else:
         message.status = Message.Status.QUEUED
         message.next_attempt_at = now + retry_delay(message.attempts)

@@ -27,6 +27,9 @@ class Message(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField()
+    # The body still holds a link that lets its recipient in, to be removed once the message needs it no
+    # more (messaging/private_links.py): the sweep looks only at these.
+    holds_private_links = models.BooleanField(default=False)
     purpose = models.CharField(max_length=40, blank=True)
     # Which message template (templates/messages/<template>.<language>.txt) wrote it, and in which language.
     template = models.CharField(max_length=60, blank=True)
@@ -61,7 +64,10 @@ class Message(models.Model):
                 condition=~models.Q(recipient__contains=",") & ~models.Q(recipient__contains=";"),
             )
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due"),
+            models.Index(fields=["status"], condition=models.Q(holds_private_links=True), name="message_private_links"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.pk}"

@@ -24,6 +24,7 @@ from django.utils import timezone
 from localtrace.audit.services import Action, record
 from localtrace.messaging.addresses import normalise
 from localtrace.messaging.models import BadAddress, DeliveryEvent, Message, OptOut
+from localtrace.messaging.private_links import has_private_links, hide_private_links
 
 if TYPE_CHECKING:
     from localtrace.areas.models import Area
@@ -116,7 +117,7 @@ def send_message(
         channel=channel,
         recipient=recipient.strip(),
         subject=rendered.subject,
-        body=rendered.body,
+        **text_to_keep(rendered.body, withheld=bool(reason)),
         purpose=purpose or template,
         template=template,
         language=language if language in LANGUAGES else "en",
@@ -138,6 +139,13 @@ def send_message(
         return None
     queue_after_commit(message.pk)
     return message
+
+
+def text_to_keep(body: str, *, withheld: bool) -> dict[str, Any]:
+    """A new message's body fields: a message that will never be sent keeps no private link at all."""
+    if withheld:
+        return {"body": hide_private_links(body), "holds_private_links": False}
+    return {"body": body, "holds_private_links": has_private_links(body)}
 
 
 def queue_after_commit(message_id: int) -> None:

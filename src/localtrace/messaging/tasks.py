@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from localtrace.messaging import delivery
+from localtrace.messaging import delivery, private_links
 
 
 @task()
@@ -15,5 +15,10 @@ def deliver_message(message_id: int) -> str | None:
 
 @task()
 def send_due_messages() -> int:
-    """The scheduled sweep (`localtrace schedule`): messages due a retry, or whose own task never ran."""
-    return delivery.send_due()
+    """The scheduled sweep (`localtrace schedule`): messages due a retry, or whose own task never ran.
+
+    It also removes private links from messages that need them no more.
+    """
+    handed = delivery.send_due()
+    private_links.forget_private_links()
+    return handed

@@ -24,6 +24,7 @@ from localtrace.messaging import receipts, services
 from localtrace.messaging.addresses import normalise
 from localtrace.messaging.forms import StopMessagesForm
 from localtrace.messaging.models import BadAddress, Message, OptOut
+from localtrace.messaging.private_links import text_for_staff
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,11 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_or_404(request.user, "message.view", Message.objects.select_related("case", "contact"), pk=pk)
     # The recipient's address and the body are personal data.
     record(Action.VIEW, request=request, obj=message, area=message.area)
-    return render(request, "messaging/message_detail.html", {"message": message, "events": message.events.all()})
+    return render(
+        request,
+        "messaging/message_detail.html",
+        {"message": message, "text": text_for_staff(message), "events": message.events.all()},
+    )
 
 
 def _item_messages(request: HttpRequest, item: Case | Contact, kind: str) -> HttpResponse:

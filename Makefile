@@ -70,6 +70,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench

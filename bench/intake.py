@@ -149,6 +149,8 @@ def fhir_latency(calls: int) -> dict[str, float]:
     submitter, _ = Submitter.objects.get_or_create(code="BENCH-LAB", defaults={"name": "Bench laboratory"})
     _, secret = create_token(submitter, name="bench", actor=None)
     postcode = Postcode.objects.select_related("upper_tier").first()
+    if postcode is None:
+        raise SystemExit("No postcodes loaded: the FHIR calls need one to route their results.")
     client = Client()
     today = dt.date.today()
     timings: list[float] = []

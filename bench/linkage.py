@@ -149,8 +149,8 @@ def febrl4(link_above: float, review_above: float, *, stand_ins: bool) -> dict[s
     def rows(frame: Any, offset: int) -> tuple[dict[str, list[Any]], dict[int, str]]:
         out, truth = [], {}
         for n, (rec_id, r) in enumerate(frame.iterrows()):
-            born = text(r["date_of_birth"])
-            born = f"{born[:4]}-{born[4:6]}-{born[6:8]}" if len(born) == 8 and born.isdigit() else None
+            digits = text(r["date_of_birth"])
+            born = f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}" if len(digits) == 8 and digits.isdigit() else None
             uid = offset + n
             phone = text(r["soc_sec_id"]) if stand_ins else ""
             address = f"{text(r['street_number'])} {text(r['address_1'])}".strip() if stand_ins else ""
@@ -429,7 +429,7 @@ def generator(sim: Path, records_wanted: int, link_above: float, review_above: f
     fp = len(links) - tp
     fn = len(truth) - tp
     review_right = sum(1 for record, person in reviews.items() if truth[record] == person)
-    (people_count,) = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{people}')").fetchone()  # noqa: S608 or (0,)
+    (people_count,) = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{people}')").fetchone() or (0,)  # noqa: S608
     return {
         **scores(tp, fp, fn),
         "people": people_count,
@@ -459,7 +459,7 @@ def load_people(people: Path) -> tuple[int, float]:
     from localtrace.people.matching import PERSON_COLUMNS
     from localtrace.people.models import Person
 
-    (wanted,) = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{people}')").fetchone()  # noqa: S608 or (0,)
+    (wanted,) = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{people}')").fetchone() or (0,)  # noqa: S608
     if Person.objects.count() == wanted:
         return wanted, 0.0
     Person.objects.all().delete()

@@ -588,9 +588,8 @@ def profile_page(world: World, pages: list[Page], name: str, requests: int, seed
         response = page.request(client, rng)
         counter.disable()
         after(response)
-    print(
-        f"   Python function calls per request (cProfile, 20 requests): {pstats.Stats(counter).total_calls / 20:,.0f}"
-    )
+    calls = pstats.Stats(counter).total_calls  # type: ignore[attr-defined]  # set at run time, missing from typeshed
+    print(f"   Python function calls per request (cProfile, 20 requests): {calls / 20:,.0f}")
     try:
         from pyinstrument import Profiler
     except ImportError:

@@ -46,7 +46,7 @@ def run_child(options: dict[str, Any], out_dir: str) -> dict[str, Any]:
     from localtrace.simulate import SimulationConfig, generate
 
     samples: list[tuple[float, float, str, int]] = []
-    state = {"stage": "start", "done": 0}
+    state: dict[str, Any] = {"stage": "start", "done": 0}
     stop = threading.Event()
     started = time.perf_counter()
 

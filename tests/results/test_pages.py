@@ -34,6 +34,15 @@ def test_an_uploaded_file_is_stored_processed_by_the_worker_and_accounted(
     assert "3 received = 1 accepted + 1 quarantined + 1 duplicates" in page
 
 
+def test_a_large_file_s_accounting_is_written_with_thousands_separators(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    """The spreadsheet ceiling, 1,048,577 rows, as a reader would write it down: no digits to count."""
+    Submission.objects.filter(pk=world.submission.pk).update(
+        received=1_048_577, accepted=1_040_000, quarantined=8_000, duplicate=577
+    )
+    page = client_for("area_lead_a").get(reverse("results:submission-detail", args=[world.submission.pk]))
+    assert "1,048,577 received = 1,040,000 accepted + 8,000 quarantined + 577 duplicates" in page.content.decode()
+
+
 def test_the_same_file_again_is_flagged_and_counted_as_duplicates(
     world: World, client_for, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]

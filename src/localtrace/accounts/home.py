@@ -12,7 +12,8 @@ from django.utils import timezone
 from localtrace.accounts.access import Scope, scoped
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
-from localtrace.audit.models import AuditEvent
+from localtrace.audit.models import AuditEvent, RetentionRun
+from localtrace.audit.retention import retention_days
 
 
 @dataclass
@@ -90,6 +91,8 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
                     "total": sum(counts.values()),
                     "counts": sorted(counts.items()),
                     "labels": dict(AuditEvent.Action.choices),
+                    "retention_days": retention_days(),
+                    "last_retention_run": RetentionRun.objects.first(),
                 },
             )
         )

@@ -70,3 +70,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rule (audit/retention.py): its cutoff and what it erased, for the DPO's page."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField()
+    # Data dated before this day was older than the retention period.
+    cutoff = models.DateField(db_index=True)
+    days = models.PositiveIntegerField()
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Retention run at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def erased_anything(self) -> bool:
+        return any(self.counts.values())

@@ -215,6 +215,10 @@ LOCALTRACE_REPORT_WEEK_STARTS = env_str("LOCALTRACE_REPORT_WEEK_STARTS", "monday
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Retention (audit/retention.py, docs/retention.md): personal data is erased this many days after a person's last
+# result, case or contact; the figures survive. Set it to the deployment's own retention schedule.
+LOCALTRACE_RETENTION_DAYS = env_int("LOCALTRACE_RETENTION_DAYS", 730, minimum=30)
+
 # Messaging (issue 6): the outbox by default, or GOV.UK Notify; retries with backoff (docs/messaging.md).
 LOCALTRACE_MESSAGE_BACKEND = env_str("LOCALTRACE_MESSAGE_BACKEND", "outbox")
 if LOCALTRACE_MESSAGE_BACKEND not in ("outbox", "notify"):

@@ -218,7 +218,9 @@ def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], 
             for column, values in wanted.items():
                 condition |= Q(**{f"{column}__any_of": values})
             columns = (*CANDIDATE_COLUMNS, *wanted)
-            for values in Person.objects.filter(condition, merged_into__isnull=True).values_list(*columns):
+            for values in Person.objects.filter(
+                condition, merged_into__isnull=True, erased_at__isnull=True
+            ).values_list(*columns):
                 person = _candidate(seen, values[: len(CANDIDATE_COLUMNS)])
                 for column, value in zip(wanted, values[len(CANDIDATE_COLUMNS) :], strict=True):
                     if value in wanted[column]:

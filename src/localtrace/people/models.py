@@ -40,6 +40,8 @@ class Person(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the retention period erased the details (audit/retention.py); the row stays for the figures.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [
@@ -76,6 +78,8 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
+        if self.erased_at is not None:
+            return f"Details erased on {timezone.localtime(self.erased_at):%-d %B %Y}"
         return f"{self.given_name} {self.family_name}".strip()
 
     @staticmethod

@@ -34,7 +34,8 @@ def rows_from_people() -> Iterator[dict[str, Any]]:
     from localtrace.people.models import Person
 
     for pk, given, family, born, postcode, phone, email in (
-        Person.objects.filter(merged_into__isnull=True)
+        # Erased people (audit/retention.py) have no details left to compare, and must never be linked.
+        Person.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
         .order_by("pk")
         .values_list("pk", "given_name", "family_name", "date_of_birth", "postcode", "phone", "email")
         .iterator(chunk_size=10_000)

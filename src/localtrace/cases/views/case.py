@@ -72,7 +72,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Only the columns the page prints: compiling and reading unused ones was a large share of its time.
     contacts = list(
         case.contacts.select_related("person")
-        .only(*_CONTACT_COLUMNS, "person__given_name", "person__family_name")
+        .only(*_CONTACT_COLUMNS, "person__given_name", "person__family_name", "person__erased_at")
         .order_by("kind", "pk")
     )
     household = [c for c in contacts if c.kind == Contact.Kind.HOUSEHOLD]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from localtrace.audit.tasks import erase_expired_data
 from localtrace.cases.tasks import advance_ladders, refresh_chains
 from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
 from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
@@ -20,6 +21,8 @@ from localtrace.reports.tasks import refresh_figures  # performance figures (iss
 PERIODIC: list[Any] = [advance_ladders, send_due_messages, scan_clusters, refresh_figures]
 # Transmission chains (issue 7): stored per area, recomputed when an area's cases or visits change.
 PERIODIC.append(refresh_chains)
+# Retention: personal data past the retention period is erased, once a day.
+PERIODIC.append(erase_expired_data)
 
 
 class Command(BaseCommand):

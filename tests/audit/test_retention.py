@@ -1,0 +1,149 @@
+"""Retention: details older than the retention period are erased once a day; the figures stay the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from localtrace.audit.models import AuditEvent, RetentionRun
+from localtrace.audit.retention import ERASED_TIMELINE_TEXT, erase_expired, erase_if_due
+from localtrace.audit.tasks import erase_expired_data
+from localtrace.cases.events import note
+from localtrace.cases.models import Case, Status, TraceEvent
+from localtrace.messaging.models import BadAddress, Message
+from localtrace.people.models import Person
+from localtrace.reports.models import WeeklyFigures
+from localtrace.reports.rollup import refresh
+from localtrace.results.models import QuarantinedRow, Submission, TestResult
+
+pytestmark = pytest.mark.django_db
+
+# Three years on, everything the personas' world holds is older than the default two years.
+LATER = timezone.localdate() + dt.timedelta(days=3 * 365)
+
+
+def close(case: Case) -> None:
+    Case.objects.filter(pk=case.pk).update(
+        status=Status.COMPLETED, closed_at=timezone.now(), outcome_note="Spoke to Gwen"
+    )
+
+
+def test_a_person_with_nothing_recent_or_open_loses_every_identifying_detail(world) -> None:
+    case = world.case_a
+    close(case)
+    note(case, "note", "Gwen's partner answered the phone")
+    Message.objects.create(channel="sms", recipient="+447911123456", body="Hello Gwen", person=case.person, case=case)
+
+    erased = erase_expired(today=LATER)
+
+    person = Person.objects.get(pk=case.person_id)
+    assert person.erased_at is not None and person.full_name.startswith("Details erased on")
+    for name in ("nhs_number", "given_name", "family_name", "address_line_1", "postcode", "phone", "email"):
+        assert getattr(person, name) == "", name
+    assert person.date_of_birth is None and person.match_key == "" and person.block_family_dob == ""
+    assert TestResult.objects.get(person=person).postcode == ""
+    kept = Case.objects.get(pk=case.pk)
+    assert kept.outcome_note == "" and (kept.area_id, kept.result_date, kept.status) == (
+        case.area_id,
+        case.result_date,
+        Status.COMPLETED,
+    )
+    assert set(TraceEvent.objects.filter(case=case).values_list("summary", flat=True)) == {ERASED_TIMELINE_TEXT}
+    assert not Message.objects.filter(person=person).exclude(recipient="", body="").exists()
+    # The partner, a contact still open, keeps every detail; so would anyone with a recent result.
+    partner = Person.objects.get(pk=world.contact_a.person_id)
+    assert partner.erased_at is None and partner.given_name == "Rhys"
+    assert erased.people == 1 and erased.cases == 1
+    assert AuditEvent.objects.filter(action="delete", detail__retention__people=1).exists()
+
+
+def test_nothing_within_the_retention_period_is_touched(world) -> None:
+    close(world.case_a)
+    erased = erase_expired()
+    assert not any(erased.counts().values())
+    assert Person.objects.filter(erased_at__isnull=False).count() == 0
+    assert QuarantinedRow.objects.get(pk=world.quarantined_a.pk).raw_text == "LAB-A,S1,123"
+
+
+def test_an_open_case_keeps_its_person_however_old(world) -> None:
+    assert world.case_a.status == Status.NEW
+    erase_expired(today=LATER)
+    assert Person.objects.get(pk=world.case_a.person_id).given_name == "Gwen"
+
+
+def test_old_rows_with_no_person_are_erased_by_age(world) -> None:
+    world.submission.file.save("upload.csv", ContentFile(b"source_id,specimen_id\nLAB-A,S1\n"))
+    stored = world.submission.file.name
+    storage = world.submission.file.storage
+    BadAddress.objects.create(channel="sms", address="+447911123456", reason="Not a mobile", marked_at=timezone.now())
+
+    erased = erase_expired(today=LATER)
+
+    row = QuarantinedRow.objects.get(pk=world.quarantined_a.pk)
+    assert row.raw_text == "" and row.fields == {} and row.reasons  # the reasons stay, for the quality report
+    submission = Submission.objects.get(pk=world.submission.pk)
+    assert not submission.file and not storage.exists(stored) and submission.received == 2
+    staff = Message.objects.get(pk=world.message.pk)
+    assert staff.recipient == "" and staff.body == ""
+    assert not BadAddress.objects.exists()
+    assert erased.quarantined_rows == 2 and erased.uploaded_files == 1 and erased.bad_addresses == 1
+
+
+def test_the_figures_read_the_same_after_erasure(world) -> None:
+    close(world.case_a)
+    refresh()
+    before = {(w.area_id, w.week_start): w.values for w in WeeklyFigures.objects.all()}
+    assert before
+    erase_expired(today=LATER)
+    refresh(rebuild=True)
+    assert {(w.area_id, w.week_start): w.values for w in WeeklyFigures.objects.all()} == before
+
+
+def test_a_dry_run_counts_and_changes_nothing(world) -> None:
+    close(world.case_a)
+    out = io.StringIO()
+    call_command("erase_expired", "--dry-run", "--today", LATER.isoformat(), stdout=out)
+    assert "Would erase the details of 1 person" in out.getvalue()
+    assert Person.objects.filter(erased_at__isnull=False).count() == 0
+    assert not RetentionRun.objects.exists()
+
+
+def test_the_command_says_what_it_erased(world) -> None:
+    close(world.case_a)
+    out = io.StringIO()
+    call_command("erase_expired", "--today", LATER.isoformat(), stdout=out)
+    assert "people 1," in out.getvalue() and "quarantined rows 2" in out.getvalue()
+
+
+def test_the_daily_task_erases_once_a_day(world) -> None:
+    from localtrace.cases.management.commands.schedule import PERIODIC
+
+    assert erase_expired_data in PERIODIC
+    close(world.case_a)
+    assert erase_if_due(today=LATER) is not None
+    assert erase_if_due(today=LATER) is None
+    assert erase_if_due(today=LATER + dt.timedelta(days=1)) is not None
+    assert RetentionRun.objects.count() == 2
+
+
+def test_the_dpo_sees_when_it_last_ran_and_what_it_erased(world, client_for) -> None:
+    client = client_for("dpo")
+    assert "It has not run yet" in client.get(reverse("core:home")).content.decode()
+    close(world.case_a)
+    erase_expired(today=LATER)
+    page = client.get(reverse("core:home")).content.decode()
+    assert "erased the details of 1 person," in page and "730 days" in page
+
+
+def test_an_erased_person_s_case_page_says_so(world, client_for) -> None:
+    close(world.case_a)
+    erase_expired(today=LATER)
+    page = client_for("area_lead_a").get(reverse("cases:case-detail", args=[world.case_a.pk]))
+    assert page.status_code == 200 and "Details erased on" in page.content.decode()
+    assert "Gwen" not in page.content.decode()

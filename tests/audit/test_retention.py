@@ -77,13 +77,17 @@ def test_an_open_case_keeps_its_person_however_old(world) -> None:
     assert Person.objects.get(pk=world.case_a.person_id).given_name == "Gwen"
 
 
-def test_old_rows_with_no_person_are_erased_by_age(world) -> None:
+def test_old_rows_with_no_person_are_erased_by_age(world, django_capture_on_commit_callbacks) -> None:
     world.submission.file.save("upload.csv", ContentFile(b"source_id,specimen_id\nLAB-A,S1\n"))
     stored = world.submission.file.name
     storage = world.submission.file.storage
     BadAddress.objects.create(channel="sms", address="+447911123456", reason="Not a mobile", marked_at=timezone.now())
 
-    erased = erase_expired(today=LATER)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        erased = erase_expired(today=LATER)
+    assert storage.exists(stored)  # until the transaction commits
+    for callback in after_commit:
+        callback()
 
     row = QuarantinedRow.objects.get(pk=world.quarantined_a.pk)
     assert row.raw_text == "" and row.fields == {} and row.reasons  # the reasons stay, for the quality report

@@ -144,10 +144,11 @@ def _erase_by_age(cutoff: dt.date, erased: Erased) -> None:
         .filter(~Q(raw_text="") | ~Q(fields={}))
         .update(raw_text="", fields={})
     )
-    for submission in Submission.objects.filter(created_at__lt=before).exclude(file="").only("pk", "file"):
-        submission.file.delete(save=False)
-        Submission.objects.filter(pk=submission.pk).update(file="")
-        erased.uploaded_files += 1
+    old_files = Submission.objects.filter(created_at__lt=before).exclude(file="")
+    stored = [(submission.file.storage, submission.file.name) for submission in old_files.only("pk", "file")]
+    erased.uploaded_files += old_files.update(file="")
+    # The files go only once the rows no longer name them: a rolled-back run leaves both in place.
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
 
 
 def erase_expired(*, today: dt.date | None = None, dry_run: bool = False) -> Erased:

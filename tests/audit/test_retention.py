@@ -68,6 +68,7 @@ def test_nothing_within_the_retention_period_is_touched(world) -> None:
     erased = erase_expired()
     assert not any(erased.counts().values())
     assert Person.objects.filter(erased_at__isnull=False).count() == 0
+    assert RetentionRun.objects.count() == 1 and not AuditEvent.objects.filter(action="delete").exists()
     assert QuarantinedRow.objects.get(pk=world.quarantined_a.pk).raw_text == "LAB-A,S1,123"
 
 
@@ -151,3 +152,9 @@ def test_an_erased_person_s_case_page_says_so(world, client_for) -> None:
     page = client_for("area_lead_a").get(reverse("cases:case-detail", args=[world.case_a.pk]))
     assert page.status_code == 200 and "Details erased on" in page.content.decode()
     assert "Gwen" not in page.content.decode()
+
+
+def test_the_privacy_notice_states_the_period(client, settings) -> None:
+    settings.LOCALTRACE_RETENTION_DAYS = 1095
+    page = client.get(reverse("core:privacy")).content.decode()
+    assert "Your details are erased 1,095 days after your last test result" in page

@@ -168,7 +168,10 @@ def erase_expired(*, today: dt.date | None = None, dry_run: bool = False) -> Era
         RetentionRun.objects.create(
             started_at=now, finished_at=timezone.now(), cutoff=cutoff, days=retention_days(), counts=erased.counts()
         )
-        record(Action.DELETE, object_type="people.person", detail={"retention": erased.counts(), "cutoff": str(cutoff)})
+        if any(erased.counts().values()):
+            record(
+                Action.DELETE, object_type="people.person", detail={"retention": erased.counts(), "cutoff": str(cutoff)}
+            )
     return erased
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -32,7 +33,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
+    return render(request, "core/privacy.html", {"retention_days": settings.LOCALTRACE_RETENTION_DAYS})
 
 
 @login_not_required

@@ -17,7 +17,7 @@ from localtrace.audit.tasks import erase_expired_data
 from localtrace.cases.events import note
 from localtrace.cases.models import Case, Status, TraceEvent
 from localtrace.messaging.models import BadAddress, Message
-from localtrace.people.models import Person
+from localtrace.people.models import DuplicateReview, Person
 from localtrace.reports.models import WeeklyFigures
 from localtrace.reports.rollup import refresh
 from localtrace.results.models import QuarantinedRow, Submission, TestResult
@@ -39,6 +39,8 @@ def test_a_person_with_nothing_recent_or_open_loses_every_identifying_detail(wor
     close(case)
     note(case, "note", "Gwen's partner answered the phone")
     Message.objects.create(channel="sms", recipient="+447911123456", body="Hello Gwen", person=case.person, case=case)
+    twin = Person.objects.create(given_name="Gwyneth", family_name="Morgan-Davies", postcode="FX1 1AB")
+    review = DuplicateReview.objects.create(first=case.person, second=twin, match_probability=0.9, match_weight=3.2)
 
     erased = erase_expired(today=LATER)
 
@@ -59,8 +61,9 @@ def test_a_person_with_nothing_recent_or_open_loses_every_identifying_detail(wor
     # The partner, a contact still open, keeps every detail; so would anyone with a recent result.
     partner = Person.objects.get(pk=world.contact_a.person_id)
     assert partner.erased_at is None and partner.given_name == "Rhys"
-    assert erased.people == 1 and erased.cases == 1
-    assert AuditEvent.objects.filter(action="delete", detail__retention__people=1).exists()
+    assert DuplicateReview.objects.get(pk=review.pk).status == DuplicateReview.Status.KEPT_APART
+    assert erased.people == 2 and erased.cases == 1  # the twin had nothing recent either
+    assert AuditEvent.objects.filter(action="delete", detail__retention__people=2).exists()
 
 
 def test_nothing_within_the_retention_period_is_touched(world) -> None:

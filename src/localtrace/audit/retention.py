@@ -59,6 +59,7 @@ class Erased:
     support_requests: int = 0
     payment_claims: int = 0
     merges: int = 0
+    duplicate_reviews: int = 0
     messages: int = 0
     quarantined_rows: int = 0
     uploaded_files: int = 0
@@ -94,7 +95,7 @@ def _erase_people(ids: list[int], now: dt.datetime, erased: Erased) -> None:
     from localtrace.cases.models import Attempt, Case, TraceEvent
     from localtrace.contacts.models import Contact
     from localtrace.messaging.models import Message, OptOut
-    from localtrace.people.models import Merge, Person
+    from localtrace.people.models import DuplicateReview, Merge, Person
     from localtrace.results.models import TestResult
     from localtrace.support.models import PaymentClaim, Referral, SupportAttempt, SupportRequest
 
@@ -120,6 +121,10 @@ def _erase_people(ids: list[int], now: dt.datetime, erased: Erased) -> None:
     erased.merges += (
         Merge.objects.filter(Q(survivor_id__in=ids) | Q(merged_id__in=ids)).exclude(filled={}).update(filled={})
     )
+    # A pair waiting for review can no longer be compared, and an erased record must never be linked: kept apart.
+    erased.duplicate_reviews += DuplicateReview.objects.filter(
+        Q(first_id__in=ids) | Q(second_id__in=ids), status=DuplicateReview.Status.OPEN
+    ).update(status=DuplicateReview.Status.KEPT_APART, decided_at=now)
     erased.messages += (
         Message.objects.filter(person_id__in=ids)
         .exclude(recipient="")

@@ -161,3 +161,17 @@ def test_the_privacy_notice_states_the_period(client, settings) -> None:
     settings.LOCALTRACE_RETENTION_DAYS = 1095
     page = client.get(reverse("core:privacy")).content.decode()
     assert "Your details are erased 1,095 days after your last test result" in page
+
+
+def test_people_are_erased_in_batches_each_read_once(world, monkeypatch) -> None:
+    from localtrace.audit import retention
+
+    close(world.case_a)
+    for n in range(4):
+        Person.objects.create(given_name=f"Gareth{n}", family_name="Price", postcode="FX1 1AB")
+    monkeypatch.setattr(retention, "BATCH", 2)
+    erased = erase_expired(today=LATER)
+    assert (
+        erased.people == 5
+        and not Person.objects.filter(erased_at__isnull=True).exclude(pk=world.contact_a.person_id).exists()
+    )

@@ -163,7 +163,7 @@ def test_the_privacy_notice_states_the_period(client, settings) -> None:
     assert "Your details are erased 1,095 days after your last test result" in page
 
 
-def test_people_are_erased_in_batches_each_read_once(world, monkeypatch) -> None:
+def test_a_run_erases_every_due_person_however_many_batches_it_takes(world, monkeypatch) -> None:
     from localtrace.audit import retention
 
     close(world.case_a)

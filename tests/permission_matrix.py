@@ -187,6 +187,39 @@ MATRIX: dict[str, Entry] = {
 }
 
 
+def _subject_access(world: World, *, ready: bool = False) -> dict[str, Any]:
+    """A request for case A's person, its records confirmed; with ready, every step before the copy done."""
+    from django.utils import timezone
+
+    from localtrace.audit.models import SubjectAccessRequest
+
+    now = timezone.now()
+    sar = SubjectAccessRequest.objects.create(
+        received_on=timezone.localdate(), given_name="Gwen", family_name="Morgan-Davies",
+        created_by=world.users["dpo"], records_confirmed_at=now,
+        **({"identity_checked_at": now, "free_text_checked_at": now} if ready else {}),
+    )  # fmt: skip
+    sar.people.set([world.case_a.person])
+    return {"pk": sar.pk}
+
+
+# Subject access requests: the data protection officer's alone; anyone else finds no such page.
+MATRIX.update(
+    {
+        "audit:sar-list": Entry(only("dpo")),
+        "audit:sar-new": Entry(only("dpo")),
+        "audit:sar-detail": Entry(only("dpo"), kwargs=_subject_access),
+        "audit:sar-records": Entry(only("dpo"), kwargs=_subject_access),
+        "audit:sar-identity": Entry(only("dpo"), kwargs=_subject_access),
+        "audit:sar-free-text": Entry(only("dpo"), kwargs=_subject_access),
+        "audit:sar-extend": Entry(only("dpo"), kwargs=_subject_access),
+        "audit:sar-close": Entry(only("dpo"), kwargs=_subject_access),
+        "audit:sar-copy-html": Entry(only("dpo"), kwargs=lambda w: _subject_access(w, ready=True)),
+        "audit:sar-copy-json": Entry(only("dpo"), kwargs=lambda w: _subject_access(w, ready=True)),
+    }
+)
+
+
 # Self-service portal (issue 6). Public pages: everyone, signed in or not, gets the same answer — without a
 # link in the session that is the plain "link does not work" page (404) or a redirect to it.
 MATRIX.update(

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Role, Team
-from localtrace.audit.models import AuditEvent
+from localtrace.audit.models import AuditEvent, SubjectAccessRequest
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
@@ -205,6 +205,12 @@ def _delegation_manage(scope: Scope, qs: QuerySet[Delegation]) -> QuerySet[Deleg
 
 @rule("audit.view", AuditEvent)
 def _audit_view(scope: Scope, qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    return qs if scope.data_protection_officer else qs.none()
+
+
+@rule("subject_access.view", SubjectAccessRequest)
+def _subject_access_view(scope: Scope, qs: QuerySet[SubjectAccessRequest]) -> QuerySet[SubjectAccessRequest]:
+    # A requester's details and their copy are for the data protection officer alone.
     return qs if scope.data_protection_officer else qs.none()
 
 
@@ -444,6 +450,7 @@ _CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
     "team.lead": lambda scope: bool(scope.areas_with({Role.TEAM_LEAD, Role.AREA_LEAD})),
     "team.create": lambda scope: scope.administrator,
     "audit.search": lambda scope: scope.data_protection_officer,
+    "audit.subject_access": lambda scope: scope.data_protection_officer,
     # Isolation support (issue 8).
     "support.queue": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),
     "support.payments": lambda scope: bool(scope.areas_with(SUPPORT_ROLES)),

@@ -14,6 +14,7 @@ from localtrace.accounts.models import User
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
 from localtrace.audit.models import AuditEvent, RetentionRun
 from localtrace.audit.retention import retention_days
+from localtrace.audit.subject_access import subject_access_summary
 
 
 @dataclass
@@ -93,6 +94,7 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
                     "labels": dict(AuditEvent.Action.choices),
                     "retention_days": retention_days(),
                     "last_retention_run": RetentionRun.objects.first(),
+                    "subject_access": subject_access_summary(user),
                 },
             )
         )

@@ -91,3 +91,73 @@ class RetentionRun(models.Model):
     @property
     def erased_anything(self) -> bool:
         return any(self.counts.values())
+
+
+class SubjectAccessRequest(models.Model):
+    """Someone's request for a copy of the personal data the service holds about them (UK GDPR article 15).
+
+    The data protection officer records who asked, confirms which person records are theirs, checks the
+    free text written about them for other people's details, and downloads the copy (audit/subject_access.py).
+    While a request is open, nothing about its people is erased by the retention rule.
+    """
+
+    class Outcome(models.TextChoices):
+        DISCLOSED = "disclosed", "Sent them a copy of their data"
+        NO_DATA = "no_data", "Told them we hold no data about them"
+        WITHDRAWN = "withdrawn", "They withdrew the request"
+
+    received_on = models.DateField()
+    # The requester as they described themselves: where the search for their records starts.
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Extended by up to two further months for a complex request, with the reason told to the requester.
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.CharField(max_length=500, blank=True)
+    # The person records confirmed as the requester's (records merged into them come with them).
+    people = models.ManyToManyField("people.Person", blank=True, related_name="+")
+    records_confirmed_at = models.DateTimeField(null=True, blank=True)
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+    identity_evidence = models.CharField(max_length=200, blank=True)
+    # The free-text items the officer read (their keys), and those withheld because they identify someone else.
+    free_text_checked_at = models.DateTimeField(null=True, blank=True)
+    free_text_read = models.JSONField(default=list, blank=True)
+    withheld = models.JSONField(default=list, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    responded_on = models.DateField(null=True, blank=True)
+    # Set when the retention rule erased the requester's details from a long-closed request.
+    details_erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="subject_access_closed_with_outcome",
+                condition=models.Q(closed_at__isnull=True, outcome="")
+                | models.Q(closed_at__isnull=False) & ~models.Q(outcome=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"SAR-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def requester_name(self) -> str:
+        if self.details_erased_at is not None:
+            return "Details erased"
+        return f"{self.given_name} {self.family_name}".strip()

@@ -12,7 +12,9 @@ contact being traced, a support request, a payment claim waiting for a decision)
 - messages to them lose their recipient and their text, and their results their postcode.
 
 Rows not tied to a person are erased by age alone: quarantined rows' raw text and fields, uploaded
-files, messages (staff e-mail included) and addresses marked as not working. Dates, areas, statuses,
+files, messages (staff e-mail included), addresses marked as not working, and the requester's details on
+subject access requests closed before the cutoff. Nothing about a person is erased while a subject access
+request for them is open. Dates, areas, statuses,
 outcomes and counts stay, so weekly figures, chains and clusters read the same afterwards.
 
 The audit trail is not touched: it is append-only, and it holds ids and actions, not the details.
@@ -29,7 +31,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from localtrace.audit.models import RetentionRun
+from localtrace.audit.models import RetentionRun, SubjectAccessRequest
 from localtrace.audit.services import Action, record
 
 # People are erased in batches, each in its own transaction, so a large first run holds no long locks.
@@ -64,6 +66,7 @@ class Erased:
     quarantined_rows: int = 0
     uploaded_files: int = 0
     bad_addresses: int = 0
+    subject_access_requests: int = 0
 
     def counts(self) -> dict[str, int]:
         return asdict(self)
@@ -86,6 +89,12 @@ def people_due(cutoff: dt.date) -> QuerySet:
         | Exists(PaymentClaim.objects.filter(person=person, status=PaymentClaim.Status.SUBMITTED))
         # A person merged into another goes with the survivor, and a survivor waits for what was merged into it.
         | Exists(Person.objects.filter(merged_into=person, erased_at__isnull=True))
+        # Nothing a person asked to see is erased while their request is open (Data Protection Act 2018 s.173).
+        | Exists(
+            SubjectAccessRequest.people.through.objects.filter(
+                person_id=person, subjectaccessrequest__closed_at__isnull=True
+            )
+        )
     )
     started = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
     return Person.objects.filter(erased_at__isnull=True, created_at__lt=started).exclude(recent_or_open)
@@ -144,6 +153,13 @@ def _erase_by_age(cutoff: dt.date, erased: Erased) -> None:
         .update(recipient="", subject="", body="", holds_private_links=False)
     )
     erased.bad_addresses += BadAddress.objects.filter(marked_at__lt=before).delete()[0]
+    # A request closed long ago keeps its dates and outcome (the record that it was answered, and when).
+    old_requests = SubjectAccessRequest.objects.filter(closed_at__lt=before, details_erased_at__isnull=True)
+    SubjectAccessRequest.people.through.objects.filter(subjectaccessrequest__in=old_requests).delete()
+    erased.subject_access_requests += old_requests.update(
+        given_name="", family_name="", date_of_birth=None, postcode="", nhs_number="", phone="", email="",
+        identity_evidence="", extension_reason="", free_text_read=[], withheld=[], details_erased_at=timezone.now(),
+    )  # fmt: skip
     erased.quarantined_rows += (
         QuarantinedRow.objects.filter(created_at__lt=before)
         .filter(~Q(raw_text="") | ~Q(fields={}))

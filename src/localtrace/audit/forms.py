@@ -1,0 +1,175 @@
+"""Forms for subject access requests: who asked, which records are theirs, identity, free text, extension, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
+from localtrace.audit.models import SubjectAccessRequest
+from localtrace.audit.subject_access import Candidate, FreeText
+from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.results.validation import nhs_number_is_valid, normalise_phone
+
+NONE_OF_THESE = "none"
+
+
+def _not_in_future(day: dt.date | None, what: str) -> dt.date | None:
+    if day is not None and day > timezone.localdate():
+        raise forms.ValidationError(f"{what} must be today or in the past")
+    return day
+
+
+class RequestForm(GovukForm):
+    received_on = GovukDateField(
+        label="When did the request reach us?",
+        help_text="The day it arrived, by any route: the month to respond starts then. For example, 27 3 2026.",
+        error_messages={"required": "Enter the day the request reached us"},
+    )
+    given_name = forms.CharField(
+        label="Given name", max_length=100, error_messages={"required": "Enter the requester's given name"}
+    )
+    family_name = forms.CharField(
+        label="Family name", max_length=100, error_messages={"required": "Enter the requester's family name"}
+    )
+    date_of_birth = GovukDateField(
+        label="Date of birth (optional)",
+        required=False,
+        help_text="Most records are found by name and date of birth. For example, 31 3 1980.",
+    )
+    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    nhs_number = forms.CharField(label="NHS number (optional)", max_length=12, required=False)
+    phone = forms.CharField(label="Mobile or phone number (optional)", max_length=20, required=False)
+    email = forms.EmailField(
+        label="E-mail address (optional)",
+        required=False,
+        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
+    )
+
+    def clean_received_on(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data["received_on"], "The day the request reached us")
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data["date_of_birth"], "Date of birth")
+
+    def clean_given_name(self) -> str:
+        return " ".join(self.cleaned_data["given_name"].split())
+
+    def clean_family_name(self) -> str:
+        return " ".join(self.cleaned_data["family_name"].split())
+
+    def clean_postcode(self) -> str:
+        text = self.cleaned_data["postcode"].strip()
+        if not text:
+            return ""
+        try:
+            return normalise_postcode(text)
+        except InvalidPostcode:
+            raise forms.ValidationError("Enter a full UK postcode, like FX1 1AB") from None
+
+    def clean_nhs_number(self) -> str:
+        digits = "".join(self.cleaned_data["nhs_number"].split())
+        if not digits:
+            return ""
+        if not (digits.isdigit() and len(digits) == 10 and nhs_number_is_valid(digits)):
+            raise forms.ValidationError("Enter a real NHS number: 10 digits, like 943 476 5919")
+        return digits
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"].strip()
+        if not text:
+            return ""
+        phone = normalise_phone(text)
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
+        return phone
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RecordsForm(GovukForm):
+    people = forms.MultipleChoiceField(
+        label="Which of these records are the requester's?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"small": True}),
+    )
+    none_of_these = forms.BooleanField(
+        label="None of these records is theirs, or no record was found",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"small": True}),
+    )
+
+    def __init__(self, *args: Any, candidates: list[Candidate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: Any = [(str(c.person.pk), f"Record {c.person.pk}") for c in candidates]
+        self.fields["people"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen, none = data.get("people") or [], data.get("none_of_these")
+        if chosen and none:
+            raise forms.ValidationError("Choose records, or say that none is theirs, not both")
+        if not chosen and not none:
+            if self.fields["people"].choices:  # type: ignore[attr-defined]
+                self.add_error("people", "Choose the requester's records, or say that none of them is theirs")
+            else:
+                self.add_error("none_of_these", "Confirm that we hold no record of them")
+        return data
+
+
+class IdentityForm(GovukForm):
+    evidence = forms.CharField(
+        label="How did you check the requester's identity?",
+        max_length=200,
+        help_text="For example: passport seen at the council offices on 3 March. Do not write document numbers.",
+        error_messages={"required": "Say how you checked the requester's identity"},
+    )
+
+
+class FreeTextForm(GovukForm):
+    withheld = forms.MultipleChoiceField(
+        label="Which items identify someone else?",
+        required=False,
+        help_text="Tick an item to withhold it. The copy says that it was withheld, and why. "
+        "Everything you do not tick is sent as written.",
+        widget=forms.CheckboxSelectMultiple(attrs={"small": True}),
+    )
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, items: list[FreeText], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: Any = [(t.key, t.label) for t in items]
+        self.fields["withheld"].choices = choices  # type: ignore[attr-defined]
+        self.fields["shown"].initial = " ".join(t.key for t in items)
+
+
+class ExtendForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is more time needed?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The law allows two more months for a complex request, or for many requests from one person. "
+        "Tell the requester, with this reason, within the first month.",
+        error_messages={"required": "Say why more time is needed"},
+    )
+
+
+class CloseForm(GovukForm):
+    outcome = forms.ChoiceField(
+        label="How did the request end?",
+        choices=SubjectAccessRequest.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the request ended"},
+    )
+    responded_on = GovukDateField(
+        label="When did you respond?",
+        help_text="The day you sent the copy or the answer. For example, 27 4 2026.",
+        error_messages={"required": "Enter the day you responded"},
+    )
+
+    def clean_responded_on(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data["responded_on"], "The day you responded")

@@ -58,6 +58,16 @@ def test_a_household_contact_shares_the_address_and_gets_dates_and_a_deadline(wo
     assert world.case_a.events.filter(kind="contact_named").exists()
 
 
+def test_a_contacts_email_address_is_stored_in_lower_case_as_intake_stores_it(world: World) -> None:
+    contact = name_contact(
+        world.case_a,
+        NamedContact(given_name="Mali", family_name="Morgan-Davies", kind="household", last_exposure=TODAY,
+                     email=" Mali.Morgan@Example.ORG "),
+        actor=world.users["tracer_a"],
+    )  # fmt: skip
+    assert contact.person.email == "mali.morgan@example.org"
+
+
 def test_a_contact_who_lives_elsewhere_joins_that_areas_queue(world: World) -> None:
     contact = name_contact(
         world.case_a,

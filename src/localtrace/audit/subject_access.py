@@ -110,7 +110,8 @@ def _match_conditions(sar: SubjectAccessRequest) -> list[tuple[str, Q]]:
     if phone := normalise_phone(sar.phone) if sar.phone else "":
         conditions.append(("Same phone number", Q(phone=phone)))
     if sar.email:
-        conditions.append(("Same e-mail address", Q(email__iexact=sar.email)))
+        # Stored in lower case by every door (people/matching.py), so an exact match can use the index.
+        conditions.append(("Same e-mail address", Q(email=sar.email.strip().lower())))
     return conditions
 
 

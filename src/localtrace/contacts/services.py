@@ -80,7 +80,8 @@ def name_contact(
                 address_line_1=address,
                 postcode=postcode,
                 phone=named.phone,
-                email=named.email,
+                # Lower case, as intake stores it, so that matching and searches find it by an exact lookup.
+                email=named.email.strip().lower(),
                 preferred_language=case.person.preferred_language if household else "en",
             )
         ]

@@ -378,3 +378,12 @@ def test_the_list_shows_open_requests_earliest_first_and_a_late_answer(world, cl
     page = client_for("dpo").get(reverse("audit:sar-list")).content.decode()
     assert page.index("Bethan") < page.index("Alun") < page.index("Ffion")
     assert "Overdue by" in page and "Late" in page
+
+
+def test_the_menu_marks_subject_access_not_the_audit_trail_on_its_pages(world, client_for) -> None:
+    client = client_for("dpo")
+    page = client.get(reverse("audit:sar-list")).content.decode()
+    assert f'href="{reverse("audit:sar-list")}" aria-current="page"' in page
+    assert f'href="{reverse("audit:event-list")}" aria-current' not in page
+    trail = client.get(reverse("audit:event-list")).content.decode()
+    assert f'href="{reverse("audit:event-list")}" aria-current="page"' in trail

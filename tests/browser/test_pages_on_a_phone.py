@@ -33,10 +33,10 @@ pytestmark = [
 PHONE = {"width": 320, "height": 800}
 # Between them these roles reach every family of staff pages: the area lead the cases, contacts, places,
 # chains, performance and results pages; the administrator users, teams, submitters and the national figures;
-# the support officer the support queue; the DPO the audit trail; the surge tracer the surge home page.
+# the support officer the support queue; the DPO the audit trail and subject access; the surge tracer the surge home page.
 ROLES = ("director.a", "admin", "support.a", "dpo", "surge.tracer")
 # Links that leave the pages (downloads, the API, signing out) are not pages to look at.
-NOT_PAGES = re.compile(r"sign-out|\.csv|\.json|export|download|/api/|/static/|/p/")
+NOT_PAGES = re.compile(r"sign-out|\.csv|\.json|\.html|export|download|/api/|/static/|/p/")
 PAGES_PER_ROLE = 80
 
 
@@ -103,3 +103,5 @@ def test_every_page_each_role_reaches_fits_a_phone_and_passes_axe(
         assert not problems, f"{username}:\n" + "\n".join(problems)
     # A floor, so that a crawl stopped short (a sign-in gone wrong, links no longer found) cannot pass.
     assert len(seen_kinds) >= 50, sorted(seen_kinds)
+    # The demo's subject access request takes the DPO through its steps' pages.
+    assert {"/audit/subject-access/N/", "/audit/subject-access/N/records/"} <= seen_kinds, sorted(seen_kinds)

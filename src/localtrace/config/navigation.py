@@ -88,11 +88,13 @@ def _entries(request: HttpRequest, scope: Scope) -> list[NavItem]:
         entries.append(("Outbox", address("messaging:outbox")))
     if can(request.user, "submitter.manage"):
         entries.append(("Submitters", address("submitters:submitter-list")))
+    if can(request.user, "audit.subject_access"):
+        entries.append(("Subject access", address("audit:sar-list")))
     if can(request.user, "audit.search"):
         entries.append(("Audit trail", address("audit:event-list")))
     entries.append(("Your account", address("accounts:account")))
     path = request.path
     home = address("core:home")
-    return [
-        NavItem(text, href, current=(path == href) if href == home else path.startswith(href)) for text, href in entries
-    ]
+    # The longest address the page lies under is the current one: subject access lies under the audit trail's.
+    under = max((href for _, href in entries if href != home and path.startswith(href)), key=len, default=None)
+    return [NavItem(text, href, current=(path == href) if href == home else href == under) for text, href in entries]

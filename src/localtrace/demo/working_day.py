@@ -35,6 +35,7 @@ from django.utils import timezone
 from localtrace.accounts.access import scoped
 from localtrace.accounts.models import User
 from localtrace.areas.models import Team
+from localtrace.audit.subject_access import start_request
 from localtrace.cases import ladder
 from localtrace.cases.escalation import advance_due
 from localtrace.cases.investigation import (
@@ -578,4 +579,22 @@ def play_working_day(simulation_dir: Path, *, seed: int = 2020, now: dt.datetime
     day.summary.support = play_support_day(list(tracers), now=now, seed=seed).line()
     # The scheduled cluster scan, run once now so the team leads' alerts reflect the day (issue 7).
     day.summary.clusters = scan(today=timezone.localdate(now)).found
+    _subject_access_request(cases, now)
     return _summarise(day.summary, list(tracers), now)
+
+
+def _subject_access_request(cases: list[Case], now: dt.datetime) -> None:
+    """A case from the week before asks for a copy of their data: the DPO's first task in the demo."""
+    officer = User.objects.filter(deployment_role=User.DeploymentRole.DATA_PROTECTION_OFFICER).first()
+    asking = next((c.person for c in cases if c.person.date_of_birth and c.person.erased_at is None), None)
+    if officer is None or asking is None:
+        return
+    start_request(
+        {
+            "received_on": timezone.localdate(now) - dt.timedelta(days=12),
+            "given_name": asking.given_name, "family_name": asking.family_name,
+            "date_of_birth": asking.date_of_birth, "postcode": asking.postcode,
+            "nhs_number": "", "phone": "", "email": asking.email,
+        },
+        by=officer,
+    )  # fmt: skip

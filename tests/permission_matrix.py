@@ -146,6 +146,7 @@ MATRIX: dict[str, Entry] = {
     "contacts:get-next": Entry(only(*TRACERS, status=302), method="post"),
     "cases:case-detail": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:identity": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    "cases:details": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:symptoms": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:contact-add": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:outcome": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
@@ -160,6 +161,7 @@ MATRIX: dict[str, Entry] = {
         data=lambda w: {"channel": "phone", "outcome": "no_answer"},
     ),
     "contacts:contact-detail": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
+    "contacts:details": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
     "contacts:attempt": Entry(
         only(*AREA_A_TRACING, status=302),
         kwargs=lambda w: {"pk": w.contact_a.pk},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:pk>/", case.case_detail, name="case-detail"),
     path("cases/<int:pk>/attempts/", case.attempt, name="attempt"),
     path("cases/<int:pk>/identity/", case.identity, name="identity"),
+    path("cases/<int:pk>/details/", case.details, name="details"),
     path("cases/<int:pk>/symptoms/", case.symptoms, name="symptoms"),
     path("cases/<int:pk>/contacts/add/", case.contact_add, name="contact-add"),
     path("cases/<int:pk>/places/add/", case.visit_add, name="visit-add"),

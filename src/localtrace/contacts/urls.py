@@ -9,6 +9,7 @@ urlpatterns = [
     path("contacts/", contact_queue, name="queue"),
     path("contacts/next/", get_next_contact, name="get-next"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<int:pk>/details/", views.details, name="details"),
     path("contacts/<int:pk>/attempts/", views.attempt, name="attempt"),
     path("contacts/<int:pk>/complete/", views.complete, name="complete"),
 ]

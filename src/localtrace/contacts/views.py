@@ -16,7 +16,9 @@ from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import household_of
+from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
+from localtrace.people.details_views import change_details_page
 from localtrace.support.services import section_for as support_section_for
 
 
@@ -52,6 +54,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case_in_scope": may(request.user, "case.view", case),
         },
     )
+
+
+def details(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    return change_details_page(request, contact, back_url=address("contacts:contact-detail", contact.pk))
 
 
 @require_POST

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from django import forms
+import datetime as dt
 
-from localtrace.core.forms import GovukForm
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
+from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.results.validation import normalise_phone
 
 
 class DecisionForm(GovukForm):
@@ -17,3 +23,69 @@ class DecisionForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether these records are the same person"},
     )
+
+
+class PersonDetailsForm(GovukForm):
+    """A person's details as a tracer corrects them; checked as intake checks them."""
+
+    given_name = forms.CharField(
+        label="Given name", max_length=100, error_messages={"required": "Enter their given name"}
+    )
+    family_name = forms.CharField(
+        label="Family name", max_length=100, error_messages={"required": "Enter their family name"}
+    )
+    date_of_birth = GovukDateField(
+        label="Date of birth (optional)", required=False, help_text="For example, 31 3 1980."
+    )
+    phone = forms.CharField(label="Mobile or phone number (optional)", max_length=40, required=False)
+    email = forms.EmailField(
+        label="E-mail address (optional)",
+        required=False,
+        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
+    )
+    address_line_1 = forms.CharField(label="Address (optional)", max_length=200, required=False)
+    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    preferred_language = forms.ChoiceField(
+        label="Language for messages",
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Choose the language for their messages"},
+    )
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_given_name(self) -> str:
+        return " ".join(self.cleaned_data["given_name"].split())
+
+    def clean_family_name(self) -> str:
+        return " ".join(self.cleaned_data["family_name"].split())
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        born = self.cleaned_data["date_of_birth"]
+        if born is not None and born > timezone.localdate():
+            raise forms.ValidationError("Date of birth must be today or in the past")
+        return born
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"].strip()
+        if not text:
+            return ""
+        phone = normalise_phone(text)
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
+        return phone
+
+    def clean_email(self) -> str:
+        # Lower case, as every door stores it, so matching and searches find it by an exact lookup.
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean_address_line_1(self) -> str:
+        return " ".join(self.cleaned_data["address_line_1"].split())
+
+    def clean_postcode(self) -> str:
+        text = self.cleaned_data["postcode"].strip()
+        if not text:
+            return ""
+        try:
+            return normalise_postcode(text)
+        except InvalidPostcode:
+            raise forms.ValidationError("Enter a full UK postcode, like FX1 1AB") from None

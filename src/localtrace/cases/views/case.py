@@ -33,6 +33,7 @@ from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
 from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
+from localtrace.people.details_views import change_details_page
 from localtrace.places.services import record_visit, search_settings, setting_search_attrs, settings_for_case
 from localtrace.support.services import section_for as support_section_for
 
@@ -133,6 +134,11 @@ def _form_page(request: HttpRequest, case: Case, form: Any, title: str, action: 
         "cases/case_form.html",
         {"case": case, "form": form, "title": title, "action": action, **extra},
     )
+
+
+def details(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return change_details_page(request, case, back_url=address("cases:case-detail", case.pk))
 
 
 def identity(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,61 @@
+"""The "change their details" page, shared by the case and contact pages (rules in people/details.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from localtrace.areas.models import Postcode
+from localtrace.audit.services import Action, record
+from localtrace.people.details import FIELDS, DetailsError, change_details, fingerprint
+from localtrace.people.forms import PersonDetailsForm
+
+
+def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> HttpResponse:
+    """`item` is a case or contact the user may see (the caller looked it up through the access module)."""
+    person = item.person
+    if person.erased_at is not None:
+        messages.error(request, "Their details were erased at the end of the retention period; they cannot be changed.")
+        return redirect(back_url)
+    initial = {name: getattr(person, name) for name in FIELDS} | {"seen": fingerprint(person)}
+    form = PersonDetailsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = change_details(
+                person, {name: data[name] for name in FIELDS}, seen=data["seen"], item=item, request=request
+            )
+        except DetailsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Changed their {', '.join(changed)}." if changed else "Nothing was changed.")
+            if FIELDS["postcode"] in changed:
+                _suggest_transfer(request, item, person.postcode)
+            return redirect(back_url)
+    else:
+        record(Action.VIEW, request=request, obj=person, area=item.area, detail={"page": "change details"})
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": "Change their details",
+            "caption": f"{item.reference} · {person.full_name}",
+            "introduction": "A change here reaches every record of theirs. Their timeline notes which details "
+            "changed, and when.",
+            "back_url": back_url,
+            "button": "Save changes",
+        },
+    )
+
+
+def _suggest_transfer(request: HttpRequest, item: Any, postcode: str) -> None:
+    """A new postcode in another area's patch: say so, and leave the transfer to the tracer."""
+    area = Postcode.objects.filter(postcode=postcode).values_list("upper_tier_id", "upper_tier__name").first()
+    if area is not None and area[0] != item.area_id:
+        messages.info(
+            request, f"{postcode} is in {area[1]}. If they live there now, transfer this to {area[1]}'s team."
+        )

@@ -1,0 +1,129 @@
+"""Tracers correct a person's details from a case or contact page; every bad input changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from localtrace.areas.models import Postcode
+from localtrace.audit.models import AuditEvent
+from localtrace.cases.models import TraceEvent
+from localtrace.people.details import DetailsError, change_details, fingerprint
+from localtrace.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(person: Person, **changes: str) -> dict[str, str]:
+    born = person.date_of_birth
+    data = {
+        "given_name": person.given_name, "family_name": person.family_name,
+        "date_of_birth_0": str(born.day) if born else "", "date_of_birth_1": str(born.month) if born else "",
+        "date_of_birth_2": str(born.year) if born else "", "phone": person.phone, "email": person.email,
+        "address_line_1": person.address_line_1, "postcode": person.postcode,
+        "preferred_language": person.preferred_language, "seen": fingerprint(person),
+    }  # fmt: skip
+    return data | changes
+
+
+def test_a_tracer_corrects_a_phone_number_and_the_timeline_says_what_changed(world, client_for) -> None:
+    case = world.case_a
+    client = client_for("tracer_a")
+    url = reverse("cases:details", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert 'value="+447911123456"' in page and "Save changes" in page
+
+    response = client.post(url, form_data(case.person, phone="07911 123457"))
+    assert response.status_code == 302 and response["Location"] == reverse("cases:case-detail", args=[case.pk])
+    person = Person.objects.get(pk=case.person_id)
+    assert person.phone == "+447911123457"
+    event = TraceEvent.objects.get(case=case, kind="details_changed")
+    assert event.summary == "Details changed: phone number" and event.actor == world.users["tracer_a"]
+    audit = AuditEvent.objects.get(object_type="people.person", object_id=str(person.pk), action="change")
+    # The audit trail names the field, never the number.
+    assert audit.detail == {"fields": ["phone"]} and "+447911123457" not in str(audit.detail)
+    followed = client.get(response["Location"]).content.decode()
+    assert "Changed their phone number." in followed
+
+
+def test_a_new_name_and_date_of_birth_rebuild_the_matching_keys(world) -> None:
+    person = world.case_a.person
+    details = {"given_name": "Gwenllian", "date_of_birth": timezone.localdate().replace(year=1980, month=1, day=2)}
+    changed = change_details(person, details, seen=fingerprint(person), item=world.case_a)
+    assert changed == ["given name", "date of birth"]
+    person.refresh_from_db()
+    assert person.match_key == Person.key_for("Gwenllian", "Morgan-Davies")
+    assert person.block_given_dob.endswith("|1980-01-02") and person.block_family_dob.endswith("|1980-01-02")
+
+
+def test_a_contact_page_changes_the_same_person(world, client_for) -> None:
+    contact = world.contact_a
+    url = reverse("contacts:details", args=[contact.pk])
+    response = client_for("tracer_a").post(url, form_data(contact.person, email=" Rhys@Example.ORG "))
+    assert response.status_code == 302
+    assert Person.objects.get(pk=contact.person_id).email == "rhys@example.org"
+    assert TraceEvent.objects.filter(contact=contact, kind="details_changed").exists()
+
+
+def test_a_postcode_in_another_area_suggests_a_transfer_and_does_not_make_one(world, client_for) -> None:
+    case = world.case_a
+    client = client_for("tracer_a")
+    response = client.post(reverse("cases:details", args=[case.pk]), form_data(case.person, postcode="gx10 4dg"),
+                           follow=True)  # fmt: skip
+    page = response.content.decode()
+    assert "GX10 4DG is in Southmoor. If they live there now, transfer this to Southmoor" in page
+    case.refresh_from_db()
+    assert case.area == world.area_a and Postcode.objects.filter(postcode="GX10 4DG").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("phone", "12345", "Enter a phone number"),
+        ("postcode", "NOTAPOST", "Enter a full UK postcode"),
+        ("email", "gwen@", "Enter an e-mail address in the correct format"),
+        ("given_name", "  ", "Enter their given name"),
+        ("date_of_birth_2", "2999", "Date of birth must be today or in the past"),
+        ("preferred_language", "fr", "Select a valid choice"),
+    ],
+)
+def test_a_bad_detail_gets_a_clear_error_and_changes_nothing(world, client_for, field, value, error) -> None:
+    case = world.case_a
+    before = fingerprint(case.person)
+    response = client_for("tracer_a").post(
+        reverse("cases:details", args=[case.pk]), form_data(case.person, **{field: value})
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and error in page and "There is a problem" in page
+    assert fingerprint(Person.objects.get(pk=case.person_id)) == before
+    assert not TraceEvent.objects.filter(case=case, kind="details_changed").exists()
+
+
+def test_a_form_opened_before_someone_elses_change_is_refused(world, client_for) -> None:
+    case = world.case_a
+    stale = form_data(case.person, phone="+447911000111")
+    Person.objects.filter(pk=case.person_id).update(email="new@example.org")
+    response = client_for("tracer_a").post(reverse("cases:details", args=[case.pk]), stale)
+    assert "Someone else changed these details since you opened this page" in response.content.decode()
+    person = Person.objects.get(pk=case.person_id)
+    assert (person.phone, person.email) == ("+447911123456", "new@example.org")
+
+
+def test_saving_without_a_change_writes_nothing(world, client_for) -> None:
+    case = world.case_a
+    response = client_for("tracer_a").post(
+        reverse("cases:details", args=[case.pk]), form_data(case.person), follow=True
+    )
+    assert "Nothing was changed." in response.content.decode()
+    assert not TraceEvent.objects.filter(case=case, kind="details_changed").exists()
+
+
+def test_erased_details_cannot_be_changed(world, client_for) -> None:
+    person = world.case_a.person
+    Person.objects.filter(pk=person.pk).update(erased_at=timezone.now(), given_name="", family_name="")
+    person.refresh_from_db()
+    with pytest.raises(DetailsError, match="erased"):
+        change_details(person, {"given_name": "Gwen"}, seen=fingerprint(person), item=world.case_a)
+    response = client_for("tracer_a").get(reverse("cases:details", args=[world.case_a.pk]), follow=True)
+    assert "they cannot be changed" in response.content.decode()

@@ -89,6 +89,22 @@ def test_people_who_share_a_phone_get_one_message_listing_each_link(
         assert contact.attempts.filter(outcome=Attempt.Outcome.SENT).count() == 1
 
 
+def test_someone_who_stopped_messages_is_left_out_of_a_message_to_the_phone_they_share(
+    world: World, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.messaging.models import OptOut
+
+    rhian, emyr = household_sharing_a_phone(world)
+    OptOut.objects.create(person=rhian.person)
+    with django_capture_on_commit_callbacks(execute=True):
+        advance_due()
+    (message,) = Message.objects.filter(recipient="+447911123456")
+    # Only Emyr's link is left, so it is his own message, which checks his opt-out too.
+    assert message.template == "self_service_link" and message.person == emyr.person
+    assert not PortalLink.objects.filter(contact=rhian).exists()
+    assert rhian.events.filter(summary="No self-service link sent: they asked for no more messages").exists()
+
+
 def test_every_message_has_exactly_one_recipient(world: World) -> None:
     household_sharing_a_phone(world, phone="+447911000111")
     record_attempt(world.case_a, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])

@@ -27,7 +27,7 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.events import note, owner
 from localtrace.cases.models import Attempt, Case, WorkItem
 from localtrace.config import policy
-from localtrace.messaging.models import Message
+from localtrace.messaging.models import Message, OptOut
 from localtrace.messaging.services import send_message
 from localtrace.portal.models import PortalLink
 
@@ -200,7 +200,16 @@ def _send_group(
 ) -> list[SendOutcome]:  # fmt: skip
     outcomes: list[SendOutcome] = []
     issued: list[tuple[WorkItem, IssuedLink]] = []
+    # A message to several people belongs to none of them, so it cannot check each one's opt-out: here.
+    stopped = set(
+        OptOut.objects.filter(person_id__in=[m.person_id for m in members]).values_list("person_id", flat=True)  # type: ignore[attr-defined]
+    )
     for item in members:
+        if item.person_id in stopped:  # type: ignore[attr-defined]
+            summary = "No self-service link sent: they asked for no more messages"
+            note(item, "portal_link", summary, request=request, actor=actor, at=at)
+            outcomes.append(SendOutcome(item, False, summary))
+            continue
         try:
             issued.append((item, issue_link(item, request=request, actor=actor, at=at)))
         except LinkError as error:

@@ -81,8 +81,8 @@ def _ready(
 ) -> SubjectAccessRequest:  # type: ignore[no-untyped-def]
     sa.confirm_records(sar, people, by=dpo)
     sa.record_identity_check(sar, "Passport seen at the council offices", by=dpo)
-    keys = [t.key for t in sa.build_copy(sar).free_texts]
-    return sa.record_free_text_check(sar, shown=keys, withheld=withheld, by=dpo)
+    shown = [t.signature for t in sa.build_copy(sar).free_texts]
+    return sa.record_free_text_check(sar, shown=shown, withheld=withheld, by=dpo)
 
 
 def test_the_officer_records_a_request_finds_the_records_and_downloads_the_copy(world, client_for) -> None:
@@ -153,7 +153,7 @@ def test_a_case_copy_leaves_out_the_contacts_they_named_and_the_staff_who_worked
 
     items = sa.build_copy(sar).free_texts
     key = next(t.key for t in items if t.text == "Rhys answered")
-    sar = sa.record_free_text_check(sar, shown=[t.key for t in items], withheld=[key], by=world.users["dpo"])
+    sar = sa.record_free_text_check(sar, shown=[t.signature for t in items], withheld=[key], by=world.users["dpo"])
     text = json.dumps(sa.build_copy(sar).as_dict(), ensure_ascii=False)
     assert "Rhys" not in text and sa.WITHHELD_TEXT in text
     assert sa.build_copy(sar).withheld_count == 1
@@ -323,12 +323,13 @@ def test_closing_checks_the_outcome_against_the_steps(world) -> None:
 
 
 def test_a_request_is_extended_once(world, client_for) -> None:
-    sar = _start(world.users["dpo"], received_on=dt.date(2026, 11, 2))
+    received = timezone.localdate() - dt.timedelta(days=20)
+    sar = _start(world.users["dpo"], received_on=received)
     client = client_for("dpo")
     url = reverse("audit:sar-extend", args=[sar.pk])
     assert client.post(url, {"reason": "Many records over two years"}, follow=True).status_code == 200
     sar.refresh_from_db()
-    assert sa.due_for(sar) == dt.date(2027, 2, 2)
+    assert sa.due_for(sar) == sa.due_on(received, extended=True) >= sa.add_months(received, 3)
     again = client.post(url, {"reason": "More"}, follow=True)
     assert "already been extended" in again.content.decode()
     sar.refresh_from_db()
@@ -387,3 +388,94 @@ def test_the_menu_marks_subject_access_not_the_audit_trail_on_its_pages(world, c
     assert f'href="{reverse("audit:event-list")}" aria-current' not in page
     trail = client.get(reverse("audit:event-list")).content.decode()
     assert f'href="{reverse("audit:event-list")}" aria-current="page"' in trail
+
+
+def test_a_request_cannot_be_extended_once_its_first_month_is_over(world) -> None:
+    sar = _start(world.users["dpo"], received_on=timezone.localdate() - dt.timedelta(days=40))
+    with pytest.raises(sa.SubjectAccessError, match="can be extended only before then"):
+        sa.extend(sar, "Too late", by=world.users["dpo"])
+    sar.refresh_from_db()
+    assert sar.extended_at is None
+
+
+def test_sent_means_a_record_was_confirmed_and_the_copy_downloaded(world, client_for) -> None:
+    dpo, today = world.users["dpo"], timezone.localdate()
+    nobody = _ready(_start(dpo, given_name="Nobody"), [], dpo)
+    with pytest.raises(sa.SubjectAccessError, match="we hold no data about them"):
+        sa.close(nobody, "disclosed", today, by=dpo)
+    sar = _ready(_start(dpo), [world.case_a.person], dpo)
+    with pytest.raises(sa.SubjectAccessError, match="Download their copy"):
+        sa.close(sar, "disclosed", today, by=dpo)
+    assert client_for("dpo").get(reverse("audit:sar-copy-json", args=[sar.pk])).status_code == 200
+    assert sa.close(sar, "disclosed", today, by=dpo).outcome == "disclosed"
+
+
+def test_words_edited_after_they_were_read_must_be_read_again(world) -> None:
+    attempt = record_attempt(world.case_a, channel=Attempt.Channel.PHONE, outcome=Attempt.Outcome.ANSWERED,
+                             note_text="Spoke to her")  # fmt: skip
+    sar = _ready(_start(world.users["dpo"]), [world.case_a.person], world.users["dpo"])
+    assert sa.progress(sar).ready
+    Attempt.objects.filter(pk=attempt.pk).update(note="Spoke to her and to Rhys")
+    assert sa.progress(sar).unread == 1 and not sa.progress(sar).ready
+
+
+def test_answers_given_online_and_homes_named_as_places_are_read_before_they_go(world) -> None:
+    from localtrace.places.models import Setting, Visit
+
+    case = world.case_a
+    note(case, "portal_submitted", "Answered online by the case: 1 contact (1 already named: Rhys Morgan-Davies)")
+    home = Setting.objects.create(area=world.area_a, name="Rhys's flat", kind=Setting.Kind.OTHER)
+    pub = Setting.objects.create(area=world.area_a, name="The Red Lion", kind=Setting.Kind.HOSPITALITY)
+    for setting in (home, pub):
+        Visit.objects.create(case=case, setting=setting, visited_on=case.specimen_date, direction="forward")
+    note(case, "visit", "Visited Rhys's flat on 3 March (while infectious)")
+    sar = _start(world.users["dpo"])
+    sa.confirm_records(sar, [case.person], by=world.users["dpo"])
+
+    copy = sa.build_copy(sar)
+    for item in copy.free_texts:
+        item.withheld = True
+    text = json.dumps(copy.as_dict(), ensure_ascii=False)
+    assert "Rhys" not in text and "The Red Lion" in text
+    assert "Answered the questions online" in text and "Recorded a place they visited" in text
+
+
+def test_a_message_to_a_number_they_share_is_in_their_copy_as_words_to_read(world) -> None:
+    shared = Message.objects.create(channel="sms", recipient="+447911123456", person=None,
+                                    body="Links for Gwen and for Rhys")  # fmt: skip
+    Message.objects.create(channel="sms", recipient="+447900000001", person=None, body="Someone else's")
+    sar = _start(world.users["dpo"])
+    sa.confirm_records(sar, [world.case_a.person], by=world.users["dpo"])
+    texts = {t.key: t.text for t in sa.build_copy(sar).free_texts}
+    assert texts == {f"message.{shared.pk}.body": "Links for Gwen and for Rhys"}
+
+
+def test_a_merge_after_the_records_were_confirmed_keeps_the_request_and_its_copy(world) -> None:
+    from localtrace.people.merging import merge_people
+
+    dpo, first = world.users["dpo"], world.case_a.person
+    second = Person.objects.create(given_name="Gwen", family_name="Morgan-Davies", date_of_birth=first.date_of_birth,
+                                   email="gwen@example.org")  # fmt: skip
+    sar = _start(dpo)
+    sa.confirm_records(sar, [second], by=dpo)
+    merge_people(first, second, actor=dpo)
+    assert list(sar.people.all()) == [second]
+    assert [p.pk for p in sa.people_of(sar)] == [first.pk, second.pk]
+    assert "Positive tests (cases)" in [s.title for s in sa.build_copy(sar).sections]
+
+
+def test_an_open_request_holds_the_records_its_search_offers_before_any_is_confirmed(world) -> None:
+    Case.objects.filter(pk=world.case_a.pk).update(status=Status.COMPLETED, closed_at=timezone.now())
+    Contact.objects.filter(pk=world.contact_a.pk).update(status=Status.COMPLETED, closed_at=timezone.now())
+    _start(world.users["dpo"])
+    erase_expired(today=LATER)
+    assert Person.objects.get(pk=world.case_a.person_id).erased_at is None
+    assert Person.objects.get(pk=world.contact_a.person_id).erased_at is not None
+
+
+def test_laboratories_are_named_in_the_copy(world) -> None:
+    from localtrace.results.models import Submitter
+
+    Submitter.objects.create(code="LAB-A", name="Northshire Hospital Laboratory")
+    sar = _ready(_start(world.users["dpo"]), [world.case_a.person], world.users["dpo"])
+    assert "Test results from Northshire Hospital Laboratory" in sa.build_copy(sar).sources

@@ -144,7 +144,8 @@ class FreeTextForm(GovukForm):
         super().__init__(*args, **kwargs)
         choices: Any = [(t.key, t.label) for t in items]
         self.fields["withheld"].choices = choices  # type: ignore[attr-defined]
-        self.fields["shown"].initial = " ".join(t.key for t in items)
+        # What was on the page, words included: a note edited meanwhile cannot pass as read.
+        self.fields["shown"].initial = " ".join(t.signature for t in items)
 
 
 class ExtendForm(GovukForm):

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from localtrace.audit.models import RetentionRun, SubjectAccessRequest
 from localtrace.audit.services import Action, record
+from localtrace.audit.subject_access import people_held_for_requests
 
 # People are erased in batches, each in its own transaction, so a large first run holds no long locks.
 BATCH = 1000
@@ -89,15 +90,14 @@ def people_due(cutoff: dt.date) -> QuerySet:
         | Exists(PaymentClaim.objects.filter(person=person, status=PaymentClaim.Status.SUBMITTED))
         # A person merged into another goes with the survivor, and a survivor waits for what was merged into it.
         | Exists(Person.objects.filter(merged_into=person, erased_at__isnull=True))
-        # Nothing a person asked to see is erased while their request is open (Data Protection Act 2018 s.173).
-        | Exists(
-            SubjectAccessRequest.people.through.objects.filter(
-                person_id=person, subjectaccessrequest__closed_at__isnull=True
-            )
-        )
     )
     started = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-    return Person.objects.filter(erased_at__isnull=True, created_at__lt=started).exclude(recent_or_open)
+    due = Person.objects.filter(erased_at__isnull=True, created_at__lt=started).exclude(recent_or_open)
+    # Nothing a person asked to see is erased while their request is open (Data Protection Act 2018 s.173):
+    # the records confirmed as theirs, and until then every record the search offers.
+    if protected := people_held_for_requests():
+        due = due.exclude(pk__in=protected)
+    return due
 
 
 def _erase_people(ids: list[int], now: dt.datetime, erased: Erased) -> None:

@@ -163,15 +163,31 @@ def find_records(sar: SubjectAccessRequest) -> list[Candidate]:
 
 
 def people_of(sar: SubjectAccessRequest) -> list[Any]:
-    """The confirmed records and every record merged into them, oldest first."""
+    """The confirmed records (or the records they were merged into since) and every record merged into those."""
+
+    return _with_merged(survivor_of(person).pk for person in sar.people.all())
+
+
+def people_held_for_requests() -> set[int]:
+    """People the retention rule must leave alone: those of every open request, confirmed or still offered."""
+    held: set[int] = set()
+    for sar in SubjectAccessRequest.objects.filter(closed_at__isnull=True, details_erased_at__isnull=True):
+        found = people_of(sar) if sar.records_confirmed_at else [c.person for c in find_records(sar)]
+        for person in found:
+            held |= {p.pk for p in _with_merged([person.pk])}
+    return held
+
+
+def _with_merged(ids: Iterable[int]) -> list[Any]:
+    """These people and every record merged into them, oldest first."""
     from localtrace.people.models import Person
 
-    ids = set(sar.people.values_list("pk", flat=True))
-    frontier = set(ids)
+    found = set(ids)
+    frontier = set(found)
     while frontier:
-        frontier = set(Person.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)) - ids
-        ids |= frontier
-    return list(Person.objects.filter(pk__in=ids).order_by("pk"))
+        frontier = set(Person.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return list(Person.objects.filter(pk__in=found).order_by("pk"))
 
 
 # --- the copy ----------------------------------------------------------------------------------------
@@ -189,6 +205,11 @@ class FreeText:
     @property
     def disclosed(self) -> str:
         return WITHHELD_TEXT if self.withheld else self.text
+
+    @property
+    def signature(self) -> str:
+        """The item and its words as read: words changed since (an edited note) make a new signature."""
+        return f"{self.key}#{hashlib.sha256(self.text.encode()).hexdigest()[:16]}"
 
 
 @dataclass
@@ -299,15 +320,19 @@ _TIMELINE_WORDING = {
     "source_linked": "Linked to an earlier record of being named as a contact",
     "unreachable": "Recorded as not reachable",
     "transferred": "Moved to another area's team",
+    # The place's name is in the list of places, where a name typed as "other" is read first.
+    "visit": "Recorded a place they visited",
+    # Its wording counts the contacts entered online, and names those already named.
+    "portal_submitted": "Answered the questions online",
 }
 # Entries whose wording the service writes from the record itself, with nothing about anyone else.
 _TIMELINE_AS_WRITTEN = frozenset({
-    "identity_confirmed", "symptoms", "completed", "visit", "contact_named", "symptom_report",
-    "messages_stopped", "messages_resumed", "support_needs", "support_outcome", "portal_submitted",
-    "portal_link", "ladder", "message_withheld", "message_failed",
+    "identity_confirmed", "symptoms", "completed", "contact_named", "symptom_report",
+    "messages_stopped", "messages_resumed", "support_needs", "support_outcome",
+    "portal_link", "ladder", "message_withheld", "message_failed", "details_changed", "isolation_note",
 })  # fmt: skip
 # Entries whose wording holds words a member of staff typed (a reason): a fixed wording, and the words to check.
-_TIMELINE_WITH_STAFF_WORDS = frozenset({"unreachable", "transferred"})
+_TIMELINE_WITH_STAFF_WORDS = frozenset({"unreachable", "transferred", "portal_submitted"})
 
 
 def _timeline(entry: Entry, item: Any, prefix: str) -> None:
@@ -374,7 +399,9 @@ def _result_section(ids: list[int]) -> Section:
         entry.fact("Specimen ID", result.specimen_id)
         entry.fact("Postcode given with the test", result.postcode)
         entry.fact("Area", result.area.name if result.area else "")
+        entry.fact("Test code", result.test_code)
         entry.fact("Lives or works in a care home", result.care_home or "")
+        entry.fact("Work given with the test", result.occupation)
         entry.fact("Received", result.received_at)
         section.entries.append(entry)
     return section
@@ -403,8 +430,11 @@ def _case_section(ids: list[int]) -> Section:
         entry.fact("Isolation ended", policy.case_isolation_ends_on(case.anchor_date))
         entry.fact("Reached", case.reached_at)
         entry.fact("Closed", case.closed_at)
+        entry.fact("Asked about contacts", case.contacts_asked_at)
         if case.support_needs is not None:
             entry.fact("Help asked for", [SUPPORT_NEEDS.get(n, n) for n in case.support_needs] or "None")
+            entry.fact("Help needed urgently", case.support_urgent)
+            entry.fact("Agreed to be referred for help", case.support_consent)
         named = Counter(case.contacts.values_list("kind", flat=True))
         if named:
             kinds = dict(case.contacts.model.Kind.choices)
@@ -413,10 +443,14 @@ def _case_section(ids: list[int]) -> Section:
                 f"{sum(named.values())}: " + "; ".join(f"{kinds[k].lower()}, {n}" for k, n in sorted(named.items())),
             )
         for visit in case.visits.select_related("setting").order_by("visited_on", "pk"):
-            entry.fact(
-                f"Place visited on {_when(visit.visited_on)}",
-                f"{visit.setting.name} ({visit.setting.get_kind_display().lower()}); {visit.get_direction_display()}",
-            )
+            setting, label = visit.setting, f"Place visited on {_when(visit.visited_on)}"
+            kind = f"{setting.get_kind_display().lower()}; {visit.get_direction_display()}"
+            if setting.kind == setting.Kind.OTHER:
+                # A place that is not a business or a service may be someone's home, named after them.
+                entry.fact(label, kind)
+                entry.text(f"visit.{visit.pk}.setting", f"The place's name ({label.lower()})", setting.name)
+            else:
+                entry.fact(label, f"{setting.name} ({kind})")
         _attempts(entry, case.attempts.order_by("made_at", "pk"), f"case.{case.pk}")
         entry.text(f"case.{case.pk}.outcome_note", "Note when the case was closed", case.outcome_note)
         _timeline(entry, case, f"case.{case.pk}")
@@ -438,6 +472,7 @@ def _contact_section(ids: list[int]) -> Section:
         entry.fact("Local team's area", contact.area.name)
         entry.fact("Status", contact.get_status_display())
         entry.fact("Named", contact.named_at)
+        entry.fact("Named online", contact.named_online)
         entry.fact("Isolation ended", contact.isolation_ends_on)
         entry.fact("Reached", contact.reached_at)
         entry.fact("Closed", contact.closed_at)
@@ -497,7 +532,7 @@ def _support_section(ids: list[int]) -> Section:
     return section
 
 
-def _message_section(ids: list[int]) -> Section:
+def _message_section(people: list[Any]) -> Section:
     from localtrace.messaging.models import Message, OptOut
     from localtrace.messaging.private_links import hide_private_links
     from localtrace.portal.models import IsolationNote, PortalLink
@@ -507,7 +542,11 @@ def _message_section(ids: list[int]) -> Section:
         "Text messages and e-mails we sent you, and the links that let you answer online. A link that let you "
         "in is shown as hidden: only you could use it, and it no longer works for anyone.",
     )
-    for message in Message.objects.filter(person_id__in=ids).order_by("created_at", "pk"):
+    ids = [p.pk for p in people]
+    # A message to a number or address several people share belongs to none of them: it is found by address.
+    addresses = {a for p in people for a in (p.phone, p.email) if a}
+    shared = Q(person__isnull=True, recipient__in=addresses) if addresses else Q(pk__in=[])
+    for message in Message.objects.filter(Q(person_id__in=ids) | shared).order_by("created_at", "pk"):
         entry = Entry(f"{message.get_channel_display()}, {_when(message.created_at)}")
         entry.fact("Sent to", message.recipient)
         entry.fact("Status", message.get_status_display())
@@ -537,7 +576,7 @@ def build_copy(sar: SubjectAccessRequest, *, at: dt.datetime | None = None) -> C
     """The requester's copy as it stands now, with the officer's withheld items marked."""
     from localtrace.audit.retention import retention_days
     from localtrace.people.models import Merge
-    from localtrace.results.models import TestResult
+    from localtrace.results.models import Submitter, TestResult
     from localtrace.support.models import Referral
 
     people = people_of(sar)
@@ -555,14 +594,16 @@ def build_copy(sar: SubjectAccessRequest, *, at: dt.datetime | None = None) -> C
         _case_section(ids),
         _contact_section(ids),
         _support_section(ids),
-        _message_section(ids),
+        _message_section(people),
     ]
     withheld = set(sar.withheld)
     for section in sections:
         for entry in section.entries:
             for text in entry.texts:
                 text.withheld = text.key in withheld
-    sources = sorted(set(TestResult.objects.filter(person_id__in=ids).values_list("source_id", flat=True)))
+    codes = set(TestResult.objects.filter(person_id__in=ids).values_list("source_id", flat=True))
+    names = dict(Submitter.objects.filter(code__in=codes).values_list("code", "name"))
+    sources = sorted(names.get(code, code) for code in codes)
     organisations = sorted(
         set(Referral.objects.filter(request__person_id__in=ids).values_list("organisation__name", flat=True))
     )
@@ -617,8 +658,8 @@ def progress(sar: SubjectAccessRequest, copy: Copy | None = None) -> Progress:
     confirmed = sar.records_confirmed_at is not None
     unread = 0
     if confirmed:
-        keys = {t.key for t in (copy or build_copy(sar)).free_texts}
-        unread = len(keys - set(sar.free_text_read))
+        signatures = {t.signature for t in (copy or build_copy(sar)).free_texts}
+        unread = len(signatures - set(sar.free_text_read))
     return Progress(
         records_confirmed=confirmed,
         identity_checked=sar.identity_checked_at is not None,
@@ -688,7 +729,7 @@ def record_free_text_check(
     by: Any,
     request: HttpRequest | None = None,
 ) -> SubjectAccessRequest:
-    """The officer read the items `shown` and chose to withhold `withheld`.
+    """The officer read the items `shown` (their signatures) and chose to withhold `withheld` (their keys).
 
     Refused when the records changed since the page was opened (a new note, another record confirmed):
     every item in the copy must have been read.
@@ -696,18 +737,21 @@ def record_free_text_check(
     current = _locked(sar)
     if current.records_confirmed_at is None:
         raise SubjectAccessError("Confirm which records are the requester's first.")
-    keys = {t.key for t in build_copy(current).free_texts}
+    items = build_copy(current).free_texts
+    signatures, keys = {t.signature for t in items}, {t.key for t in items}
     shown, withheld = set(shown), set(withheld)
-    if shown != keys:
+    if shown != signatures:
         raise SubjectAccessError(
             "Something was written about them since you opened this page. Read the items again, as they are now."
         )
     if not withheld <= keys:
         raise SubjectAccessError("Choose only items on this page.")
-    current.free_text_read, current.withheld = sorted(keys), sorted(withheld)
+    current.free_text_read, current.withheld = sorted(signatures), sorted(withheld)
     current.free_text_checked_at = timezone.now()
     current.save(update_fields=["free_text_read", "withheld", "free_text_checked_at"])
-    record(Action.CHANGE, request=request, actor=by, obj=current, detail={"read": len(keys), "withheld": len(withheld)})
+    record(
+        Action.CHANGE, request=request, actor=by, obj=current, detail={"read": len(items), "withheld": len(withheld)}
+    )
     return current
 
 
@@ -718,10 +762,23 @@ def extend(
     current = _locked(sar)
     if current.extended_at is not None:
         raise SubjectAccessError("This request has already been extended; the law allows it once, by two months.")
+    if timezone.localdate() > due_on(current.received_on):
+        raise SubjectAccessError(
+            f"The first month ended on {_when(due_on(current.received_on))}: a request can be extended only before "
+            "then, with the reason told to the requester."
+        )
     current.extended_at, current.extension_reason = timezone.now(), reason
     current.save(update_fields=["extended_at", "extension_reason"])
     record(Action.CHANGE, request=request, actor=by, obj=current, detail={"extended_to": str(due_for(current))})
     return current
+
+
+def _downloaded(sar: SubjectAccessRequest) -> bool:
+    from localtrace.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        action=Action.EXPORT, object_type=sar._meta.label_lower, object_id=str(sar.pk)
+    ).exists()
 
 
 def download(
@@ -751,6 +808,10 @@ def close(
         raise SubjectAccessError("Choose how the request ended.")
     if outcome == Outcome.DISCLOSED and not progress(current).ready:
         raise SubjectAccessError("Finish the steps before the copy is sent: records, identity and free text.")
+    if outcome == Outcome.DISCLOSED and not current.people.exists():
+        raise SubjectAccessError("No record is confirmed as theirs: close it as “we hold no data about them”.")
+    if outcome == Outcome.DISCLOSED and not _downloaded(current):
+        raise SubjectAccessError("Download their copy before you say it was sent.")
     if outcome == Outcome.NO_DATA and current.records_confirmed_at is None:
         raise SubjectAccessError("Look for their records first: find their records, then say none is theirs.")
     if outcome == Outcome.NO_DATA and current.people.exists():

@@ -20,6 +20,8 @@ from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.services import Action, record
 from localtrace.core.addresses import address
 
+CLOSED_SHOWN = 200
+
 
 def _request_for(request: HttpRequest, pk: int) -> SubjectAccessRequest:
     require_capability(request.user, "audit.subject_access")
@@ -47,11 +49,12 @@ def _refuse(request: HttpRequest, sar: SubjectAccessRequest, error: sa.SubjectAc
 
 def request_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "audit.subject_access")
-    requests = list(
-        scoped(request.user, "subject_access.view", SubjectAccessRequest.objects.all()).order_by(
-            "closed_at", "received_on", "pk"
-        )[:500]
-    )
+    visible = scoped(request.user, "subject_access.view", SubjectAccessRequest.objects.all())
+    # Every open request, the earliest received first; the latest closed ones after them.
+    requests = [
+        *visible.filter(closed_at__isnull=True).order_by("received_on", "pk"),
+        *visible.filter(closed_at__isnull=False).order_by("-closed_at", "-pk")[:CLOSED_SHOWN],
+    ]
     today = timezone.localdate()
     rows = [(r, due, (due - today).days, (today - due).days) for r in requests for due in [sa.due_for(r)]]
     record(Action.VIEW, request=request, object_type="audit.subjectaccessrequest", detail={"list": len(rows)})

@@ -67,6 +67,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="message_due"),
             models.Index(fields=["status"], condition=models.Q(holds_private_links=True), name="message_private_links"),
+            # Messages that belong to no one person (to a number several people share, and staff e-mail), by
+            # address: a subject access request finds the shared ones this way (audit/subject_access.py).
+            models.Index(
+                fields=["recipient"], condition=models.Q(person__isnull=True), name="message_unowned_recipient"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.services import Action, record
 from localtrace.people.models import DuplicateReview, Merge, Person
 
@@ -23,6 +24,9 @@ from localtrace.people.models import DuplicateReview, Merge, Person
 FILLABLE_FIELDS = ("nhs_number", "date_of_birth", "address_line_1", "postcode", "phone", "email")
 # This app's own bookkeeping about people is not "theirs" to move.
 _BOOKKEEPING = (DuplicateReview, Merge, Person)
+# The records a data protection officer confirmed for a subject access request stay as confirmed; the copy
+# follows a merge by itself (audit/subject_access.py `people_of`).
+_NOT_MOVED = (SubjectAccessRequest.people.through,)
 
 
 class MergeError(ValueError):
@@ -36,13 +40,15 @@ def person_relations() -> list[tuple[type[models.Model], Any]]:
         if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
             continue
         model: Any = relation.related_model
-        if model in _BOOKKEEPING or model is None:
+        if model in _BOOKKEEPING or model in _NOT_MOVED or model is None:
             continue
         field = relation.field  # type: ignore[union-attr]
         found.append((model, field))
     for relation in Person._meta.get_fields(include_hidden=True):
         if relation.many_to_many and relation.auto_created and not relation.concrete:
             through = relation.through  # type: ignore[union-attr]
+            if through in _NOT_MOVED:
+                continue
             for field in through._meta.fields:
                 if isinstance(field, models.ForeignKey) and field.related_model is Person:
                     found.append((through, field))

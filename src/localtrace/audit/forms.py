@@ -40,9 +40,24 @@ class RequestForm(GovukForm):
         required=False,
         help_text="Most records are found by name and date of birth. For example, 31 3 1980.",
     )
-    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
-    nhs_number = forms.CharField(label="NHS number (optional)", max_length=12, required=False)
-    phone = forms.CharField(label="Mobile or phone number (optional)", max_length=20, required=False)
+    postcode = forms.CharField(
+        label="Postcode (optional)",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    nhs_number = forms.CharField(
+        label="NHS number (optional)",
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
+    )
+    phone = forms.CharField(
+        label="Mobile or phone number (optional)",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
+    )
     email = forms.EmailField(
         label="E-mail address (optional)",
         required=False,

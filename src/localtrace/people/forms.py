@@ -37,14 +37,24 @@ class PersonDetailsForm(GovukForm):
     date_of_birth = GovukDateField(
         label="Date of birth (optional)", required=False, help_text="For example, 31 3 1980."
     )
-    phone = forms.CharField(label="Mobile or phone number (optional)", max_length=40, required=False)
+    phone = forms.CharField(
+        label="Mobile or phone number (optional)",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
+    )
     email = forms.EmailField(
         label="E-mail address (optional)",
         required=False,
         error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
     )
     address_line_1 = forms.CharField(label="Address (optional)", max_length=200, required=False)
-    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    postcode = forms.CharField(
+        label="Postcode (optional)",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
     preferred_language = forms.ChoiceField(
         label="Language for messages",
         choices=settings.LANGUAGES,

@@ -8,11 +8,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.subject_access import Candidate, FreeText
 from localtrace.core.forms import GovukDateField, GovukForm
-from localtrace.results.validation import nhs_number_is_valid, normalise_phone
+from localtrace.people.forms import PersonFieldsForm
+from localtrace.results.validation import nhs_number_is_valid
 
 NONE_OF_THESE = "none"
 
@@ -23,7 +23,7 @@ def _not_in_future(day: dt.date | None, what: str) -> dt.date | None:
     return day
 
 
-class RequestForm(GovukForm):
+class RequestForm(PersonFieldsForm):
     received_on = GovukDateField(
         label="When did the request reach us?",
         help_text="The day it arrived, by any route: the month to respond starts then. For example, 27 3 2026.",
@@ -67,24 +67,6 @@ class RequestForm(GovukForm):
     def clean_received_on(self) -> dt.date | None:
         return _not_in_future(self.cleaned_data["received_on"], "The day the request reached us")
 
-    def clean_date_of_birth(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data["date_of_birth"], "Date of birth")
-
-    def clean_given_name(self) -> str:
-        return " ".join(self.cleaned_data["given_name"].split())
-
-    def clean_family_name(self) -> str:
-        return " ".join(self.cleaned_data["family_name"].split())
-
-    def clean_postcode(self) -> str:
-        text = self.cleaned_data["postcode"].strip()
-        if not text:
-            return ""
-        try:
-            return normalise_postcode(text)
-        except InvalidPostcode:
-            raise forms.ValidationError("Enter a full UK postcode, like FX1 1AB") from None
-
     def clean_nhs_number(self) -> str:
         digits = "".join(self.cleaned_data["nhs_number"].split())
         if not digits:
@@ -92,18 +74,6 @@ class RequestForm(GovukForm):
         if not (digits.isdigit() and len(digits) == 10 and nhs_number_is_valid(digits)):
             raise forms.ValidationError("Enter a real NHS number: 10 digits, like 943 476 5919")
         return digits
-
-    def clean_phone(self) -> str:
-        text = self.cleaned_data["phone"].strip()
-        if not text:
-            return ""
-        phone = normalise_phone(text)
-        if not phone:
-            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
-        return phone
-
-    def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
 
 
 class RecordsForm(GovukForm):

@@ -25,7 +25,51 @@ class DecisionForm(GovukForm):
     )
 
 
-class PersonDetailsForm(GovukForm):
+class PersonFieldsForm(GovukForm):
+    """A person's identifying fields, checked as intake checks them; a form declares the fields it asks for.
+
+    Used where staff type someone's details: correcting them (below) and recording a subject access request.
+    """
+
+    def clean_given_name(self) -> str:
+        return " ".join(self.cleaned_data["given_name"].split())
+
+    def clean_family_name(self) -> str:
+        return " ".join(self.cleaned_data["family_name"].split())
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        born: dt.date | None = self.cleaned_data["date_of_birth"]
+        if born is not None and born > timezone.localdate():
+            raise forms.ValidationError("Date of birth must be today or in the past")
+        return born
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"].strip()
+        if not text:
+            return ""
+        phone = normalise_phone(text)
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
+        return phone
+
+    def clean_email(self) -> str:
+        # Lower case, as every door stores it, so matching and searches find it by an exact lookup.
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean_address_line_1(self) -> str:
+        return " ".join(self.cleaned_data["address_line_1"].split())
+
+    def clean_postcode(self) -> str:
+        text = self.cleaned_data["postcode"].strip()
+        if not text:
+            return ""
+        try:
+            return normalise_postcode(text)
+        except InvalidPostcode:
+            raise forms.ValidationError("Enter a full UK postcode, like FX1 1AB") from None
+
+
+class PersonDetailsForm(PersonFieldsForm):
     """A person's details as a tracer corrects them; checked as intake checks them."""
 
     given_name = forms.CharField(
@@ -62,40 +106,3 @@ class PersonDetailsForm(GovukForm):
         error_messages={"required": "Choose the language for their messages"},
     )
     seen = forms.CharField(widget=forms.HiddenInput)
-
-    def clean_given_name(self) -> str:
-        return " ".join(self.cleaned_data["given_name"].split())
-
-    def clean_family_name(self) -> str:
-        return " ".join(self.cleaned_data["family_name"].split())
-
-    def clean_date_of_birth(self) -> dt.date | None:
-        born = self.cleaned_data["date_of_birth"]
-        if born is not None and born > timezone.localdate():
-            raise forms.ValidationError("Date of birth must be today or in the past")
-        return born
-
-    def clean_phone(self) -> str:
-        text = self.cleaned_data["phone"].strip()
-        if not text:
-            return ""
-        phone = normalise_phone(text)
-        if not phone:
-            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
-        return phone
-
-    def clean_email(self) -> str:
-        # Lower case, as every door stores it, so matching and searches find it by an exact lookup.
-        return str(self.cleaned_data["email"]).strip().lower()
-
-    def clean_address_line_1(self) -> str:
-        return " ".join(self.cleaned_data["address_line_1"].split())
-
-    def clean_postcode(self) -> str:
-        text = self.cleaned_data["postcode"].strip()
-        if not text:
-            return ""
-        try:
-            return normalise_postcode(text)
-        except InvalidPostcode:
-            raise forms.ValidationError("Enter a full UK postcode, like FX1 1AB") from None

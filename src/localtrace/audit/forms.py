@@ -24,6 +24,8 @@ def _not_in_future(day: dt.date | None, what: str) -> dt.date | None:
 
 
 class RequestForm(PersonFieldsForm):
+    field_order = ["received_on", "given_name", "family_name", "date_of_birth", "postcode", "nhs_number", "phone"]
+
     received_on = GovukDateField(
         label="When did the request reach us?",
         help_text="The day it arrived, by any route: the month to respond starts then. For example, 27 3 2026.",
@@ -40,28 +42,11 @@ class RequestForm(PersonFieldsForm):
         required=False,
         help_text="Most records are found by name and date of birth. For example, 31 3 1980.",
     )
-    postcode = forms.CharField(
-        label="Postcode (optional)",
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
-    )
     nhs_number = forms.CharField(
         label="NHS number (optional)",
         max_length=12,
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
-    )
-    phone = forms.CharField(
-        label="Mobile or phone number (optional)",
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
-    )
-    email = forms.EmailField(
-        label="E-mail address (optional)",
-        required=False,
-        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
     )
 
     def clean_received_on(self) -> dt.date | None:

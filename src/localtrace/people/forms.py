@@ -31,6 +31,24 @@ class PersonFieldsForm(GovukForm):
     Used where staff type someone's details: correcting them (below) and recording a subject access request.
     """
 
+    phone = forms.CharField(
+        label="Mobile or phone number (optional)",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="E-mail address (optional)",
+        required=False,
+        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
+    )
+    postcode = forms.CharField(
+        label="Postcode (optional)",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+
     def clean_given_name(self) -> str:
         return " ".join(self.cleaned_data["given_name"].split())
 
@@ -72,6 +90,8 @@ class PersonFieldsForm(GovukForm):
 class PersonDetailsForm(PersonFieldsForm):
     """A person's details as a tracer corrects them; checked as intake checks them."""
 
+    field_order = ["given_name", "family_name", "date_of_birth", "phone", "email", "address_line_1", "postcode"]
+
     given_name = forms.CharField(
         label="Given name", max_length=100, error_messages={"required": "Enter their given name"}
     )
@@ -81,24 +101,7 @@ class PersonDetailsForm(PersonFieldsForm):
     date_of_birth = GovukDateField(
         label="Date of birth (optional)", required=False, help_text="For example, 31 3 1980."
     )
-    phone = forms.CharField(
-        label="Mobile or phone number (optional)",
-        max_length=40,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
-    )
-    email = forms.EmailField(
-        label="E-mail address (optional)",
-        required=False,
-        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
-    )
     address_line_1 = forms.CharField(label="Address (optional)", max_length=200, required=False)
-    postcode = forms.CharField(
-        label="Postcode (optional)",
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
-    )
     preferred_language = forms.ChoiceField(
         label="Language for messages",
         choices=settings.LANGUAGES,

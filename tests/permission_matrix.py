@@ -147,6 +147,8 @@ MATRIX: dict[str, Entry] = {
     "cases:case-detail": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:identity": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:details": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
+    # Finding a person: anyone who works a queue (surge tracers while delegated); results are scoped.
+    "people:find": Entry(only(*TRACERS)),
     "cases:symptoms": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:contact-add": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),
     "cases:outcome": Entry(only(*AREA_A_TRACING), kwargs=_case_pk),

@@ -52,6 +52,7 @@ def _entries(request: HttpRequest, scope: Scope) -> list[NavItem]:
     if can(request.user, "case.queue"):
         entries.append(("Cases", address("cases:queue")))
         entries.append(("Contacts", address("contacts:queue")))
+        entries.append(("Find", address("people:find")))
     if can(request.user, "team.lead"):
         entries.append(("Team", address("cases:team")))
     if can(request.user, "case.queue"):  # Transmission chains (issue 7): the same people as the case queue.

@@ -109,3 +109,16 @@ class PersonDetailsForm(PersonFieldsForm):
         error_messages={"required": "Choose the language for their messages"},
     )
     seen = forms.CharField(widget=forms.HiddenInput)
+
+
+class FindForm(GovukForm):
+    query = forms.CharField(
+        label="Name, phone number, NHS number, e-mail address or reference",
+        max_length=200,
+        help_text="For example: Gwen Morgan-Davies, 07911 123456, 943 476 5919 or C123.",
+        error_messages={"required": "Enter a name, a phone number, an NHS number, an e-mail address or a reference"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    date_of_birth = GovukDateField(
+        label="Date of birth (optional)", required=False, help_text="With a date of birth, one name is enough."
+    )

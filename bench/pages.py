@@ -225,7 +225,9 @@ def generate(
             dob = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 65))
             out["person"].append(
                 f"{i}\t{rng.randrange(10**9, 10**10)}\t{given[g]}\t{family[f]}\t{dob}\t{rng.choice(('female', 'male'))}\t"
-                f"{address}\t{postcode}\t+4477009{i % 100000:05d}\t\t{language}\t{given_keys[g]}|{family_keys[f]}\t{ts(opened)}\n"
+                f"{address}\t{postcode}\t+4477009{i % 100000:05d}\t\t{language}\t{given_keys[g]}|{family_keys[f]}\t{ts(opened)}\t"
+                # The blocking keys, as Person.save() writes them (people/blocking.py).
+                f"{family_keys[f]}|{dob}\t{given_keys[g]}|{dob}\t{dob}|{postcode.replace(' ', '').upper()}\n"
             )
             priority = rng.choices(priority_values, priority_weights)[0]
             out["result"].append(
@@ -273,7 +275,8 @@ def generate(
                 person = cases + k
                 out["person"].append(
                     f"{person}\t\t{given[cg]}\t{family[cf]}\t\\N\tunknown\t{c_address}\t{c_postcode}\t"
-                    f"+4477008{k % 100000:05d}\t\t{language if in_household else 'en'}\t{given_keys[cg]}|{family_keys[cf]}\t{ts(named)}\n"
+                    f"+4477008{k % 100000:05d}\t\t{language if in_household else 'en'}\t{given_keys[cg]}|{family_keys[cf]}\t{ts(named)}"
+                    "\t\t\t\n"  # no date of birth, so no blocking keys
                 )
                 c_reached = c_closed = c_next = r"\N"
                 c_step = 0
@@ -303,7 +306,7 @@ def generate(
 
 COLUMNS = {
     "person": ("people.Person", "id nhs_number given_name family_name date_of_birth sex address_line_1 postcode "
-               "phone email preferred_language match_key created_at"),
+               "phone email preferred_language match_key created_at block_family_dob block_given_dob block_dob_postcode"),
     "result": ("results.TestResult", "id source_id specimen_id submission_id row_number person_id area_id postcode "
                "test_type test_code result specimen_date result_date care_home occupation case_id received_at"),
     "case": ("cases.Case", "id area_id status priority reach_deadline ladder_step next_step_at reached_at closed_at "

@@ -27,6 +27,8 @@ def refs(found) -> list[str]:  # type: ignore[no-untyped-def]
         ("  morgan davies   GWEN ", None),  # either order, any case, hyphen or not
         ("Gwen", dt.date(1979, 3, 14)),  # one name is enough with a date of birth
         ("Morgan-Davies", dt.date(1979, 3, 14)),
+        ("Morgan Davies", dt.date(1979, 3, 14)),  # a family name of two words, typed alone
+        ("Gwen Morgan Davies", dt.date(1979, 3, 14)),
         ("07911 123456", None),
         ("+44 7911 123456", None),
         ("C{case}", None),

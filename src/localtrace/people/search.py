@@ -19,8 +19,7 @@ from django.db.models import Q
 from localtrace.people.models import Person
 from localtrace.people.names import name_key
 
-# People a search reads at most, and records it shows.
-MAX_PEOPLE = 200
+# Records a search shows at most, the newest first.
 MAX_RECORDS = 50
 
 _REFERENCE = re.compile(r"^\s*([CK])\s*(\d{1,12})\s*$", re.IGNORECASE)
@@ -66,7 +65,10 @@ def people_matching(text: str, date_of_birth: dt.date | None) -> tuple[Q, str]:
     if "@" in text:
         return Q(email=text.lower()), "e-mail address"
     if _PHONE_LIKE.match(text):
-        phone = normalise_phone(text)
+        # A number typed in full international form is looked up as typed, even where the numbering plan
+        # does not know it (stored numbers came through the same check, but plans change).
+        compact = re.sub(r"[\s().-]", "", text)
+        phone = normalise_phone(text) or (compact if compact.startswith("+") else "")
         if not phone:
             raise SearchError(f"“{text}” is not a phone number or an NHS number we recognise")
         return Q(phone=phone), "phone number"
@@ -78,7 +80,11 @@ def people_matching(text: str, date_of_birth: dt.date | None) -> tuple[Q, str]:
     elif date_of_birth is None:
         raise SearchError("Enter their full name, or a name and their date of birth")
     if date_of_birth is not None:
-        parts = [k for k in {name_key(w) for w in words} if k]
+        # Any run of the words may be one name: "St John", "Morgan Davies".
+        runs = {
+            name_key(" ".join(words[i:j])) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 4) + 1)
+        }
+        parts = sorted(k for k in runs if k)
         born = date_of_birth.isoformat()
         condition |= Q(block_family_dob__in=[f"{p}|{born}" for p in parts])
         condition |= Q(block_given_dob__in=[f"{p}|{born}" for p in parts])
@@ -98,13 +104,9 @@ def find(user: Any, text: str, date_of_birth: dt.date | None = None) -> list[Fou
         items = scoped(user, f"{kind}.view", model.objects.filter(pk=number).select_related("person", "area"))
         return [Found(item, kind, "reference") for item in items]
     condition, why = people_matching(text, date_of_birth)
-    people = list(
-        Person.objects.filter(condition, erased_at__isnull=True, merged_into__isnull=True)
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:MAX_PEOPLE]
-    )
-    if not people:
-        return []
+    # One query per kind of record, the people as a subquery: a common name held by thousands across the
+    # country still finds the few in the user's areas, which a capped list of people first might drop.
+    people = Person.objects.filter(condition, erased_at__isnull=True, merged_into__isnull=True).values("pk")
     cases = scoped(user, "case.view", Case.objects.filter(person_id__in=people).select_related("person", "area"))
     contacts = scoped(
         user, "contact.view", Contact.objects.filter(person_id__in=people).select_related("person", "area")

@@ -98,3 +98,11 @@ def test_the_page_searches_only_what_is_posted_and_audits_each_record_shown(worl
     assert "No records found in your areas" in empty
     error = client.post(url, {"query": "Gwen"}).content.decode()
     assert "There is a problem" in error and "Enter their full name" in error
+
+
+def test_a_number_typed_in_full_international_form_is_looked_up_as_typed(world) -> None:
+    # Ofcom's drama range, which the numbering plan rejects: stored before, or by another door.
+    Person.objects.filter(pk=world.case_a.person_id).update(phone="+447700900123")
+    assert refs(find(world.users["tracer_a"], "+44 7700 900123")) == [world.case_a.reference]
+    with pytest.raises(SearchError, match="is not a phone number"):
+        find(world.users["tracer_a"], "07700 900123")

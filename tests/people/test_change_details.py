@@ -72,7 +72,8 @@ def test_a_postcode_in_another_area_suggests_a_transfer_and_does_not_make_one(wo
     response = client.post(reverse("cases:details", args=[case.pk]), form_data(case.person, postcode="gx10 4dg"),
                            follow=True)  # fmt: skip
     page = response.content.decode()
-    assert "GX10 4DG is in Southmoor. If they live there now, transfer this to Southmoor" in page
+    assert "The new postcode is in Southmoor. If they live there now, transfer this to Southmoor" in page
+    assert "GX10 4DG is in" not in page
     case.refresh_from_db()
     assert case.area == world.area_a and Postcode.objects.filter(postcode="GX10 4DG").exists()
 
@@ -100,14 +101,65 @@ def test_a_bad_detail_gets_a_clear_error_and_changes_nothing(world, client_for, 
     assert not TraceEvent.objects.filter(case=case, kind="details_changed").exists()
 
 
-def test_a_form_opened_before_someone_elses_change_is_refused(world, client_for) -> None:
+def test_a_form_opened_before_someone_elses_change_is_refused_and_shown_again_as_it_is_now(world, client_for) -> None:
     case = world.case_a
     stale = form_data(case.person, phone="+447911000111")
     Person.objects.filter(pk=case.person_id).update(email="new@example.org")
-    response = client_for("tracer_a").post(reverse("cases:details", args=[case.pk]), stale)
-    assert "Someone else changed these details since you opened this page" in response.content.decode()
+    response = client_for("tracer_a").post(reverse("cases:details", args=[case.pk]), stale, follow=True)
+    page = response.content.decode()
+    assert "Someone else changed these details since you opened this page" in page
+    assert 'value="new@example.org"' in page  # the form again, with the other change in it
     person = Person.objects.get(pk=case.person_id)
     assert (person.phone, person.email) == ("+447911123456", "new@example.org")
+
+
+def test_a_form_without_its_fingerprint_is_refused_in_plain_words(world, client_for) -> None:
+    case = world.case_a
+    data = form_data(case.person, phone="+447911000111")
+    del data["seen"]
+    page = client_for("tracer_a").post(reverse("cases:details", args=[case.pk]), data).content.decode()
+    assert "This page was not sent whole" in page and "This field is required" not in page
+    assert Person.objects.get(pk=case.person_id).phone == "+447911123456"
+
+
+def test_every_record_of_the_person_hears_of_a_change_whichever_area_holds_it(world) -> None:
+    from localtrace.contacts.models import Contact
+    from tests.personas import make_case
+
+    case_b, _ = make_case(world.area_b, world.submission, specimen_id="WORLD-B")
+    Contact.objects.create(case=case_b, person=world.case_a.person, area=world.area_b, kind="close",
+                           last_exposure=case_b.specimen_date, isolation_ends_on=case_b.specimen_date,
+                           reach_deadline=timezone.now())  # fmt: skip
+    person = world.case_a.person
+    change_details(person, {"phone": "+447911000111"}, seen=fingerprint(person), item=world.case_a,
+                   actor=world.users["tracer_a"])  # fmt: skip
+    in_b = TraceEvent.objects.get(contact__area=world.area_b, contact__person=person, kind="details_changed")
+    assert in_b.summary == f"Details changed: phone number (on {world.case_a.reference})"
+    assert AuditEvent.objects.filter(area=world.area_b, action="change").exists()
+
+
+def test_a_replaced_number_gets_nothing_more_for_them(world) -> None:
+    from localtrace.messaging.models import Message
+    from localtrace.portal.services import issue_link
+
+    case, person = world.case_a, world.case_a.person
+    waiting = Message.objects.create(channel="sms", recipient="+447911123456", body="Hello", person=person, case=case)
+    link = issue_link(case).link
+    change_details(person, {"phone": "+447911000111"}, seen=fingerprint(person), item=case)
+    waiting.refresh_from_db()
+    link.refresh_from_db()
+    assert waiting.status == Message.Status.WITHHELD and link.revoked_at is not None
+    assert case.events.filter(kind="portal_link", summary__startswith="Self-service link stopped").exists()
+
+
+def test_adding_a_first_e_mail_address_stops_nothing(world) -> None:
+    from localtrace.portal.services import issue_link
+
+    case, person = world.case_a, world.case_a.person
+    link = issue_link(case).link
+    change_details(person, {"email": "gwen@example.org"}, seen=fingerprint(person), item=case)
+    link.refresh_from_db()
+    assert link.revoked_at is None
 
 
 def test_saving_without_a_change_writes_nothing(world, client_for) -> None:

@@ -106,3 +106,32 @@ def test_a_number_typed_in_full_international_form_is_looked_up_as_typed(world) 
     assert refs(find(world.users["tracer_a"], "+44 7700 900123")) == [world.case_a.reference]
     with pytest.raises(SearchError, match="is not a phone number"):
         find(world.users["tracer_a"], "07700 900123")
+
+
+def test_a_full_name_with_a_date_of_birth_never_brings_in_someone_sharing_one_word(world) -> None:
+    tracer, born = world.users["tracer_a"], dt.date(1979, 3, 14)
+    assert find(tracer, "Gwen Smith", born) == []
+    assert refs(find(tracer, "Gwen Morgan-Davies", born)) == [world.case_a.reference]
+
+
+@pytest.mark.parametrize(
+    "typed", ["943-476-5919", "07911 123456 ext 12", "07911 123456 x12", "rhys @ example.org", "7911123456"]
+)
+def test_numbers_and_addresses_are_read_as_people_type_them(world, typed: str) -> None:
+    Person.objects.filter(pk=world.contact_a.person_id).update(
+        nhs_number="9434765919", email="rhys@example.org", phone="+447911123456"
+    )
+    found = find(world.users["tracer_a"], typed)
+    assert world.contact_a.reference in refs(found)
+
+
+def test_a_name_with_numbers_in_it_gets_a_clear_error(world) -> None:
+    with pytest.raises(SearchError, match="without numbers"):
+        find(world.users["tracer_a"], "Gwen 2")
+
+
+def test_a_date_of_birth_narrows_a_shared_phone_to_the_person_born_that_day(world) -> None:
+    Person.objects.filter(pk=world.contact_a.person_id).update(phone="+447911123456", date_of_birth=dt.date(1980, 1, 1))
+    tracer = world.users["tracer_a"]
+    assert set(refs(find(tracer, "07911 123456"))) == {world.case_a.reference, world.contact_a.reference}
+    assert refs(find(tracer, "07911 123456", dt.date(1979, 3, 14))) == [world.case_a.reference]

@@ -149,3 +149,19 @@ def test_an_attempt_and_its_events_follow_the_case_when_people_are_merged(two_re
     assert Attempt.objects.filter(case=case).count() == Attempt.objects.filter(case__person=second).count()
     undo_merge(merge)
     assert Case.objects.get(pk=case.pk).person_id == first.pk
+
+
+def test_undoing_a_merge_keeps_a_correction_made_since_to_a_field_it_filled(world) -> None:
+    from localtrace.people.details import change_details, fingerprint
+
+    survivor = Person.objects.create(given_name="Ann", family_name="Lee", date_of_birth=dt.date(1970, 1, 1))
+    merged = Person.objects.create(given_name="Ann", family_name="Lee", date_of_birth=dt.date(1970, 1, 1),
+                                   phone="+447911000222", email="ann@example.org")  # fmt: skip
+    merge = merge_people(survivor, merged, actor=world.users["lead_a"])
+    survivor.refresh_from_db()
+    assert survivor.phone == "+447911000222"
+    change_details(survivor, {"phone": "+447911000333"}, seen=fingerprint(survivor), item=world.case_a)
+    undo_merge(merge, actor=world.users["lead_a"])
+    survivor.refresh_from_db()
+    # The copied e-mail goes back to blank; the number corrected since stays.
+    assert (survivor.email, survivor.phone) == ("", "+447911000333")

@@ -34,6 +34,10 @@ class DetailsError(Exception):
     """A change that cannot be made; the message says why in plain English."""
 
 
+class StaleDetails(DetailsError):
+    """Someone else changed the details after the form was opened."""
+
+
 def fingerprint(person: Person) -> str:
     """A digest of the details as a form showed them, to tell whether they changed since."""
     text = "\x1f".join(str(getattr(person, name) or "") for name in FIELDS)
@@ -49,27 +53,70 @@ def change_details(
     request: HttpRequest | None = None,
     actor: Any = None,
 ) -> list[str]:
-    """Save the details that differ, and say which (their timeline names). `seen` is the form's fingerprint."""
+    """Save the details that differ, and say which (their timeline names). `seen` is the form's fingerprint.
+
+    Every case and contact record of the person hears of it, whichever area holds it: a date of birth
+    changed from area A is the one area B's self-service links now ask for.
+    """
     from localtrace.cases.events import note
+    from localtrace.cases.models import Case
+    from localtrace.contacts.models import Contact
 
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         if current.erased_at is not None:
             raise DetailsError("Their details were erased at the end of the retention period; they cannot be changed.")
         if fingerprint(current) != seen:
-            raise DetailsError(
-                "Someone else changed these details since you opened this page. Check them as they are now, "
-                "then make your change again."
+            raise StaleDetails(
+                "Someone else changed these details since you opened this page. They are shown as they are now: "
+                "make your change again."
             )
         changed = [name for name in FIELDS if name in details and details[name] != getattr(current, name)]
         if not changed:
             return []
+        replaced: dict[str, str] = {name: getattr(current, name) for name in ("phone", "email") if name in changed}
         for name in changed:
             setattr(current, name, details[name])
         current.save()  # save() rebuilds the matching keys from the new names, date of birth and postcode
         labels = [FIELDS[name] for name in changed]
-        note(item, "details_changed", "Details changed: " + ", ".join(labels), request=request, actor=actor)
+        summary = "Details changed: " + ", ".join(labels)
+        records = [*Case.objects.filter(person=current), *Contact.objects.filter(person=current)]
+        for record_ in records:
+            where = "" if record_ == item else f" (on {item.reference})"
+            note(record_, "details_changed", summary + where, request=request, actor=actor)
         # The audit trail holds which fields changed, never their values.
         record(Action.CHANGE, request=request, actor=actor, obj=current, area=item.area, detail={"fields": changed})
+        _forget_old_addresses(current, replaced, records, request=request, actor=actor)
     person.refresh_from_db()
     return labels
+
+
+def _forget_old_addresses(
+    person: Person, replaced: dict[str, str], records: list[Any], *, request: HttpRequest | None, actor: Any
+) -> None:
+    """A number or address replaced (often after "wrong number") must carry nothing more for this person.
+
+    Messages still waiting to go to it are withheld, and self-service links that may have gone to it stop
+    working: the ladder sends a new link to the new number at its next link step.
+    """
+    from django.utils import timezone
+
+    from localtrace.cases.models import Case
+    from localtrace.messaging.models import Message
+    from localtrace.portal.models import PortalLink
+
+    old = [address for address in replaced.values() if address]
+    if not old:
+        return
+    Message.objects.filter(person=person, status=Message.Status.QUEUED, recipient__in=old).update(
+        status=Message.Status.WITHHELD, last_error="The number or address was changed before it was sent."
+    )
+    from localtrace.cases.events import note
+
+    live = PortalLink.objects.filter(person=person, revoked_at__isnull=True, locked_at__isnull=True)
+    holders = set(live.values_list("case_id", "contact_id"))
+    live.update(revoked_at=timezone.now(), revoked_reason="Phone number or e-mail address changed")
+    for record_ in records:
+        if ((record_.pk, None) if isinstance(record_, Case) else (None, record_.pk)) in holders:
+            note(record_, "portal_link", "Self-service link stopped: the number or address was changed",
+                 request=request, actor=actor)  # fmt: skip

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 
 from localtrace.areas.models import Postcode
 from localtrace.audit.services import Action, record
-from localtrace.people.details import FIELDS, DetailsError, change_details, fingerprint
+from localtrace.people.details import FIELDS, DetailsError, StaleDetails, change_details, fingerprint
 from localtrace.people.forms import PersonDetailsForm
 
 
@@ -28,6 +28,10 @@ def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> Ht
             changed = change_details(
                 person, {name: data[name] for name in FIELDS}, seen=data["seen"], item=item, request=request
             )
+        except StaleDetails as error:
+            # The page again, with the details as they are now and a fresh fingerprint to save against.
+            messages.error(request, str(error))
+            return redirect(request.path)
         except DetailsError as error:
             form.add_error(None, str(error))
         else:
@@ -56,6 +60,7 @@ def _suggest_transfer(request: HttpRequest, item: Any, postcode: str) -> None:
     """A new postcode in another area's patch: say so, and leave the transfer to the tracer."""
     area = Postcode.objects.filter(postcode=postcode).values_list("upper_tier_id", "upper_tier__name").first()
     if area is not None and area[0] != item.area_id:
+        # Messages may be kept in a cookie: the area's name goes in it, not the postcode.
         messages.info(
-            request, f"{postcode} is in {area[1]}. If they live there now, transfer this to {area[1]}'s team."
+            request, f"The new postcode is in {area[1]}. If they live there now, transfer this to {area[1]}'s team."
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -108,7 +109,13 @@ class PersonDetailsForm(PersonFieldsForm):
         widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Choose the language for their messages"},
     )
-    seen = forms.CharField(widget=forms.HiddenInput)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("seen"):
+            raise forms.ValidationError("This page was not sent whole. Open it again from their record.")
+        return data
 
 
 class FindForm(GovukForm):

@@ -161,7 +161,12 @@ def undo_merge(merge: Merge, *, request: HttpRequest | None = None, actor: Any =
         )
     survivor = Person.objects.select_for_update().get(pk=merge.survivor_id)
     if merge.filled:
+        merged = Person.objects.get(pk=merge.merged_id)
         for name, blank in merge.filled.items():
+            # Only a value that is still the one the merge copied goes back to blank: a correction made
+            # since (a new number after "wrong number") is the survivor's own and stays.
+            if getattr(survivor, name) != getattr(merged, name):
+                continue
             person_field: Any = Person._meta.get_field(name)
             setattr(survivor, name, person_field.to_python(blank) if blank else blank)
         survivor.save()

@@ -23,8 +23,9 @@ from localtrace.people.names import name_key
 MAX_RECORDS = 50
 
 _REFERENCE = re.compile(r"^\s*([CK])\s*(\d{1,12})\s*$", re.IGNORECASE)
-_DIGITS_AND_SPACES = re.compile(r"^[\d\s]+$")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
+# "07911 123456 ext 12", "x12": the extension is not part of the number.
+_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x)\s*\d+\s*$", re.IGNORECASE)
 
 
 class SearchError(ValueError):
@@ -52,42 +53,57 @@ def _name_keys(words: list[str]) -> list[str]:
     return keys
 
 
-def people_matching(text: str, date_of_birth: dt.date | None) -> tuple[Q, str]:
-    """The condition on Person for what was typed, and how it was read."""
+def _identifier(text: str) -> tuple[Q, str] | None:
+    """An NHS number, an e-mail address or a phone number, when that is what was typed."""
     from localtrace.results.validation import nhs_number_is_valid, normalise_phone
 
+    if "@" in text:
+        return Q(email=text.replace(" ", "").lower()), "e-mail address"
+    number = _EXTENSION.sub("", text)
+    if not _PHONE_LIKE.match(number):
+        return None
+    digits = re.sub(r"[\s-]", "", number)
+    # A number typed in full international form is looked up as typed, even where the numbering plan
+    # does not know it (stored numbers came through the same check, but plans change).
+    compact = re.sub(r"[\s().-]", "", number)
+    phone = normalise_phone(number) or (compact if compact.startswith("+") else "")
+    if digits.isdigit() and len(digits) == 10 and nhs_number_is_valid(digits):
+        # Ten digits can be both: an NHS number, or a number without its leading 0 or country code.
+        return (Q(nhs_number=digits) | Q(phone=phone) if phone else Q(nhs_number=digits)), "NHS number"
+    if not phone:
+        raise SearchError("That is not a phone number or an NHS number we recognise")
+    return Q(phone=phone), "phone number"
+
+
+def people_matching(text: str, date_of_birth: dt.date | None) -> tuple[Q, str]:
+    """The condition on Person for what was typed, and how it was read."""
     text = " ".join(text.split())
     if not text:
         raise SearchError("Enter a name, a phone number, an NHS number, an e-mail address or a reference")
-    digits = text.replace(" ", "")
-    if _DIGITS_AND_SPACES.match(text) and len(digits) == 10 and nhs_number_is_valid(digits):
-        return Q(nhs_number=digits), "NHS number"
-    if "@" in text:
-        return Q(email=text.lower()), "e-mail address"
-    if _PHONE_LIKE.match(text):
-        # A number typed in full international form is looked up as typed, even where the numbering plan
-        # does not know it (stored numbers came through the same check, but plans change).
-        compact = re.sub(r"[\s().-]", "", text)
-        phone = normalise_phone(text) or (compact if compact.startswith("+") else "")
-        if not phone:
-            raise SearchError(f"“{text}” is not a phone number or an NHS number we recognise")
-        return Q(phone=phone), "phone number"
+    identified = _identifier(text)
+    if identified is not None:
+        condition, why = identified
+        if date_of_birth is not None:
+            # A date of birth narrows it to people born that day, or whose date of birth is not known.
+            condition &= Q(date_of_birth=date_of_birth) | Q(date_of_birth__isnull=True)
+        return condition, why
+    if any(ch.isdigit() for ch in text):
+        raise SearchError("Type a name without numbers, or a phone number or NHS number on its own")
     words = text.split(" ")
+    whole = name_key(text)
+    if not whole:
+        raise SearchError("Enter their name in letters")
+    if len(words) == 1 and date_of_birth is None:
+        raise SearchError("Enter their full name, or a name and their date of birth")
     condition = Q(pk__in=[])
     if len(words) >= 2:
-        keys = _name_keys(words)
-        condition |= Q(match_key__in=keys, **({"date_of_birth": date_of_birth} if date_of_birth else {}))
-    elif date_of_birth is None:
-        raise SearchError("Enter their full name, or a name and their date of birth")
+        born_on = {"date_of_birth": date_of_birth} if date_of_birth else {}
+        condition |= Q(match_key__in=_name_keys(words), **born_on)
     if date_of_birth is not None:
-        # Any run of the words may be one name: "St John", "Morgan Davies".
-        runs = {
-            name_key(" ".join(words[i:j])) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 4) + 1)
-        }
-        parts = sorted(k for k in runs if k)
-        born = date_of_birth.isoformat()
-        condition |= Q(block_family_dob__in=[f"{p}|{born}" for p in parts])
-        condition |= Q(block_given_dob__in=[f"{p}|{born}" for p in parts])
+        # The whole of what was typed as one name ("Gwen", "St John", "Morgan Davies") with the date of birth:
+        # never a part of it alone, which would bring in strangers who share one word and a birthday.
+        key = f"{whole}|{date_of_birth.isoformat()}"
+        condition |= Q(block_family_dob=key) | Q(block_given_dob=key)
     return condition, "name and date of birth" if date_of_birth else "name"
 
 

@@ -36,7 +36,6 @@ import argparse
 import atexit
 import datetime as dt
 import json
-import math
 import os
 import queue
 import random
@@ -52,6 +51,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "src")]
+
+from timing import percentile  # noqa: E402 (bench/timing.py, beside this script)
 
 CASES_PER_CHUNK = 10_000
 # Cases opened in the last OPEN_DAYS are still being worked; older ones are closed.
@@ -615,11 +616,6 @@ def profile_page(world: World, pages: list[Page], name: str, requests: int, seed
     print(sampler.output_text(unicode=True, show_all=False))
     print("Where the time is spent itself (the functions at the leaves):")
     print("\n".join(sampler.output_text(unicode=True, flat=True, show_all=True).splitlines()[:70]))
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def report(

@@ -17,11 +17,21 @@ from localtrace.accounts.models import User
 from localtrace.areas.models import Membership
 from localtrace.audit.services import Action, record
 
+# The search is posted and kept in the session, then the list is shown by a plain address: staff names are
+# personal data, and must not travel in URLs, browser history or a server's access log.
+USER_SEARCH = "localtrace_user_search"
+
 
 def user_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "user.list")
+    if request.method == "POST":
+        request.session[USER_SEARCH] = request.POST.get("q", "").strip()[:150]
+        return redirect("accounts:user-list")
+    if request.GET.get("clear"):
+        request.session.pop(USER_SEARCH, None)
+        return redirect("accounts:user-list")
     users = scoped(request.user, "user.view", User.objects.all()).order_by("full_name")
-    query = request.GET.get("q", "").strip()
+    query = request.session.get(USER_SEARCH, "")
     if query:
         users = users.filter(Q(full_name__icontains=query) | Q(username__icontains=query))
     page = Paginator(users.prefetch_related("memberships__team"), 50).get_page(request.GET.get("page"))

@@ -201,9 +201,12 @@ def _send_group(
     outcomes: list[SendOutcome] = []
     issued: list[tuple[WorkItem, IssuedLink]] = []
     # A message to several people belongs to none of them, so it cannot check each one's opt-out: here.
-    stopped = set(
-        OptOut.objects.filter(person_id__in=[m.person_id for m in members]).values_list("person_id", flat=True)  # type: ignore[attr-defined]
-    )
+    # (One person's own message checks theirs in send_message.)
+    stopped: set[int] = set()
+    if len(members) > 1:
+        stopped = set(
+            OptOut.objects.filter(person_id__in=[m.person_id for m in members]).values_list("person_id", flat=True)  # type: ignore[attr-defined]
+        )
     for item in members:
         if item.person_id in stopped:  # type: ignore[attr-defined]
             summary = "No self-service link sent: they asked for no more messages"

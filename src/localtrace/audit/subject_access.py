@@ -81,7 +81,6 @@ class Candidate:
 
 
 def _match_conditions(sar: SubjectAccessRequest) -> list[tuple[str, Q]]:
-    from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
     from localtrace.people.blocking import blocking_keys, day_month_swapped
     from localtrace.people.models import Person
     from localtrace.results.validation import normalise_phone
@@ -94,11 +93,8 @@ def _match_conditions(sar: SubjectAccessRequest) -> list[tuple[str, Q]]:
     for born in births:
         swapped = "" if born == sar.date_of_birth else " (day and month swapped)"
         conditions.append((f"Same name and date of birth{swapped}", Q(match_key=key, date_of_birth=born)))
-        try:
-            postcode = normalise_postcode(sar.postcode) if sar.postcode else ""
-        except InvalidPostcode:
-            postcode = ""
-        family_dob, given_dob, dob_postcode = blocking_keys(sar.given_name, sar.family_name, born, postcode)
+        # The request form stored the postcode normalised; blocking_keys compacts it as Person.save() does.
+        family_dob, given_dob, dob_postcode = blocking_keys(sar.given_name, sar.family_name, born, sar.postcode)
         if family_dob:
             conditions.append((f"Same family name and date of birth{swapped}", Q(block_family_dob=family_dob)))
         if given_dob:
@@ -244,6 +240,8 @@ class Copy:
     reference: str
     organisation: str
     produced_at: dt.datetime
+    # The person records it covers: those confirmed and those merged into them.
+    people: list[int]
     sections: list[Section]
     left_out: list[str]
     sources: list[str]
@@ -611,6 +609,7 @@ def build_copy(sar: SubjectAccessRequest, *, at: dt.datetime | None = None) -> C
         reference=sar.reference,
         organisation=settings.ORGANISATION_NAME,
         produced_at=at or timezone.now(),
+        people=ids,
         sections=[s for s in sections if s.entries],
         left_out=[
             "Who named you as a contact, and the people you named: their details are theirs. Contacts are never "
@@ -792,7 +791,7 @@ def download(
         obj=sar,
         detail={
             "format": fmt,
-            "people": [p.pk for p in people_of(sar)],
+            "people": copy.people,
             "withheld": copy.withheld_count,
             "sha256": hashlib.sha256(content).hexdigest(),
         },

@@ -87,7 +87,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     copy = sa.build_copy(sar) if sar.records_confirmed_at else None
     step = sa.progress(sar, copy)
     record(Action.VIEW, request=request, obj=sar)
-    people = sa.people_of(sar)
+    people = copy.people if copy else []
     return render(
         request,
         "audit/sar_detail.html",
@@ -97,7 +97,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "days": (sa.due_for(sar) - timezone.localdate()).days,
             "overdue": (timezone.localdate() - sa.due_for(sar)).days,
             "step": step,
-            "people": people,
             "records_status": f"{len(people)} record{'s' if len(people) != 1 else ''}" if people else "None found",
             "copy": copy,
         },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +12,7 @@ from localtrace.areas.models import Postcode
 from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import TraceEvent
 from localtrace.people.details import DetailsError, change_details, fingerprint
-from localtrace.people.models import Person
+from localtrace.people.models import DuplicateReview, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ def test_a_tracer_corrects_a_phone_number_and_the_timeline_says_what_changed(wor
 def test_a_new_name_and_date_of_birth_rebuild_the_matching_keys(world) -> None:
     person = world.case_a.person
     details = {"given_name": "Gwenllian", "date_of_birth": timezone.localdate().replace(year=1980, month=1, day=2)}
-    changed = change_details(person, details, seen=fingerprint(person), item=world.case_a)
+    changed = change_details(person, details, seen=fingerprint(person), item=world.case_a).labels
     assert changed == ["given name", "date of birth"]
     person.refresh_from_db()
     assert person.match_key == Person.key_for("Gwenllian", "Morgan-Davies")
@@ -179,3 +181,59 @@ def test_erased_details_cannot_be_changed(world, client_for) -> None:
         change_details(person, {"given_name": "Gwen"}, seen=fingerprint(person), item=world.case_a)
     response = client_for("tracer_a").get(reverse("cases:details", args=[world.case_a.pk]), follow=True)
     assert "they cannot be changed" in response.content.decode()
+
+
+def held_twice(world) -> Person:
+    """Another record of the contact's person, with the date of birth and phone the tracer is about to learn."""
+    return Person.objects.create(
+        given_name="Rhys", family_name="Morgan-Davies", date_of_birth=dt.date(1981, 6, 2), postcode="FX1 1AB",
+        phone="+447911123999",
+    )  # fmt: skip
+
+
+def test_details_that_show_a_person_held_twice_send_the_pair_to_review_and_link_nothing(world, client_for) -> None:
+    contact = world.contact_a
+    other = held_twice(world)
+    data = form_data(contact.person, phone="07911 123999", date_of_birth_0="2", date_of_birth_1="6",
+                     date_of_birth_2="1981")  # fmt: skip
+    response = client_for("tracer_a").post(reverse("contacts:details", args=[contact.pk]), data, follow=True)
+    assert "they may be the same person as another record" in response.content.decode()
+    review = DuplicateReview.objects.get()
+    assert (review.first_id, review.second_id) == (contact.person_id, other.pk)
+    assert review.status == DuplicateReview.Status.OPEN and review.source == DuplicateReview.Source.CHANGE
+    assert review.area == world.area_a and review.match_probability > 0.99
+    assert Person.objects.filter(merged_into__isnull=False).count() == 0  # a person decides, not the change
+    # The team lead who reviews pairs in area A finds it in the queue.
+    queue = client_for("lead_a").get(reverse("people:duplicate-list")).content.decode()
+    assert "A change of details" in queue
+
+
+def test_a_pair_already_kept_apart_is_not_asked_about_again(world) -> None:
+    person = world.contact_a.person
+    other = held_twice(world)
+    DuplicateReview.objects.create(first=person, second=other, area=world.area_a, match_probability=0.6,
+                                   match_weight=1.0, status=DuplicateReview.Status.KEPT_APART)  # fmt: skip
+    change = change_details(person, {"date_of_birth": dt.date(1981, 6, 2)}, seen=fingerprint(person),
+                            item=world.contact_a)  # fmt: skip
+    assert change.possible_duplicates == 0
+    assert DuplicateReview.objects.get().status == DuplicateReview.Status.KEPT_APART
+
+
+def test_a_corrected_date_of_birth_scores_the_persons_open_reviews_again(world) -> None:
+    person = world.contact_a.person
+    other = held_twice(world)
+    review = DuplicateReview.objects.create(first=person, second=other, area=world.area_a, match_probability=0.6,
+                                            match_weight=1.0, levels={"date_of_birth": "missing"})  # fmt: skip
+    change = change_details(person, {"date_of_birth": dt.date(1981, 6, 2)}, seen=fingerprint(person),
+                            item=world.contact_a)  # fmt: skip
+    review.refresh_from_db()
+    assert change.possible_duplicates == 0  # the pair was already waiting
+    assert review.levels["date_of_birth"] == "exact" and review.match_probability > 0.99
+
+
+def test_a_new_address_line_alone_looks_for_no_one(world) -> None:
+    person = world.contact_a.person
+    held_twice(world)
+    change = change_details(person, {"address_line_1": "5 Chapel Row"}, seen=fingerprint(person),
+                            item=world.contact_a)  # fmt: skip
+    assert change.possible_duplicates == 0 and not DuplicateReview.objects.exists()

@@ -9,12 +9,14 @@ refused rather than allowed to overwrite it.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 
 from localtrace.audit.services import Action, record
+from localtrace.people.matching import review_after_change
 from localtrace.people.models import Person
 
 # Field → how the timeline names it.
@@ -28,6 +30,16 @@ FIELDS = {
     "email": "e-mail address",
     "preferred_language": "language for messages",
 }
+
+
+# The details the linkage model compares: a change to one of them may show the person to be someone held twice.
+MATCHED = frozenset({"given_name", "family_name", "date_of_birth", "postcode", "phone", "email"})
+
+
+@dataclass(frozen=True)
+class Change:
+    labels: list[str]  # the timeline names of the fields changed, in form order
+    possible_duplicates: int = 0  # review items opened because of the change
 
 
 class DetailsError(Exception):
@@ -52,11 +64,13 @@ def change_details(
     item: Any,
     request: HttpRequest | None = None,
     actor: Any = None,
-) -> list[str]:
-    """Save the details that differ, and say which (their timeline names). `seen` is the form's fingerprint.
+) -> Change:
+    """Save the details that differ, and say which. `seen` is the form's fingerprint.
 
     Every case and contact record of the person hears of it, whichever area holds it: a date of birth
-    changed from area A is the one area B's self-service links now ask for.
+    changed from area A is the one area B's self-service links now ask for. A corrected name, date of
+    birth, postcode, phone or e-mail may show that the person is held twice: the pair goes to the
+    duplicate review queue (never linked here), and the person's open reviews are scored again.
     """
     from localtrace.cases.events import note
     from localtrace.cases.models import Case
@@ -73,7 +87,7 @@ def change_details(
             )
         changed = [name for name in FIELDS if name in details and details[name] != getattr(current, name)]
         if not changed:
-            return []
+            return Change([])
         replaced: dict[str, str] = {name: getattr(current, name) for name in ("phone", "email") if name in changed}
         for name in changed:
             setattr(current, name, details[name])
@@ -87,8 +101,9 @@ def change_details(
         # The audit trail holds which fields changed, never their values.
         record(Action.CHANGE, request=request, actor=actor, obj=current, area=item.area, detail={"fields": changed})
         _forget_old_addresses(current, replaced, records, request=request, actor=actor)
+        opened = review_after_change(current, area_id=item.area_id) if MATCHED.intersection(changed) else 0
     person.refresh_from_db()
-    return labels
+    return Change(labels, opened)
 
 
 def _forget_old_addresses(

@@ -13,6 +13,11 @@ from localtrace.audit.services import Action, record
 from localtrace.people.details import FIELDS, DetailsError, StaleDetails, change_details, fingerprint
 from localtrace.people.forms import PersonDetailsForm
 
+_MAY_BE_HELD_TWICE = (
+    "With these details they may be the same person as another record. A team lead will compare the two in "
+    "the duplicate review queue, and link them if they are one person."
+)
+
 
 def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> HttpResponse:
     """`item` is a case or contact the user may see (the caller looked it up through the access module)."""
@@ -35,8 +40,11 @@ def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> Ht
         except DetailsError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Changed their {', '.join(changed)}." if changed else "Nothing was changed.")
-            if FIELDS["postcode"] in changed:
+            labels = changed.labels
+            messages.success(request, f"Changed their {', '.join(labels)}." if labels else "Nothing was changed.")
+            if changed.possible_duplicates:
+                messages.info(request, _MAY_BE_HELD_TWICE)
+            if FIELDS["postcode"] in labels:
                 _suggest_transfer(request, item, person.postcode)
             return redirect(back_url)
     else:

@@ -14,7 +14,7 @@ Rules, in order:
 
 A fixed number of queries per batch whatever its size: one NHS lookup, two candidate lookups per
 500 records (names by exact (name, postcode) pairs; the other keys together), one insert per 500 new
-people, and two more only when review items arise.
+people, and three more only when review items arise.
 """
 
 from __future__ import annotations
@@ -373,8 +373,17 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
     return [pk for pk in ids if pk is not None]
 
 
-def _open_reviews(pairs: list[tuple[int, int, Score]], postcodes: dict[int, Any]) -> None:
-    """Possible duplicates found by intake, routed to the area of the new record's postcode."""
+def _open_reviews(
+    pairs: list[tuple[int, int, Score]],
+    postcodes: dict[int, Any],
+    *,
+    source: str = DuplicateReview.Source.INTAKE,
+    fallback_area_id: int | None = None,
+) -> int:
+    """Possible duplicates, routed to the area of the second (newer or changed) record's postcode.
+
+    A pair already in the queue, open or decided, stays as it is. Returns how many were opened.
+    """
     from localtrace.areas.models import Postcode
 
     routes = dict(
@@ -382,22 +391,85 @@ def _open_reviews(pairs: list[tuple[int, int, Score]], postcodes: dict[int, Any]
             "postcode", "upper_tier_id"
         )
     )
+    pairs_once = {(min(a, b), max(a, b)): (a, b, s) for a, b, s in pairs if a != b}
+    already = set(
+        DuplicateReview.objects.filter(
+            first_id__in={a for a, _ in pairs_once}, second_id__in={b for _, b in pairs_once}
+        ).values_list("first_id", "second_id")
+    )
     DuplicateReview.objects.bulk_create(
         [
             DuplicateReview(
                 first_id=min(a, b),
                 second_id=max(a, b),
-                area_id=routes.get(postcodes.get(new, "")),
+                area_id=routes.get(postcodes.get(b, "")) or fallback_area_id,
                 match_probability=score.match_probability,
                 match_weight=score.match_weight,
                 levels=score.levels,
-                source=DuplicateReview.Source.INTAKE,
+                source=source,
             )
-            for a, b, score in {(min(a, b), max(a, b)): (a, b, s) for a, b, s in pairs}.values()
-            for new in (b,)
-            if a != b
+            for key, (a, b, score) in pairs_once.items()
+            if key not in already
         ],
         ignore_conflicts=True,
+    )
+    return len(pairs_once.keys() - already)
+
+
+def possible_duplicates_of(person: Person) -> list[tuple[int, Score]]:
+    """Known people who may be this one by its details as they are now: (id, score), likeliest first.
+
+    The candidates and the model are intake's, but a person already held is never linked by this: their
+    cases and contacts would move. Every pair at or above the review threshold is for a person to decide.
+    """
+    record = PersonRecord(
+        nhs_number=person.nhs_number, given_name=person.given_name, family_name=person.family_name,
+        date_of_birth=person.date_of_birth, postcode=person.postcode, phone=person.phone, email=person.email,
+    )  # fmt: skip
+    model = current_model()
+    review_above = thresholds().review_above
+    candidates = {c.pk: c for found in _known_candidates([record]).values() for c in found if c.pk != person.pk}
+    scored: list[tuple[int, Score]] = []
+    for pk, candidate in candidates.items():
+        assert pk is not None  # known people, not new ones of a batch
+        if person.nhs_number and candidate.nhs_number and candidate.nhs_number != person.nhs_number:
+            continue  # two valid NHS numbers: two people
+        score = model.score(record.linkage_row, candidate.row)
+        if score.plausible() and score.match_probability >= review_above:
+            scored.append((pk, score))
+    return sorted(scored, key=lambda found: -found[1].match_weight)
+
+
+def review_after_change(person: Person, *, area_id: int | None) -> int:
+    """After a person's details were corrected: their open reviews are scored again, and a new possible
+    duplicate goes to the review queue. Returns how many reviews were opened.
+
+    `area_id` is where the change was made, for a pair whose postcode no area holds.
+    """
+    model = current_model()
+    mine = linkage_row(
+        person.pk, person.given_name, person.family_name, person.date_of_birth, person.postcode, person.phone,
+        person.email,
+    )  # fmt: skip
+    reviews = list(
+        DuplicateReview.objects.filter(Q(first=person) | Q(second=person), status=DuplicateReview.Status.OPEN)
+    )
+    others = {review.second_id if review.first_id == person.pk else review.first_id for review in reviews}
+    seen: dict[int, Candidate] = {}
+    for values in Person.objects.filter(pk__in=others).values_list(*CANDIDATE_COLUMNS):
+        _candidate(seen, values)
+    for review in reviews:
+        other = seen[review.second_id if review.first_id == person.pk else review.first_id]
+        score = model.score(mine, other.row)
+        review.match_probability, review.match_weight, review.levels = (
+            score.match_probability, score.match_weight, score.levels,
+        )  # fmt: skip
+    DuplicateReview.objects.bulk_update(reviews, ["match_probability", "match_weight", "levels"])
+    return _open_reviews(
+        [(pk, person.pk, score) for pk, score in possible_duplicates_of(person)],
+        {person.pk: person.postcode},
+        source=DuplicateReview.Source.CHANGE,
+        fallback_area_id=area_id,
     )
 
 

@@ -101,6 +101,7 @@ class DuplicateReview(models.Model):
     class Source(models.TextChoices):
         INTAKE = "intake", "Intake"
         DEDUPE = "dedupe", "Batch deduplication"
+        CHANGE = "change", "A change of details"
 
     first = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     second = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")

@@ -105,6 +105,25 @@ def test_the_outbreak_page_shows_cases_contacts_curve_and_is_audited(world: Worl
     assert "Add an action or note" in lead
 
 
+def test_a_case_from_another_area_in_the_outbreak_is_counted_not_named(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    visitor = new_case(world, address="9 Far Lane", postcode="GX10 4DG", area=world.area_b)
+    outbreak.cases.add(visitor)
+    from localtrace.contacts.models import Contact
+
+    Contact.objects.create(case=visitor, person=world.contact_a.person, area=world.area_b, kind="close",
+                           last_exposure=visitor.specimen_date, isolation_ends_on=visitor.specimen_date,
+                           reach_deadline=visitor.reach_deadline)  # fmt: skip
+    page = client_for("tracer_a").get(reverse("places:outbreak-detail", args=[outbreak.pk])).content.decode()
+    assert "Cases (3)" in page and visitor.person.full_name not in page
+    assert "Also 1 case in other areas' queues is linked to this outbreak" in page
+    assert "Also 1 contact in other areas' queues" not in page and "1 contact in other areas' queues" in page
+    listed = AuditEvent.objects.get(object_type="places.outbreak", action="view").detail
+    assert visitor.pk not in listed["cases_listed"] and len(listed["cases_listed"]) == 3
+    their_page = client_for("tracer_b").get(reverse("places:outbreak-detail", args=[outbreak.pk]))
+    assert their_page.status_code == 404  # the outbreak is area A's
+
+
 def test_a_team_lead_dismisses_with_a_reason_and_the_alert_count_falls(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     cluster = _cluster(world)
     client = client_for("lead_a")

@@ -64,7 +64,7 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         case_id: sorted(v for v in visits)
         for case_id, visits in _visits_by_case(cluster, [c.pk for c in cases]).items()
     }
-    record(Action.VIEW, request=request, obj=cluster, area=cluster.area, detail={"cases_listed": len(cases)})
+    record(Action.VIEW, request=request, obj=cluster, area=cluster.area, detail={"cases_listed": [c.pk for c in cases]})
     return render(
         request,
         "places/cluster_detail.html",

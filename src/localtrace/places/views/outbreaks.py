@@ -14,6 +14,7 @@ from localtrace.accounts.access import get_or_404, may, require_capability, scop
 from localtrace.accounts.models import User
 from localtrace.areas.models import Membership, Role
 from localtrace.audit.services import Action, record
+from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.core.charts import chart
 from localtrace.places import outbreaks as actions
@@ -46,12 +47,19 @@ def _owners(outbreak: Outbreak) -> list[User]:
 
 def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outbreak = _outbreak(request, pk)
-    cases = list(outbreak.cases.select_related("person").order_by("specimen_date", "pk"))
-    contacts = list(
-        Contact.objects.filter(case__in=[c.pk for c in cases])
-        .select_related("person", "case")
-        .order_by("case_id", "pk")
+    # A case from another area that visited the setting belongs to the outbreak, but its name is for its
+    # own area's team: the lists go through the access module, and the rest is a count.
+    case_ids = list(outbreak.cases.values_list("pk", flat=True))
+    cases = list(
+        scoped(request.user, "case.view", Case.objects.filter(pk__in=case_ids))
+        .select_related("person")
+        .order_by("specimen_date", "pk")
     )
+    named = Contact.objects.filter(case__in=case_ids)
+    contacts = list(
+        scoped(request.user, "contact.view", named).select_related("person", "case").order_by("case_id", "pk")
+    )
+    contacts_elsewhere = named.count() - len(contacts)
     curve = actions.onset_curve(outbreak)
     epicurve = None
     if curve:
@@ -82,7 +90,7 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         obj=outbreak,
         area=outbreak.area,
-        detail={"cases_listed": len(cases), "contacts_listed": len(contacts)},
+        detail={"cases_listed": [c.pk for c in cases], "contacts_listed": [k.pk for k in contacts]},
     )
     tasks = list(outbreak.tasks.select_related("owner", "created_by"))
     return render(
@@ -91,7 +99,9 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "outbreak": outbreak,
             "cases": cases,
+            "cases_elsewhere": len(case_ids) - len(cases),
             "contacts": contacts,
+            "contacts_elsewhere": contacts_elsewhere,
             "settings": list(outbreak.settings.all()),
             "epicurve": epicurve,
             "actions": [t for t in tasks if t.kind == OutbreakTask.Kind.ACTION],

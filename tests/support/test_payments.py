@@ -9,12 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from localtrace.audit.models import AuditEvent
-from localtrace.cases.models import Status
 from localtrace.config import policy
 from localtrace.people.models import Person
 from localtrace.support.models import PaymentClaim
@@ -87,11 +86,40 @@ def test_a_claim_long_after_isolation_ended_is_refused(world: World) -> None:
         _claim(contact)
 
 
-def test_a_transferred_record_cannot_be_claimed_against(world: World) -> None:
-    world.contact_a.status = Status.TRANSFERRED
+def test_a_record_transferred_away_cannot_be_claimed_against_for_the_old_area(world: World) -> None:
+    world.contact_a.area = world.area_b
     world.contact_a.save()
     with pytest.raises(SupportError, match="transferred to another area"):
-        _claim(world.contact_a)
+        _claim(world.contact_a, for_area=world.area_a)
+    assert _claim(world.contact_a, for_area=world.area_b).area == world.area_b
+
+
+def test_a_transfer_hands_the_live_support_work_to_the_receiving_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.areas.models import Membership, Role
+    from localtrace.support.models import RequestStatus
+    from tests.conftest import sign_in_fully
+    from tests.personas import make_user
+
+    case = world.case_a
+    (live,) = record_needs(case, ["food"], urgent=False, consent=True, actor=world.users["tracer_a"])
+    (done,) = record_needs(case, ["medicines"], urgent=False, consent=True, actor=world.users["tracer_a"])
+    type(done).objects.filter(pk=done.pk).update(status=RequestStatus.RESOLVED, closed_at=timezone.now())
+    waiting = _claim(case)
+    response = client_for("tracer_a").post(
+        reverse("cases:transfer", args=[case.pk]), {"to_area": world.area_b.pk, "reason": "Lives in Southmoor"}
+    )
+    assert response.status_code == 302
+    support_b = make_user("support_b")
+    Membership.objects.create(user=support_b, team=world.team_b, role=Role.SUPPORT_OFFICER)
+    theirs = Client()
+    sign_in_fully(theirs, support_b)
+    support_a = client_for("support_a")
+    for name, pk in (("support:request-detail", live.pk), ("support:claim-detail", waiting.pk)):
+        assert support_a.get(reverse(name, args=[pk])).status_code == 404
+        assert theirs.get(reverse(name, args=[pk])).status_code == 200
+    assert support_a.post(reverse("support:claim-create", args=[live.pk]), {}).status_code == 404
+    # Finished work stays the record of the area that did it.
+    assert support_a.get(reverse("support:request-detail", args=[done.pk])).status_code == 200
 
 
 def test_a_case_claim_starts_on_the_result_day_not_a_clinical_date(world: World) -> None:

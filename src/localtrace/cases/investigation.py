@@ -207,4 +207,18 @@ def transfer(item: WorkItem, to_area: Any, reason: str, *, request: HttpRequest)
     note(item, "transferred", f"Transferred from {from_area.name} to {to_area.name}: {reason}", request=request,
          from_area=from_area.code, to_area=to_area.code)  # fmt: skip
     type(item)._default_manager.filter(pk=item.pk).update(area=to_area, claimed_by=None, claimed_at=None)
+    _hand_over_support(item, to_area)
     return record
+
+
+def _hand_over_support(item: WorkItem, to_area: Any) -> None:
+    """The person's live support work goes with the record: open requests and claims waiting for a decision.
+
+    Finished work (closed requests, decided claims) stays the record of the area that did it and paid.
+    """
+    from localtrace.support.models import OPEN_REQUEST_STATUSES, PaymentClaim, SupportRequest
+
+    SupportRequest.objects.filter(**owner(item), status__in=OPEN_REQUEST_STATUSES).update(
+        area=to_area, claimed_by=None, claimed_at=None
+    )
+    PaymentClaim.objects.filter(**owner(item), status=PaymentClaim.Status.SUBMITTED).update(area=to_area)

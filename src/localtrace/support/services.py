@@ -18,7 +18,7 @@ from django.utils import timezone
 from localtrace.areas.models import Area
 from localtrace.audit.services import Action, record
 from localtrace.cases.events import note
-from localtrace.cases.models import SUPPORT_NEEDS, Case, Status
+from localtrace.cases.models import SUPPORT_NEEDS, Case
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.support.models import (
@@ -420,13 +420,15 @@ def make_claim(
     cannot_work_from_home: bool,
     evidence_notes: str = "",
     online: bool = False,
+    for_area: Any = None,
     request: HttpRequest | None = None,
     actor: Any = None,
     at: dt.datetime | None = None,
 ) -> PaymentClaim:
     """A claim for a support payment, checked against the person's case or contact record.
 
-    The record must be in its area's hands (not transferred away) and its isolation must be current or
+    `for_area` is the area an officer claims for (their support request's): a record transferred away
+    since is the other area's to claim for. Its isolation must be current or
     recently ended (within the claim window of the rules in force). One claim per person per isolation
     period: a claim whose period overlaps one already made is refused, and the database refuses a second
     claim for the same period even when two arrive at once. `actor` may be None: the person online.
@@ -435,7 +437,7 @@ def make_claim(
         raise SupportError("A claim is checked against a case or a contact record.")
     actor = _actor(request, actor)
     at = at or timezone.now()
-    if item.status == Status.TRANSFERRED:
+    if for_area is not None and item.area_id != for_area.pk:
         raise SupportError("This record has been transferred to another area; that area handles the claim.")
     period = isolation_period(item)
     today = timezone.localdate(at)

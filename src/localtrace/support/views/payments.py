@@ -38,11 +38,12 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _support_request(request, pk)
     item = support_request.item
     period = services.isolation_period(item)  # type: ignore[arg-type]
-    form = ClaimForm(request.POST or None)
+    form = ClaimForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.make_claim(
                 item,  # type: ignore[arg-type]
+                for_area=support_request.area,
                 told_to_isolate=form.cleaned_data["told_to_isolate"] == "yes",
                 low_income=form.cleaned_data["low_income"] == "yes",
                 cannot_work_from_home=form.cleaned_data["cannot_work_from_home"] == "yes",

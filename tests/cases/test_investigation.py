@@ -223,3 +223,16 @@ def test_the_sending_area_still_sees_that_it_transferred_the_case(world: World, 
     queue = tracer_a.get(reverse("cases:queue")).content.decode()
     assert f"C{world.case_a.pk} to Southmoor" in queue
     assert "Gwen" not in queue
+
+
+def test_a_named_contacts_name_stays_on_the_server_not_in_a_cookie(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    client = client_for("tracer_a")
+    response = client.post(
+        reverse("cases:contact-add", args=[world.case_a.pk]),
+        {"kind": "close", "given_name": "Idris", "family_name": "Pugh", "relationship": "colleague",
+         "last_exposure_0": today.day, "last_exposure_1": today.month, "last_exposure_2": today.year},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert "messages" not in response.cookies  # a signed cookie is readable: flash messages stay in the session
+    assert "Idris Pugh added" in client.get(response["Location"]).content.decode()

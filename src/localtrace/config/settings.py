@@ -153,6 +153,9 @@ SESSION_WARNING_SECONDS = 120
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Flash messages can name a contact or a colleague ("Rhys Morgan added"). Django's default keeps them in a
+# signed but readable cookie; in the session they stay on the server.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_FAILURE_VIEW = "localtrace.core.views.csrf_failure"
 
 # The laboratories' FHIR API (docs/intake.md): results per Bundle, and the largest request body.

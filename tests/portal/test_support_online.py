@@ -63,3 +63,25 @@ def test_the_help_pages_show_nothing_without_a_confirmed_link(world: World) -> N
         "/self-service/support-payment/check/",
     ):
         assert Client().get(url).status_code == 404
+
+
+def test_the_next_person_on_the_same_phone_sees_nothing_the_last_one_typed(world: World) -> None:
+    import datetime as dt
+    import re
+
+    from localtrace.portal import services
+
+    client = signed_in_with_link(world.case_a, dt.date(1979, 3, 14))
+    client.post("/self-service/support-payment/", {**ELIGIBLE, "evidence_notes": "Payslips from Acme Widgets"})
+    client.post("/self-service/help-to-isolate/", {"needs": ["money"], "urgent": "yes", "consent": "on"})
+    client.post("/self-service/sign-out/")
+    # Their partner opens their own link on the same phone, without signing out in between too.
+    contact = contact_with_dob(world)
+    client.get(re.sub(r"^https?://[^/]+", "", services.issue_link(contact).url))
+    client.post("/self-service/date-of-birth/", {"date_of_birth_0": "1", "date_of_birth_1": "7",
+                                                 "date_of_birth_2": "1990"})  # fmt: skip
+    assert client.get("/self-service/support-payment/check/")["Location"] == "/self-service/support-payment/"
+    assert b"Acme Widgets" not in client.get("/self-service/support-payment/").content
+    assert b"Money and work" not in client.get("/self-service/help-to-isolate/sent/").content
+    assert client.post("/self-service/support-payment/check/").status_code == 302
+    assert not PaymentClaim.objects.filter(contact=contact).exists()

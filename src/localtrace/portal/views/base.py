@@ -25,6 +25,28 @@ from localtrace.portal.models import PortalLink
 LINK_KEY = "portal_link"
 CONFIRMED_KEY = "portal_confirmed"
 ANSWERS_KEY = "portal_answers"
+# Every key a person's pages keep in the session starts with this, so all of them can be forgotten at once.
+SESSION_PREFIX = "portal_"
+
+
+def forget_person(request: HttpRequest) -> None:
+    """Drop everything the last person's pages kept: one phone may open several household members' links.
+
+    The session's key changes too, so anyone who saw the old cookie holds nothing.
+    """
+    for key in [key for key in request.session.keys() if key.startswith(SESSION_PREFIX)]:  # noqa: SIM118 (no __iter__)
+        del request.session[key]
+    request.session.cycle_key()
+
+
+def kept_for(request: HttpRequest, key: str, link: PortalLink) -> Any:
+    """What a page kept in the session under `key` for this link (see `keep_for`), or None."""
+    kept = request.session.get(key)
+    return kept.get("value") if isinstance(kept, dict) and kept.get("link") == link.pk else None
+
+
+def keep_for(request: HttpRequest, key: str, link: PortalLink, value: Any) -> None:
+    request.session[key] = {"link": link.pk, "value": value}
 
 
 def language_for(request: HttpRequest) -> str:

@@ -250,7 +250,13 @@ def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str,
 
 @transaction.atomic
 def submit(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> None:
-    """Everything the case told us, through the tracer's own actions, in one transaction."""
+    """Everything the case told us, through the tracer's own actions, in one transaction.
+
+    Once only, however many times it is sent: the first to mark the link goes on; a second click or tab
+    finds it marked (on PostgreSQL it waits for the first to commit) and writes nothing.
+    """
+    if not PortalLink.objects.filter(pk=link.pk, submitted_at__isnull=True).update(submitted_at=timezone.now()):
+        return
     symptomatic = answers["symptomatic"] == "yes"
     onset = dt.date.fromisoformat(answers["onset"]) if symptomatic and answers.get("onset") else None
     investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset)
@@ -298,7 +304,6 @@ def submit(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str
     if already:
         counts += f" ({len(already)} already named: {', '.join(already)})"
     note(case, "portal_submitted", f"Answered online by the case: symptoms, {counts}, help to isolate", link=link.pk)
-    PortalLink.objects.filter(pk=link.pk).update(submitted_at=timezone.now())
     record(Action.CHANGE, request=request, obj=link, area=case.area, detail={"portal": "case answers submitted"})
 
 

@@ -15,9 +15,9 @@ from localtrace.portal import services
 from localtrace.portal.forms import DateOfBirthForm
 from localtrace.portal.models import PortalLink
 from localtrace.portal.views.base import (
-    ANSWERS_KEY,
     CONFIRMED_KEY,
     LINK_KEY,
+    forget_person,
     not_working,
     person_page,
     public_page,
@@ -40,10 +40,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     link = services.find_link(token)
     if link is None:
         return _no_referrer(not_working(request))
-    # A new session key, so nothing from before (or anyone who saw the old cookie) carries over.
-    request.session.cycle_key()
-    for key in (CONFIRMED_KEY, ANSWERS_KEY):
-        request.session.pop(key, None)
+    # Nothing from before (another household member's answers, or anyone who saw the old cookie) carries over.
+    forget_person(request)
     request.session[LINK_KEY] = link.pk
     services.opened(link, request)
     return _no_referrer(redirect("portal:date-of-birth"))
@@ -117,8 +115,6 @@ def start(request: HttpRequest) -> HttpResponse:
 @public_page
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        for key in (LINK_KEY, CONFIRMED_KEY, ANSWERS_KEY):
-            request.session.pop(key, None)
-        request.session.cycle_key()
+        forget_person(request)
         return render(request, "portal/signed_out.html")
     return redirect("portal:start")

@@ -15,10 +15,13 @@ from django.shortcuts import redirect, render
 from localtrace.audit.services import Action, record
 from localtrace.portal.forms import NEEDS, YES_NO, PaymentClaimForm, SupportForm
 from localtrace.portal.models import PortalLink
-from localtrace.portal.views.base import person_page
+from localtrace.portal.views.base import keep_for, kept_for, person_page
 from localtrace.support.services import SupportError, make_claim, record_needs
 
+# Kept per link (base.keep_for): one browser may hold several household members' links in turn.
 CLAIM_KEY = "portal_claim"
+CLAIM_REFERENCE_KEY = "portal_claim_reference"
+HELP_SENT_KEY = "portal_help_sent"
 
 
 @person_page
@@ -30,29 +33,31 @@ def help_page(request: HttpRequest, link: PortalLink) -> HttpResponse:
         record_needs(item, needs, urgent=form.cleaned_data["urgent"] == "yes", consent=bool(form.cleaned_data["consent"]),  # type: ignore[arg-type]
                      online=True)  # fmt: skip
         record(Action.CHANGE, request=request, obj=link, area=item.area, detail={"portal": "support needs sent"})  # type: ignore[attr-defined]
-        request.session["portal_help_sent"] = list(needs)
+        keep_for(request, HELP_SENT_KEY, link, list(needs))
         return redirect("portal:help-sent")
     return render(request, "portal/support/help.html", {"form": form})
 
 
 @person_page
 def help_sent(request: HttpRequest, link: PortalLink) -> HttpResponse:
-    needs = [NEEDS[n] for n in request.session.get("portal_help_sent", []) if n in NEEDS]
+    needs = [NEEDS[n] for n in kept_for(request, HELP_SENT_KEY, link) or [] if n in NEEDS]
     return render(request, "portal/support/help_sent.html", {"needs": needs})
 
 
 @person_page
 def claim(request: HttpRequest, link: PortalLink) -> HttpResponse:
-    form = PaymentClaimForm(request.POST if request.method == "POST" else None, initial=request.session.get(CLAIM_KEY))
+    form = PaymentClaimForm(
+        request.POST if request.method == "POST" else None, initial=kept_for(request, CLAIM_KEY, link)
+    )
     if request.method == "POST" and form.is_valid():
-        request.session[CLAIM_KEY] = form.cleaned_data
+        keep_for(request, CLAIM_KEY, link, form.cleaned_data)
         return redirect("portal:claim-check")
     return render(request, "portal/support/claim.html", {"form": form})
 
 
 @person_page
 def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
-    answers: dict[str, Any] | None = request.session.get(CLAIM_KEY)
+    answers: dict[str, Any] | None = kept_for(request, CLAIM_KEY, link)
     if not answers:
         return redirect("portal:claim")
     error = ""
@@ -72,7 +77,7 @@ def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
         else:
             record(Action.CHANGE, request=request, obj=link, area=item.area, detail={"portal": "payment claim sent"})  # type: ignore[attr-defined]
             del request.session[CLAIM_KEY]
-            request.session["portal_claim_reference"] = claim.reference
+            keep_for(request, CLAIM_REFERENCE_KEY, link, claim.reference)
             return redirect("portal:claim-sent")
     yes_no = dict(YES_NO)
     rows = [
@@ -85,5 +90,5 @@ def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
 @person_page
 def claim_sent(request: HttpRequest, link: PortalLink) -> HttpResponse:
     return render(
-        request, "portal/support/claim_sent.html", {"reference": request.session.get("portal_claim_reference", "")}
+        request, "portal/support/claim_sent.html", {"reference": kept_for(request, CLAIM_REFERENCE_KEY, link) or ""}
     )

@@ -236,3 +236,32 @@ def test_a_named_contacts_name_stays_on_the_server_not_in_a_cookie(world: World,
     assert response.status_code == 302
     assert "messages" not in response.cookies  # a signed cookie is readable: flash messages stay in the session
     assert "Idris Pugh added" in client.get(response["Location"]).content.decode()
+
+
+def test_two_closes_at_once_close_the_case_once(world: World) -> None:
+    from localtrace.cases.investigation import InvestigationError, close_unreachable, complete
+
+    case = world.case_a
+    stale = Case.objects.get(pk=case.pk)  # the second tracer's page, opened before the first closed it
+    complete(case, actor=world.users["tracer_a"])
+    with pytest.raises(InvestigationError, match="already closed"):
+        close_unreachable(stale, "No answer after three tries", actor=world.users["lead_a"])
+    stale.refresh_from_db()
+    assert stale.status == Status.COMPLETED
+    assert case.events.filter(kind__in=["completed", "unreachable"]).count() == 1
+
+
+def test_a_transfer_made_from_a_page_opened_before_another_transfer_is_refused(world: World) -> None:
+    from django.test import RequestFactory
+
+    from localtrace.areas.models import Area
+    from localtrace.cases.investigation import InvestigationError, transfer
+
+    request = RequestFactory().post("/")
+    request.user = world.users["tracer_a"]
+    stale = Case.objects.get(pk=world.case_a.pk)
+    transfer(world.case_a, world.area_b, "Lives in Southmoor", request=request)
+    third = Area.objects.create(name="Westmarch", code="E10000099", level="upper_tier", parent=world.region)
+    with pytest.raises(InvestigationError, match="Someone else transferred it"):
+        transfer(stale, third, "Lives in Westmarch", request=request)
+    assert Case.objects.get(pk=stale.pk).area == world.area_b

@@ -146,6 +146,20 @@ def record_attempt(
     return attempt
 
 
+def _locked(item: WorkItem) -> WorkItem:
+    """The item's status and area as stored now, locked until the transaction ends.
+
+    Two tracers closing or transferring one item at once (or one double click) must do it once: the
+    page's copy may be stale, so what the change depends on is read again under a row lock.
+    """
+    return type(item)._default_manager.select_for_update().only("status", "area_id").get(pk=item.pk)
+
+
+def _lock_open(item: WorkItem) -> None:
+    if not _locked(item).is_open:
+        raise InvestigationError("This is already closed.")
+
+
 @transaction.atomic
 def complete(
     item: WorkItem,
@@ -155,8 +169,7 @@ def complete(
     summary: str = "",
     at: dt.datetime | None = None,
 ) -> WorkItem:
-    if not item.is_open:
-        raise InvestigationError("This is already closed.")
+    _lock_open(item)
     now = at or timezone.now()
     item.status = Status.COMPLETED
     item.reached_at = item.reached_at or now
@@ -177,8 +190,7 @@ def close_unreachable(
     actor: Any = None,
     at: dt.datetime | None = None,
 ) -> WorkItem:
-    if not item.is_open:
-        raise InvestigationError("This is already closed.")
+    _lock_open(item)
     item.status = Status.UNREACHABLE
     item.closed_at = at or timezone.now()
     item.next_step_at = None
@@ -196,6 +208,8 @@ def transfer(item: WorkItem, to_area: Any, reason: str, *, request: HttpRequest)
         raise InvestigationError("Choose a different area: this one already owns it.")
     if to_area.level != "upper_tier":
         raise InvestigationError("Transfer to an upper-tier council, which owns public health.")
+    if _locked(item).area_id != item.area_id:
+        raise InvestigationError("Someone else transferred it while you were on this page.")
     from_area = item.area
     record = Transfer.objects.create(
         **owner(item),

@@ -129,3 +129,23 @@ def test_the_data_quality_report_counts_problems_by_source(world: World, client_
     lead_page = client_for("area_lead_a").get(reverse("results:quality")).content.decode()
     assert '<td class="govuk-table__cell">NHS number</td>' in lead_page
     assert '<td class="govuk-table__cell">Postcode</td>' not in lead_page
+
+
+def test_a_files_own_name_is_seen_by_its_uploader_and_administrators_only(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from localtrace.areas.models import Membership, Role
+    from localtrace.audit.models import AuditEvent
+    from tests.conftest import sign_in_fully
+    from tests.personas import make_user
+
+    response = upload(client_for("area_lead_a"), csv_bytes([row()]), name="results for Jo Bloggs.csv")
+    url = response["Location"]
+    assert "Jo Bloggs" in client_for("area_lead_a").get(url).content.decode()
+    assert "Jo Bloggs" in client_for("admin").get(url).content.decode()
+    lead_b = make_user("area_lead_b")
+    Membership.objects.create(user=lead_b, team=world.team_b, role=Role.AREA_LEAD)
+    other = sign_in_fully(Client(), lead_b).get(url).content.decode()
+    assert "Jo Bloggs" not in other and "A CSV file" in other
+    created = AuditEvent.objects.get(object_type="results.submission", action="create")
+    assert "Jo Bloggs" not in str(created.detail) and len(created.detail["sha256"]) == 64

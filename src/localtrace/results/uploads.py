@@ -64,7 +64,8 @@ def store_upload(request: HttpRequest, upload: UploadedFile, submitter: Submitte
             Action.CREATE,
             request=request,
             obj=submission,
-            detail={"filename": submission.filename, "bytes": submission.size_bytes},
+            # Not the file's name, which may name a person: the audit trail is kept for good.
+            detail={"sha256": submission.checksum, "bytes": submission.size_bytes},
         )
         from localtrace.results.tasks import enqueue
 

@@ -49,6 +49,16 @@ def test_a_delegation_gives_tracing_roles_only(world: World) -> None:
     assert scope.roles_in(world.area_a.pk) == {"tracer"}
 
 
+def test_an_area_lead_membership_in_a_surge_team_gives_no_area_lead_powers(world: World) -> None:
+    from localtrace.areas.models import Membership, Role
+
+    # The membership form refuses this; one written another way (the ORM, a command) must still not count.
+    surge = world.users["surge_active"]
+    Membership.objects.filter(user=surge).update(role=Role.AREA_LEAD)
+    assert scope_for(surge).roles_in(world.area_a.pk) == frozenset()
+    assert not may(surge, "export.area", world.area_a) and not may(surge, "area.manage_delegations", world.area_a)
+
+
 def test_the_administrator_sees_areas_but_holds_no_tracing_role(world: World) -> None:
     admin = world.users["admin"]
     assert scoped(admin, "area.view").count() == Area.objects.count()

@@ -32,6 +32,7 @@ M = TypeVar("M", bound=Model)
 
 # Roles that work an area's queues of cases and contacts.
 TRACING_ROLES = frozenset({Role.TRACER, Role.TEAM_LEAD, Role.AREA_LEAD})
+SURGE_ROLES = frozenset({Role.TRACER, Role.TEAM_LEAD})
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,9 @@ def scope_for(user: Any, at: dt.datetime | None = None) -> Scope:
         for area_id, team_id in (
             Delegation.objects.active(at).filter(team_id__in=surge).values_list("area_id", "team_id")
         ):
-            # A surge team member works the area as a tracer or team lead would, no more.
-            delegated.setdefault(area_id, set()).update(surge[team_id] & TRACING_ROLES)
+            # A surge team member works the area as a tracer or team lead would, no more: never as its area
+            # lead (exports, delegations), whatever a membership written past the form's check says.
+            delegated.setdefault(area_id, set()).update(surge[team_id] & SURGE_ROLES)
     scope = Scope(
         user_id=user.pk,
         active=True,

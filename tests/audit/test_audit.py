@@ -68,21 +68,49 @@ def test_the_export_is_filtered_injection_safe_and_itself_audited(world: World, 
     record("view", object_type='=HYPERLINK("http://evil")', object_id="+1")
     record("change", object_type="accounts.user", object_id="7")
     client = client_for("dpo")
-    response = client.get(reverse("audit:event-export"), {"action": "view"})
+    client.post(reverse("audit:event-list"), {"action": "view"})
+    response = client.get(reverse("audit:event-export"))
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0][:3] == ["occurred_at", "actor", "action"]
+    assert rows[0][:5] == ["occurred_at", "actor", "action", "record", "object_type"]
     assert [r[2] for r in rows[1:]] == ["view"]
-    assert rows[1][3].startswith("'=")
-    assert rows[1][4] == "'+1"
+    assert rows[1][3].startswith("'=") and rows[1][4].startswith("'=")
+    assert rows[1][5] == "'+1"
     assert AuditEvent.objects.filter(action="export", actor=world.users["dpo"]).count() == 1
 
 
-def test_the_audit_page_filters_by_action(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_page_filters_by_action_and_names_records_as_staff_pages_do(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     record("export", object_type="cases.case", object_id="12")
+    record("view", object_type="support.paymentclaim", object_id="9")
     record("view", object_type="accounts.user", object_id="99")
-    page = client_for("dpo").get(reverse("audit:event-list"), {"action": "export"})
-    assert page.status_code == 200
-    assert b"cases.case" in page.content
-    assert b"#99" not in page.content
+    client = client_for("dpo")
+    everything = client.get(reverse("audit:event-list")).content.decode()
+    assert "Case C12" in everything and "Payment claim P9" in everything and "cases.case #" not in everything
+    response = client.post(reverse("audit:event-list"), {"action": "export"})
+    assert response.status_code == 302 and response["Location"] == reverse("audit:event-list")
+    page = client.get(response["Location"]).content.decode()
+    assert "Case C12" in page and "User 99" not in page
+
+
+def test_a_username_searched_for_never_appears_in_an_address(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    record("view", object_type="cases.case", object_id="12", actor=world.users["tracer_a"])
+    record("view", object_type="cases.case", object_id="13", actor=world.users["lead_a"])
+    client = client_for("dpo")
+    response = client.post(reverse("audit:event-list"), {"actor": "tracer_a", "object_id": "C12"})
+    assert "tracer_a" not in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert "Case C12" in page and "Case C13" not in page
+    assert "?actor=" not in page and "tracer_a&" not in page
+    export = b"".join(client.get(reverse("audit:event-export")).streaming_content).decode()
+    assert ",Case C12," in export and "Case C13" not in export
+    cleared = client.get(client.get(reverse("audit:event-list") + "?clear=1")["Location"]).content.decode()
+    assert "Case C13" in cleared
+
+
+def test_a_bad_filter_gets_a_clear_error_and_keeps_the_last_one(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("dpo")
+    client.post(reverse("audit:event-list"), {"action": "export"})
+    refused = client.post(reverse("audit:event-list"), {"action": "delete-everything"})
+    assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
+    assert client.session["localtrace_audit_filter"] == {"action": "export"}

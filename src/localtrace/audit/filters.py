@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from localtrace.audit.labels import type_choices
 from localtrace.audit.models import AuditEvent
 from localtrace.core.forms import GovukDateField, GovukForm
 
@@ -16,12 +18,20 @@ from localtrace.core.forms import GovukDateField, GovukForm
 class AuditFilterForm(GovukForm):
     actor = forms.CharField(label="Username", required=False, max_length=150)
     action = forms.ChoiceField(label="Action", required=False, choices=[("", "Any action"), *AuditEvent.Action.choices])
-    object_type = forms.CharField(
-        label="Record type", required=False, max_length=60, help_text="For example accounts.user"
+    object_type = forms.ChoiceField(label="Kind of record", required=False, choices=())
+    object_id = forms.CharField(
+        label="Record number", required=False, max_length=64, help_text="For example 344 for case C344"
     )
-    object_id = forms.CharField(label="Record id", required=False, max_length=64)
     since = GovukDateField(label="From", required=False)
     until = GovukDateField(label="To", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", "Any kind"), *type_choices()]  # type: ignore[attr-defined]
+
+    def clean_object_id(self) -> str:
+        # "C344" as well as "344": the letters are the kind's, which the kind of record says.
+        return re.sub(r"^[A-Za-z]+-?(?=\d+$)", "", self.cleaned_data["object_id"].strip())
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         if not self.is_valid():
@@ -32,9 +42,9 @@ class AuditFilterForm(GovukForm):
         if data["action"]:
             events = events.filter(action=data["action"])
         if data["object_type"]:
-            events = events.filter(object_type=data["object_type"].strip().lower())
+            events = events.filter(object_type=data["object_type"])
         if data["object_id"]:
-            events = events.filter(object_id=data["object_id"].strip())
+            events = events.filter(object_id=data["object_id"])
         tz = timezone.get_current_timezone()
         if data["since"]:
             events = events.filter(occurred_at__gte=dt.datetime.combine(data["since"], dt.time.min, tzinfo=tz))

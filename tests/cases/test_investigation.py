@@ -265,3 +265,33 @@ def test_a_transfer_made_from_a_page_opened_before_another_transfer_is_refused(w
     with pytest.raises(InvestigationError, match="Someone else transferred it"):
         transfer(stale, third, "Lives in Westmarch", request=request)
     assert Case.objects.get(pk=stale.pk).area == world.area_b
+
+
+@pytest.mark.parametrize(
+    ("channel", "outcome"),
+    [("email", "nobody_home"), ("doorstep", "voicemail"), ("sms", "answered"), ("phone", "spoke_at_door")],
+)
+def test_an_outcome_that_cannot_follow_its_channel_is_refused_and_records_nothing(
+    world: World, client_for, channel: str, outcome: str
+) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.cases.investigation import InvestigationError, record_attempt
+
+    with pytest.raises(InvestigationError, match="does not happen on"):
+        record_attempt(world.case_a, channel=channel, outcome=outcome)
+    page = client_for("tracer_a").post(
+        reverse("cases:attempt", args=[world.case_a.pk]), {"channel": channel, "outcome": outcome}
+    )
+    assert page.status_code == 200 and "does not happen on" in page.content.decode()
+    contact_page = client_for("tracer_a").post(
+        reverse("contacts:attempt", args=[world.contact_a.pk]), {"channel": channel, "outcome": outcome}, follow=True
+    )
+    assert "does not happen on" in contact_page.content.decode()
+    assert not world.case_a.attempts.exists() and not world.contact_a.attempts.exists()
+
+
+def test_no_way_of_reaching_them_is_chosen_for_the_tracer(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    import re
+
+    channels = re.findall(r'<input[^>]*name="channel"[^>]*>', page)
+    assert len(channels) == 4 and not any("checked" in radio for radio in channels)  # GOV.UK: never pre-selected

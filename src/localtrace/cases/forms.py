@@ -19,7 +19,6 @@ class AttemptForm(GovukForm):
         label="How did you try to reach them?",
         choices=[c for c in Attempt.Channel.choices if c[0] != Attempt.Channel.WEB],
         widget=forms.RadioSelect(attrs={"small": True}),
-        initial=Attempt.Channel.PHONE,
         error_messages={"required": "Choose how you tried to reach them"},
     )
     outcome = forms.ChoiceField(
@@ -29,6 +28,13 @@ class AttemptForm(GovukForm):
         error_messages={"required": "Choose what happened"},
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") and data.get("outcome"):
+            if problem := Attempt.mismatch(data["channel"], data["outcome"]):
+                self.add_error("outcome", problem)
+        return data
 
 
 class IdentityForm(GovukForm):

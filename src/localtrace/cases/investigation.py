@@ -102,6 +102,8 @@ def record_attempt(
     """
     if not item.is_open:
         raise InvestigationError(f"This {'case' if isinstance(item, Case) else 'contact'} is closed.")
+    if problem := Attempt.mismatch(channel, outcome):
+        raise InvestigationError(problem + ".")
     actor = _actor(request, actor)
     now = at or timezone.now()
     attempt = Attempt.objects.create(

@@ -161,6 +161,28 @@ class Attempt(models.Model):
         SPOKE_AT_DOOR = "spoke_at_door", "Spoke at the door"
 
     REACHED = {Outcome.ANSWERED, Outcome.SPOKE_AT_DOOR}
+    # What can happen on each channel: nobody is "at home" for an e-mail, and a doorstep takes no voicemail.
+    # A bounced text or e-mail is recorded as a wrong number (messaging.delivery).
+    OUTCOMES = {
+        Channel.PHONE: (Outcome.ANSWERED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER, Outcome.REFUSED,
+                        Outcome.CALL_BACK),
+        Channel.SMS: (Outcome.SENT, Outcome.WRONG_NUMBER),
+        Channel.EMAIL: (Outcome.SENT, Outcome.WRONG_NUMBER),
+        Channel.DOORSTEP: (Outcome.SPOKE_AT_DOOR, Outcome.NOBODY_HOME, Outcome.REFUSED, Outcome.CALL_BACK),
+        Channel.WEB: (Outcome.ANSWERED,),
+    }  # fmt: skip
+    CHANNEL_PHRASES = {
+        Channel.PHONE: "a phone call", Channel.SMS: "a text message", Channel.EMAIL: "an email",
+        Channel.DOORSTEP: "a doorstep visit", Channel.WEB: "the online form",
+    }  # fmt: skip
+
+    @classmethod
+    def mismatch(cls, channel: str, outcome: str) -> str:
+        """Why this outcome cannot follow this channel, or "" when it can."""
+        if outcome in cls.OUTCOMES.get(channel, ()):  # type: ignore[call-overload]
+            return ""
+        said = dict(cls.Outcome.choices).get(outcome, outcome)
+        return f"“{said}” does not happen on {cls.CHANNEL_PHRASES.get(channel, 'that channel')}. Choose what happened"  # type: ignore[call-overload]
 
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
     contact = models.ForeignKey(

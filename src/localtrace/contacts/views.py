@@ -66,7 +66,7 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     form = AttemptForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how you tried to reach them and what happened.")
+        messages.error(request, ". ".join(error for errors in form.errors.values() for error in errors) + ".")
         return redirect("contacts:contact-detail", contact.pk)
     targets = [contact]
     if request.POST.get("whole_household") == "yes":

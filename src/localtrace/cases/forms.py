@@ -31,9 +31,12 @@ class AttemptForm(GovukForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("channel") and data.get("outcome"):
-            if problem := Attempt.mismatch(data["channel"], data["outcome"]):
-                self.add_error("outcome", problem)
+        if (
+            data.get("channel")
+            and data.get("outcome")
+            and (problem := Attempt.mismatch(data["channel"], data["outcome"]))
+        ):
+            self.add_error("outcome", problem)
         return data
 
 

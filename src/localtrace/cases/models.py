@@ -176,14 +176,6 @@ class Attempt(models.Model):
         Channel.DOORSTEP: "a doorstep visit", Channel.WEB: "the online form",
     }  # fmt: skip
 
-    @classmethod
-    def mismatch(cls, channel: str, outcome: str) -> str:
-        """Why this outcome cannot follow this channel, or "" when it can."""
-        if outcome in cls.OUTCOMES.get(channel, ()):  # type: ignore[call-overload]
-            return ""
-        said = dict(cls.Outcome.choices).get(outcome, outcome)
-        return f"“{said}” does not happen on {cls.CHANNEL_PHRASES.get(channel, 'that channel')}. Choose what happened"  # type: ignore[call-overload]
-
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
     contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="attempts"
@@ -210,6 +202,14 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+    @classmethod
+    def mismatch(cls, channel: str, outcome: str) -> str:
+        """Why this outcome cannot follow this channel, or "" when it can."""
+        if outcome in cls.OUTCOMES.get(channel, ()):  # type: ignore[call-overload]
+            return ""
+        said = dict(cls.Outcome.choices).get(outcome, outcome)
+        return f"“{said}” does not happen on {cls.CHANNEL_PHRASES.get(channel, 'that channel')}. Choose what happened"  # type: ignore[call-overload]
 
 
 class TraceEvent(models.Model):

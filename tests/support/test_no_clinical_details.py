@@ -54,7 +54,8 @@ def test_no_page_the_officer_can_reach_shows_a_clinical_detail(world: World, cli
             continue
         url = reverse(name, kwargs=entry.kwargs(world))
         for query in ("", "?show=all", "?show=closed", "?show=urgent", "?show=no_consent"):
-            response = client.get(url + query)
+            # A claim form for an isolation already claimed for sends the officer back to the request page.
+            response = client.get(url + query, follow=True)
             assert response.status_code == 200, url
             body = b"".join(response.streaming_content) if response.streaming else response.content
             leaks = _leaks(body.decode(), clinical + (CLINICAL_WORDS if name.startswith("support:") else []))
@@ -65,6 +66,14 @@ def test_no_page_the_officer_can_reach_shows_a_clinical_detail(world: World, cli
         reverse("support:claim-decide", args=[case_claim.pk]),
     ):
         assert not _leaks(client.get(extra).content.decode(), clinical + CLINICAL_WORDS), extra
+    # The claim form itself, which states the isolation it checks, for a record with no claim yet.
+    from localtrace.support.models import PaymentClaim, SupportRequest
+
+    PaymentClaim.objects.all().delete()
+    for need in SupportRequest.objects.filter(case__isnull=False):
+        form = client.get(reverse("support:claim-create", args=[need.pk]))
+        assert form.status_code == 200 and "Record the claim" in form.content.decode()
+        assert not _leaks(form.content.decode(), clinical + CLINICAL_WORDS)
     assert {reverse("support:queue"), reverse("support:claim-export")} <= set(checked)
     assert len(set(checked)) >= 10
 

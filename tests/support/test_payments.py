@@ -67,14 +67,24 @@ def test_the_database_refuses_a_duplicate_even_past_the_action(world: World) -> 
         )  # fmt: skip
 
 
-def test_the_officers_page_shows_the_duplicate_message(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_officer_is_told_of_the_claim_already_made_before_filling_in_another(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     (request,) = record_needs(world.contact_a, ["money"], urgent=False, consent=True)
-    _claim(world.contact_a)
+    claim = _claim(world.contact_a)
+    client = client_for("support_a")
+    detail = client.get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    assert reverse("support:claim-create", args=[request.pk]) not in detail
+    assert f"Claim {claim.reference} covers this isolation" in detail
+    form = client.get(reverse("support:claim-create", args=[request.pk]), follow=True).content.decode()
+    assert "Only one claim can be made for each period of isolation." in form and "Record the claim" not in form
     answers = {"told_to_isolate": "yes", "low_income": "yes", "cannot_work_from_home": "yes"}
-    page = client_for("support_a").post(reverse("support:claim-create", args=[request.pk]), answers).content.decode()
-    assert "There is a problem" in page
-    assert "Only one claim can be made for each period of isolation." in page
+    assert client.post(reverse("support:claim-create", args=[request.pk]), answers).status_code == 302
     assert PaymentClaim.objects.count() == 1
+
+
+def test_a_claim_reads_its_answers_as_the_form_asked_them(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    claim = _claim(world.contact_a, cannot_work_from_home=False)
+    page = client_for("support_a").get(reverse("support:claim-detail", args=[claim.pk])).content.decode()
+    assert "Will lose income because they cannot work from home?" in page and "They can work from home." in page
 
 
 def test_a_claim_long_after_isolation_ended_is_refused(world: World) -> None:

@@ -190,14 +190,17 @@ def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed:
 def _claim(request: SupportRequest, officer: User, at: dt.datetime, now: dt.datetime,
            rng: random.Random, day: SupportDay) -> None:  # fmt: skip
     item = request.case or request.contact
+    low_income, cannot_work_from_home = rng.random() < 0.75, rng.random() < 0.85
+    # The evidence an officer notes agrees with the answers it backs.
+    seen = [rng.choice(["Universal Credit statement seen.", "Payslips for the last two months seen."])] * low_income
+    seen += ["Employer's letter: cannot work from home."] * (cannot_work_from_home and rng.random() < 0.5)
     try:
         claim = make_claim(
             item,  # type: ignore[arg-type]
             told_to_isolate=True,
-            low_income=rng.random() < 0.75,
-            cannot_work_from_home=rng.random() < 0.85,
-            evidence_notes=rng.choice(["Universal Credit statement seen.", "Payslips for the last two months seen.",
-                                       "Employer's letter: cannot work from home.", ""]),
+            low_income=low_income,
+            cannot_work_from_home=cannot_work_from_home,
+            evidence_notes=" ".join(seen),
             actor=officer,
             at=at + dt.timedelta(minutes=15),
         )  # fmt: skip

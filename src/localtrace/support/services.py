@@ -404,12 +404,21 @@ def unmet_rules(claim: PaymentClaim) -> list[str]:
     return unmet
 
 
-def _duplicate_message(existing: PaymentClaim) -> str:
+def duplicate_message(existing: PaymentClaim) -> str:
     return (
         f"There is already a claim ({existing.reference}, {existing.get_status_display().lower()}) for "
         f"isolation from {existing.isolation_starts_on:%-d %B} to {existing.isolation_ends_on:%-d %B %Y}. "
         "Only one claim can be made for each period of isolation."
     )
+
+
+def claim_for_period(item: Case | Contact, period: Any = None, *, lock: bool = False) -> PaymentClaim | None:
+    """The person's claim whose isolation overlaps this record's, if one was made: only one is allowed."""
+    period = period or isolation_period(item)
+    claims = PaymentClaim.objects.select_for_update() if lock else PaymentClaim.objects.all()
+    return claims.filter(
+        person_id=item.person_id, isolation_starts_on__lte=period.last, isolation_ends_on__gte=period.first
+    ).first()
 
 
 def make_claim(
@@ -452,15 +461,9 @@ def make_claim(
         raise SupportError("Keep the evidence notes to 2,000 characters.")
     try:
         with transaction.atomic():
-            overlapping = (
-                PaymentClaim.objects.select_for_update()
-                .filter(
-                    person_id=item.person_id, isolation_starts_on__lte=period.last, isolation_ends_on__gte=period.first
-                )
-                .first()
-            )
+            overlapping = claim_for_period(item, period, lock=True)
             if overlapping is not None:
-                raise SupportError(_duplicate_message(overlapping))
+                raise SupportError(duplicate_message(overlapping))
             claim = PaymentClaim.objects.create(
                 area_id=item.area_id,
                 person_id=item.person_id,
@@ -482,7 +485,7 @@ def make_claim(
         existing = PaymentClaim.objects.filter(person_id=item.person_id, isolation_ends_on=period.last).first()
         if existing is None:
             raise
-        raise SupportError(_duplicate_message(existing)) from None
+        raise SupportError(duplicate_message(existing)) from None
     return claim
 
 

@@ -38,6 +38,11 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _support_request(request, pk)
     item = support_request.item
     period = services.isolation_period(item)  # type: ignore[arg-type]
+    existing = services.claim_for_period(item, period)  # type: ignore[arg-type]
+    if existing is not None:
+        # Said before the officer types anything, not after: one claim per isolation.
+        messages.info(request, services.duplicate_message(existing))
+        return redirect("support:request-detail", support_request.pk)
     form = ClaimForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -71,3 +71,31 @@ def test_the_queue_lists_only_pairs_in_the_users_areas(world: World, client_for)
     assert reverse("people:duplicate-detail", args=[mine.pk]) in page
     assert reverse("people:duplicate-detail", args=[theirs.pk]) not in page
     assert client_for("lead_a").get(reverse("people:duplicate-detail", args=[theirs.pk])).status_code == 404
+
+
+def test_the_pages_say_why_a_person_must_decide_not_just_a_score(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    father = Person.objects.create(given_name="Jean", family_name="Morris", postcode="FX1 1AB",
+                                   date_of_birth=dt.date(1984, 2, 1), phone="+447911123456")  # fmt: skip
+    son = Person.objects.create(given_name="Jean", family_name="Morris", postcode="FX1 1AB",
+                                date_of_birth=dt.date(2015, 2, 1), phone="+447911123456", email="j@example.org")  # fmt: skip
+    # Every household detail agrees, so the score is near certain; the date of birth does not.
+    review = DuplicateReview.objects.create(
+        first=father, second=son, area=world.area_a, match_probability=0.9999, match_weight=14.2,
+        levels={"given_name": "exact", "date_of_birth": "different", "phone": "exact"},
+    )  # fmt: skip
+    client = client_for("lead_a")
+    listing = client.get(reverse("people:duplicate-list")).content.decode()
+    assert "Dates of birth differ" in listing and "1.000" not in listing
+    page = client.get(reverse("people:duplicate-detail", args=[review.pk])).content.decode()
+    assert "such as a parent and child" in page and f"person {father.pk}" not in page
+    assert page.count("Only one has it") == 1  # the e-mail: one has it, which is not a difference
+    assert "English (en)" in page
+    assert not_sure(make_review(world)) == "Not sure enough (0.93)"
+
+
+def not_sure(review: DuplicateReview) -> str:
+    from localtrace.people.views import why_a_person_decides
+
+    return why_a_person_decides(review)[0]

@@ -15,6 +15,7 @@ from localtrace.accounts.access import get_or_404, require_capability, scoped
 from localtrace.audit.services import Action, record
 from localtrace.people.forms import DecisionForm
 from localtrace.people.merging import MergeError, keep_apart, link_pair, model_label, person_relations, undo_merge
+from localtrace.people.model import thresholds
 from localtrace.people.models import DuplicateReview, Merge, Person
 
 COMPARED_FIELDS = (
@@ -31,8 +32,38 @@ class ComparedField:
     second: str
 
     @property
+    def only_one(self) -> bool:
+        """One record has the detail and the other does not: nothing to disagree about."""
+        return bool(self.first.strip()) != bool(self.second.strip())
+
+    @property
     def differs(self) -> bool:
-        return self.first.strip().casefold() != self.second.strip().casefold()
+        return not self.only_one and self.first.strip().casefold() != self.second.strip().casefold()
+
+
+def why_a_person_decides(review: DuplicateReview) -> tuple[str, str]:
+    """Why matching did not link the pair itself, short (for the list) and in full (for the page).
+
+    A high score alone misleads: twins and a father and son share every household detail, which is why
+    a pair whose given name or date of birth plainly differs is never linked without a person.
+    """
+    levels = review.levels or {}
+    if levels.get("given_name") == "different":
+        return "Given names differ", (
+            "Their given names differ, so they may be two people of one household, such as twins or siblings, "
+            "whatever else they share."
+        )
+    if levels.get("date_of_birth") == "different":
+        return "Dates of birth differ", (
+            "Their dates of birth differ, so they may be two people with one name at one address, such as a "
+            "parent and child, whatever else they share."
+        )
+    if review.source == DuplicateReview.Source.CHANGE:
+        return "Details corrected", "A tracer corrected one record's details, and they now look like the other's."
+    return f"Not sure enough ({review.match_probability:.2f})", (
+        f"Matching scored them {review.match_probability:.2f}, short of the {thresholds().link_above:.2f} it needs "
+        "to link two records by itself."
+    )
 
 
 def _shown(person: Person, name: str) -> str:
@@ -41,16 +72,20 @@ def _shown(person: Person, name: str) -> str:
         return person.get_sex_display() if value != Person.Sex.UNKNOWN else ""
     if name == "date_of_birth":
         return value.strftime("%-d %B %Y") if value else ""
+    if name == "preferred_language":
+        from localtrace.core.templatetags.localtrace import language
+
+        return language(value)
     return str(value or "")
 
 
 def _records_of(person: Person) -> list[tuple[str, int]]:
-    """How many rows of each kind belong to the person (test results, cases, contacts…)."""
+    """How many rows of each kind belong to the person: "1 test result", "3 contacts"."""
     counts = []
     for model, field in person_relations():
         n = model._base_manager.filter(**{field.attname: person.pk}).count()
         if n:
-            counts.append((model_label(f"{model._meta.label_lower}.{field.name}"), n))
+            counts.append((str(model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural), n))
     return counts
 
 
@@ -63,6 +98,8 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         "first", "second", "area"
     )
     page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    for review in page:
+        review.why = why_a_person_decides(review)[0]  # type: ignore[attr-defined]
     record(Action.VIEW, request=request, object_type="people.duplicatereview", detail={"ids": [r.pk for r in page]})
     return render(
         request,
@@ -102,6 +139,7 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "differences": sum(c.differs for c in compared),
             "records": (_records_of(first), _records_of(second)),
             "levels": _levels(review),
+            "why": why_a_person_decides(review)[1],
             "merge": active,
             "moved": sorted((model_label(label), len(ids)) for label, ids in active.moved.items()) if active else [],
         },

@@ -155,6 +155,26 @@ def test_guesses_from_one_address_are_rate_limited(world: World, settings) -> No
     assert other.get(path).status_code == 302
 
 
+def test_real_links_opened_behind_one_shared_address_use_up_nothing(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PORTAL_GUESSES_PER_HOUR = 3
+    _, path = issued(world)
+    for _ in range(10):  # households behind one mobile network's address, opening their own links
+        assert Client().get(path).status_code == 302
+    assert Client().get("/p/" + "B" * 43 + "/").status_code == 404
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PORTAL_GUESSES_PER_HOUR = 2
+    settings.LOCALTRACE_PROXY_COUNT = 1
+    _, path = issued(world)
+    for n in range(2):  # a different made-up left-hand entry each time does not escape the count
+        Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.7").get("/p/" + "B" * 43 + "/")
+    guesser = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7")
+    assert guesser.get(path).status_code == 404
+    neighbour = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert neighbour.get(path).status_code == 302  # same proxy, another client
+
+
 def test_a_brute_force_of_dates_of_birth_stops_at_the_lock(world: World) -> None:
     link, path = issued(world)
     client = Client()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -14,10 +15,20 @@ Action = AuditEvent.Action
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The address the request came from: the audit trail's "from where", and what rate limits count.
+
+    Behind `LOCALTRACE_PROXY_COUNT` reverse proxies, REMOTE_ADDR is the nearest proxy's, the same for every
+    visitor; the client is then the address that many entries from the right of X-Forwarded-For, the one the
+    outermost trusted proxy saw (entries further left are whatever the client chose to send).
+    """
     if request is None:
         return None
-    # REMOTE_ADDR is the proxy's address behind a proxy; deployments that trust
-    # their proxy set it from X-Forwarded-For in the proxy itself.
+    proxies = getattr(settings, "LOCALTRACE_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))][:45] or None
     return request.META.get("REMOTE_ADDR") or None
 
 

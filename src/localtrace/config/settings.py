@@ -176,6 +176,11 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("LOCALTRACE_HSTS_PRELOAD", True)
 if env_bool("LOCALTRACE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies stand in front: the client's address is read from X-Forwarded-For that many hops
+# from the right, for the audit trail, the portal's guess limit and the sign-in lockout alike.
+LOCALTRACE_PROXY_COUNT = env_int("LOCALTRACE_PROXY_COUNT", 1 if env_bool("LOCALTRACE_BEHIND_PROXY", False) else 0,
+                                 minimum=0)  # fmt: skip
+AXES_CLIENT_IP_CALLABLE = "localtrace.audit.services.client_ip"
 CSRF_TRUSTED_ORIGINS = env_list("LOCALTRACE_CSRF_TRUSTED_ORIGINS", [])
 
 CONTENT_SECURITY_POLICY = {

@@ -74,16 +74,27 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return login_not_required(never_cache(wrapped))
 
 
+def _guesses_key(request: HttpRequest) -> str:
+    return f"portal-guesses:{client_ip(request) or 'unknown'}"
+
+
 def rate_limited(request: HttpRequest) -> bool:
-    """Count one guess (a link opened or a date of birth tried) from this client address; True when over the limit."""
-    key = f"portal-guesses:{client_ip(request) or 'unknown'}"
+    """True when this client address has made too many wrong guesses this hour: a link that does not work,
+    or a date of birth that does not match.
+
+    Only wrong guesses count: many households behind one mobile network's shared address open their real
+    links, and those must not use up the allowance of the next person.
+    """
+    return int(cache.get(_guesses_key(request), 0)) >= settings.PORTAL_GUESSES_PER_HOUR
+
+
+def count_wrong_guess(request: HttpRequest) -> None:
+    key = _guesses_key(request)
     cache.add(key, 0, timeout=60 * 60)
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:
         cache.set(key, 1, timeout=60 * 60)
-        count = 1
-    return count > settings.PORTAL_GUESSES_PER_HOUR
 
 
 def not_working(request: HttpRequest) -> HttpResponse:

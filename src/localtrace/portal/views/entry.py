@@ -17,6 +17,7 @@ from localtrace.portal.models import PortalLink
 from localtrace.portal.views.base import (
     CONFIRMED_KEY,
     LINK_KEY,
+    count_wrong_guess,
     forget_person,
     not_working,
     person_page,
@@ -39,6 +40,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return _no_referrer(not_working(request))
     link = services.find_link(token)
     if link is None:
+        count_wrong_guess(request)
         return _no_referrer(not_working(request))
     # Nothing from before (another household member's answers, or anyone who saw the old cookie) carries over.
     forget_person(request)
@@ -63,6 +65,7 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
                 request.session.cycle_key()
                 request.session[CONFIRMED_KEY] = link.pk
                 return redirect("portal:home")
+            count_wrong_guess(request)
             if services.usable(link.pk) is None:
                 request.session.pop(LINK_KEY, None)
                 return not_working(request)

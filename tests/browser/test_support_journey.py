@@ -70,22 +70,31 @@ def test_a_need_recorded_by_a_tracer_reaches_a_decided_payment(
     o.get_by_role("button", name="Record the claim").click()
     o.get_by_text("Meets the rules for a support payment.").wait_for()
     officer.check_accessibility()
-    o.get_by_role("link", name="Decide the claim").click()
-    officer.check_accessibility()
-    o.get_by_label("Approve the payment").check()
-    o.get_by_label("Reason").fill("Eligible: on Universal Credit, cannot work from home")
-    o.get_by_role("button", name="Record the decision").click()
-    o.get_by_text("Enter the payment reference").first.wait_for()  # the error summary, then the field
-    officer.check_accessibility()
-    o.get_by_label("Payment reference (when approving)").fill("TTSP-00042")
-    o.get_by_role("button", name="Record the decision").click()
-    o.get_by_text("TTSP-00042").first.wait_for()
-    officer.check_accessibility()
+    # Public money: the officer who took the answers does not decide; the area lead does.
+    o.get_by_text("You recorded this claim, so another support officer or the area lead decides it.").wait_for()
+    assert o.get_by_role("link", name="Decide the claim").count() == 0
+    claim_path = o.url.removeprefix(live_server.url)
+    lead_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    lead = Visit(lead_context.new_page(), live_server.url)
+    sign_in(lead, world.users["area_lead_a"])
+    lead.goto(claim_path)
+    d = lead.page
+    d.get_by_role("link", name="Decide the claim").click()
+    lead.check_accessibility()
+    d.get_by_label("Approve the payment").check()
+    d.get_by_label("Reason").fill("Eligible: on Universal Credit, cannot work from home")
+    d.get_by_role("button", name="Record the decision").click()
+    d.get_by_text("Enter the payment reference").first.wait_for()  # the error summary, then the field
+    lead.check_accessibility()
+    d.get_by_label("Payment reference (when approving)").fill("TTSP-00042")
+    d.get_by_role("button", name="Record the decision").click()
+    d.get_by_text("TTSP-00042").first.wait_for()
+    lead.check_accessibility()
+    lead_context.close()
     claim = PaymentClaim.objects.get()
     assert (claim.status, claim.payment_reference, claim.case_id) == ("approved", "TTSP-00042", world.case_a.pk)
 
     # A second claim for the same isolation is refused, clearly.
-    o.go_back()
     officer.goto(f"/support/requests/{SupportRequest.objects.get(need='money').pk}/claim/")
     o.get_by_text("Only one claim can be made for each period of isolation.").first.wait_for()
     assert o.get_by_role("button", name="Record the claim").count() == 0

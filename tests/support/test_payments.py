@@ -211,3 +211,20 @@ def test_the_officer_decides_through_the_page(world: World, client_for) -> None:
     client.post(url, {"decision": "approve", "reason": "Eligible", "payment_reference": "TTSP-11"})
     claim.refresh_from_db()
     assert (claim.status, claim.payment_reference) == ("approved", "TTSP-11")
+
+
+def test_the_officer_who_recorded_a_claim_does_not_decide_it(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    officer = world.users["support_a"]
+    claim = _claim(world.contact_a, actor=officer)
+    with pytest.raises(SupportError, match="You recorded this claim, so someone else decides it"):
+        decide_claim(claim, approve=True, reason="Eligible", payment_reference="TTSP-9", actor=officer)
+    client = client_for("support_a")
+    page = client.get(reverse("support:claim-detail", args=[claim.pk])).content.decode()
+    assert "Decide the claim" not in page and "another support officer or the area lead decides it" in page
+    assert client.post(reverse("support:claim-decide", args=[claim.pk]),
+                       {"decision": "approve", "reason": "Eligible", "payment_reference": "TTSP-9"}).status_code == 302  # fmt: skip
+    claim.refresh_from_db()
+    assert claim.status == PaymentClaim.Status.SUBMITTED
+    decide_claim(claim, approve=True, reason="Eligible", payment_reference="TTSP-9", actor=world.users["area_lead_a"])
+    claim.refresh_from_db()
+    assert claim.status == PaymentClaim.Status.APPROVED

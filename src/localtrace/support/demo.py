@@ -128,7 +128,7 @@ def play_support_day(area_ids: list[int], *, now: dt.datetime, seed: int) -> Sup
         for request in asked:
             people.setdefault(request.person_id, []).append(request)
         for turn, requests in enumerate(people.values()):
-            _work(requests, officers[turn % len(officers)], now, seed, day)
+            _work(requests, officers[turn % len(officers)], now, seed, day, decider=lead)
     return day
 
 
@@ -143,7 +143,8 @@ def _working(at: dt.datetime, rng: random.Random) -> dt.datetime:
     return start + dt.timedelta(minutes=rng.uniform(0, 90))
 
 
-def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed: int, day: SupportDay) -> None:
+def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed: int, day: SupportDay, *,
+          decider: User | None) -> None:  # fmt: skip
     """One person's needs, worked together: a call about all of them, then referrals, claims and outcomes."""
     rng = _rng(seed, "person", *_who(requests[0].person_id))
     asked = min(r.requested_at for r in requests)
@@ -171,7 +172,7 @@ def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed:
         return
     for request in requests:
         if request.need == "money":
-            _claim(request, officer, first_call, now, rng, day)
+            _claim(request, officer, first_call, now, rng, day, decider=decider)
         elif request.consent:
             organisation = next(
                 (o for o in Organisation.objects.filter(area_id=request.area_id, active=True) if request.need in o.services),
@@ -188,7 +189,8 @@ def _work(requests: list[SupportRequest], officer: User, now: dt.datetime, seed:
 
 
 def _claim(request: SupportRequest, officer: User, at: dt.datetime, now: dt.datetime,
-           rng: random.Random, day: SupportDay) -> None:  # fmt: skip
+           rng: random.Random, day: SupportDay, *, decider: User | None) -> None:  # fmt: skip
+    """The officer takes the claim's answers; the area lead decides it, as someone else must."""
     item = request.case or request.contact
     low_income, cannot_work_from_home = rng.random() < 0.75, rng.random() < 0.85
     # The evidence an officer notes agrees with the answers it backs.
@@ -212,8 +214,8 @@ def _claim(request: SupportRequest, officer: User, at: dt.datetime, now: dt.date
         return  # waiting for a decision: most of this week's claims
     if unmet_rules(claim):
         decide_claim(claim, approve=False, reason="Does not meet the rules: " + " ".join(unmet_rules(claim)),
-                     actor=officer, at=decided_at)  # fmt: skip
+                     actor=decider, at=decided_at)  # fmt: skip
     else:
         decide_claim(claim, approve=True, reason="Eligible: evidence seen.", payment_reference=f"TTSP-{claim.pk:05d}",
-                     actor=officer, at=decided_at)  # fmt: skip
+                     actor=decider, at=decided_at)  # fmt: skip
     day.decided += 1

@@ -489,6 +489,14 @@ def make_claim(
     return claim
 
 
+# Public money: the officer who took a claim's answers does not also decide it.
+SOMEONE_ELSE_DECIDES = "You recorded this claim, so someone else decides it: another support officer or the area lead."
+
+
+def recorded_it(claim: PaymentClaim, actor: Any) -> bool:
+    return actor is not None and claim.claimed_by_id is not None and claim.claimed_by_id == actor.pk
+
+
 @transaction.atomic
 def decide_claim(
     claim: PaymentClaim,
@@ -506,6 +514,8 @@ def decide_claim(
     reason, payment_reference = reason.strip(), payment_reference.strip()
     if claim.status != PaymentClaim.Status.SUBMITTED:
         raise SupportError(f"This claim was already {claim.get_status_display().lower()}.")
+    if recorded_it(claim, actor):
+        raise SupportError(SOMEONE_ELSE_DECIDES)
     if not reason:
         raise SupportError("Give the reason for the decision.")
     if approve:

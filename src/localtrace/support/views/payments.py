@@ -93,7 +93,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "claim": claim,
             "unmet": services.unmet_rules(claim),
-            "may_decide": may(request.user, "claim.decide", claim),
+            "may_decide": may(request.user, "claim.decide", claim) and not services.recorded_it(claim, request.user),
+            "recorded_it": services.recorded_it(claim, request.user),
             "requests": requests.order_by("-requested_at")[:10],
         },
     )
@@ -104,7 +105,10 @@ def claim_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if claim.status != PaymentClaim.Status.SUBMITTED:
         messages.info(request, f"{claim.reference} was already {claim.get_status_display().lower()}.")
         return redirect("support:claim-detail", claim.pk)
-    form = DecisionForm(request.POST or None)
+    if services.recorded_it(claim, request.user):
+        messages.info(request, services.SOMEONE_ELSE_DECIDES)
+        return redirect("support:claim-detail", claim.pk)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.decide_claim(

@@ -26,9 +26,10 @@ def support_world(world: World) -> SupportWorld:
             world.area_a, name="Ashby Fenwick Food Bank", services=["food", "pets"], phone="01632 960001",
             actor=world.users["area_lead_a"],
         )  # fmt: skip
+        # Made online, so every support role of the area may decide it (nobody decides a claim they recorded).
         claim_a = make_claim(
             world.contact_a, told_to_isolate=True, low_income=True, cannot_work_from_home=True,
-            evidence_notes="Universal Credit award letter seen", actor=world.users["support_a"],
+            evidence_notes="Universal Credit award letter seen", online=True,
         )  # fmt: skip
         made = SupportWorld(request_a, organisation_a, claim_a)
         world._support = made  # type: ignore[attr-defined]

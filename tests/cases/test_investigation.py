@@ -295,3 +295,19 @@ def test_no_way_of_reaching_them_is_chosen_for_the_tracer(world: World, client_f
 
     channels = re.findall(r'<input[^>]*name="channel"[^>]*>', page)
     assert len(channels) == 4 and not any("checked" in radio for radio in channels)  # GOV.UK: never pre-selected
+
+
+def test_a_reached_case_says_so_and_offers_no_ladder_step(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.cases.investigation import record_attempt
+
+    record_attempt(world.case_a, channel="phone", outcome="answered", actor=world.users["tracer_a"])
+    page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    assert "Reached at" in page and "Finish the interview" in page and "Next step:" not in page
+
+
+def test_an_overdue_contact_says_it_is_overdue(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.contacts.models import Contact
+
+    Contact.objects.filter(pk=world.contact_a.pk).update(reach_deadline=timezone.now() - dt.timedelta(hours=3))
+    page = client_for("tracer_a").get(reverse("contacts:contact-detail", args=[world.contact_a.pk])).content.decode()
+    assert "<strong>overdue</strong>" in page

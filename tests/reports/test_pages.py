@@ -211,3 +211,20 @@ def test_the_rollup_publishes_the_files_so_no_visitor_builds_them(world: World, 
     assert client.get(JSON_URL).content == served.content
     assert rollup.refresh().buckets == 0  # nothing changed, but the files were missing: published again
     assert PublishedFile.objects.filter(key=key).count() == 3
+
+
+def test_the_all_areas_median_of_two_nations_is_not_worked_out_rather_than_called_too_few(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.areas.models import Area
+
+    generate(world, cases=60, seed=11)
+    rollup.refresh()
+    Area.objects.create(code="W92000004", name="Wales", level=Area.Level.NATION)  # a second nation
+    cache.clear()
+    _, weeks = transparency.build(now=timezone.now())
+    medians = [w.rows[transparency.TOTAL]["case_hours_median"] for w in weeks]
+    assert medians and all(m.state == transparency.NOT_COMBINED for m in medians)
+    page = body(client_for("anonymous").get("/transparency/"))
+    assert "medians cannot be added up" in page and "This is a new service." in page
+    assert "Tell your team lead" not in page  # a public page: no staff wording

@@ -59,7 +59,8 @@ def _public_spec() -> str:
         alt.Chart(alt.Data(values=[]))
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
+            # One label per week, at its point: a time axis put a tick every few days between weekly points.
+            x=alt.X("yearmonthdate(week):O", title="Week starting", axis=alt.Axis(format="%-d %b", labelAngle=0)),
             y=alt.Y("percent:Q", title="Per cent", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("figure:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "figure:N", "percent:Q"],
@@ -158,6 +159,8 @@ def _json_body() -> bytes:
             "secondary": "further cells withheld (status 'withheld') so that totals cannot reveal small counts",
             "rates": f"null unless numerator and denominator are shown and the denominator is at least "
             f"{suppression.RATE_MIN_DENOMINATOR}",
+            "not_combined": "the all-areas median of areas in more than one nation is null with status "
+            "'not_combined': medians do not add up",
         },
         "figures": [
             {"key": f.key, "title": f.title, "unit": f.unit, "definition": f.definition}

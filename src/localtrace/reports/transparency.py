@@ -22,13 +22,16 @@ from localtrace.reports.models import WeeklyFigures
 # A week's figures are final this long after it ends: people may still be reached until then.
 FINAL_AFTER = dt.timedelta(days=7)
 TOTAL = "all"
+NOT_COMBINED = "not_combined"
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class PublicCell:
     value: float | int | None
-    state: str  # shown, small, withheld, or "too_few" (a rate or median over fewer than 10)
+    # shown, small, withheld, "too_few" (a rate or median over fewer than 10), or "not_combined" (the all-areas
+    # median of areas in more than one nation: medians do not add up, and no one figure covers them all)
+    state: str
 
     @property
     def shown(self) -> bool:
@@ -39,6 +42,8 @@ class PublicCell:
             return "fewer than 5"
         if self.state == suppression.WITHHELD:
             return "withheld"
+        if self.state == NOT_COMBINED:
+            return "not worked out"
         if self.state == "too_few" or self.value is None:
             return "not shown"
         if unit == metrics.SHARE:
@@ -151,6 +156,9 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
                     over = row_cells[f.over]
                     ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR
                     value = source.get(f.key)
+                    if row == TOTAL and not national:
+                        row_cells[f.key] = PublicCell(None, NOT_COMBINED)
+                        continue
                     row_cells[f.key] = PublicCell(value, suppression.SHOWN if ok and value is not None else "too_few")
                     continue
                 numerator, denominator = row_cells[f.numerator], row_cells[f.denominator]

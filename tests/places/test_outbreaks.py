@@ -135,3 +135,14 @@ def test_a_team_lead_dismisses_with_a_reason_and_the_alert_count_falls(world: Wo
     cluster.refresh_from_db()
     assert (cluster.status, cluster.dismissed_reason) == (Cluster.Status.DISMISSED, "One family, two addresses")
     assert "Clusters (1)" not in client.get(reverse("core:home")).content.decode()
+
+
+def test_with_no_managers_details_the_page_says_where_to_add_them_instead_of_a_form(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    client = client_for("lead_a")
+    page = client.get(reverse("places:outbreak-detail", args=[outbreak.pk])).content.decode()
+    assert "Message the setting&#x27;s manager" not in page and "add them on its page" in page
+    bounced = client.get(reverse("places:outbreak-message", args=[outbreak.pk]), follow=True).content.decode()
+    assert "has a manager&#x27;s e-mail address or phone number yet" in bounced
+    outbreak.settings.update(manager_phone="+447911123456")
+    assert client.get(reverse("places:outbreak-message", args=[outbreak.pk])).status_code == 200

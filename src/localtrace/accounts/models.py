@@ -27,6 +27,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        """The one name field staff have (Django's own reads first_name and last_name, which stay empty)."""
+        return self.full_name
+
     @property
     def is_administrator(self) -> bool:
         return self.deployment_role == self.DeploymentRole.ADMINISTRATOR

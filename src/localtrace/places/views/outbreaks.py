@@ -60,6 +60,7 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
         scoped(request.user, "contact.view", named).select_related("person", "case").order_by("case_id", "pk")
     )
     contacts_elsewhere = named.count() - len(contacts)
+    places = list(outbreak.settings.all())
     curve = actions.onset_curve(outbreak)
     epicurve = None
     if curve:
@@ -102,7 +103,8 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases_elsewhere": len(case_ids) - len(cases),
             "contacts": contacts,
             "contacts_elsewhere": contacts_elsewhere,
-            "settings": list(outbreak.settings.all()),
+            "settings": places,
+            "manager_reachable": any(s.manager_email or s.manager_phone for s in places),
             "epicurve": epicurve,
             "actions": [t for t in tasks if t.kind == OutbreakTask.Kind.ACTION],
             "notes": [t for t in tasks if t.kind == OutbreakTask.Kind.NOTE],
@@ -183,10 +185,20 @@ def outbreak_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+NO_MANAGER_DETAILS = (
+    "None of this outbreak's places has a manager's e-mail address or phone number yet. Add them on the place's "
+    "page (under Places), then send the message."
+)
+
+
 def outbreak_message(request: HttpRequest, pk: int) -> HttpResponse:
     outbreak = _outbreak(request, pk, "outbreak.manage")
     settings = list(outbreak.settings.all())
-    form = MessageForm(request.POST or None, settings=settings)
+    if not any(s.manager_email or s.manager_phone for s in settings):
+        # Nothing to send to: say where to add the details, rather than offer a form that can only fail.
+        messages.info(request, NO_MANAGER_DETAILS)
+        return redirect(_back(outbreak))
+    form = MessageForm(request.POST if request.method == "POST" else None, settings=settings)
     if request.method == "POST" and form.is_valid():
         setting = next(s for s in settings if str(s.pk) == form.cleaned_data["setting"])
         try:
@@ -209,8 +221,8 @@ def outbreak_message(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": "Message the setting's manager",
             "caption": f"{outbreak.reference} · {outbreak.name}",
-            "introduction": "The letter tells them cases linked to their setting are being followed up, and who to call. "
-            "It names no one.",
+            "introduction": "The message tells them cases linked to their setting are being followed up, and who to "
+            "call. It names no one.",
             "back_url": _back(outbreak),
             "button": "Send message",
         },

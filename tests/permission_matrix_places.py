@@ -20,7 +20,9 @@ LEADS_A = ("lead_a", "area_lead_a")
 
 def _setting(world: World) -> Setting:
     setting, _ = Setting.objects.get_or_create(
-        area=world.area_a, name="The Matrix Arms", kind=Setting.Kind.HOSPITALITY,
+        area=world.area_a,
+        name="The Matrix Arms",
+        kind=Setting.Kind.HOSPITALITY,
         defaults={"postcode": "FX1 2AB", "manager_email": "landlord@example.org"},  # so its manager can be told
     )
     return setting

@@ -311,3 +311,14 @@ def test_an_overdue_contact_says_it_is_overdue(world: World, client_for) -> None
     Contact.objects.filter(pk=world.contact_a.pk).update(reach_deadline=timezone.now() - dt.timedelta(hours=3))
     page = client_for("tracer_a").get(reverse("contacts:contact-detail", args=[world.contact_a.pk])).content.decode()
     assert "<strong>overdue</strong>" in page
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [(None, "No action yet"), (0, "0 min"), (59, "59 min"), (60, "1 h"), (350, "5 h 50 min"), (2 * 24 * 60, "2 days")],
+)
+def test_time_since_a_tracers_last_action_reads_as_a_team_lead_scans_it(minutes: int | None, said: str) -> None:
+    from localtrace.cases.views.team import _since
+
+    now = timezone.now()
+    assert _since(now, None if minutes is None else now - dt.timedelta(minutes=minutes)) == said

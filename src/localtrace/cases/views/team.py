@@ -74,6 +74,20 @@ def _activity(lead: Any, cases: QuerySet[Case], now: dt.datetime) -> list[User]:
     return tracers
 
 
+def _since(now: dt.datetime, then: dt.datetime | None) -> str:
+    """How long ago, as a team lead scans it: "12 min", "5 h 50 min", "2 days"."""
+    if then is None:
+        return "No action yet"
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days = minutes // (24 * 60)
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 def queue_health(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "team.lead")
     now = timezone.now()
@@ -86,9 +100,7 @@ def queue_health(request: HttpRequest) -> HttpResponse:
             "tracer": t,
             "attempts": t.attempts_today,  # type: ignore[attr-defined]
             "completed": t.completed_today,  # type: ignore[attr-defined]
-            "minutes_idle": (
-                int((now - t.last_action).total_seconds() // 60) if t.last_action else None  # type: ignore[attr-defined]
-            ),
+            "idle": _since(now, t.last_action),  # type: ignore[attr-defined]
             "holding": t.holding,  # type: ignore[attr-defined]
         }
         for t in tracers

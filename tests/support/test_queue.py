@@ -149,3 +149,13 @@ def test_the_area_lead_assigns_a_request_to_a_support_officer_of_the_area(world:
     request.refresh_from_db()
     assert request.claimed_by == world.users["support_a"]
     assert claim_next(SupportRequest.objects.all(), world.users["support_a"]) == request
+
+
+def test_the_assign_list_chooses_no_one_and_says_who_holds_the_request(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (support_request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    url = reverse("support:request-detail", args=[support_request.pk])
+    page = client_for("area_lead_a").get(url).content.decode()
+    assert '<option value="" selected>Choose an officer</option>' in page and "Nobody is working on it now." in page
+    refused = client_for("area_lead_a").post(reverse("support:assign", args=[support_request.pk]), {"officer": ""},
+                                             follow=True)  # fmt: skip
+    assert "Choose a support officer of this area." in refused.content.decode()

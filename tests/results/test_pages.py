@@ -41,6 +41,8 @@ def test_a_large_file_s_accounting_is_written_with_thousands_separators(world: W
     )
     page = client_for("area_lead_a").get(reverse("results:submission-detail", args=[world.submission.pk]))
     assert "1,048,577 received = 1,040,000 accepted + 8,000 quarantined + 577 duplicates" in page.content.decode()
+    # The world's one open quarantined row in area A is the lead's; the page says where the rest are.
+    assert "1 of the 8,000 quarantined rows is waiting for you" in page.content.decode()
 
 
 def test_the_same_file_again_is_flagged_and_counted_as_duplicates(

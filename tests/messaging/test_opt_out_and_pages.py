@@ -105,6 +105,8 @@ def test_a_message_to_a_case_is_read_by_its_areas_tracing_staff_only(
     outbox = client_for(persona).get(reverse("messaging:outbox"))
     listed = f"message {message.pk}<".encode() in outbox.content
     assert listed == (status == 200)
+    if listed:  # each row says whose record the message belongs to, by reference, not by name
+        assert f"Case {world.case_a.reference}".encode() in outbox.content
 
 
 def test_a_message_follows_its_case_when_the_case_is_transferred(world, client_for, django_capture_on_commit_callbacks):

@@ -33,7 +33,19 @@ def outbox(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "message.list")
     messages = scoped(request.user, "message.view", Message.objects.all())
     page = Paginator(
-        messages.only("id", "channel", "subject", "purpose", "status", "created_at", "attempts", "receipt_status"), 50
+        messages.only(
+            "id",
+            "channel",
+            "subject",
+            "purpose",
+            "status",
+            "created_at",
+            "attempts",
+            "receipt_status",
+            "case_id",
+            "contact_id",
+        ),
+        50,
     ).get_page(request.GET.get("page"))
     return render(request, "messaging/outbox.html", {"page": page})
 

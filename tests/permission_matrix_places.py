@@ -75,6 +75,9 @@ PLACES_MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda w: {"name": "Matrix Arms, November"},
     ),
+    "places:cluster-add-to-outbreak": Entry(
+        only(*LEADS_A, status=302), kwargs=lambda w: {"pk": _cluster(w).pk}, method="post"
+    ),
     "places:outbreak-list": Entry(only(*TRACERS), notes="each sees only the outbreaks of their areas"),
     "places:outbreak-detail": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": _outbreak(w).pk}),
     "places:outbreak-task-add": Entry(only(*LEADS_A), kwargs=lambda w: {"pk": _outbreak(w).pk}),

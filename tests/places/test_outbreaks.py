@@ -146,3 +146,46 @@ def test_with_no_managers_details_the_page_says_where_to_add_them_instead_of_a_f
     assert "has a manager&#x27;s e-mail address or phone number yet" in bounced
     outbreak.settings.update(manager_phone="+447911123456")
     assert client.get(reverse("places:outbreak-message", args=[outbreak.pk])).status_code == 200
+
+
+def test_a_later_cluster_at_a_setting_already_in_an_open_outbreak_joins_it(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    first = _cluster(world)
+    crown = first.setting
+    outbreak = promote(first, name="The Crown", actor=world.users["lead_a"])
+    # A week later, two more households who drank there: a cluster of its own under the rule's window.
+    for n, specimen in enumerate((dt.date(2020, 11, 24), dt.date(2020, 11, 25))):
+        case = new_case(world, address=f"{n} Low St", specimen_date=specimen)
+        visit(case, crown, dt.date(2020, 11, 20 + n))
+    store(detect_on_database(RULE, dt.date(2020, 10, 20), dt.date(2020, 11, 30)), RULE)
+    later = Cluster.objects.get(status=Cluster.Status.OPEN)
+    client = client_for("lead_a")
+    listing = client.get(reverse("places:cluster-list")).content.decode()
+    assert f"the setting is already in outbreak {outbreak.reference}" in listing
+    detail = client.get(reverse("places:cluster-detail", args=[later.pk])).content.decode()
+    assert f"Add these cases to {outbreak.reference}" in detail
+    response = client.post(reverse("places:cluster-add-to-outbreak", args=[later.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("places:outbreak-detail", args=[outbreak.pk])
+    later.refresh_from_db()
+    assert (later.status, later.outbreak) == (Cluster.Status.PROMOTED, outbreak)
+    assert outbreak.cases.count() == 5 and Outbreak.objects.count() == 1
+    assert outbreak.events.filter(
+        kind="cluster_added", text__startswith=f"Cluster {later.reference} added, 2 new cases"
+    ).exists()
+    again = client.post(reverse("places:cluster-add-to-outbreak", args=[later.pk]), follow=True).content.decode()
+    assert (
+        "No open outbreak takes in this setting" not in again and "already been dismissed or made an outbreak" in again
+    )
+
+
+def test_a_closed_outbreak_takes_no_more_clusters(world: World) -> None:
+    first = _cluster(world)
+    outbreak = promote(first, actor=world.users["lead_a"])
+    set_status(outbreak, "closed", actor=world.users["lead_a"])
+    from localtrace.places.outbreaks import add_to_outbreak, open_outbreak_at
+
+    later = Cluster.objects.create(setting=first.setting, area=first.area, first_visit_on=dt.date(2020, 12, 1),
+                                   last_visit_on=dt.date(2020, 12, 2), case_count=2, household_count=2,
+                                   backward_case_count=1, score=1)  # fmt: skip
+    assert open_outbreak_at(later) is None
+    with pytest.raises(ClusterError, match="open outbreak of the same area"):
+        add_to_outbreak(later, outbreak, actor=world.users["lead_a"])

@@ -49,6 +49,45 @@ def promote(cluster: Cluster, *, name: str = "", request: HttpRequest | None = N
     return outbreak
 
 
+def open_outbreak_at(cluster: Cluster) -> Outbreak | None:
+    """The area's outbreak not yet closed that already takes in the cluster's setting, if there is one.
+
+    A school with cases week after week alerts once a week (the rule's window is days, not a term); the
+    team lead who opened an outbreak for it adds each later cluster to that outbreak instead of a new one.
+    """
+    return (
+        Outbreak.objects.filter(area_id=cluster.area_id, settings=cluster.setting_id)
+        .exclude(status=Outbreak.Status.CLOSED)
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def add_to_outbreak(cluster: Cluster, outbreak: Outbreak, *, request: HttpRequest | None = None,
+                    actor: Any = None) -> Outbreak:  # fmt: skip
+    """An alerting cluster's cases join the open outbreak its setting is already in."""
+    actor = _actor(request, actor)
+    cluster = Cluster.objects.select_for_update().select_related("setting").get(pk=cluster.pk)
+    if cluster.status != Cluster.Status.OPEN:
+        raise ClusterError("This cluster has already been dismissed or made an outbreak")
+    if outbreak.status == Outbreak.Status.CLOSED or outbreak.area_id != cluster.area_id:
+        raise ClusterError("Add it to an open outbreak of the same area, or open a new one")
+    outbreak.settings.add(cluster.setting)
+    before = set(outbreak.cases.values_list("pk", flat=True))
+    new_cases = [pk for pk in cluster.cases.values_list("pk", flat=True) if pk not in before]
+    outbreak.cases.add(*new_cases)
+    cluster.status = Cluster.Status.PROMOTED
+    cluster.outbreak = outbreak
+    cluster.save(update_fields=["status", "outbreak"])
+    event(outbreak, "cluster_added",
+          f"Cluster {cluster.reference} added, {len(new_cases)} new case{'s' if len(new_cases) != 1 else ''}: "
+          f"{cluster.explanation}", actor=actor)  # fmt: skip
+    record(Action.CHANGE, request=request, actor=actor, obj=outbreak, area=outbreak.area,
+           detail={"cluster_added": cluster.pk, "cases_added": len(new_cases)})  # fmt: skip
+    return outbreak
+
+
 @transaction.atomic
 def set_status(outbreak: Outbreak, status: str, *, request: HttpRequest | None = None, actor: Any = None) -> Outbreak:
     actor = _actor(request, actor)

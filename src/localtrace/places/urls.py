@@ -15,6 +15,7 @@ urlpatterns = [
     path("clusters/<int:pk>/", clusters.cluster_detail, name="cluster-detail"),
     path("clusters/<int:pk>/dismiss/", clusters.cluster_dismiss, name="cluster-dismiss"),
     path("clusters/<int:pk>/promote/", clusters.cluster_promote, name="cluster-promote"),
+    path("clusters/<int:pk>/add-to-outbreak/", clusters.cluster_add_to_outbreak, name="cluster-add-to-outbreak"),
     path("outbreaks/", outbreaks.outbreak_list, name="outbreak-list"),
     path("outbreaks/<int:pk>/", outbreaks.outbreak_detail, name="outbreak-detail"),
     path("outbreaks/<int:pk>/tasks/add/", outbreaks.outbreak_task_add, name="outbreak-task-add"),

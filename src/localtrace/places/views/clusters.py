@@ -12,8 +12,8 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.models import Case
 from localtrace.places.clusters import ClusterError, dismiss
 from localtrace.places.forms import DismissForm, PromoteForm
-from localtrace.places.models import Cluster, ClusterScan
-from localtrace.places.outbreaks import promote
+from localtrace.places.models import Cluster, ClusterScan, Outbreak
+from localtrace.places.outbreaks import add_to_outbreak, open_outbreak_at, promote
 
 STATUS_FILTERS = {
     "open": Cluster.Status.OPEN,
@@ -35,6 +35,17 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
             :200
         ]
     )
+    # A setting already in an open outbreak: its new cluster is more of the same, not a new alert to weigh.
+    in_outbreak = {
+        (area_id, setting_id): f"OB{outbreak_id}"
+        for area_id, setting_id, outbreak_id in Outbreak.settings.through.objects.filter(
+            setting_id__in={c.setting_id for c in clusters}
+        )
+        .exclude(outbreak__status=Outbreak.Status.CLOSED)
+        .values_list("outbreak__area_id", "setting_id", "outbreak_id")
+    }
+    for cluster in clusters:
+        cluster.in_outbreak = in_outbreak.get((cluster.area_id, cluster.setting_id))  # type: ignore[attr-defined]
     counts = {
         key: scoped(request.user, "cluster.view", Cluster.objects.filter(status=value)).count()
         for key, value in STATUS_FILTERS.items()
@@ -72,6 +83,7 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cluster": cluster,
             "rows": [(case, visits.get(case.pk, [])) for case in cases],
             "promote_form": PromoteForm(initial={"name": f"{cluster.setting.name}, {cluster.first_visit_on:%B %Y}"}),
+            "open_outbreak": open_outbreak_at(cluster) if cluster.status == Cluster.Status.OPEN else None,
             "dismiss_form": DismissForm(),
         },
     )
@@ -115,6 +127,22 @@ def cluster_url(cluster: Cluster) -> str:
     from django.urls import reverse
 
     return reverse("places:cluster-detail", args=[cluster.pk])
+
+
+@require_POST
+def cluster_add_to_outbreak(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = _cluster(request, pk)
+    outbreak = open_outbreak_at(cluster)
+    if outbreak is None:
+        messages.error(request, "No open outbreak takes in this setting: open a new one, or dismiss the cluster.")
+        return redirect("places:cluster-detail", cluster.pk)
+    try:
+        add_to_outbreak(cluster, outbreak, request=request)
+    except ClusterError as error:
+        messages.error(request, str(error))
+        return redirect("places:cluster-detail", cluster.pk)
+    messages.success(request, f"Cluster {cluster.reference} added to outbreak {outbreak.reference}.")
+    return redirect("places:outbreak-detail", outbreak.pk)
 
 
 @require_POST

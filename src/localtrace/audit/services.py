@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -27,9 +28,23 @@ def client_ip(request: HttpRequest | None) -> str | None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))][:45] or None
-    return request.META.get("REMOTE_ADDR") or None
+        if hops and (address := _address(hops[-min(proxies, len(hops))])):
+            return address
+    return _address(request.META.get("REMOTE_ADDR") or "")
+
+
+def _address(text: str) -> str | None:
+    """An IP address as PostgreSQL's inet column takes it, or None: a proxy may add a port ("1.2.3.4:5678",
+    "[::1]:443") or write "unknown", and a bad value must not fail the request it is recorded for."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def record(

@@ -322,3 +322,13 @@ def test_time_since_a_tracers_last_action_reads_as_a_team_lead_scans_it(minutes:
 
     now = timezone.now()
     assert _since(now, None if minutes is None else now - dt.timedelta(minutes=minutes)) == said
+
+
+def test_an_attempt_recorded_from_a_page_opened_before_the_case_was_completed_is_refused(world: World) -> None:
+    from localtrace.cases.investigation import InvestigationError, complete, record_attempt
+
+    stale = Case.objects.get(pk=world.case_a.pk)
+    complete(world.case_a, actor=world.users["tracer_a"])
+    with pytest.raises(InvestigationError, match="is closed"):
+        record_attempt(stale, channel="phone", outcome="no_answer", actor=world.users["lead_a"])
+    assert Case.objects.get(pk=stale.pk).status == Status.COMPLETED and not stale.attempts.exists()

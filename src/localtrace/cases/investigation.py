@@ -100,10 +100,12 @@ def record_attempt(
 
     `at` is when it was made, for replays (the demo's working day); the ladder counts from it.
     """
-    if not item.is_open:
-        raise InvestigationError(f"This {'case' if isinstance(item, Case) else 'contact'} is closed.")
     if problem := Attempt.mismatch(channel, outcome):
         raise InvestigationError(problem + ".")
+    # The item as stored now, under a row lock: a completion a moment ago must not be undone by this save.
+    if not _locked(item).is_open:
+        raise InvestigationError(f"This {'case' if isinstance(item, Case) else 'contact'} is closed.")
+    item.refresh_from_db(fields=["status", "ladder_step", "next_step_at", "reached_at"])
     actor = _actor(request, actor)
     now = at or timezone.now()
     attempt = Attempt.objects.create(

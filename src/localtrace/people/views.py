@@ -60,8 +60,13 @@ def why_a_person_decides(review: DuplicateReview) -> tuple[str, str]:
         )
     if review.source == DuplicateReview.Source.CHANGE:
         return "Details corrected", "A tracer corrected one record's details, and they now look like the other's."
+    link_above = thresholds().link_above
+    if review.match_probability >= link_above:
+        return f"Scored {review.match_probability:.2f}", (
+            f"Matching scored them {review.match_probability:.2f}, but left the pair for a person to decide."
+        )
     return f"Not sure enough ({review.match_probability:.2f})", (
-        f"Matching scored them {review.match_probability:.2f}, short of the {thresholds().link_above:.2f} it needs "
+        f"Matching scored them {review.match_probability:.2f}, short of the {link_above:.2f} it needs "
         "to link two records by itself."
     )
 

@@ -156,7 +156,7 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
                     over = row_cells[f.over]
                     ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR
                     value = source.get(f.key)
-                    if row == TOTAL and not national:
+                    if row == TOTAL and len(nations) > 1:
                         row_cells[f.key] = PublicCell(None, NOT_COMBINED)
                         continue
                     row_cells[f.key] = PublicCell(value, suppression.SHOWN if ok and value is not None else "too_few")

@@ -59,7 +59,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             # A file's own name may name a person ("results for J Smith.csv"): only its uploader and the
             # administrators see it; other areas' leads read the accounting.
-            "show_filename": submission.created_by_id == request.user.pk or request.user.is_administrator,  # type: ignore[union-attr]
+            "show_filename": submission.channel != Submission.Channel.UPLOAD  # a correction's own label
+            or submission.created_by_id == request.user.pk
+            or request.user.is_administrator,  # type: ignore[union-attr]
             "earlier": uploads.earlier_copy(submission) if submission.checksum else None,
             "open_rows_in_scope": open_rows.count(),
             "working": submission.status in (Submission.Status.QUEUED, Submission.Status.PROCESSING),

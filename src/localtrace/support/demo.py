@@ -210,8 +210,8 @@ def _claim(request: SupportRequest, officer: User, at: dt.datetime, now: dt.date
         return
     day.claims += 1
     decided_at = _working(at + dt.timedelta(hours=rng.uniform(3, 30)), rng)
-    if decided_at > now or (now - at < dt.timedelta(days=4) and rng.random() < 0.6):
-        return  # waiting for a decision: most of this week's claims
+    if decider is None or decided_at > now or (now - at < dt.timedelta(days=4) and rng.random() < 0.6):
+        return  # waiting for a decision: most of this week's claims, and all where nobody else may decide
     if unmet_rules(claim):
         decide_claim(claim, approve=False, reason="Does not meet the rules: " + " ".join(unmet_rules(claim)),
                      actor=decider, at=decided_at)  # fmt: skip

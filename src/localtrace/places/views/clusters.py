@@ -42,6 +42,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
             setting_id__in={c.setting_id for c in clusters}
         )
         .exclude(outbreak__status=Outbreak.Status.CLOSED)
+        .order_by("outbreak__opened_at", "outbreak_id")  # the newest wins, as on the cluster's page
         .values_list("outbreak__area_id", "setting_id", "outbreak_id")
     }
     for cluster in clusters:

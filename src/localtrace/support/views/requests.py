@@ -129,7 +129,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attempts": support_request.attempts.select_related("made_by"),
             "referrals": support_request.referrals.select_related("organisation", "referred_by"),
             "claims": claims,
-            "claim_this_period": services.claim_for_period(item, period),  # type: ignore[arg-type]
+            "claim_this_period": (covering := services.claim_for_period(item, period)),  # type: ignore[arg-type]
+            # Named only when the reader may open it (a claim on the person's record in another area is not).
+            "claim_this_period_visible": covering is not None and may(request.user, "claim.view", covering),
             "attempt_form": SupportAttemptForm(),
             "is_mine": support_request.claimed_by_id == request.user.pk,
             "officers": services.officers_for(support_request.area_id)

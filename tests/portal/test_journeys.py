@@ -220,3 +220,20 @@ def test_answers_sent_twice_at_once_are_recorded_once(world: World) -> None:
     submit(request, link, case, answers)
     assert Visit.objects.filter(case=case).count() == 1
     assert case.events.filter(kind="portal_submitted").count() == 1
+
+
+def test_a_phone_left_unattended_asks_for_the_date_of_birth_again_and_keeps_the_answers(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    settings.PORTAL_IDLE_MINUTES = 30
+    client = signed_in_with_link(world.case_a, dt.date(1979, 3, 14))
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    assert client.get("/self-service/you/").status_code == 200
+    session = client.session
+    session["portal_seen_at"] = time.time() - 31 * 60
+    session.save()
+    assert client.get("/self-service/you/")["Location"] == "/self-service/date-of-birth/"
+    assert client.get("/self-service/household/")["Location"] == "/self-service/date-of-birth/"
+    response = client.post("/self-service/date-of-birth/", date_fields("date_of_birth", dt.date(1979, 3, 14)))
+    assert response["Location"] == "/self-service/you/"
+    assert client.session["portal_answers"]["symptomatic"] == "no"  # the answers in progress are still there

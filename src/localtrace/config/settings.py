@@ -283,8 +283,11 @@ PORTAL_PUBLIC_URL = env_str("LOCALTRACE_PUBLIC_URL", "http://127.0.0.1:8000")
 PORTAL_LINK_MARGIN_DAYS = env_int("LOCALTRACE_PORTAL_LINK_MARGIN_DAYS", 3, minimum=0)
 # Wrong dates of birth before a link locks.
 PORTAL_DOB_ATTEMPTS = env_int("LOCALTRACE_PORTAL_DOB_ATTEMPTS", 5, minimum=1)
-# Link opens and date-of-birth guesses allowed from one client address per hour (counted in Django's cache).
+# Wrong guesses (links that do not work, dates of birth that do not match) allowed from one client address
+# per hour (counted in Django's cache).
 PORTAL_GUESSES_PER_HOUR = env_int("LOCALTRACE_PORTAL_GUESSES_PER_HOUR", 30, minimum=1)
+# A phone left unattended: after this long without a page, the person confirms their date of birth again.
+PORTAL_IDLE_MINUTES = env_int("LOCALTRACE_PORTAL_IDLE_MINUTES", 30, minimum=1)
 # Person linkage (issue 10; docs/linkage.md): the model file and the two match-probability thresholds.
 from localtrace.config.env import env_float  # noqa: E402
 

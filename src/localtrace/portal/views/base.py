@@ -6,6 +6,7 @@ carries the link's id, and every page sends `Referrer-Policy: same-origin` (the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -25,6 +26,7 @@ from localtrace.portal.models import PortalLink
 LINK_KEY = "portal_link"
 CONFIRMED_KEY = "portal_confirmed"
 ANSWERS_KEY = "portal_answers"
+SEEN_KEY = "portal_seen_at"  # when a page of the person's own data was last shown (seconds since the epoch)
 # Every key a person's pages keep in the session starts with this, so all of them can be forgotten at once.
 SESSION_PREFIX = "portal_"
 
@@ -116,6 +118,14 @@ def person_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return not_working(request)
         if request.session.get(CONFIRMED_KEY) != link.pk:
             return redirect("portal:date-of-birth")
+        now = time.time()
+        if now - float(request.session.get(SEEN_KEY, now)) > settings.PORTAL_IDLE_MINUTES * 60:
+            # Left unattended (a household's shared phone): who holds it now confirms their date of birth
+            # again. Answers in progress stay, kept under the link.
+            del request.session[CONFIRMED_KEY]
+            request.session.pop(SEEN_KEY, None)
+            return redirect("portal:date-of-birth")
+        request.session[SEEN_KEY] = now
         return view(request, link, *args, **kwargs)
 
     return public_page(wrapped)

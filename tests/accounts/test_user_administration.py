@@ -88,3 +88,21 @@ def test_a_deactivated_user_is_signed_out_of_everything(world: World, client_for
     tracer = client_for("tracer_a")
     client_for("admin").post(reverse("accounts:set-active", args=[world.users["tracer_a"].pk]), {"active": "0"})
     assert tracer.get(reverse("core:home")).status_code == 302
+
+
+def test_an_administrator_cannot_give_themselves_roles(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.areas.models import Membership
+
+    admin = world.users["admin"]
+    client = client_for("admin")
+    detail = client.get(reverse("accounts:user-detail", args=[admin.pk])).content.decode()
+    assert "Another administrator changes your own roles." in detail
+    refused = client.post(reverse("accounts:membership-add", args=[admin.pk]),
+                          {"team": world.team_a.pk, "role": "area_lead"}, follow=True)  # fmt: skip
+    assert "You cannot change your own roles: ask another administrator." in refused.content.decode()
+    assert not Membership.objects.filter(user=admin).exists()
+    client.post(reverse("accounts:user-edit", args=[admin.pk]),
+                {"full_name": "Ada Admin", "username": admin.username, "email": admin.email,
+                 "deployment_role": "data_protection_officer"})  # fmt: skip
+    admin.refresh_from_db()
+    assert admin.deployment_role == "administrator" and admin.full_name == "Ada Admin"  # the name may change

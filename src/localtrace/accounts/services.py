@@ -45,8 +45,23 @@ def create_user(request: HttpRequest, form_data: dict[str, Any]) -> User:
     return user
 
 
+class SelfGrant(PermissionError):
+    """An administrator changing their own roles: another administrator must, so no one widens their own access."""
+
+    def __str__(self) -> str:
+        return "You cannot change your own roles: ask another administrator."
+
+
+def _refuse_self_grant(request: HttpRequest, user_id: int) -> None:
+    actor = getattr(request, "user", None)
+    if actor is not None and actor.is_authenticated and actor.pk == user_id:
+        raise SelfGrant
+
+
 @transaction.atomic
 def update_user(request: HttpRequest, user: User, changed: list[str]) -> User:
+    if "deployment_role" in changed:
+        _refuse_self_grant(request, user.pk)
     user.save()
     record(Action.CHANGE, request=request, obj=user, detail={"fields": changed})
     return user
@@ -54,6 +69,7 @@ def update_user(request: HttpRequest, user: User, changed: list[str]) -> User:
 
 @transaction.atomic
 def add_membership(request: HttpRequest, membership: Membership) -> Membership:
+    _refuse_self_grant(request, membership.user_id)
     membership.save()
     forget_scope(membership.user)
     record(

@@ -62,17 +62,27 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_or_404(request.user, "user.manage", User, pk=pk)
-    form = UserForm(request.POST or None, instance=person)
+    form = UserForm(request.POST if request.method == "POST" else None, instance=person)
+    if person.pk == request.user.pk:
+        form.fields["deployment_role"].disabled = True
+        form.fields["deployment_role"].help_text = "Another administrator changes your own role."
     if request.method == "POST" and form.is_valid():
-        services.update_user(request, form.save(commit=False), form.changed_data)
-        messages.success(request, "Account details saved.")
-        return redirect("accounts:user-detail", person.pk)
+        try:
+            services.update_user(request, form.save(commit=False), form.changed_data)
+        except services.SelfGrant as refused:
+            form.add_error("deployment_role", str(refused))
+        else:
+            messages.success(request, "Account details saved.")
+            return redirect("accounts:user-detail", person.pk)
     return render(request, "accounts/user_form.html", {"form": form, "person": person})
 
 
 def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_or_404(request.user, "user.manage", User, pk=pk)
-    form = MembershipForm(request.POST or None, user=person)
+    if person.pk == request.user.pk:
+        messages.error(request, str(services.SelfGrant()))
+        return redirect("accounts:user-detail", person.pk)
+    form = MembershipForm(request.POST if request.method == "POST" else None, user=person)
     if request.method == "POST" and form.is_valid():
         membership = services.add_membership(request, form.save(commit=False))
         messages.success(

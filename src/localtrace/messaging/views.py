@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import get_or_404, require_capability, scoped
+from localtrace.audit.labels import record_label
 from localtrace.audit.services import Action, record
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
@@ -47,6 +48,10 @@ def outbox(request: HttpRequest) -> HttpResponse:
         ),
         50,
     ).get_page(request.GET.get("page"))
+    for message in page:
+        # Whose record it belongs to, by reference as staff pages name it (no name: no read of personal data).
+        owner = ("cases.case", message.case_id) if message.case_id else ("contacts.contact", message.contact_id)
+        message.record = record_label(owner[0], str(owner[1])) if owner[1] else ""  # type: ignore[attr-defined]
     return render(request, "messaging/outbox.html", {"page": page})
 
 

@@ -14,7 +14,7 @@ Rules, in order:
 
 A fixed number of queries per batch whatever its size: one NHS lookup, two candidate lookups per
 500 records (names by exact (name, postcode) pairs; the other keys together), one insert per 500 new
-people, and three more only when review items arise.
+people, and two more only when review items arise.
 """
 
 from __future__ import annotations
@@ -379,10 +379,10 @@ def _open_reviews(
     *,
     source: str = DuplicateReview.Source.INTAKE,
     fallback_area_id: int | None = None,
-) -> int:
+) -> None:
     """Possible duplicates, routed to the area of the second (newer or changed) record's postcode.
 
-    A pair already in the queue, open or decided, stays as it is. Returns how many were opened.
+    A pair already in the queue, open or decided, stays as it is.
     """
     from localtrace.areas.models import Postcode
 
@@ -392,11 +392,6 @@ def _open_reviews(
         )
     )
     pairs_once = {(min(a, b), max(a, b)): (a, b, s) for a, b, s in pairs if a != b}
-    already = set(
-        DuplicateReview.objects.filter(
-            first_id__in={a for a, _ in pairs_once}, second_id__in={b for _, b in pairs_once}
-        ).values_list("first_id", "second_id")
-    )
     DuplicateReview.objects.bulk_create(
         [
             DuplicateReview(
@@ -408,12 +403,10 @@ def _open_reviews(
                 levels=score.levels,
                 source=source,
             )
-            for key, (a, b, score) in pairs_once.items()
-            if key not in already
+            for a, b, score in pairs_once.values()
         ],
         ignore_conflicts=True,
     )
-    return len(pairs_once.keys() - already)
 
 
 def possible_duplicates_of(person: Person) -> list[tuple[int, Score]]:
@@ -451,9 +444,9 @@ def review_after_change(person: Person, *, area_id: int | None) -> int:
         person.pk, person.given_name, person.family_name, person.date_of_birth, person.postcode, person.phone,
         person.email,
     )  # fmt: skip
-    reviews = list(
-        DuplicateReview.objects.filter(Q(first=person) | Q(second=person), status=DuplicateReview.Status.OPEN)
-    )
+    pairs = list(DuplicateReview.objects.filter(Q(first=person) | Q(second=person)))
+    paired = {review.second_id if review.first_id == person.pk else review.first_id for review in pairs}
+    reviews = [review for review in pairs if review.status == DuplicateReview.Status.OPEN]
     others = {review.second_id if review.first_id == person.pk else review.first_id for review in reviews}
     seen: dict[int, Candidate] = {}
     for values in Person.objects.filter(pk__in=others).values_list(*CANDIDATE_COLUMNS):
@@ -465,12 +458,10 @@ def review_after_change(person: Person, *, area_id: int | None) -> int:
             score.match_probability, score.match_weight, score.levels,
         )  # fmt: skip
     DuplicateReview.objects.bulk_update(reviews, ["match_probability", "match_weight", "levels"])
-    return _open_reviews(
-        [(pk, person.pk, score) for pk, score in possible_duplicates_of(person)],
-        {person.pk: person.postcode},
-        source=DuplicateReview.Source.CHANGE,
-        fallback_area_id=area_id,
-    )
+    # A pair already in the queue, open or decided, is not asked about again.
+    new = [(pk, person.pk, score) for pk, score in possible_duplicates_of(person) if pk not in paired]
+    _open_reviews(new, {person.pk: person.postcode}, source=DuplicateReview.Source.CHANGE, fallback_area_id=area_id)
+    return len(new)
 
 
 def find_or_create_person(record: PersonRecord) -> Person:

@@ -41,6 +41,11 @@ class Setting(models.Model):
         return self.name
 
     @property
+    def has_manager_contact(self) -> bool:
+        """Whether its manager can be sent the outbreak message, by e-mail or text."""
+        return bool(self.manager_email or self.manager_phone)
+
+    @property
     def place_line(self) -> str:
         """Name, address and postcode in one line, as a list shows them."""
         return ", ".join(part for part in (self.name, self.address_line_1, self.postcode) if part)

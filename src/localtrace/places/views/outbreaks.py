@@ -104,7 +104,7 @@ def outbreak_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": contacts,
             "contacts_elsewhere": contacts_elsewhere,
             "settings": places,
-            "manager_reachable": any(s.manager_email or s.manager_phone for s in places),
+            "manager_reachable": any(s.has_manager_contact for s in places),
             "epicurve": epicurve,
             "actions": [t for t in tasks if t.kind == OutbreakTask.Kind.ACTION],
             "notes": [t for t in tasks if t.kind == OutbreakTask.Kind.NOTE],
@@ -194,7 +194,7 @@ NO_MANAGER_DETAILS = (
 def outbreak_message(request: HttpRequest, pk: int) -> HttpResponse:
     outbreak = _outbreak(request, pk, "outbreak.manage")
     settings = list(outbreak.settings.all())
-    if not any(s.manager_email or s.manager_phone for s in settings):
+    if not any(s.has_manager_contact for s in settings):
         # Nothing to send to: say where to add the details, rather than offer a form that can only fail.
         messages.info(request, NO_MANAGER_DETAILS)
         return redirect(_back(outbreak))

@@ -119,13 +119,15 @@ def person_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.session.get(CONFIRMED_KEY) != link.pk:
             return redirect("portal:date-of-birth")
         now = time.time()
-        if now - float(request.session.get(SEEN_KEY, now)) > settings.PORTAL_IDLE_MINUTES * 60:
+        seen = float(request.session.get(SEEN_KEY, 0) or now)
+        if now - seen > settings.PORTAL_IDLE_MINUTES * 60:
             # Left unattended (a household's shared phone): who holds it now confirms their date of birth
             # again. Answers in progress stay, kept under the link.
             del request.session[CONFIRMED_KEY]
             request.session.pop(SEEN_KEY, None)
             return redirect("portal:date-of-birth")
-        request.session[SEEN_KEY] = now
+        if now - seen >= 60 or SEEN_KEY not in request.session:  # a session write a minute, not one a page
+            request.session[SEEN_KEY] = now
         return view(request, link, *args, **kwargs)
 
     return public_page(wrapped)

@@ -114,3 +114,25 @@ def test_a_bad_filter_gets_a_clear_error_and_keeps_the_last_one(world: World, cl
     refused = client.post(reverse("audit:event-list"), {"action": "delete-everything"})
     assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
     assert client.session["localtrace_audit_filter"] == {"action": "export"}
+    # The download would give the last accepted filter's events, not what the page asks for: it is not offered.
+    assert reverse("audit:event-export") not in refused.content.decode()
+    assert "Correct the filter to see and download events." in refused.content.decode()
+
+
+def test_reports_without_a_model_are_named_and_can_be_filtered(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.reports.exports import LINE_LISTS
+
+    record("export", object_type="results.quality")
+    record("export", object_type="reports.contacts", object_id="E10000001")
+    record("view", object_type="cases.case", object_id="12")
+    client = client_for("dpo")
+    form = client.get(reverse("audit:event-list")).content.decode()
+    assert '<option value="results.quality">Data-quality report</option>' in form
+    for name in LINE_LISTS:  # every line list an export can write is a kind the filter offers
+        assert f'<option value="reports.{name}">' in form
+    client.post(reverse("audit:event-list"), {"object_type": "results.quality"})
+    page = client.get(reverse("audit:event-list")).content.decode()
+    assert "Data-quality report" in page and "Case C12" not in page
+    client.post(reverse("audit:event-list"), {"object_type": "reports.contacts"})
+    page = client.get(reverse("audit:event-list")).content.decode()
+    assert "Line list of contacts E10000001" in page and "Data-quality report</td>" not in page

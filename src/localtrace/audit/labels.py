@@ -19,10 +19,23 @@ def _model(object_type: str) -> type[Model] | None:
         return None
 
 
+def kinds_without_a_model() -> dict[str, str]:
+    """Kinds of record an event can name that no model answers to (a report made on request, not a stored row).
+
+    Each app declares its own as `audit_kinds` on its AppConfig, so the audit trail imports no feature app.
+    """
+    kinds: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        kinds.update(getattr(config, "audit_kinds", {}))
+    return kinds
+
+
 def type_label(object_type: str) -> str:
-    """ "Case", "Payment claim"; the stored name itself for a type no model answers to."""
+    """ "Case", "Payment claim"; the stored name itself for a type nothing names."""
     model = _model(object_type)
-    return str(model._meta.verbose_name).capitalize() if model is not None else object_type
+    if model is not None:
+        return str(model._meta.verbose_name).capitalize()
+    return kinds_without_a_model().get(object_type, object_type)
 
 
 def record_label(object_type: str, object_id: str) -> str:
@@ -48,4 +61,5 @@ def type_choices() -> list[tuple[str, str]]:
         for model in apps.get_models()
         if model.__module__.startswith("localtrace.")
     }
+    kinds.update(kinds_without_a_model())
     return sorted(kinds.items(), key=lambda kind: kind[1])

@@ -186,6 +186,15 @@ def test_the_case_page_names_who_holds_it_the_test_and_who_made_each_attempt(wor
     assert f" · {name}</span>" in page  # the timeline event, with who did it
 
 
+def test_a_lapsed_hold_on_a_case_names_nobody(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    held_at = timezone.now() - dt.timedelta(hours=3)
+    Case.objects.filter(pk=world.case_a.pk).update(claimed_by=world.users["lead_a"], claimed_at=held_at)
+    page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    assert "is working on this case." not in page
+    own = client_for("lead_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
+    assert "You are working on this case." not in own
+
+
 def test_the_case_page_names_the_language_they_prefer(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     world.case_a.person.preferred_language = "pl"
     world.case_a.person.save()

@@ -159,3 +159,26 @@ def test_the_assign_list_chooses_no_one_and_says_who_holds_the_request(world: Wo
     refused = client_for("area_lead_a").post(reverse("support:assign", args=[support_request.pk]), {"officer": ""},
                                              follow=True)  # fmt: skip
     assert "Choose a support officer of this area." in refused.content.decode()
+
+
+def test_a_lapsed_hold_names_nobody_and_lets_an_officer_take_the_request(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    (support_request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    held_at = timezone.now() - dt.timedelta(hours=3)
+    SupportRequest.objects.filter(pk=support_request.pk).update(claimed_by=world.users["support_a"], claimed_at=held_at)
+    url = reverse("support:request-detail", args=[support_request.pk])
+    name = world.users["support_a"].full_name
+    page = client_for("area_lead_a").get(url).content.decode()
+    assert "Nobody is working on it now." in page and f"Now with {name}" not in page
+    assert f"{name} is working on this request." not in page
+    assert '<option value="" selected>Choose an officer</option>' in page
+    assert reverse("support:request-take", args=[support_request.pk]) in page
+    # Their own lapsed hold is not "yours" either: they take it again.
+    own = client_for("support_a").get(url).content.decode()
+    assert "You are working on this request." not in own
+    assert reverse("support:request-take", args=[support_request.pk]) in own
+    queue = client_for("area_lead_a").get(reverse("support:queue")).content.decode()
+    assert name not in queue

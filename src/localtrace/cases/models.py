@@ -58,6 +58,22 @@ def queue_indexes(prefix: str) -> list[models.Index]:
     ]
 
 
+def claim_lapses_after() -> dt.timedelta:
+    """How long a hold on a case, contact or support request lasts without activity."""
+    return dt.timedelta(minutes=int(getattr(settings, "LOCALTRACE_CLAIM_MINUTES", 20)))
+
+
+def hold_is_current(item: models.Model) -> bool:
+    """Whether someone holds this open item now: a hold lapses, and a closed item has no holder."""
+    claimed_at = getattr(item, "claimed_at", None)
+    return bool(
+        getattr(item, "is_open", False)
+        and getattr(item, "claimed_by_id", None) is not None
+        and claimed_at is not None
+        and claimed_at >= timezone.now() - claim_lapses_after()
+    )
+
+
 class WorkItem(models.Model):
     """What cases and contacts share as items in a team's queue: owner area, urgency, claim, ladder."""
 
@@ -65,7 +81,7 @@ class WorkItem(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.STANDARD)
     reach_deadline = models.DateTimeField()
-    # A tracer's claim on the item; it lapses after inactivity (see cases.queue.CLAIM_LAPSES_AFTER).
+    # A tracer's claim on the item; it lapses after inactivity (claim_lapses_after).
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -87,6 +103,10 @@ class WorkItem(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.reached_at is None and self.is_open and self.reach_deadline < timezone.now()
+
+    @property
+    def is_held(self) -> bool:
+        return hold_is_current(self)
 
 
 class Case(WorkItem):

@@ -5,19 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from localtrace.cases import ladder
 from localtrace.cases.events import note
-from localtrace.cases.models import Status, WorkItem
+from localtrace.cases.models import Status, WorkItem, claim_lapses_after
 
 W = TypeVar("W", bound=WorkItem)
-
-
-def claim_lapses_after() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "LOCALTRACE_CLAIM_MINUTES", 20)))
 
 
 def _unclaimed(now: dt.datetime) -> Q:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from localtrace.cases.models import SUPPORT_NEEDS
+from localtrace.cases.models import SUPPORT_NEEDS, hold_is_current
 
 NEED_CHOICES = list(SUPPORT_NEEDS.items())
 
@@ -123,6 +123,10 @@ class SupportRequest(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.first_contact_at is None and self.due_at < timezone.now()
+
+    @property
+    def is_held(self) -> bool:
+        return hold_is_current(self)
 
 
 class SupportAttempt(models.Model):

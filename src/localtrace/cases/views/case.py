@@ -102,7 +102,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(case.ladder_step).kind],
             "doorstep": ladder.step(case.ladder_step).kind == ladder.DOORSTEP and case.reached_at is None,
-            "is_mine": case.claimed_by_id == request.user.pk,
+            "is_mine": case.is_held and case.claimed_by_id == request.user.pk,
             "now": timezone.now(),
             "source": case.source_contact.case if case.source_contact else None,
             **_dates(case),

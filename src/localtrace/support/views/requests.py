@@ -133,7 +133,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Named only when the reader may open it (a claim on the person's record in another area is not).
             "claim_this_period_visible": covering is not None and may(request.user, "claim.view", covering),
             "attempt_form": SupportAttemptForm(),
-            "is_mine": support_request.claimed_by_id == request.user.pk,
+            "is_mine": support_request.is_held and support_request.claimed_by_id == request.user.pk,
             "officers": services.officers_for(support_request.area_id)
             if support_request.is_open and may(request.user, "support.assign", support_request)
             else [],

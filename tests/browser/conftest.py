@@ -34,6 +34,16 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _design_system_known_issue(rule: str, node: dict[str, Any]) -> bool:
+    """GOV.UK Frontend's radios mark an answer that reveals a question with aria-expanded, which ARIA 1.2 does not
+    list for radios. The design system keeps it on purpose, because screen readers announce it
+    (alphagov/govuk-frontend#979, a known issue it documents). Only that attribute on those inputs is let through."""
+    if rule != "aria-allowed-attr" or not node["html"].startswith('<input class="govuk-radios__input" type="radio"'):
+        return False
+    values = [value for check in node["all"] + node["any"] for value in check.get("data", {}).get("values", [])]
+    return bool(values) and all(value.startswith("aria-expanded=") for value in values)
+
+
 class Visit:
     """A page plus the checks every visit gets: no console errors (CSP included) and no axe violations."""
 
@@ -55,8 +65,9 @@ class Visit:
             "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
         )
         violations = [
-            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in nodes][:3]}"
             for v in result["violations"]
+            if (nodes := [n for n in v["nodes"] if not _design_system_known_issue(v["id"], n)])
         ]
         assert not violations, f"axe on {self.page.url}:\n" + "\n".join(violations)
         assert not self.console_errors, f"console errors on {self.page.url}: {self.console_errors}"

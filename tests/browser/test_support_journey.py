@@ -86,7 +86,7 @@ def test_a_need_recorded_by_a_tracer_reaches_a_decided_payment(
     d.get_by_role("button", name="Record the decision").click()
     d.get_by_text("Enter the payment reference").first.wait_for()  # the error summary, then the field
     lead.check_accessibility()
-    d.get_by_label("Payment reference (when approving)").fill("TTSP-00042")
+    d.get_by_label("Payment reference").fill("TTSP-00042")
     d.get_by_role("button", name="Record the decision").click()
     d.get_by_text("TTSP-00042").first.wait_for()
     lead.check_accessibility()

@@ -69,7 +69,11 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
 
     page.get_by_role("link", name="Symptoms and isolation dates").click()
     visit.check_accessibility()
+    # The onset question belongs to "Yes" and appears under it once chosen.
+    expect(page.get_by_role("group", name="When did the symptoms start?")).to_be_hidden()
     page.get_by_label("Yes").check()
+    expect(page.get_by_role("group", name="When did the symptoms start?")).to_be_visible()
+    visit.check_accessibility()
     onset = dt.date.today() - dt.timedelta(days=3)
     fill_date(page, "onset_date", onset)
     page.get_by_role("button", name="Save and work out the dates").click()

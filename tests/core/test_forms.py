@@ -47,3 +47,35 @@ def test_an_invalid_field_gets_the_govuk_error_classes_and_summary_link() -> Non
     assert "govuk-form-group--error" in html
     assert "govuk-input--error" in html
     assert 'id="id_when-error"' in html
+
+
+def test_a_question_for_one_answer_is_shown_under_that_answer() -> None:
+    from localtrace.cases.forms import OutcomeForm
+
+    html = OutcomeForm().render()
+    radio = '<input class="govuk-radios__input" type="radio" name="outcome" id="id_outcome_1" value="unreachable"'
+    assert f'{radio} data-aria-controls="conditional-id_outcome_1">' in html
+    conditional = html.index('<div class="govuk-radios__conditional govuk-radios__conditional--hidden"')
+    assert html.index(radio) < conditional < html.index('id="id_reason"') < html.index("</fieldset>")
+    assert html.count('id="id_reason"') == 1  # not also shown again after the radios
+    chosen = OutcomeForm({"outcome": "unreachable", "reason": ""}).render()
+    assert '<div class="govuk-radios__conditional" id="conditional-id_outcome_1">' in chosen
+    assert "Enter why they could not be reached" in chosen
+
+
+def test_what_a_browser_sends_for_a_question_under_an_answer_not_chosen_is_ignored() -> None:
+    from localtrace.cases.forms import OutcomeForm, SymptomsForm
+    from localtrace.support.forms import DecisionForm
+
+    completed = OutcomeForm({"outcome": "completed", "reason": "moved away"})
+    assert completed.is_valid() and completed.cleaned_data["reason"] == ""
+    # A half-typed onset date under "Yes", then "No": no error about a date the answer makes irrelevant.
+    well = SymptomsForm({"symptomatic": "no", "onset_date_0": "31", "onset_date_1": "2", "onset_date_2": ""})
+    assert well.is_valid(), well.errors
+    assert well.cleaned_data["onset_date"] is None
+    unwell = SymptomsForm({"symptomatic": "yes", "onset_date_0": "31", "onset_date_1": "2", "onset_date_2": ""})
+    assert not unwell.is_valid() and "onset_date" in unwell.errors
+    declined = DecisionForm({"decision": "decline", "reason": "Not on a low income", "payment_reference": "TT-1"})
+    assert declined.is_valid() and declined.cleaned_data["payment_reference"] == ""
+    approved = DecisionForm({"decision": "approve", "reason": "Evidence seen", "payment_reference": ""})
+    assert not approved.is_valid() and "payment_reference" in approved.errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
@@ -48,6 +48,8 @@ class IdentityForm(GovukForm):
 
 
 class SymptomsForm(GovukForm):
+    reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {"symptomatic": {"yes": ("onset_date",)}}
+
     symptomatic = forms.ChoiceField(
         label="Have they had symptoms?",
         help_text="A new continuous cough, a high temperature, or a loss or change to sense of smell or taste.",
@@ -57,7 +59,7 @@ class SymptomsForm(GovukForm):
     )
     onset_date = GovukDateField(
         label="When did the symptoms start?",
-        help_text="The first day they felt unwell. Leave blank if they have had no symptoms.",
+        help_text="The first day they felt unwell.",
         required=False,
     )
 
@@ -112,6 +114,8 @@ class ContactForm(GovukForm):
 
 
 class OutcomeForm(GovukForm):
+    reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {"outcome": {"unreachable": ("reason",)}}
+
     outcome = forms.ChoiceField(
         label="What is the outcome?",
         choices=[("completed", "Interview completed and advice given"), ("unreachable", "Could not be reached")],
@@ -119,7 +123,7 @@ class OutcomeForm(GovukForm):
         error_messages={"required": "Choose the outcome"},
     )
     reason = forms.CharField(
-        label="Why could they not be reached? (if so)", required=False, max_length=300,
+        label="Why could they not be reached?", required=False, max_length=300,
         help_text="For example: no number, moved away, refused.",
     )  # fmt: skip
 

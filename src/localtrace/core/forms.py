@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
+from django.forms.boundfield import BoundField, BoundWidget
 from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
@@ -101,6 +102,44 @@ class GovukFormMixin:
 
     fields: dict[str, forms.Field]
     errors: Any
+    # Questions that apply to one answer only, shown under that answer (the design system's conditional
+    # reveal): {"outcome": {"unreachable": ("reason",)}}. Without JavaScript every one is shown, as the
+    # design system does; whatever a browser sends for a question under an answer not chosen is ignored.
+    reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {}
+
+    def govuk_rows(self) -> list[tuple[BoundField, list[tuple[BoundWidget, list[BoundField]]] | None]]:
+        """The visible fields in order, each radio question with a reveal carrying its options' questions."""
+        form: Any = self
+        shown_under = {name for by_answer in self.reveals.values() for names in by_answer.values() for name in names}
+        rows: list[tuple[BoundField, list[tuple[BoundWidget, list[BoundField]]] | None]] = []
+        for field in form.visible_fields():
+            if field.name in shown_under:
+                continue
+            by_answer = self.reveals.get(field.name)
+            if by_answer is None:
+                rows.append((field, None))
+                continue
+            options = [
+                (option, [form[name] for name in by_answer.get(str(option.data["value"]), ())])
+                for option in field.subwidgets
+            ]
+            rows.append((field, options))
+        return rows
+
+    def _clean_form(self) -> None:
+        form: Any = self
+        for question, by_answer in self.reveals.items():
+            chosen = str(form.cleaned_data.get(question, ""))
+            for answer, names in by_answer.items():
+                if answer == chosen:
+                    continue
+                for name in names:
+                    form._errors.pop(name, None)
+                    try:
+                        form.cleaned_data[name] = self.fields[name].clean(None)
+                    except forms.ValidationError:
+                        form.cleaned_data[name] = None
+        super()._clean_form()  # type: ignore[misc]
 
     def _govuk_prepare(self) -> None:
         for name, field in self.fields.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
@@ -81,6 +81,8 @@ class PromoteForm(GovukForm):
 
 
 class TaskForm(GovukForm):
+    reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {"kind": {"action": ("owner", "due_on")}}
+
     kind = forms.ChoiceField(
         label="Is this an action or a note?",
         choices=OutbreakTask.Kind.choices,
@@ -91,23 +93,14 @@ class TaskForm(GovukForm):
         label="What is it?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Enter the action or note"},
     )  # fmt: skip
-    owner = forms.ChoiceField(label="Who owns the action? (actions only)", choices=[], required=False)
-    due_on = GovukDateField(label="When is it due? (actions only)", required=False)
+    owner = forms.ChoiceField(label="Who owns the action?", choices=[], required=False)
+    due_on = GovukDateField(label="When is it due? (optional)", required=False)
 
     def __init__(self, *args: Any, owners: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owners = {str(u.pk): u for u in owners}
         owner: Any = self.fields["owner"]
         owner.choices = [("", "Nobody yet")] + [(str(u.pk), u.get_full_name() or u.username) for u in owners]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("kind") == OutbreakTask.Kind.NOTE:
-            if data.get("owner"):
-                self.add_error("owner", "A note has no owner: choose action, or leave the owner empty")
-            if data.get("due_on"):
-                self.add_error("due_on", "A note has no due date: choose action, or leave the date empty")
-        return data
 
 
 class StatusForm(GovukForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
@@ -95,6 +95,8 @@ class ClaimForm(GovukForm):
 
 
 class DecisionForm(GovukForm):
+    reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {"decision": {"approve": ("payment_reference",)}}
+
     decision = forms.ChoiceField(
         label="Decision",
         choices=[("approve", "Approve the payment"), ("decline", "Decline the claim")],
@@ -108,7 +110,7 @@ class DecisionForm(GovukForm):
         error_messages={"required": "Give the reason for the decision"},
     )
     payment_reference = forms.CharField(
-        label="Payment reference (when approving)",
+        label="Payment reference",
         help_text="The reference of the payment instruction sent to finance.",
         required=False,
         max_length=40,
@@ -118,8 +120,6 @@ class DecisionForm(GovukForm):
         cleaned = super().clean() or {}
         if cleaned.get("decision") == "approve" and not cleaned.get("payment_reference"):
             self.add_error("payment_reference", "Enter the payment reference")
-        if cleaned.get("decision") == "decline" and cleaned.get("payment_reference"):
-            self.add_error("payment_reference", "Leave the payment reference blank when declining")
         return cleaned
 
 

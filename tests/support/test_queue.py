@@ -14,6 +14,7 @@ from localtrace.support.services import (
     record_attempt,
     record_needs,
     refer,
+    release,
     save_organisation,
 )
 from tests.personas import World, make_case, make_user
@@ -40,6 +41,33 @@ def test_speaking_to_them_is_the_first_contact(world: World) -> None:
     record_attempt(request, channel="phone", outcome="spoke", actor=officer)
     request.refresh_from_db()
     assert request.first_contact_at is not None
+
+
+def test_one_officer_holds_all_of_a_persons_needs_and_one_call_is_the_first_contact_for_each(world: World) -> None:
+    food, medicines = record_needs(world.case_a, ["food", "medicines"], urgent=False, consent=True)
+    (pets,) = record_needs(world.contact_a, ["pets"], urgent=False, consent=True)
+    officer, other = world.users["support_a"], make_user("support_a2")
+    items = SupportRequest.objects.all()
+    taken = claim_next(items, officer)
+    assert taken is not None and taken.person_id == world.case_a.person_id
+    # The second officer gets someone else, not the same person's other need.
+    assert claim_next(items, other) == pets
+    held = {r.need: r.claimed_by_id for r in SupportRequest.objects.filter(person=world.case_a.person)}
+    assert held == {"food": officer.pk, "medicines": officer.pk}
+    record_attempt(taken, channel="phone", outcome="spoke", actor=officer)
+    for need in (food, medicines):
+        need.refresh_from_db()
+        assert need.first_contact_at is not None and need.status == "in_progress"
+    event = AuditEvent.objects.filter(object_type="support.supportattempt").latest("pk")
+    assert event.detail["first_contact_for"] == [r.pk for r in (food, medicines) if r.pk != taken.pk]
+    release(taken, officer)
+    assert not SupportRequest.objects.filter(person=world.case_a.person, claimed_by__isnull=False).exists()
+
+
+def test_the_queue_says_what_else_each_person_needs(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    record_needs(world.case_a, ["food", "medicines"], urgent=False, consent=True)
+    page = client_for("support_a").get(reverse("support:queue")).content.decode()
+    assert "Also medicines</span>" in page and "Also food and essential supplies</span>" in page
 
 
 def test_a_referral_needs_consent_and_an_organisation_that_offers_the_help(world: World) -> None:

@@ -156,22 +156,44 @@ def current_claim(items: QuerySet[SupportRequest], user: Any, now: dt.datetime |
     )
 
 
+def _their_other_open_requests(support_request: SupportRequest) -> QuerySet[SupportRequest]:
+    """The same person's other open needs in the same area: one officer, one call, for all of them."""
+    return SupportRequest.objects.filter(
+        person_id=support_request.person_id, area_id=support_request.area_id, status__in=OPEN_REQUEST_STATUSES
+    ).exclude(pk=support_request.pk)
+
+
+@transaction.atomic
 def take(support_request: SupportRequest, user: Any, *, request: HttpRequest | None = None) -> bool:
-    """Hold the request (a conditional UPDATE, so two officers never both hold it). False if someone else has it."""
+    """Hold the request (a conditional UPDATE, so two officers never both hold it). False if someone else has it.
+
+    The person's other open needs that nobody holds are held with it, so a second officer does not ring the
+    same person about their medicine while the first is arranging their food.
+    """
     now = timezone.now()
     won = SupportRequest.objects.filter(
         _unclaimed(now) | Q(claimed_by=user), pk=support_request.pk, status__in=OPEN_REQUEST_STATUSES
     ).update(claimed_by=user, claimed_at=now)
     if won:
+        others = list(
+            _their_other_open_requests(support_request)
+            .filter(_unclaimed(now) | Q(claimed_by=user))
+            .values_list("pk", flat=True)
+        )
+        SupportRequest.objects.filter(pk__in=others).update(claimed_by=user, claimed_at=now)
         record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
-               detail={"taken_by": user.username})  # fmt: skip
+               detail={"taken_by": user.username, **({"with_their_other_needs": others} if others else {})})  # fmt: skip
     return bool(won)
 
 
 def release(support_request: SupportRequest, user: Any, *, request: HttpRequest | None = None) -> None:
-    SupportRequest.objects.filter(pk=support_request.pk, claimed_by=user).update(claimed_by=None, claimed_at=None)
+    """Put the request, and the person's other needs this officer holds with it, back in the queue."""
+    others = list(_their_other_open_requests(support_request).filter(claimed_by=user).values_list("pk", flat=True))
+    SupportRequest.objects.filter(pk__in=[support_request.pk, *others], claimed_by=user).update(
+        claimed_by=None, claimed_at=None
+    )
     record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
-           detail={"released": True})  # fmt: skip
+           detail={"released": True, **({"with_their_other_needs": others} if others else {})})  # fmt: skip
 
 
 def officers_for(area_id: int) -> list[Any]:
@@ -247,9 +269,18 @@ def record_attempt(
         request=support_request, channel=channel, outcome=outcome, note=note_text, made_at=at, made_by=actor
     )
     fields = []
-    if outcome in SupportAttempt.REACHED and support_request.first_contact_at is None:
-        support_request.first_contact_at = at
-        fields.append("first_contact_at")
+    also_contacted: list[int] = []
+    if outcome in SupportAttempt.REACHED:
+        if support_request.first_contact_at is None:
+            support_request.first_contact_at = at
+            fields.append("first_contact_at")
+        # Speaking to them is the first contact for every need they have open here, not only this one.
+        waiting = _their_other_open_requests(support_request).filter(first_contact_at__isnull=True)
+        also_contacted = list(waiting.values_list("pk", flat=True))
+        SupportRequest.objects.filter(pk__in=also_contacted).update(first_contact_at=at)
+        SupportRequest.objects.filter(pk__in=also_contacted, status=RequestStatus.NEW).update(
+            status=RequestStatus.IN_PROGRESS
+        )
     if support_request.status == RequestStatus.NEW:
         support_request.status = RequestStatus.IN_PROGRESS
         fields.append("status")
@@ -258,8 +289,10 @@ def record_attempt(
         fields.append("claimed_at")
     if fields:
         support_request.save(update_fields=fields)
-    record(Action.CREATE, request=request, actor=actor, obj=attempt, area=support_request.area,
-           detail={"request": support_request.pk, "channel": channel, "outcome": outcome})  # fmt: skip
+    detail: dict[str, Any] = {"request": support_request.pk, "channel": channel, "outcome": outcome}
+    if also_contacted:
+        detail["first_contact_for"] = also_contacted
+    record(Action.CREATE, request=request, actor=actor, obj=attempt, area=support_request.area, detail=detail)
     return attempt
 
 

@@ -59,6 +59,16 @@ def _counts(items: QuerySet[SupportRequest], now: dt.datetime) -> dict[str, Any]
     return counts
 
 
+def _name_their_other_needs(rows: Any, items: QuerySet[SupportRequest]) -> None:
+    """Each row says what else its person needs, so one call can cover every need (one query for the page)."""
+    open_needs: dict[int, list[tuple[int, str]]] = {}
+    theirs = items.filter(person_id__in={r.person_id for r in rows}, status__in=OPEN_REQUEST_STATUSES)
+    for pk, person_id, need in theirs.order_by("pk").values_list("pk", "person_id", "need"):
+        open_needs.setdefault(person_id, []).append((pk, SUPPORT_NEEDS.get(need, need)))
+    for row in rows:
+        row.other_needs = [label for pk, label in open_needs.get(row.person_id, []) if pk != row.pk]
+
+
 def queue(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "support.queue")
     user = acting_user(request)
@@ -73,6 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         listed = listed.filter(need=need)
     ordered = services.queue_order(listed) if shown != "closed" else listed.order_by("-closed_at", "-pk")
     page = Paginator(ordered.select_related("person", "area", "claimed_by"), 50).get_page(request.GET.get("page"))
+    _name_their_other_needs(page, items)
     return render(
         request,
         "support/queue.html",

@@ -53,6 +53,18 @@ def test_a_row_escapes_what_people_typed(world: World, client_for: Callable[[str
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in row
 
 
+def test_a_lapsed_hold_is_not_named_and_the_deadline_follows_the_reference(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    held_at = timezone.now() - dt.timedelta(hours=3)
+    Case.objects.filter(pk=world.case_a.pk).update(claimed_by=world.users["lead_a"], claimed_at=held_at)
+    page = client_for("tracer_a").get("/cases/").content.decode()
+    row = _row_of(page, world.case_a.reference)
+    assert world.users["lead_a"].full_name not in row
+    headers = page[page.index("<thead") : page.index("</thead>")]
+    assert headers.index(">Case<") < headers.index(">Reach by<") < headers.index(">Priority<")
+
+
 def test_an_empty_filter_says_so(world: World, client_for: Callable[[str], Client]) -> None:
     page = client_for("tracer_a").get("/cases/?show=doorstep").content.decode()
     assert "Nothing to show." in page

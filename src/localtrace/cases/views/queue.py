@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
 from localtrace.cases import ladder, listing
-from localtrace.cases.models import OPEN_STATUSES, Case, Transfer
+from localtrace.cases.models import OPEN_STATUSES, Case, Transfer, claim_lapses_after
 from localtrace.cases.queue import claim_next, current_claim
 from localtrace.contacts.models import Contact
 from localtrace.core.addresses import addresses_of
@@ -24,7 +24,7 @@ from localtrace.core.addresses import addresses_of
 # Columns a queue row shows, read as plain values: the rest of each item (its investigation) is not read for the list.
 _ROW_FIELDS = (
     "id", "area__name", "status", "priority", "reach_deadline", "ladder_step", "next_step_at", "reached_at",
-    "claimed_by__full_name",
+    "claimed_by__full_name", "claimed_at",
 )  # fmt: skip
 
 
@@ -54,6 +54,7 @@ def _rows(items: list[dict[str, Any]], kind: str, now: dt.datetime) -> SafeStrin
     open_statuses = set(OPEN_STATUSES)
     zone = timezone.get_current_timezone()
     prefix = "C" if kind == "case" else "K"
+    held_since = now - claim_lapses_after()
     rows = []
     for item in items:
         pk = int(item["id"])
@@ -64,14 +65,18 @@ def _rows(items: list[dict[str, Any]], kind: str, now: dt.datetime) -> SafeStrin
             next_step = steps.get(item["ladder_step"], "")
             if next_step_at and next_step_at > now:
                 next_step += _hint(f"from {_when(next_step_at, zone)}")
+        # A hold lapses: the last holder is no longer named once it has.
+        held = item["status"] in open_statuses and item["claimed_at"] is not None and item["claimed_at"] >= held_since
+        holder = (item["claimed_by__full_name"] or "") if held else ""
+        # The deadline comes second, so a phone shows it beside the reference before the table scrolls.
         rows.append(
             '<tr class="govuk-table__row">'
             f'<td class="govuk-table__cell"><a class="govuk-link" href="{url_of(pk)}">{prefix}{pk}</a></td>'
-            f'<td class="govuk-table__cell">{priorities.get(item["priority"], "")}{_hint("; ".join(item.get("priority_reasons") or []))}</td>'
-            f'<td class="govuk-table__cell">{escape(item["area__name"])}</td>'
             f'<td class="govuk-table__cell">{_when(deadline, zone)}{_OVERDUE if waiting and deadline < now else ""}</td>'
+            f'<td class="govuk-table__cell">{priorities.get(item["priority"], "")}{_hint("; ".join(item.get("priority_reasons") or []))}</td>'
             f'<td class="govuk-table__cell">{next_step}</td>'
-            f'<td class="govuk-table__cell">{statuses.get(item["status"], "")}{_hint(item["claimed_by__full_name"] or "")}</td>'
+            f'<td class="govuk-table__cell">{statuses.get(item["status"], "")}{_hint(holder)}</td>'
+            f'<td class="govuk-table__cell">{escape(item["area__name"])}</td>'
             "</tr>"
         )  # fmt: skip
     if not rows:

@@ -65,6 +65,9 @@ def test_the_national_comparison_is_suppressed_like_the_public_page(world: World
     page = body(response)
     assert response.status_code == 200
     assert world.region.name in page and world.area_b.name in page and "All areas" in page
+    # One table per group of figures, each with its own caption, so none is wider than the page.
+    for caption in ("Cases", "Contacts", "Isolation, self-service and support"):
+        assert f'<caption class="govuk-table__caption govuk-table__caption--s">{caption}</caption>' in page
     assert client_for("admin").get("/performance/national/?week=1999-01-04").status_code == 404
 
 

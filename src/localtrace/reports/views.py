@@ -112,6 +112,10 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+_NATIONAL_SECTIONS = {"cases": "Cases", "contacts": "Contacts"}
+_NATIONAL_REST = "Isolation, self-service and support"
+
+
 def national(request: HttpRequest) -> HttpResponse:
     """Regions and areas side by side for administrators: suppressed counts, rates and medians, no personal data."""
     require_capability(request.user, "reports.national")
@@ -130,25 +134,33 @@ def national(request: HttpRequest) -> HttpResponse:
             values = dashboards.series(region.name, area_id=region.pk, limit=52).by_week.get(week.week_start, {})
             region_rows.append((region, values))
     keys = [f.key for f in transparency.public_figures()]
-    table = []
+    # One table per group of figures (cases, contacts, the rest), so each fits the page rather than scrolling.
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        group = metrics.get(key).group
+        groups.setdefault(_NATIONAL_SECTIONS.get(group, _NATIONAL_REST), []).append(key)
+    sections = []
+    region_sections = []
     if week is not None:
-        for area in areas:
-            table.append((area, [week.rows[area.code][k].text(metrics.get(k).unit) for k in keys]))
-        total = [week.rows[transparency.TOTAL][k].text(metrics.get(k).unit) for k in keys]
-    else:
-        total = []
-    rate_keys = [k for k in keys if metrics.get(k).unit != metrics.COUNT]
+        for title, group_keys in groups.items():
+            rows = [(area, [week.rows[area.code][k].text(metrics.get(k).unit) for k in group_keys]) for area in areas]
+            total = [week.rows[transparency.TOTAL][k].text(metrics.get(k).unit) for k in group_keys]
+            sections.append((title, [metrics.get(k).title for k in group_keys], rows, total))
+            rate_keys = [k for k in group_keys if metrics.get(k).unit != metrics.COUNT]
+            if rate_keys:
+                region_sections.append((
+                    title,
+                    [metrics.get(k).title for k in rate_keys],
+                    [(r, [dashboards.formatted(k, v.get(k)) for k in rate_keys]) for r, v in region_rows],
+                ))  # fmt: skip
     return render(
         request,
         "reports/national.html",
         {
             "week": week,
             "weeks": public_weeks,
-            "headers": [metrics.get(k).title for k in keys],
-            "table": table,
-            "total": total,
-            "rate_headers": [metrics.get(k).title for k in rate_keys],
-            "regions": [(r, [dashboards.formatted(k, v.get(k)) for k in rate_keys]) for r, v in region_rows],
+            "sections": sections,
+            "region_sections": region_sections,
             "ran_at": _ran_at(),
         },
     )

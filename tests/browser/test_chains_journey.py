@@ -58,3 +58,27 @@ def test_the_chain_page_is_whole_without_javascript(world: World, browser: Any, 
         # axe runs on timers, which do not fire with JavaScript off; the first test checks this page with it.
     finally:
         context.close()
+
+
+def test_a_wide_generation_wraps_instead_of_shrinking_the_drawing(world: World, visit: Visit) -> None:
+    chain = build_chain(world)
+    sign_in(visit, world.users["tracer_a"])
+    visit.goto(f"/cases/{chain['first'].pk}/chain/")
+    # The layout the page uses, given 30 first cases and 4 they infected, in a drawing 1,020 px wide (8 a row).
+    layout = visit.page.evaluate(
+        """async () => {
+            const { layoutByGeneration } = await import('/static/localtrace/chains.mjs')
+            const nodes = [...Array(30).keys()].map((i) => ({ id: `a${i}`, generation: 0 }))
+              .concat([...Array(4).keys()].map((i) => ({ id: `b${i}`, generation: 1 })))
+            const edges = [{ source: 'a29', target: 'b0' }, { source: 'a0', target: 'b1' }]
+            return layoutByGeneration(nodes, edges, 1020)
+        }"""
+    )
+    positions = layout["positions"]
+    first_rows = sorted({p["y"] for key, p in positions.items() if key.startswith("a")})
+    assert len(first_rows) == 4  # 30 cases, 8 a row
+    assert all(sum(1 for p in positions.values() if p["y"] == y) <= 8 for y in first_rows)
+    second_rows = {p["y"] for key, p in positions.items() if key.startswith("b")}
+    assert len(second_rows) == 1 and min(second_rows) > max(first_rows)
+    # Each case sits under the side its infector is on.
+    assert positions["b1"]["x"] < positions["b0"]["x"]

@@ -71,3 +71,15 @@ def test_demo_mode_shows_a_banner_on_every_page(world: World, client: Client) ->
 
 def test_no_demo_banner_outside_demo_mode(world: World, client: Client) -> None:
     assert b"synthetic data" not in client.get(reverse("accounts:sign-in")).content
+
+
+def test_a_portal_links_token_never_reaches_a_log_line(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    token = "Zq3-xY_9a8b7c6d5e4f3g2h1"
+    with caplog.at_level(logging.INFO, logger="django.server"):
+        logging.getLogger("django.server").info('"%s" %s %s', f"GET /p/{token}/ HTTP/1.1", 302, 0)
+        logging.getLogger("localtrace").warning("Odd request to /p/%s/?x=1", token)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert token not in logged
+    assert '"GET /p/[link]/ HTTP/1.1" 302 0' in logged

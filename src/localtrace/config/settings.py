@@ -256,18 +256,23 @@ LOCALTRACE_NOTIFY = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "localtrace.core.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "localtrace.core.middleware.RequestIdLogFilter"},
+        "portal_token": {"()": "localtrace.core.middleware.PortalTokenLogFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id", "portal_token"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOCALTRACE_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs full request paths on errors; our URLs carry no personal data by design.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # The development server's request log (`localtrace serve`), through the console handler above.
+        "django.server": {"level": "INFO", "filters": ["portal_token"]},
     },
 }
 

@@ -5,6 +5,7 @@ The work is the support app's: each need becomes a SupportRequest for the area's
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,14 +14,21 @@ from localtrace.cases.models import Case
 
 
 def record_support_needs(
-    case: Case, needs: list[str], *, urgent: bool, consent: bool, request: HttpRequest | None = None, actor: Any = None
+    case: Case,
+    needs: list[str],
+    *,
+    urgent: bool,
+    consent: bool,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
 ) -> Case:
     from localtrace.support.services import SupportError, record_needs
 
     # No staff member behind the call: the person answered online (the portal keeps this signature).
     staff = actor is not None or (request is not None and request.user.is_authenticated)
     try:
-        record_needs(case, needs, urgent=urgent, consent=consent, request=request, actor=actor, online=not staff)
+        record_needs(case, needs, urgent=urgent, consent=consent, request=request, actor=actor, online=not staff, at=at)
     except SupportError as error:
         raise ValueError(str(error)) from None
     return case

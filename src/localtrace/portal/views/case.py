@@ -9,22 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from localtrace.audit.services import Action, record
-from localtrace.cases import investigation
-from localtrace.cases.events import note
 from localtrace.cases.investigation import ONSET_BEFORE_SPECIMEN_DAYS, InvestigationError
-from localtrace.cases.models import Attempt, Case
-from localtrace.cases.needs import record_support_needs
+from localtrace.cases.models import Case
 from localtrace.config import policy
-from localtrace.contacts.models import Contact
-from localtrace.contacts.services import NamedContact, name_contact
-from localtrace.places.services import record_visit
+from localtrace.portal.answers import submit_case_answers
 from localtrace.portal.forms import (
     CONTACT_KINDS,
     NEEDS,
@@ -234,7 +227,7 @@ def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str,
     error = ""
     if request.method == "POST":
         try:
-            submit(request, link, case, answers)
+            submit_case_answers(link, case, answers, request=request)
         except InvestigationError as problem:
             error = str(problem)
         else:
@@ -246,65 +239,6 @@ def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str,
         contacts=[{**c, "last_met": dt.date.fromisoformat(c["last_met"])} for c in answers["contacts"]],
         places=[{**p, "visited_on": dt.date.fromisoformat(p["visited_on"])} for p in answers["places"]],
     )  # fmt: skip
-
-
-@transaction.atomic
-def submit(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> None:
-    """Everything the case told us, through the tracer's own actions, in one transaction.
-
-    Once only, however many times it is sent: the first to mark the link goes on; a second click or tab
-    finds it marked (on PostgreSQL it waits for the first to commit) and writes nothing.
-    """
-    if not PortalLink.objects.filter(pk=link.pk, submitted_at__isnull=True).update(submitted_at=timezone.now()):
-        return
-    symptomatic = answers["symptomatic"] == "yes"
-    onset = dt.date.fromisoformat(answers["onset"]) if symptomatic and answers.get("onset") else None
-    investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset)
-    infectious = policy.infectious_period(case.anchor_date)
-    today = timezone.localdate()
-    # Someone the tracer already named (same name, for this case) is not named twice.
-    known = {
-        (c.person.given_name.casefold(), c.person.family_name.casefold())
-        for c in case.contacts.select_related("person")
-    }
-    already: list[str] = []
-    named: list[NamedContact] = [
-        NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=Contact.Kind.HOUSEHOLD,
-                     last_exposure=min(today, infectious.last), relationship="lives with them", phone=p["phone"])
-        for p in answers["household"]
-    ] + [
-        NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=p["kind"],
-                     last_exposure=dt.date.fromisoformat(p["last_met"]), phone=p["phone"])
-        for p in answers["contacts"]
-    ]  # fmt: skip
-    for person in named:
-        key = (person.given_name.casefold(), person.family_name.casefold())
-        if key in known:
-            already.append(f"{person.given_name} {person.family_name}")
-            continue
-        known.add(key)
-        name_contact(case, person, online=True)
-    for place in answers["places"]:
-        record_visit(
-            case, name=place["name"], kind=place["kind"], visited_on=dt.date.fromisoformat(place["visited_on"]),
-            postcode=place["postcode"], online=True,
-        )  # fmt: skip
-    support = answers["support"]
-    record_support_needs(case, support["needs"], urgent=support["urgent"] == "yes", consent=bool(support["consent"]))
-    case.refresh_from_db()
-    if case.is_open:
-        investigation.record_attempt(
-            case, channel=Attempt.Channel.WEB, outcome=Attempt.Outcome.ANSWERED,
-            note_text="Answered the questions online through their self-service link",
-        )  # fmt: skip
-    counts = (
-        f"{len(answers['household'])} household members, {len(answers['contacts'])} other contacts, "
-        f"{len(answers['places'])} places"
-    )
-    if already:
-        counts += f" ({len(already)} already named: {', '.join(already)})"
-    note(case, "portal_submitted", f"Answered online by the case: symptoms, {counts}, help to isolate", link=link.pk)
-    record(Action.CHANGE, request=request, obj=link, area=case.area, detail={"portal": "case answers submitted"})
 
 
 @case_page

@@ -7,6 +7,7 @@ calls it for the simulated people who answer their self-service link.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +24,13 @@ from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
 from localtrace.places.services import record_visit
 from localtrace.portal.models import PortalLink
+from localtrace.results.validation import normalise_phone
+
+
+@dataclass(frozen=True)
+class Submitted:
+    contacts: list[Contact]  # named from these answers
+    not_recorded: list[str]  # for the tracer: what could not be recorded as given, and why
 
 
 @transaction.atomic
@@ -33,26 +41,44 @@ def submit_case_answers(
     *,
     request: HttpRequest | None = None,
     at: dt.datetime | None = None,
-) -> list[Contact]:
+) -> Submitted:
     """Everything the case told us, through the tracer's own actions; the contacts it named.
+
+    A person or place that cannot be recorded as given (say a namesake the matching takes for a contact
+    already named, or a day outside the period once the onset date changed) does not stop the rest: it
+    is listed on the case's timeline, with what they typed, for a tracer to check with them.
 
     Once only, however many times it is sent: the first to mark the link goes on; a second click or tab
     finds it marked (on PostgreSQL it waits for the first to commit) and writes nothing. `at` is when they
     answered, for replays (the demo's working day); normally now.
     """
     now = at or timezone.now()
+    if not case.is_open:
+        raise investigation.InvestigationError("Your local team has closed your case, so these answers were not sent.")
     if not PortalLink.objects.filter(pk=link.pk, submitted_at__isnull=True).update(submitted_at=now):
-        return []
-    symptomatic = answers["symptomatic"] == "yes"
-    onset = dt.date.fromisoformat(answers["onset"]) if symptomatic and answers.get("onset") else None
-    investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset, at=at)
+        return Submitted([], [])
+    # The symptoms a tracer has recorded stand; online answers fill them in only where nobody has.
+    if case.symptomatic is None:
+        symptomatic = answers["symptomatic"] == "yes"
+        onset = dt.date.fromisoformat(answers["onset"]) if symptomatic and answers.get("onset") else None
+        investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset, at=at)
     infectious = policy.infectious_period(case.anchor_date)
     today = timezone.localdate(now)
-    # Someone the tracer already named (same name, for this case) is not named twice.
-    known = {
-        (c.person.given_name.casefold(), c.person.family_name.casefold())
+    # Someone the tracer already named for this case (same name, and no other phone number) is not named twice.
+    # Two people of one name among the answers themselves are both named: a father and son can share a name.
+    known = [
+        (c.person.given_name.casefold(), c.person.family_name.casefold(), c.person.phone)
         for c in case.contacts.select_related("person")
-    }
+    ]
+
+    def named_already(person: NamedContact) -> bool:
+        phone = normalise_phone(person.phone) if person.phone else ""
+        return any(
+            (given, family) == (person.given_name.casefold(), person.family_name.casefold())
+            and (not phone or not known_phone or phone == known_phone)
+            for given, family, known_phone in known
+        )
+
     already: list[str] = []
     named: list[NamedContact] = [
         NamedContact(given_name=p["given_name"], family_name=p["family_name"], kind=Contact.Kind.HOUSEHOLD,
@@ -64,18 +90,26 @@ def submit_case_answers(
         for p in answers["contacts"]
     ]  # fmt: skip
     contacts: list[Contact] = []
+    not_recorded: list[str] = []
     for person in named:
-        key = (person.given_name.casefold(), person.family_name.casefold())
-        if key in known:
+        if named_already(person):
             already.append(f"{person.given_name} {person.family_name}")
             continue
-        known.add(key)
-        contacts.append(name_contact(case, person, online=True, at=at))
+        try:
+            with transaction.atomic():  # a refusal leaves nothing of this one person behind
+                contacts.append(name_contact(case, person, online=True, at=at))
+        except investigation.InvestigationError as problem:
+            phone = f" ({person.phone})" if person.phone else ""
+            not_recorded.append(f"{person.given_name} {person.family_name}{phone}: {problem}")
     for place in answers["places"]:
-        record_visit(
-            case, name=place["name"], kind=place["kind"], visited_on=dt.date.fromisoformat(place["visited_on"]),
-            postcode=place["postcode"], online=True, at=at,
-        )  # fmt: skip
+        try:
+            with transaction.atomic():
+                record_visit(
+                    case, name=place["name"], kind=place["kind"], visited_on=dt.date.fromisoformat(place["visited_on"]),
+                    postcode=place["postcode"], online=True, at=at,
+                )  # fmt: skip
+        except investigation.InvestigationError as problem:
+            not_recorded.append(f"{place['name']} on {place['visited_on']}: {problem}")
     support = answers["support"]
     record_support_needs(
         case, support["needs"], urgent=support["urgent"] == "yes", consent=bool(support["consent"]), at=at
@@ -92,7 +126,9 @@ def submit_case_answers(
     )
     if already:
         counts += f" ({len(already)} already named: {', '.join(already)})"
-    note(case, "portal_submitted", f"Answered online by the case: symptoms, {counts}, help to isolate",
-         link=link.pk, at=at)  # fmt: skip
+    summary = f"Answered online by the case: symptoms, {counts}, help to isolate"
+    if not_recorded:
+        summary += f". Not recorded, to check with them: {'; '.join(not_recorded)}"
+    note(case, "portal_submitted", summary if len(summary) <= 500 else summary[:499] + "…", link=link.pk, at=at)
     record(Action.CHANGE, request=request, obj=link, area=case.area, detail={"portal": "case answers submitted"})
-    return contacts
+    return Submitted(contacts, not_recorded)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from localtrace.cases.models import SUPPORT_NEEDS
 from localtrace.core.forms import GovukDateField, GovukForm
 from localtrace.places.models import Setting
+from localtrace.results.validation import normalise_phone
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -64,7 +65,7 @@ class PastDateField(GovukDateField):
 
 class DateOfBirthForm(GovukForm):
     date_of_birth = GovukDateField(
-        label=_("What is your date of birth?"), help_text=_("For example, 27 3 1985"),
+        label=_("What is your date of birth?"), help_text=_("For example, 27 3 1985"), error_name=_("Your date of birth"),
         error_messages={"required": _("Enter your date of birth")},
     )  # fmt: skip
 
@@ -81,6 +82,7 @@ class SymptomsForm(GovukForm):
 class OnsetForm(GovukForm):
     onset_date = PastDateField(
         label=_("When did your symptoms start?"), help_text=_("For example, 3 11 2026"),
+        error_name=_("The day your symptoms started"),
         error_messages={"required": _("Enter the day your symptoms started")},
     )  # fmt: skip
 
@@ -105,6 +107,15 @@ class PersonForm(GovukForm):
             self.add_error("family_name", _("Enter their last name"))
         return data
 
+    def clean_phone(self) -> str:
+        typed = self.cleaned_data.get("phone", "").strip()
+        if not typed:
+            return ""
+        phone = normalise_phone(typed)
+        if not phone:
+            raise forms.ValidationError(_("Enter a mobile number like 07123 456789, or leave it blank"))
+        return phone
+
     def is_blank(self) -> bool:
         raw = self.data
         return not any((raw.get(self.add_prefix(f)) or "").strip() for f in self.fields if f != "kind")
@@ -113,7 +124,11 @@ class PersonForm(GovukForm):
 class CloseContactForm(PersonForm):
     kind = forms.ChoiceField(label=_("How were you close to them?"), choices=CONTACT_KINDS, widget=forms.RadioSelect,
                              required=False)  # fmt: skip
-    last_met = PastDateField(label=_("When were you last close to them?"), required=False)
+    last_met = PastDateField(
+        label=_("When were you last close to them?"),
+        required=False,
+        error_name=_("The day you were last close to them"),
+    )
 
     field_order = ["given_name", "family_name", "kind", "last_met", "phone"]
 
@@ -137,7 +152,9 @@ class PlaceForm(GovukForm):
     name = forms.CharField(label=_("Name of the place"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("What kind of place is it?"), choices=list(PLACE_KINDS.items()),
                              widget=forms.RadioSelect, required=False)  # fmt: skip
-    visited_on = PastDateField(label=_("Which day were you there?"), required=False)
+    visited_on = PastDateField(
+        label=_("Which day were you there?"), required=False, error_name=_("The day you were there")
+    )
     postcode = forms.CharField(label=_("Postcode (if you know it)"), max_length=10, required=False)
 
     def is_blank(self) -> bool:

@@ -30,8 +30,10 @@ from localtrace.portal.forms import (
     SymptomsForm,
 )
 from localtrace.portal.models import PortalLink
-from localtrace.portal.views.base import ANSWERS_KEY, not_working, person_page
+from localtrace.portal.views.base import ANSWERS_KEY, keep_for, kept_for, not_working, person_page
 
+# Some of the sent answers could not be recorded as given: the confirmation says a tracer will check them.
+TO_CHECK_KEY = "portal_answers_to_check"
 STEPS = ("symptoms", "onset", "household", "contacts", "places", "support", "check")
 
 
@@ -64,12 +66,26 @@ def _windows(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_page(view: Any) -> Any:
-    """A page of the case journey: the link must be for a case, and not yet used to send answers."""
+    """A page of the case journey: the link must be for a case, not yet used to send answers, and the case open.
+
+    Once the answers are sent, or the local team has closed the case, the questions are not asked again:
+    answers typed after that would be saved nowhere, and a closed case's record is the team's. The start
+    page says why. A tracer's own record of the symptoms stands: the journey shows it rather than asking.
+    """
 
     def wrapped(request: HttpRequest, link: PortalLink, *args: Any, **kwargs: Any) -> HttpResponse:
         if not link.case_id:
             return not_working(request)
-        return view(request, link, link.case, _answers(request, link), *args, **kwargs)
+        case = link.case
+        finished = link.submitted_at is not None or not case.is_open  # type: ignore[union-attr]
+        if finished and view.__name__ != "done":
+            return redirect("portal:home")
+        answers = _answers(request, link)
+        if case.symptomatic is not None:  # type: ignore[union-attr]
+            answers["symptomatic"], answers["recorded"] = ("yes" if case.symptomatic else "no"), True  # type: ignore[union-attr]
+            if case.onset_date:  # type: ignore[union-attr]
+                answers["onset"] = case.onset_date.isoformat()  # type: ignore[union-attr]
+        return view(request, link, case, answers, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -82,6 +98,8 @@ def _page(request: HttpRequest, template: str, back: str, **context: Any) -> Htt
 
 @case_page
 def symptoms(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    if answers.get("recorded"):
+        return redirect("portal:case-household")
     form = SymptomsForm(
         request.POST if request.method == "POST" else None, initial={"symptomatic": answers.get("symptomatic")}
     )
@@ -96,6 +114,8 @@ def symptoms(request: HttpRequest, link: PortalLink, case: Case, answers: dict[s
 
 @case_page
 def onset(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
+    if answers.get("recorded"):
+        return redirect("portal:case-household")
     if answers.get("symptomatic") != "yes":
         return redirect("portal:case-symptoms")
     initial = {"onset_date": dt.date.fromisoformat(answers["onset"]) if answers.get("onset") else None}
@@ -140,7 +160,11 @@ def _list_page(
 @case_page
 def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None)
-    back = "portal:case-onset" if answers.get("symptomatic") == "yes" else "portal:case-symptoms"
+    back = (
+        "portal:home"
+        if answers.get("recorded")
+        else ("portal:case-onset" if answers.get("symptomatic") == "yes" else "portal:case-symptoms")
+    )
 
     def build(data: dict[str, Any]) -> dict[str, Any]:
         return {"given_name": data["given_name"].strip(), "family_name": data["family_name"].strip(),
@@ -220,17 +244,16 @@ def _words(day: dt.date) -> str:
 
 @case_page
 def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
-    if link.submitted_at is not None:
-        return redirect("portal:case-done")
     if "symptomatic" not in answers or "support" not in answers:
         return redirect("portal:case-symptoms")
     error = ""
     if request.method == "POST":
         try:
-            submit_case_answers(link, case, answers, request=request)
+            submitted = submit_case_answers(link, case, answers, request=request)
         except InvestigationError as problem:
             error = str(problem)
         else:
+            keep_for(request, TO_CHECK_KEY, link, bool(submitted.not_recorded))
             return redirect("portal:case-done")
     return _page(
         request, "check", "portal:case-support", answers=answers, error=error, kinds=dict(CONTACT_KINDS),
@@ -248,5 +271,6 @@ def done(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, 
     request.session.pop(ANSWERS_KEY, None)
     return render(
         request, "portal/case/done.html",
-        {"isolation_ends_on": policy.case_isolation_ends_on(case.anchor_date), "person": link.person},
+        {"isolation_ends_on": policy.case_isolation_ends_on(case.anchor_date), "person": link.person,
+         "to_check": kept_for(request, TO_CHECK_KEY, link)},
     )  # fmt: skip

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -83,6 +84,9 @@ def home(request: HttpRequest, link: PortalLink) -> HttpResponse:
         "is_case": bool(link.case_id),
         "isolation_ends_on": services.isolation_ends_on(item),  # type: ignore[arg-type]
         "submitted": link.submitted_at is not None,
+        # The local team has finished with the case: its questions are not asked online any more.
+        "case_closed": bool(link.case_id) and not item.is_open,  # type: ignore[attr-defined]
+        "isolation_over": services.isolation_ends_on(item) < timezone.localdate(),  # type: ignore[arg-type]
     }
     if not link.case_id:
         from localtrace.portal.views.contact import contact_context

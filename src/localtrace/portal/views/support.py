@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from localtrace.audit.services import Action, record
 from localtrace.portal.forms import NEEDS, YES_NO, PaymentClaimForm, SupportForm
@@ -28,6 +29,9 @@ HELP_SENT_KEY = "portal_help_sent"
 def help_page(request: HttpRequest, link: PortalLink) -> HttpResponse:
     item = link.item
     form = SupportForm(request.POST if request.method == "POST" else None)
+    # Asking for help with nothing ticked is not a request: say so rather than confirm help nobody asked for.
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["needs"]:
+        form.add_error("needs", _("Select the help you need"))
     if request.method == "POST" and form.is_valid():
         needs = form.cleaned_data["needs"]
         record_needs(item, needs, urgent=form.cleaned_data["urgent"] == "yes", consent=bool(form.cleaned_data["consent"]),  # type: ignore[arg-type]

@@ -1,0 +1,157 @@
+"""What the case's journey will not do: ask again once answered or closed, overwrite a tracer's record, lose
+a namesake, or take a number that is not one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+
+from localtrace.cases.investigation import InvestigationError, complete, record_symptoms
+from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.portal import services
+from localtrace.portal.answers import submit_case_answers
+from tests.personas import World
+from tests.portal.test_journeys import date_fields, signed_in_with_link
+
+pytestmark = pytest.mark.django_db
+
+DOB = dt.date(1979, 3, 14)
+QUESTIONS = ("/self-service/symptoms/", "/self-service/household/", "/self-service/close-contacts/",
+             "/self-service/places/", "/self-service/help/", "/self-service/check-your-answers/")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit() -> None:
+    cache.clear()
+
+
+def _answers(link_pk: int, **changes: object) -> dict[str, object]:
+    answers: dict[str, object] = {"link": link_pk, "symptomatic": "no", "household": [], "contacts": [],
+                                  "places": [], "support": {"needs": [], "urgent": "no", "consent": ""}}  # fmt: skip
+    answers.update(changes)
+    return answers
+
+
+def test_a_closed_case_is_not_asked_its_questions_and_its_record_is_not_changed(world: World) -> None:
+    case = world.case_a
+    client = signed_in_with_link(case, DOB)
+    complete(case, actor=world.users["tracer_a"], summary="Interview completed")
+    for path in QUESTIONS:
+        assert client.get(path)["Location"] == "/self-service/you/", path
+    home = client.get("/self-service/you/").content.decode()
+    assert "already finished asking about your contacts" in home and "Start now" not in home
+    with pytest.raises(InvestigationError):
+        submit_case_answers(services.issue_link(case).link, case, _answers(0))
+
+
+def test_answers_added_after_sending_are_not_taken_and_lost(world: World) -> None:
+    case = world.case_a
+    client = signed_in_with_link(case, DOB)
+    link = case.portal_links.get()
+    submit_case_answers(link, case, _answers(link.pk))
+    for path in QUESTIONS:
+        assert client.get(path)["Location"] == "/self-service/you/", path
+    late = client.post("/self-service/household/", {"given_name": "Late", "family_name": "Addition"})
+    assert late["Location"] == "/self-service/you/"
+    assert not case.contacts.filter(person__given_name="Late").exists()
+    home = client.get("/self-service/you/").content.decode()
+    assert "already sent us your answers" in home and "If you forgot someone" in home
+
+
+def test_symptoms_a_tracer_recorded_are_shown_not_asked_and_stand(world: World) -> None:
+    case = world.case_a
+    onset = case.specimen_date - dt.timedelta(days=2)
+    record_symptoms(case, symptomatic=True, onset_date=onset, actor=world.users["tracer_a"])
+    client = signed_in_with_link(case, DOB)
+    assert client.get("/self-service/symptoms/")["Location"] == "/self-service/household/"
+    client.post("/self-service/household/", {})
+    client.post("/self-service/close-contacts/", {})
+    client.post("/self-service/places/", {})
+    client.post("/self-service/help/", {"urgent": "no"})
+    check = client.get("/self-service/check-your-answers/").content.decode()
+    assert "As your tracer recorded" in check
+    link = case.portal_links.get()
+    # Whatever the session says, sending keeps the tracer's record.
+    submit_case_answers(link, case, _answers(link.pk, symptomatic="no"))
+    case.refresh_from_db()
+    assert case.symptomatic and case.onset_date == onset
+
+
+def test_a_namesake_is_never_lost_and_a_tracers_contact_is_not_named_again(world: World) -> None:
+    case = world.case_a
+    today = dt.date.today()
+    name_contact(case, NamedContact("Gwen", "Jones", "household", today, phone="+447911123461"),
+                 actor=world.users["tracer_a"])  # fmt: skip
+    link = services.issue_link(case).link
+    household = [
+        {"given_name": "John", "family_name": "Smith", "phone": "+447911123462"},
+        {"given_name": "John", "family_name": "Smith", "phone": "+447911123463"},  # a father and son, say
+        {"given_name": "Gwen", "family_name": "Jones", "phone": ""},  # the tracer's Gwen: the same person
+        {"given_name": "Ann", "family_name": "Lee", "phone": ""},
+    ]
+    submitted = submit_case_answers(link, case, _answers(link.pk, household=household))
+    # Matching takes the second John Smith at one address for the first; the answers still go in, and the
+    # second is on the timeline, with the number they gave, for a tracer to check.
+    assert case.contacts.filter(person__given_name="John", person__family_name="Smith").count() == 1
+    assert case.contacts.filter(person__given_name="Ann").count() == 1
+    assert case.contacts.filter(person__given_name="Gwen", person__family_name="Jones").count() == 1
+    assert submitted.not_recorded == ["John Smith (+447911123463): John Smith is already a contact of this case"]
+    timeline = case.events.get(kind="portal_submitted").summary
+    assert "Not recorded, to check with them: John Smith (+447911123463)" in timeline
+    assert "already named: Gwen Jones" in timeline
+
+
+def test_the_confirmation_says_a_tracer_will_check_what_could_not_be_recorded(world: World) -> None:
+    case = world.case_a
+    client = signed_in_with_link(case, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    client.post("/self-service/household/", {"given_name": "John", "family_name": "Smith", "phone": "07911 123462",
+                                             "add_another": "1"})  # fmt: skip
+    client.post("/self-service/household/", {"given_name": "John", "family_name": "Smith", "phone": "07911 123463"})
+    client.post("/self-service/close-contacts/", {})
+    client.post("/self-service/places/", {})
+    client.post("/self-service/help/", {"urgent": "no"})
+    assert client.post("/self-service/check-your-answers/")["Location"] == "/self-service/sent/"
+    done = client.get("/self-service/sent/").content.decode()
+    assert "Your local team will check them with you" in done
+
+
+def test_a_phone_number_that_is_not_one_gets_an_error_and_a_real_one_is_stored_in_full(world: World) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    refused = client.post(
+        "/self-service/household/", {"given_name": "Ann", "family_name": "Lee", "phone": "not a phone"}
+    )
+    assert refused.status_code == 200 and "Enter a mobile number like 07123 456789" in refused.content.decode()
+    client.post("/self-service/household/", {"given_name": "Ann", "family_name": "Lee", "phone": "07911 123 465"})
+    answers = client.session["portal_answers"]
+    assert answers["household"][0]["phone"] == "+447911123465"
+
+
+def test_asking_for_help_with_nothing_chosen_is_an_error_not_a_confirmation(world: World) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    page = client.post("/self-service/help-to-isolate/", {"urgent": "no"})
+    assert page.status_code == 200 and "Select the help you need" in page.content.decode()
+    assert not world.case_a.person.support_requests.exists()
+
+
+def test_a_date_error_reads_as_a_sentence(world: World) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "yes"})
+    page = client.post(
+        "/self-service/symptoms/started/", date_fields("onset_date", dt.date(2026, 2, 28)) | {"onset_date_0": "31"}
+    )
+    assert "The day your symptoms started must be a real date." in page.content.decode()
+
+
+def test_after_isolation_ends_the_start_page_stops_saying_stay_at_home(world: World) -> None:
+    contact = world.contact_a
+    contact.person.date_of_birth = DOB
+    contact.person.save()
+    type(contact).objects.filter(pk=contact.pk).update(isolation_ends_on=dt.date.today() - dt.timedelta(days=1))
+    client = signed_in_with_link(contact, DOB)
+    home = client.get("/self-service/you/").content.decode()
+    assert "Your isolation ended at the end of" in home and "Stay at home until" not in home
+    assert "Keep isolating" not in home

@@ -22,8 +22,8 @@ class AuditFilterForm(GovukForm):
     object_id = forms.CharField(
         label="Record number", required=False, max_length=64, help_text="For example 344 for case C344"
     )
-    since = GovukDateField(label="From", required=False)
-    until = GovukDateField(label="To", required=False)
+    since = GovukDateField(label="From", required=False, error_name="The from date")
+    until = GovukDateField(label="To", required=False, error_name="The to date")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ class RequestForm(PersonFieldsForm):
 
     received_on = GovukDateField(
         label="When did the request reach us?",
+        error_name="The day the request reached us",
         help_text="The day it arrived, by any route: the month to respond starts then. For example, 27 3 2026.",
         error_messages={"required": "Enter the day the request reached us"},
     )
@@ -138,6 +139,7 @@ class CloseForm(GovukForm):
     )
     responded_on = GovukDateField(
         label="When did you respond?",
+        error_name="The day you responded",
         help_text="The day you sent the copy or the answer. For example, 27 4 2026.",
         error_messages={"required": "Enter the day you responded"},
     )

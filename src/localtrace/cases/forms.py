@@ -59,6 +59,7 @@ class SymptomsForm(GovukForm):
     )
     onset_date = GovukDateField(
         label="When did the symptoms start?",
+        error_name="The day symptoms started",
         help_text="The first day they felt unwell.",
         required=False,
     )
@@ -104,6 +105,7 @@ class ContactForm(GovukForm):
     )
     last_exposure = GovukDateField(
         label="When were they last together?",
+        error_name="The last day they were together",
         error_messages={"required": "Enter the last day they were together"},
     )
 
@@ -166,7 +168,9 @@ class VisitForm(GovukForm):
     )
     postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=10)
     visited_on = GovukDateField(
-        label="When were they there?", error_messages={"required": "Enter the day they were there"}
+        label="When were they there?",
+        error_messages={"required": "Enter the day they were there"},
+        error_name="The day they were there",
     )
 
     def __init__(self, *args: Any, window_hint: str = "", **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any, ClassVar
 
 from django import forms
@@ -60,12 +61,18 @@ class GovukDateWidget(forms.MultiWidget):
         return context
 
 
+_OPTIONAL = re.compile(r"\s*\([^)]*\)\s*$")
+
+
 class GovukDateField(forms.MultiValueField):
     """A date typed as day, month and year, with the GOV.UK pattern's error messages."""
 
     widget = GovukDateWidget
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, error_name: Any = None, **kwargs: Any) -> None:
+        # What the errors call the date ("The day symptoms started must be a real date"): a question label
+        # ("When did the symptoms start?") would not read as the start of a sentence.
+        self.error_name = error_name
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(fields, require_all_fields=False, **kwargs)
 
@@ -73,7 +80,7 @@ class GovukDateField(forms.MultiValueField):
         if not data_list or not any(data_list):
             return None
         # Translated only where a page activates another language (the public pages); staff pages are English.
-        label = str(self.label or gettext_lazy("The date")).rstrip("?")
+        label = str(self.error_name or _OPTIONAL.sub("", str(self.label or gettext_lazy("The date"))))
         day, month, year = (str(part or "").strip() for part in data_list)
         missing = [name for name, part in ((_("day"), day), (_("month"), month), (_("year"), year)) if not part]
         if missing:

@@ -94,7 +94,7 @@ class TaskForm(GovukForm):
         error_messages={"required": "Enter the action or note"},
     )  # fmt: skip
     owner = forms.ChoiceField(label="Who owns the action?", choices=[], required=False)
-    due_on = GovukDateField(label="When is it due? (optional)", required=False)
+    due_on = GovukDateField(label="When is it due? (optional)", required=False, error_name="The due date")
 
     def __init__(self, *args: Any, owners: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -83,3 +83,11 @@ def test_a_portal_links_token_never_reaches_a_log_line(caplog) -> None:  # type:
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert token not in logged
     assert '"GET /p/[link]/ HTTP/1.1" 302 0' in logged
+
+
+def test_a_page_with_errors_says_error_once_in_its_title(world, client_for) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    page = client_for("tracer_a").post("/people/find/", {"query": ""}).content.decode()
+    (title,) = re.findall(r"<title>([^<]*)</title>", page)
+    assert title.startswith("Error: Find a person") and title.count("Error:") == 1

@@ -136,3 +136,22 @@ def test_reports_without_a_model_are_named_and_can_be_filtered(world: World, cli
     client.post(reverse("audit:event-list"), {"object_type": "reports.contacts"})
     page = client.get(reverse("audit:event-list")).content.decode()
     assert "Line list of contacts E10000001" in page and "Data-quality report</td>" not in page
+
+
+def test_the_export_writes_each_events_detail_as_json(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    record("view", object_type="cases.case", object_id="12", detail={"ids": [1, 2], "why": "Zoë's check"})
+    client = client_for("dpo")
+    client.post(reverse("audit:event-list"), {"object_id": "12"})
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(reverse("audit:event-export")).streaming_content).decode())))
+    assert json.loads(rows[1][-1]) == {"ids": [1, 2], "why": "Zoë's check"}
+
+
+def test_a_from_date_after_the_to_date_is_an_error_not_an_empty_list(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    page = client_for("dpo").post(
+        reverse("audit:event-list"),
+        {"since_0": "20", "since_1": "11", "since_2": "2026", "until_0": "10", "until_1": "11", "until_2": "2026"},
+    )
+    assert page.status_code == 200
+    assert "The to date must be the same as or after the from date" in page.content.decode()

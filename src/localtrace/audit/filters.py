@@ -33,6 +33,12 @@ class AuditFilterForm(GovukForm):
         # "C344" as well as "344": the letters are the kind's, which the kind of record says.
         return re.sub(r"^[A-Za-z]+-?(?=\d+$)", "", self.cleaned_data["object_id"].strip())
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The to date must be the same as or after the from date")
+        return data
+
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         if not self.is_valid():
             return events.none()

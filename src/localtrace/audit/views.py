@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -75,7 +77,8 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
             e.area.code if e.area else "",
             e.ip_address or "",
             e.request_id,
-            e.detail,
+            # JSON, which any tool reads back, not Python's own way of writing a dict.
+            json.dumps(e.detail, ensure_ascii=False, sort_keys=True, default=str),
         ]
         for e in events.iterator(chunk_size=2000)
     )

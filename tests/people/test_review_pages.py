@@ -99,3 +99,10 @@ def not_sure(review: DuplicateReview) -> str:
     from localtrace.people.views import why_a_person_decides
 
     return why_a_person_decides(review)[0]
+
+
+def test_a_detail_neither_record_has_is_not_called_the_same() -> None:
+    from localtrace.people.views import ComparedField
+
+    assert ComparedField("Phone", "", " ").neither and not ComparedField("Phone", "", " ").differs
+    assert not ComparedField("Phone", "+447911123456", "").neither

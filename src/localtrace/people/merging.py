@@ -95,8 +95,9 @@ def merge_people(
                     moved[_label(model, field)] = pks
     except IntegrityError:
         raise MergeError(
-            "They cannot be linked yet: both appear in the same place (for example as contacts of one case). "
-            "Remove the repeated record first."
+            "They cannot be linked: both records are already in one place (for example, both are contacts of "
+            "one case), so linking would put the same person there twice. Nothing was changed. Keep them apart "
+            "for now and tell the tracer of that case that it names this person twice."
         ) from None
     filled: dict[str, Any] = {}
     for name in FILLABLE_FIELDS:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import get_or_404, require_capability, scoped
@@ -39,6 +40,11 @@ class ComparedField:
     @property
     def differs(self) -> bool:
         return not self.only_one and self.first.strip().casefold() != self.second.strip().casefold()
+
+    @property
+    def neither(self) -> bool:
+        """Neither record has the detail: that is not agreement."""
+        return not self.first.strip() and not self.second.strip()
 
 
 def why_a_person_decides(review: DuplicateReview) -> tuple[str, str]:
@@ -122,7 +128,8 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if form.cleaned_data["decision"] == DecisionForm.SAME:
                 merge = link_pair(review, request=request)
-                messages.success(request, f"Linked: {merge.rows_moved} records moved to the older record.")
+                moved = merge.rows_moved
+                messages.success(request, f"Linked: {moved} record{pluralize(moved)} moved to the older person.")
             else:
                 keep_apart(review, request=request)
                 messages.success(request, "Kept apart. We will not ask about this pair again.")

@@ -48,10 +48,31 @@ def test_a_support_payment_claim_is_checked_then_a_second_is_refused_with_a_reas
     claim = PaymentClaim.objects.get(case=world.case_a)
     assert claim.channel == PaymentClaim.Channel.ONLINE and claim.low_income and claim.claimed_by is None
     assert claim.reference.encode() in client.get("/self-service/support-payment/sent/").content
+    # Sent again before anyone decides it: the new answers replace the old, one claim still.
+    client.post("/self-service/support-payment/", ELIGIBLE | {"evidence_notes": "Payslips from the bakery"})
+    assert client.post("/self-service/support-payment/check/")["Location"] == "/self-service/support-payment/sent/"
+    claim.refresh_from_db()
+    assert PaymentClaim.objects.count() == 1 and claim.evidence_notes == "Payslips from the bakery"
+    # Once decided, a claim for the same isolation is refused with a reason.
+    PaymentClaim.objects.filter(pk=claim.pk).update(status=PaymentClaim.Status.DECLINED)
     client.post("/self-service/support-payment/", ELIGIBLE)
-    second = client.post("/self-service/support-payment/check/")
-    assert second.status_code == 200 and b"Only one claim can be made" in second.content
+    third = client.post("/self-service/support-payment/check/")
+    assert third.status_code == 200 and b"Only one claim can be made" in third.content
     assert PaymentClaim.objects.count() == 1
+
+
+def test_answers_that_rule_out_the_payment_are_pointed_out_before_sending(world: World) -> None:
+    import datetime as dt
+
+    client = signed_in_with_link(world.case_a, dt.date(1979, 3, 14))
+    client.post("/self-service/support-payment/", ELIGIBLE | {"cannot_work_from_home": "no"})
+    check = client.get("/self-service/support-payment/check/").content.decode()
+    assert "you are unlikely to get this payment" in check
+    client.post("/self-service/support-payment/", ELIGIBLE)
+    assert (
+        "you are unlikely to get this payment"
+        not in client.get("/self-service/support-payment/check/").content.decode()
+    )
 
 
 def test_the_help_pages_show_nothing_without_a_confirmed_link(world: World) -> None:

@@ -495,6 +495,12 @@ def make_claim(
     try:
         with transaction.atomic():
             overlapping = claim_for_period(item, period, lock=True)
+            if overlapping is not None and online and _undecided_online(overlapping):
+                # The person sends their claim again before anyone has decided it: their new answers replace
+                # the old, so one misread question does not use up their only claim.
+                return _replace_answers(overlapping, told_to_isolate=told_to_isolate, low_income=low_income,
+                                        cannot_work_from_home=cannot_work_from_home,
+                                        evidence_notes=evidence_notes, request=request, at=at)  # fmt: skip
             if overlapping is not None:
                 raise SupportError(duplicate_message(overlapping))
             claim = PaymentClaim.objects.create(
@@ -519,6 +525,25 @@ def make_claim(
         if existing is None:
             raise
         raise SupportError(duplicate_message(existing)) from None
+    return claim
+
+
+def _undecided_online(claim: PaymentClaim) -> bool:
+    return claim.channel == PaymentClaim.Channel.ONLINE and claim.status == PaymentClaim.Status.SUBMITTED
+
+
+def _replace_answers(
+    claim: PaymentClaim, *, told_to_isolate: bool, low_income: bool, cannot_work_from_home: bool,
+    evidence_notes: str, request: HttpRequest | None, at: dt.datetime,
+) -> PaymentClaim:  # fmt: skip
+    before = {"told_to_isolate": claim.told_to_isolate, "low_income": claim.low_income,
+              "cannot_work_from_home": claim.cannot_work_from_home}  # fmt: skip
+    claim.told_to_isolate, claim.low_income = told_to_isolate, low_income
+    claim.cannot_work_from_home, claim.evidence_notes = cannot_work_from_home, evidence_notes.strip()
+    claim.claimed_at = at
+    claim.save(update_fields=["told_to_isolate", "low_income", "cannot_work_from_home", "evidence_notes", "claimed_at"])
+    record(Action.CHANGE, request=request, obj=claim, area=claim.area,
+           detail={"answers_sent_again": True, "before": before})  # fmt: skip
     return claim
 
 

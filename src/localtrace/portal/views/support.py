@@ -88,7 +88,13 @@ def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
         (PaymentClaimForm.base_fields[name].label, yes_no.get(answers[name], answers[name]))
         for name in ("told_to_isolate", "low_income", "cannot_work_from_home")
     ]
-    return render(request, "portal/support/claim_check.html", {"rows": rows, "answers": answers, "error": error})
+    # The payment is for people told to isolate, on a low income, who cannot work from home: say so before
+    # they send a claim their own answers rule out (they may still send it, or change an answer).
+    unlikely = any(answers[name] != "yes" for name in ("told_to_isolate", "low_income", "cannot_work_from_home"))
+    return render(
+        request, "portal/support/claim_check.html",
+        {"rows": rows, "answers": answers, "error": error, "unlikely": unlikely},
+    )  # fmt: skip
 
 
 @person_page

@@ -113,9 +113,13 @@ def test_repeated_wrong_dates_of_birth_lock_the_link(world: World, settings) -> 
     link, path = issued(world)
     client = Client()
     client.get(path)
+    warnings = []
     for _ in range(2):
         response = client.post("/self-service/date-of-birth/", WRONG)
         assert response.status_code == 200 and b"does not match" in response.content
+        warnings.append(sorted(set(re.findall(r"You can try \w+ more", response.content.decode()))))
+    # Warned before the link locks: "twice more" after the first miss, "once more" after the second.
+    assert warnings == [["You can try twice more"], ["You can try once more"]]
     response = client.post("/self-service/date-of-birth/", WRONG)
     assert response.status_code == 404 and b"This link does not work" in response.content
     link.refresh_from_db()

@@ -70,7 +70,14 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
             if services.usable(link.pk) is None:
                 request.session.pop(LINK_KEY, None)
                 return not_working(request)
-            form.add_error("date_of_birth", _("The date of birth does not match our records. Check it and try again."))
+            message = _("The date of birth does not match our records. Check it and try again.")
+            # Warned before the link locks, so the last tries are taken with care (or a call is made instead).
+            left = settings.PORTAL_DOB_ATTEMPTS - link.failed_attempts
+            if left == 2:
+                message += " " + _("You can try twice more before this link stops working.")
+            elif left == 1:
+                message += " " + _("You can try once more before this link stops working.")
+            form.add_error("date_of_birth", message)
     return render(request, "portal/date_of_birth.html", {"form": form})
 
 

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -52,8 +53,9 @@ from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, household_of, name_contact
 from localtrace.places.clusters import scan
 from localtrace.places.services import direction_for, record_visit
+from localtrace.portal.answers import submit_case_answers
 from localtrace.results.validation import normalise_phone
-from localtrace.support.demo import ask_about_support, play_support_day
+from localtrace.support.demo import ask_about_support, needs_of, play_support_day
 
 # Who works each area's queue, in turn (usernames from localtrace.demo.services).
 TRACERS = (("tracer.a", "lead.a", "surge.tracer"), ("tracer.b",))
@@ -72,6 +74,10 @@ MORNING_CONTACTS_WORKED = 0.6
 # Share of reached cases whose interview is completed (the rest are still being followed up).
 CASES_COMPLETED = 0.8
 CONTACTS_COMPLETED = 0.9
+# Share of cases sent a self-service link who answer it online (if a call has not reached them first),
+# and the hours from the link to their answers.
+ANSWERS_ONLINE = 0.35
+ONLINE_AFTER = (0.3, 6.0)
 # Anyone reached longer ago than this has had their interview or advice completed.
 FOLLOW_UP = dt.timedelta(days=1)
 CONTACT_KINDS = {
@@ -103,6 +109,7 @@ class WorkingDaySummary:
     support: str = ""
     visits: int = 0
     clusters: int = 0
+    answered_online: int = 0
 
     def line(self) -> str:
         def counts(by_status: dict[str, int]) -> str:
@@ -114,7 +121,8 @@ class WorkingDaySummary:
             f"Working day played: cases {counts(self.cases)} ({self.overdue_cases} overdue, "
             f"{self.doorstep_cases} at the doorstep step); contacts {counts(self.contacts)} "
             f"({self.overdue_contacts} overdue); {self.attempts} attempts, {self.contacts_named} contacts named, "
-            f"{self.claims} claimed with get next; {self.visits} visits to settings recorded, "
+            f"{self.claims} claimed with get next; {self.answered_online} cases answered their self-service link; "
+            f"{self.visits} visits to settings recorded, "
             f"{self.clusters} clusters found. {self.support_requests} support requests asked. {self.support}"
         ).strip()
 
@@ -256,6 +264,7 @@ class WorkingDay:
         self.summary = WorkingDaySummary()
         self.sim_person: dict[int, int] = {}  # case pk -> simulated person id
         self.contact_responses: dict[int, Response] = {}  # contact pk -> their simulated response
+        self.online: dict[int, list[Contact]] = {}  # case pk -> the contacts they named online
 
     def rng(self, *key: object) -> random.Random:
         return random.Random(":".join(str(k) for k in (self.seed, *key)))
@@ -314,6 +323,9 @@ class WorkingDay:
                     return None
                 advance_due(at=due)
                 item.refresh_from_db()
+                if step.kind == ladder.LINK and isinstance(item, Case):
+                    self.answer_online(item, response, due)
+                    item.refresh_from_db()
                 continue
             if step.kind == ladder.CALL:
                 if calls == 0:
@@ -343,6 +355,91 @@ class WorkingDay:
     def attempt(self, item: WorkItem, channel: str, outcome: str, note: str, actor: User, at: dt.datetime) -> None:
         record_attempt(item, channel=channel, outcome=outcome, note_text=note, actor=actor, at=at)
         self.summary.attempts += 1
+
+    # --- answering the self-service link ------------------------------------------------------
+
+    def answer_online(self, case: Case, response: Response, sent: dt.datetime) -> None:
+        """Some people answer the link the ladder sent, through the portal's own saving of their answers."""
+        rng = self.rng("online", response.person_id)
+        if not response.shares_contacts or rng.random() >= ANSWERS_ONLINE:
+            return
+        at = sent + dt.timedelta(hours=rng.uniform(*ONLINE_AFTER))
+        link = case.portal_links.filter(submitted_at__isnull=True).order_by("-pk").first()
+        if at > self.now or link is None:  # not yet, or nothing was sent (no phone or e-mail on record)
+            return
+        answers, told_by_name = self.online_answers(case, response, at)
+        submitted = submit_case_answers(link, case, answers, at=at)
+        for contact in submitted.contacts:
+            told = told_by_name.get((contact.person.given_name, contact.person.family_name))
+            if told is not None:
+                self.contact_responses[contact.pk] = told
+        self.online[case.pk] = submitted.contacts
+        self.summary.answered_online += 1
+        self.summary.attempts += 1  # their answers are an attempt on the web, which reached them
+        self.summary.contacts_named += len(submitted.contacts)
+        self.summary.visits += len(answers["places"])
+        self.summary.support_requests += len(answers["support"]["needs"])
+
+    def online_answers(
+        self, case: Case, response: Response, at: dt.datetime
+    ) -> tuple[dict[str, Any], dict[tuple[str, str], Response]]:
+        """The answers the portal would keep in the session, from the truth, as the person would give them."""
+        day = timezone.localdate(at)
+        onset = self.truth.onset.get(self.sim_person[case.pk])
+        symptomatic = onset is not None and onset <= day and onset >= case.specimen_date - dt.timedelta(days=21)
+        anchor = onset if symptomatic and onset else case.specimen_date
+        window, backward = policy.infectious_period(anchor), policy.backward_window(anchor)
+        household: list[dict[str, str]] = []
+        close: list[dict[str, str]] = []
+        told_by_name: dict[tuple[str, str], Response] = {}
+        for contact_id in response.recalled_contacts:
+            told = self.truth.contacts.get((response.person_id, contact_id))
+            person = self.truth.people.get(contact_id)
+            if told is None or person is None or told.last_contact_date is None:
+                continue
+            last = min(told.last_contact_date, day)
+            if last < window.first:
+                continue
+            named = {"given_name": person["given_name"], "family_name": person["family_name"],
+                     "phone": normalise_phone(person["phone"]) if person["phone"] else ""}  # fmt: skip
+            if told.contact_kind == "household":
+                household.append(named)
+            else:
+                kind = "close" if told.contact_kind == "close" else "proximity"
+                close.append({**named, "kind": kind, "last_met": last.isoformat()})
+            told_by_name[(person["given_name"], person["family_name"])] = told
+        places = [
+            {"name": setting["name"], "kind": SETTING_KINDS.get(setting["kind"], setting["kind"]),
+             "postcode": setting["postcode"], "visited_on": visited.isoformat()}
+            for setting, visited in self.truth.places.told(
+                response.person_id, response, lambda visited: backward.first <= visited <= min(day, window.last)
+            )
+        ]  # fmt: skip
+        needs, urgent, consent = needs_of(case, seed=self.seed)
+        answers = {
+            "link": 0, "symptomatic": "yes" if symptomatic else "no",
+            "onset": onset.isoformat() if symptomatic and onset else None,
+            "household": household, "contacts": close, "places": places,
+            "support": {"needs": needs, "urgent": "yes" if urgent else "no", "consent": "on" if consent else ""},
+        }  # fmt: skip
+        return answers, told_by_name
+
+    def check_online_answers(self, case: Case, answered: dt.datetime, actor: User) -> list[Contact]:
+        """A tracer rings to check what the case sent online, then completes the case; its contacts follow."""
+        rng = self.rng("online-check", self.sim_person[case.pk])
+        call = self.after_working_hours(answered, rng.uniform(0.5, 4.0))
+        if call <= self.now:
+            case.refresh_from_db()
+            if case.identity_confirmed_at is None:
+                confirm_identity(None, case, actor=actor, at=call)
+            finished = call + dt.timedelta(minutes=rng.uniform(5, 15))
+            if finished <= self.now and (rng.random() < CASES_COMPLETED or answered < self.now - FOLLOW_UP):
+                case.refresh_from_db()
+                if case.is_open:
+                    named = len(self.online[case.pk])
+                    complete(case, actor=actor, at=finished,
+                             summary=f"Answers given online checked by phone; {named} contacts named online")  # fmt: skip
+        return self.online[case.pk]
 
     # --- the interview -----------------------------------------------------------------------
 
@@ -484,7 +581,9 @@ class WorkingDay:
             response = self.truth.cases[self.sim_person[case.pk]]
             actor = self.tracer(case.area_id, turn)
             reached = self.reach(case, response, case.first_result.received_at, actor)
-            if reached is not None:
+            if reached is not None and case.pk in self.online:
+                self.work_contacts(self.check_online_answers(case, reached, actor), turn)
+            elif reached is not None:
                 self.work_contacts(self.interview(case, response, reached, actor), turn)
 
     def morning(self, area_id: int, cases: list[Case]) -> None:

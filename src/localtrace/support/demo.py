@@ -62,18 +62,25 @@ def _who(person_id: int) -> tuple[object, ...]:
     return tuple(Person.objects.values_list("given_name", "family_name", "date_of_birth").get(pk=person_id))
 
 
-def ask_about_support(item: Case | Contact, *, at: dt.datetime, actor: User, seed: int) -> list[SupportRequest]:
-    """The support question on a demo call: most need nothing; some need one or two things."""
+def needs_of(item: Case | Contact, *, seed: int) -> tuple[list[str], bool, bool]:
+    """What a demo person needs to isolate (most nothing; some one or two things), urgency and consent:
+    the same whether they tell a tracer or answer online."""
     rng = _rng(seed, type(item).__name__, *_who(item.person_id))
     share = CASES_NEEDING_HELP if isinstance(item, Case) else CONTACTS_NEEDING_HELP
     if rng.random() >= share:
-        if isinstance(item, Case):
-            return record_needs(item, [], urgent=False, consent=False, actor=actor, at=at)
-        return []
+        return [], False, False
     needs = list(
         dict.fromkeys(rng.choices(list(NEED_WEIGHTS), weights=list(NEED_WEIGHTS.values()), k=rng.choice((1, 1, 2))))
     )
-    return record_needs(item, needs, urgent=rng.random() < URGENT, consent=rng.random() < CONSENT, actor=actor, at=at)
+    return needs, rng.random() < URGENT, rng.random() < CONSENT
+
+
+def ask_about_support(item: Case | Contact, *, at: dt.datetime, actor: User, seed: int) -> list[SupportRequest]:
+    """The support question on a demo call."""
+    needs, urgent, consent = needs_of(item, seed=seed)
+    if not needs and not isinstance(item, Case):
+        return []
+    return record_needs(item, needs, urgent=urgent, consent=consent, actor=actor, at=at)
 
 
 @dataclass

@@ -368,3 +368,45 @@ MATRIX.update(
         "reports:open-data-json": Entry(everyone(200), anonymous=200),
     }
 )
+
+
+# Areas with nobody to lead them (docs/access.md): administrators work an area's quarantined rows only while it
+# has no active area lead, and its possible-duplicate pairs only while it has no active team lead or area lead.
+# Each variant changes the world first, then says who gets what (tests/test_permission_matrix.py).
+@dataclass(frozen=True)
+class Variant:
+    change: Callable[[World], None]
+    matrix: dict[str, Entry]
+
+
+def _without_roles(*roles: str) -> Callable[[World], None]:
+    def change(world: World) -> None:
+        from localtrace.areas.models import Membership
+
+        Membership.objects.filter(team=world.team_a, role__in=roles).delete()
+
+    return change
+
+
+def _quarantined_a(world: World) -> dict[str, Any]:
+    return {"pk": world.quarantined_a.pk}
+
+
+def _leaderless_entries(quarantine: tuple[str, ...], pairs: tuple[str, ...]) -> dict[str, Entry]:
+    return {
+        "results:quarantine-detail": Entry(only(*quarantine), kwargs=_quarantined_a),
+        "results:quarantine-dismiss": Entry(
+            only(*quarantine, status=302), kwargs=_quarantined_a, method="post", data=lambda w: {"reason": "A test"}
+        ),
+        "people:duplicate-detail": Entry(only(*pairs), kwargs=_duplicate_review_a),
+        "people:duplicate-undo": Entry(only(*pairs, status=302), kwargs=_linked_review_a, method="post"),
+    }
+
+
+# A deactivated area lead counts as none too (tests/accounts/test_access.py).
+LEADERLESS_MATRIX: dict[str, Variant] = {
+    "no area lead": Variant(_without_roles("area_lead"), _leaderless_entries(("admin",), ("lead_a",))),
+    "no area lead or team lead": Variant(
+        _without_roles("area_lead", "team_lead"), _leaderless_entries(("admin",), ("admin",))
+    ),
+}

@@ -7,7 +7,7 @@ import copy
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.permission_matrix import MATRIX
+from tests.permission_matrix import LEADERLESS_MATRIX, MATRIX, Entry
 from tests.personas import PERSONAS, World
 
 
@@ -41,10 +41,7 @@ def test_the_matrix_names_no_url_that_does_not_exist() -> None:
     assert not set(MATRIX) - _url_names()
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_persona_gets_the_expected_status(url_name: str, persona: str, world, client_for) -> None:  # type: ignore[no-untyped-def]
-    entry = MATRIX[url_name]
+def _check(entry: Entry, url_name: str, persona: str, world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     url = reverse(url_name, kwargs=entry.kwargs(world))
     client = client_for(persona)
     response = getattr(client, entry.method)(url, entry.data(world))
@@ -56,3 +53,25 @@ def test_persona_gets_the_expected_status(url_name: str, persona: str, world, cl
         assert response.status_code == expected, (
             f"{persona} {entry.method.upper()} {url}: expected {expected}, got {response.status_code}"
         )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_persona_gets_the_expected_status(url_name: str, persona: str, world, client_for) -> None:  # type: ignore[no-untyped-def]
+    _check(MATRIX[url_name], url_name, persona, world, client_for)
+
+
+def test_every_leaderless_case_names_a_url_that_exists() -> None:
+    for variant in LEADERLESS_MATRIX.values():
+        assert not set(variant.matrix) - _url_names()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    "variant, url_name", [(name, url) for name, variant in LEADERLESS_MATRIX.items() for url in sorted(variant.matrix)]
+)
+def test_persona_gets_the_expected_status_in_an_area_with_nobody_to_lead_it(
+    variant: str, url_name: str, persona: str, world, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    LEADERLESS_MATRIX[variant].change(world)
+    _check(LEADERLESS_MATRIX[variant].matrix[url_name], url_name, persona, world, client_for)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.http import Http404
@@ -103,3 +104,71 @@ def test_asking_with_the_wrong_model_or_permission_is_a_programming_error(world:
         scoped(world.users["admin"], "area.view", Team.objects.all())
     with pytest.raises(ValueError, match="Unknown permission"):
         scoped(world.users["admin"], "case.fly", Team.objects.all())
+
+
+def _fresh(world: World, persona: str) -> Any:
+    """The persona's account read again, so its scope is worked out afresh (it is cached per request)."""
+    from localtrace.accounts.models import User
+
+    return User.objects.get(pk=world.users[persona].pk)
+
+
+def _pair_in(area: Area, world: World) -> Any:
+    from localtrace.people.models import DuplicateReview
+
+    first, second = sorted((world.case_a.person_id, world.contact_a.person_id))
+    return DuplicateReview.objects.create(first_id=first, second_id=second, area=area, match_probability=0.9,
+                                          match_weight=3)  # fmt: skip
+
+
+def test_administrators_work_the_quarantined_rows_of_an_area_only_while_it_has_no_area_lead(world: World) -> None:
+    from localtrace.areas.models import Membership, Role
+
+    admin, row = world.users["admin"], world.quarantined_a
+    assert not may(admin, "quarantine.fix", row)  # Northshire has an area lead: the row is theirs
+    Membership.objects.filter(user=world.users["area_lead_a"], role=Role.AREA_LEAD).delete()
+    assert may(admin, "quarantine.fix", row)
+    assert may(admin, "quarantine.fix", world.quarantined_unrouted)
+    for persona in ("tracer_a", "lead_a", "area_lead_a", "support_a", "surge_active", "dpo"):
+        assert not may(_fresh(world, persona), "quarantine.fix", row), persona
+
+
+def test_a_deactivated_area_lead_leaves_the_quarantined_rows_to_administrators(world: World) -> None:
+    lead = world.users["area_lead_a"]
+    lead.is_active = False
+    lead.save(update_fields=["is_active"])
+    assert may(world.users["admin"], "quarantine.fix", world.quarantined_a)
+
+
+def test_an_area_lead_in_a_surge_team_does_not_count_as_the_areas_area_lead(world: World) -> None:
+    from localtrace.areas.models import Membership, Role
+
+    Membership.objects.filter(user=world.users["area_lead_a"], role=Role.AREA_LEAD).delete()
+    Membership.objects.filter(user=world.users["surge_active"]).update(role=Role.AREA_LEAD)
+    assert may(world.users["admin"], "quarantine.fix", world.quarantined_a)
+
+
+def test_administrators_review_an_areas_duplicate_pairs_only_while_nobody_there_may(world: World) -> None:
+    from localtrace.areas.models import Membership, Role
+
+    admin, pair = world.users["admin"], _pair_in(world.area_a, world)
+    Membership.objects.filter(user=world.users["area_lead_a"], role=Role.AREA_LEAD).delete()
+    assert not may(admin, "duplicate.review", pair)  # the team lead still reviews pairs
+    assert may(world.users["lead_a"], "duplicate.review", pair)
+    Membership.objects.filter(user=world.users["lead_a"], role=Role.TEAM_LEAD).delete()
+    assert may(admin, "duplicate.review", pair)
+    assert can(admin, "duplicate.queue")
+    for persona in ("tracer_a", "lead_a", "area_lead_a", "support_a", "surge_active", "dpo"):
+        assert not may(_fresh(world, persona), "duplicate.review", pair), persona
+
+
+def test_the_area_lead_of_another_area_does_not_count_for_this_one(world: World) -> None:
+    # Southmoor has no lead of any kind: its rows and pairs are the administrators', whatever Northshire has.
+    from localtrace.results.models import QuarantinedRow
+
+    row = QuarantinedRow.objects.create(submission=world.submission, row_number=3, source_id="LAB-A",
+                                        fields={"postcode": "GX10 4DG"}, raw_text="LAB-A,S3", reasons=["x"],
+                                        reason_fields=["nhs_number"], area=world.area_b)  # fmt: skip
+    assert may(world.users["admin"], "quarantine.fix", row)
+    assert may(world.users["admin"], "duplicate.review", _pair_in(world.area_b, world))
+    assert not may(world.users["area_lead_a"], "quarantine.fix", row)

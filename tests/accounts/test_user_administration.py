@@ -46,7 +46,9 @@ def test_a_duplicate_email_is_refused_with_a_message(world: World, client_for) -
         {"full_name": "Someone", "username": "someone", "email": "tracer_a@staff.example.org"},
     )
     assert response.status_code == 200
-    assert "User with this Email already exists" in response.content.decode()
+    page = response.content.decode()
+    assert "There is already an account with this email address. Each person has one account" in page
+    assert "User with this Email already exists" not in page
     assert not User.objects.filter(username="someone").exists()
 
 
@@ -106,3 +108,124 @@ def test_an_administrator_cannot_give_themselves_roles(world: World, client_for)
                  "deployment_role": "data_protection_officer"})  # fmt: skip
     admin.refresh_from_db()
     assert admin.deployment_role == "administrator" and admin.full_name == "Ada Admin"  # the name may change
+
+
+def _new_user(**changes: str) -> dict[str, str]:
+    return {"full_name": "Priya Raghunathan", "username": "director.b", "email": "director.b@staff.example.org",
+            "phone": "", "deployment_role": "", **changes}  # fmt: skip
+
+
+def test_an_email_differing_only_in_capitals_is_refused_and_creates_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("admin").post(reverse("accounts:user-create"), _new_user(email="Tracer_A@Staff.example.org"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "There is already an account with this email address" in page
+    assert not User.objects.filter(username="director.b").exists()
+    assert not AuditEvent.objects.filter(action="create", object_type="accounts.user").exists()
+
+
+def test_changing_an_email_to_another_accounts_address_in_other_capitals_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    target = world.users["tracer_b"]
+    response = client_for("admin").post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name=target.full_name, username=target.username, email="TRACER_A@staff.example.org"),
+    )
+    assert "There is already an account with this email address" in response.content.decode()
+    target.refresh_from_db()
+    assert target.email == "tracer_b@staff.example.org"
+
+
+def test_a_person_may_keep_their_own_email_when_their_details_change(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    target = world.users["tracer_b"]
+    response = client_for("admin").post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name="Zofia Kowalczyk", username=target.username, email="Tracer_B@staff.example.org"),
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.full_name == "Zofia Kowalczyk"
+
+
+def test_a_phone_number_that_is_not_one_is_refused_and_creates_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("admin").post(reverse("accounts:user-create"), _new_user(phone="not a phone"))
+    assert response.status_code == 200
+    assert "Enter a phone number, like 07123 456789 or +44 7123 456789" in response.content.decode()
+    assert not User.objects.filter(username="director.b").exists()
+
+
+def test_a_phone_number_is_kept_in_its_international_form(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client_for("admin").post(reverse("accounts:user-create"), _new_user(phone="07911 123 456"))
+    assert User.objects.get(username="director.b").phone == "+447911123456"
+
+
+@pytest.mark.parametrize("username", ["director@b", "director+b", "director b", "directør"])
+def test_a_username_with_anything_but_letters_numbers_and_dot_underscore_hyphen_is_refused(
+    world: World, client_for, username: str
+) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("admin").post(reverse("accounts:user-create"), _new_user(username=username))
+    page = response.content.decode()
+    assert "Letters a to z, numbers and . _ - only." in page  # the hint and the rule agree
+    assert (
+        "Enter a username using only letters a to z, numbers, full stops (.), underscores (_) and hyphens (-)" in page
+    )
+    assert not User.objects.filter(email="director.b@staff.example.org").exists()
+
+
+def test_a_username_differing_only_in_capitals_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("admin").post(reverse("accounts:user-create"), _new_user(username="Tracer_A"))
+    assert "There is already an account with this username" in response.content.decode()
+    assert not User.objects.filter(email="director.b@staff.example.org").exists()
+
+
+@pytest.mark.parametrize("persona, why", [
+    ("dpo", "data protection officers do not browse case records"),
+    ("second_admin", "administrators manage accounts and hold no case data"),
+])  # fmt: skip
+def test_someone_with_a_service_wide_role_cannot_be_given_a_team_role(
+    world: World, client_for, persona: str, why: str
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.personas import make_user
+
+    person = world.users.get(persona) or make_user(persona, deployment_role=User.DeploymentRole.ADMINISTRATOR)
+    client = client_for("admin")
+    url = reverse("accounts:membership-add", args=[person.pk])
+    page = client.post(url, {"team": world.team_a.pk, "role": "area_lead"}, follow=True).content.decode()
+    assert why in page
+    assert not Membership.objects.filter(user=person).exists()
+    assert not AuditEvent.objects.filter(action="grant", object_type="areas.membership").exists()
+    detail = client.get(reverse("accounts:user-detail", args=[person.pk])).content.decode()
+    assert url not in detail  # no "Add a team role" button to press
+
+
+def test_the_membership_service_refuses_a_team_role_for_a_service_wide_role(world: World, rf) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.accounts import services
+
+    request = rf.post("/")
+    request.user = world.users["admin"]
+    membership = Membership(user=world.users["dpo"], team=world.team_a, role="tracer")
+    with pytest.raises(services.AccountRefused, match="cannot also have a team role"):
+        services.add_membership(request, membership)
+    assert not Membership.objects.filter(user=world.users["dpo"]).exists()
+
+
+def test_someone_with_team_roles_cannot_be_given_a_service_wide_role(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    target = world.users["area_lead_a"]
+    response = client_for("admin").post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name=target.full_name, username=target.username, email=target.email,
+                  deployment_role="data_protection_officer"),
+    )  # fmt: skip
+    assert "Remove their team roles first" in response.content.decode()
+    target.refresh_from_db()
+    assert target.deployment_role == ""
+
+
+def test_the_confirmation_of_a_team_role_reads_as_english(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    person = world.users["tracer_b"]
+    response = client_for("admin").post(
+        reverse("accounts:membership-add", args=[person.pk]),
+        {"team": world.team_b.pk, "role": "area_lead"},
+        follow=True,
+    )
+    assert "Tracer B is now an area lead in Southmoor Tracing." in response.content.decode()

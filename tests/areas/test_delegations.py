@@ -81,3 +81,108 @@ def test_ending_access_early_takes_effect_at_once_and_is_recorded_once(world: Wo
     world.users["surge_active"].refresh_from_db()
     assert not may(world.users["surge_active"], "area.view", world.area_a)
     assert AuditEvent.objects.filter(action="revoke", object_type="areas.delegation").count() == 1
+
+
+def test_a_grant_overlapping_an_active_grant_of_the_same_team_is_refused_and_creates_nothing(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    data = form_data(world, today, today + dt.timedelta(days=2), team=str(world.surge_team.pk))
+    before = Delegation.objects.count()
+    response = client_for("area_lead_a").post(reverse("areas:delegation-create", args=[world.area_a.code]), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Mercia Surge already has access to Northshire&#x27;s queues" in page
+    assert "Choose days after that, or end that access first." in page
+    assert 'href="#id_starts_on_0"' in page  # the error summary links to the first day's question
+    assert Delegation.objects.count() == before
+    assert not AuditEvent.objects.filter(action="grant", object_type="areas.delegation").exists()
+
+
+def test_a_grant_overlapping_a_scheduled_grant_of_the_same_team_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    client = client_for("area_lead_a")
+    first = client.post(url, form_data(world, today + dt.timedelta(days=5), today + dt.timedelta(days=9)))
+    assert first.status_code == 302
+    overlapping = client.post(url, form_data(world, today + dt.timedelta(days=9), today + dt.timedelta(days=12)))
+    assert overlapping.status_code == 200
+    assert "Mercia Reserve already has access" in overlapping.content.decode()
+    assert Delegation.objects.filter(team=world.idle_surge_team).count() == 1
+
+
+def test_a_grant_that_starts_the_day_after_the_current_one_ends_extends_the_access(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    client = client_for("area_lead_a")
+    assert client.post(url, form_data(world, today, today + dt.timedelta(days=3))).status_code == 302
+    after = client.post(url, form_data(world, today + dt.timedelta(days=4), today + dt.timedelta(days=10)))
+    assert after.status_code == 302
+    assert Delegation.objects.filter(team=world.idle_surge_team).count() == 2
+
+
+def test_ending_access_ends_every_active_grant_of_that_team_for_that_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    # Two overlapping grants written before the overlap rule (or around it).
+    now = timezone.now()
+    older = Delegation.objects.create(
+        area=world.area_a, team=world.surge_team, starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=3), reason="Earlier grant", granted_by=world.users["area_lead_a"],
+    )  # fmt: skip
+    response = client_for("area_lead_a").post(reverse("areas:delegation-revoke", args=[older.pk]), follow=True)
+    assert "Mercia Surge no longer has access to Northshire&#x27;s queues." in response.content.decode()
+    surge = world.users["surge_active"]
+    surge.refresh_from_db()
+    assert not may(surge, "area.view", world.area_a)
+    assert not Delegation.objects.active().filter(team=world.surge_team).exists()
+    assert AuditEvent.objects.filter(action="revoke", object_type="areas.delegation").count() == 2
+
+
+def test_ending_access_says_which_later_grant_still_stands(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    later_start = timezone.localdate() + dt.timedelta(days=10)
+    client = client_for("area_lead_a")
+    data = form_data(world, later_start, later_start + dt.timedelta(days=4), team=str(world.surge_team.pk))
+    assert client.post(reverse("areas:delegation-create", args=[world.area_a.code]), data).status_code == 302
+    response = client.post(reverse("areas:delegation-revoke", args=[world.delegation.pk]), follow=True)
+    page = response.content.decode()
+    assert "Mercia Surge no longer has access to Northshire&#x27;s queues." in page
+    last_day = later_start + dt.timedelta(days=4)
+    assert f"Access from {later_start:%-d %B %Y} until the end of {last_day:%-d %B %Y} still stands." in page
+    assert Delegation.objects.filter(team=world.surge_team, revoked_at__isnull=True).count() == 1
+
+
+def test_cancelling_a_scheduled_grant_says_the_current_access_continues(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    later_start = timezone.localtime(world.delegation.ends_at).date() + dt.timedelta(days=1)
+    client = client_for("area_lead_a")
+    data = form_data(world, later_start, later_start + dt.timedelta(days=2), team=str(world.surge_team.pk))
+    assert client.post(reverse("areas:delegation-create", args=[world.area_a.code]), data).status_code == 302
+    scheduled = Delegation.objects.get(team=world.surge_team, starts_at__gt=timezone.now())
+    page = client.post(reverse("areas:delegation-revoke", args=[scheduled.pk]), follow=True).content.decode()
+    assert f"Access for Mercia Surge from {later_start:%-d %B %Y} is cancelled." in page
+    assert "Mercia Surge can still work Northshire&#x27;s queues until" in page
+    assert "no longer has access" not in page
+    assert may(world.users["surge_active"], "area.view", world.area_a)
+
+
+def test_the_confirmation_names_the_last_day_the_lead_chose(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    last_day = today + dt.timedelta(days=3)
+    client = client_for("area_lead_a")
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    page = client.post(url, form_data(world, today, last_day), follow=True).content.decode()
+    assert f"Mercia Reserve can work Northshire&#x27;s queues until the end of {last_day:%-d %B %Y}." in page
+    assert "00:00" not in page
+    assert f"End of {last_day:%-d %b %Y}" in page  # the area's table of surge access says it the same way
+
+
+def test_cancelling_a_scheduled_grant_does_not_claim_access_was_taken_away(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    start = timezone.localdate() + dt.timedelta(days=3)
+    client = client_for("area_lead_a")
+    assert client.post(reverse("areas:delegation-create", args=[world.area_a.code]),
+                       form_data(world, start, start + dt.timedelta(days=1))).status_code == 302  # fmt: skip
+    scheduled = Delegation.objects.get(team=world.idle_surge_team)
+    page = client.post(reverse("areas:delegation-revoke", args=[scheduled.pk]), follow=True).content.decode()
+    assert f"Access for Mercia Reserve from {start:%-d %B %Y} is cancelled." in page
+    assert "no longer has access" not in page and "can still work" not in page
+    scheduled.refresh_from_db()
+    assert scheduled.revoked_at is not None

@@ -241,12 +241,20 @@ def _submitter_view(scope: Scope, qs: QuerySet[Submitter]) -> QuerySet[Submitter
     return qs if scope.administrator else qs.none()
 
 
+def _areas_led_by(roles: frozenset[str] | set[str]) -> QuerySet[Any]:
+    """Upper-tier areas where an active account holds one of these roles in a local team (a subquery)."""
+    return Membership.objects.filter(role__in=roles, team__kind=Team.Kind.LOCAL, user__is_active=True).values(
+        "team__area_id"
+    )
+
+
 @rule("quarantine.fix", QuarantinedRow)
 def _quarantine_fix(scope: Scope, qs: QuerySet[QuarantinedRow]) -> QuerySet[QuarantinedRow]:
     visible = Q(area_id__in=scope.areas_with({Role.AREA_LEAD}))
     if scope.administrator:
-        # Rows whose postcode routes nowhere have no area lead to fix them.
-        visible |= Q(area__isnull=True)
+        # Rows whose postcode routes nowhere, and rows of an area with no active area lead, have nobody else
+        # to fix them: administrators work them, and only until the area has an active area lead again.
+        visible |= Q(area__isnull=True) | ~Q(area_id__in=_areas_led_by({Role.AREA_LEAD}))
     return qs.filter(visible)
 
 
@@ -356,7 +364,8 @@ _PLACES_CAPABILITIES: dict[str, Callable[[Scope], bool]] = {
 # --- end of settings, clusters and outbreaks ---------------------------------------------
 # --- person linkage (issue 10): the possible-duplicate review queue ---------------------
 # Data officers are the team leads and area leads of a local team in the area the pair was
-# routed to (surge teams never merge another area's people); unrouted pairs go to administrators.
+# routed to (surge teams never merge another area's people); unrouted pairs, and pairs of an area
+# with no active data officer, go to administrators.
 DATA_OFFICER_ROLES = frozenset({Role.TEAM_LEAD, Role.AREA_LEAD})
 
 
@@ -368,7 +377,9 @@ def _data_officer_areas(scope: Scope) -> frozenset[int]:
 def _duplicate_review(scope: Scope, qs: QuerySet[DuplicateReview]) -> QuerySet[DuplicateReview]:
     visible = Q(area_id__in=_data_officer_areas(scope))
     if scope.administrator:
-        visible |= Q(area__isnull=True)
+        # Unrouted pairs, and pairs of an area with no active team lead or area lead in a local team, have
+        # nobody else to review them: administrators do, and only until the area has such a lead again.
+        visible |= Q(area__isnull=True) | ~Q(area_id__in=_areas_led_by(DATA_OFFICER_ROLES))
     return qs.filter(visible)
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from localtrace.accounts.models import User
+from localtrace.accounts.services import (
+    DUPLICATE_EMAIL,
+    SERVICE_ROLE_NEEDS_NO_TEAM_ROLES,
+    email_in_use,
+    team_role_refusal,
+    username_in_use,
+)
 from localtrace.areas.models import Membership, Role, Team
 from localtrace.core.forms import GovukForm, GovukFormMixin, GovukModelForm
+from localtrace.results.validation import normalise_phone
 
 
 class SignInForm(GovukForm):
@@ -78,6 +87,10 @@ class GovukPasswordChangeForm(GovukSetPasswordForm, PasswordChangeForm):  # type
     """Django's password change (old password first) with the same GOV.UK treatment."""
 
 
+USERNAME_HINT = "Letters a to z, numbers and . _ - only. People sign in with this."
+_USERNAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
 class UserForm(GovukModelForm):
     class Meta:
         model = User
@@ -89,7 +102,8 @@ class UserForm(GovukModelForm):
             "deployment_role": "Role across the whole service",
         }
         help_texts = {
-            "username": "Letters, numbers and . _ - only. People sign in with this.",
+            "username": USERNAME_HINT,
+            "phone": "For example, 07123 456789 or +44 7123 456789.",
             "deployment_role": "Most staff have none: their roles come from their teams.",
         }
         widgets = {"deployment_role": forms.RadioSelect}
@@ -98,8 +112,45 @@ class UserForm(GovukModelForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].error_messages["required"] = "Enter the person's full name"
         self.fields["email"].error_messages["required"] = "Enter their work email address"
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.org"
+        )
         self.fields["username"].error_messages["required"] = "Enter a username"
         self.fields["deployment_role"].required = False
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"].strip()
+        if self.instance.pk and username == self.instance.username:
+            return username  # unchanged: an older account keeps the name it signs in with
+        if not _USERNAME.fullmatch(username):
+            raise forms.ValidationError(
+                "Enter a username using only letters a to z, numbers, full stops (.), underscores (_) and hyphens (-)"
+            )
+        if username_in_use(username, exclude=self.instance.pk):
+            raise forms.ValidationError("There is already an account with this username")
+        return username
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].strip()
+        # Case does not make a different address: Director.A@… is director.a@….
+        if email_in_use(email, exclude=self.instance.pk):
+            raise forms.ValidationError(DUPLICATE_EMAIL)
+        return email
+
+    def clean_phone(self) -> str:
+        typed: str = self.cleaned_data.get("phone", "").strip()
+        if not typed:
+            return ""
+        phone = normalise_phone(typed)
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789")
+        return phone  # stored in its international form, +447123456789
+
+    def clean_deployment_role(self) -> str:
+        role: str = self.cleaned_data.get("deployment_role") or ""
+        if role and role != self.instance.deployment_role and self.instance.pk and self.instance.memberships.exists():
+            raise forms.ValidationError(SERVICE_ROLE_NEEDS_NO_TEAM_ROLES)
+        return role
 
 
 class MembershipForm(GovukModelForm):
@@ -124,4 +175,6 @@ class MembershipForm(GovukModelForm):
         # The user is not a field on this form, so Django's own unique check would skip it.
         if team and role and Membership.objects.filter(user=self.instance.user, team=team, role=role).exists():
             self.add_error("role", "They already have this role in this team.")
+        if refusal := team_role_refusal(self.instance.user):
+            self.add_error("team", refusal)
         return cleaned

@@ -35,8 +35,58 @@ def _send_set_password_email(request: HttpRequest, user: User, purpose: str) -> 
     transaction.on_commit(message.send)
 
 
+DUPLICATE_EMAIL = "There is already an account with this email address. Each person has one account"
+SERVICE_ROLE_NEEDS_NO_TEAM_ROLES = (
+    "Remove their team roles first: someone with a role across the whole service holds no team role"
+)
+# Why a service-wide role rules out a team role (docs/access.md).
+_WHY_NO_TEAM_ROLE: dict[str, str] = {
+    User.DeploymentRole.ADMINISTRATOR: "administrators manage accounts and hold no case data",
+    User.DeploymentRole.DATA_PROTECTION_OFFICER: "data protection officers do not browse case records",
+}
+
+
+class AccountRefused(ValueError):
+    """A change the account rules forbid; nothing was changed. str() is the reason, in plain English."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def email_in_use(email: str, *, exclude: int | None = None) -> bool:
+    """Whether another account has this address. Case does not make a different address."""
+    others = User.objects.filter(email__iexact=email.strip())
+    return (others.exclude(pk=exclude) if exclude is not None else others).exists()
+
+
+def username_in_use(username: str, *, exclude: int | None = None) -> bool:
+    """Whether another account signs in with this name, in any mix of capitals."""
+    others = User.objects.filter(username__iexact=username.strip())
+    return (others.exclude(pk=exclude) if exclude is not None else others).exists()
+
+
+def team_role_refusal(user: User) -> str:
+    """Why this person may not be given a team role, or "" if they may.
+
+    Someone with a service-wide role (administrator, data protection officer) holds no team role: a team role
+    would give them an area's case records, which the design keeps from both.
+    """
+    if not user.deployment_role:
+        return ""
+    role = user.get_deployment_role_display().lower()
+    article = "an" if role[0] in "aeiou" else "a"
+    why = _WHY_NO_TEAM_ROLE.get(user.deployment_role, "their role covers the whole service")
+    return (
+        f"{user.full_name} is {article} {role} for the whole service, so cannot also have a team role: {why}."
+        " Change their service role to None first if they are joining a team"
+    )
+
+
 @transaction.atomic
 def create_user(request: HttpRequest, form_data: dict[str, Any]) -> User:
+    if email_in_use(form_data.get("email", "")):
+        raise AccountRefused(DUPLICATE_EMAIL, field="email")
     user = User(**form_data)
     user.set_unusable_password()
     user.save()
@@ -62,6 +112,10 @@ def _refuse_self_grant(request: HttpRequest, user_id: int) -> None:
 def update_user(request: HttpRequest, user: User, changed: list[str]) -> User:
     if "deployment_role" in changed:
         _refuse_self_grant(request, user.pk)
+        if user.deployment_role and Membership.objects.filter(user=user).exists():
+            raise AccountRefused(SERVICE_ROLE_NEEDS_NO_TEAM_ROLES, field="deployment_role")
+    if "email" in changed and email_in_use(user.email, exclude=user.pk):
+        raise AccountRefused(DUPLICATE_EMAIL, field="email")
     user.save()
     record(Action.CHANGE, request=request, obj=user, detail={"fields": changed})
     return user
@@ -70,6 +124,8 @@ def update_user(request: HttpRequest, user: User, changed: list[str]) -> User:
 @transaction.atomic
 def add_membership(request: HttpRequest, membership: Membership) -> Membership:
     _refuse_self_grant(request, membership.user_id)
+    if refusal := team_role_refusal(membership.user):
+        raise AccountRefused(refusal, field="team")
     membership.save()
     forget_scope(membership.user)
     record(

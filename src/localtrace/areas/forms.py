@@ -27,6 +27,8 @@ class TeamForm(GovukModelForm):
         )
         cast(Any, self.fields["area"]).label_from_instance = lambda a: f"{a.name} ({a.get_level_display().lower()})"
         cast(Any, self.fields["area"]).empty_label = "Choose an area"
+        # A required radio question offers its answers only: no blank "---------" option.
+        cast(Any, self.fields["kind"]).choices = Team.Kind.choices
         self.fields["name"].error_messages["required"] = "Enter a team name"
         self.fields["name"].error_messages["unique"] = "There is already a team with this name"
         self.fields["kind"].error_messages["required"] = "Choose the type of team"

@@ -147,6 +147,23 @@ class Delegation(models.Model):
     def __str__(self) -> str:
         return f"{self.area} → {self.team}"
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last whole day of access, when it ends at local midnight (as the form grants it); else None."""
+        end = timezone.localtime(self.ends_at)
+        return end.date() - dt.timedelta(days=1) if end.time() == dt.time.min else None
+
+    def until_text(self) -> str:
+        """When access ends, as people say it: "the end of 19 December 2026", not "00:00 on 20 December"."""
+        if (last_day := self.last_day) is not None:
+            return f"the end of {last_day:%-d %B %Y}"
+        return f"{timezone.localtime(self.ends_at):%H:%M on %-d %B %Y}"
+
+    def from_text(self) -> str:
+        """When access starts, as people say it: "1 December 2026" at midnight, else with the time."""
+        start = timezone.localtime(self.starts_at)
+        return f"{start:%-d %B %Y}" if start.time() == dt.time.min else f"{start:%H:%M on %-d %B %Y}"
+
     def status(self, at: dt.datetime | None = None) -> str:
         at = at or timezone.now()
         if self.revoked_at is not None:

@@ -23,7 +23,11 @@ MAX_DELEGATION_DAYS = 28
 
 
 class DelegationError(ValueError):
-    pass
+    """A grant the rules refuse; nothing was created. `field` names the form's question it is about, if one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @transaction.atomic
@@ -38,6 +42,21 @@ def grant_delegation(
         raise DelegationError("The end must be in the future.")
     if ends_at - starts_at > dt.timedelta(days=MAX_DELEGATION_DAYS):
         raise DelegationError(f"Access can last {MAX_DELEGATION_DAYS} days at most. Grant it again to extend it.")
+    # One grant at a time per team and area: with two, ending one would leave the other open. Locking the
+    # team's row makes two leads granting at once take turns, so the second sees the first's grant.
+    Team.objects.select_for_update().filter(pk=team.pk).first()
+    clash = (
+        Delegation.objects.filter(area=area, team=team, revoked_at__isnull=True)
+        .filter(starts_at__lt=ends_at, ends_at__gt=max(starts_at, timezone.now()))
+        .order_by("starts_at")
+        .first()
+    )
+    if clash is not None:
+        raise DelegationError(
+            f"{team.name} already has access to {area.name}'s queues from {clash.from_text()} until"
+            f" {clash.until_text()}. Choose days after that, or end that access first.",
+            field="starts_on",
+        )
     delegation = Delegation.objects.create(
         area=area, team=team, starts_at=starts_at, ends_at=ends_at, reason=reason, granted_by=acting_user(request)
     )
@@ -51,16 +70,67 @@ def grant_delegation(
     return delegation
 
 
+@dataclass(frozen=True)
+class Revocation:
+    """What ending a grant did, and what the team still holds in the area afterwards."""
+
+    delegation: Delegation
+    # The grant's status when the lead ended it: "active", "scheduled", or already "ended early" / "expired".
+    was: str
+    ended: list[Delegation]
+    # The team's grant for the area that is active afterwards, if any (after cancelling a scheduled one).
+    still_active: Delegation | None
+    # Grants of the team for the area that start later and still stand.
+    scheduled: list[Delegation]
+
+    def message(self) -> str:
+        """The confirmation, worked out from what is in force afterwards, so it is true."""
+        team, area = self.delegation.team.name, self.delegation.area.name
+        parts = []
+        if self.was == "scheduled":
+            parts.append(f"Access for {team} from {self.delegation.from_text()} is cancelled.")
+        if self.still_active is not None:
+            parts.append(f"{team} can still work {area}'s queues until {self.still_active.until_text()}.")
+        elif self.was != "scheduled":
+            parts.append(f"{team} no longer has access to {area}'s queues.")
+        parts += [f"Access from {g.from_text()} until {g.until_text()} still stands." for g in self.scheduled]
+        return " ".join(parts)
+
+
 @transaction.atomic
-def revoke_delegation(request: HttpRequest, delegation: Delegation) -> Delegation:
+def revoke_delegation(request: HttpRequest, delegation: Delegation) -> Revocation:
+    """End a grant now. Ending an active grant ends every active grant of that team for that area.
+
+    Grants of one team for one area cannot overlap (grant_delegation refuses it), but data from before that
+    rule may: "End now" means the team stops working the area's queues now, whichever row the lead chose.
+    A later, scheduled grant is left to stand (and named in the message); ending a scheduled grant cancels
+    that one only.
+    """
+    now = timezone.now()
+    Team.objects.select_for_update().filter(pk=delegation.team_id).first()
+    of_team = Delegation.objects.filter(area_id=delegation.area_id, team_id=delegation.team_id)
+    status = delegation.status(now)
+    if status == "active":
+        to_end = of_team.active(now)
+    elif status == "scheduled":
+        to_end = of_team.filter(pk=delegation.pk)
+    else:  # already ended or expired: nothing to do
+        to_end = of_team.none()
     # Conditional update: two leads ending it at once record one revocation.
-    changed = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=acting_user(request)
-    )
+    actor = acting_user(request)
+    really_ended = []
+    for grant in to_end.select_related("area"):
+        if Delegation.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor):
+            really_ended.append(grant)
+            record(Action.REVOKE, request=request, obj=grant, area=grant.area)
     delegation.refresh_from_db()
-    if changed:
-        record(Action.REVOKE, request=request, obj=delegation, area=delegation.area)
-    return delegation
+    return Revocation(
+        delegation=delegation,
+        was=status,
+        ended=really_ended,
+        still_active=of_team.active(now).order_by("-ends_at").first(),
+        scheduled=list(of_team.filter(revoked_at__isnull=True, starts_at__gt=now).order_by("starts_at")),
+    )
 
 
 @transaction.atomic

@@ -104,11 +104,12 @@ def delegation_create(request: HttpRequest, code: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except services.DelegationError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
+            starts = "" if delegation.starts_at <= timezone.now() else f" from {delegation.from_text()}"
             messages.success(
                 request,
-                f"{delegation.team.name} can work {area.name}'s queues until {timezone.localtime(delegation.ends_at):%H:%M on %-d %B %Y}.",
+                f"{delegation.team.name} can work {area.name}'s queues{starts} until {delegation.until_text()}.",
             )
             return redirect("areas:area-detail", area.code)
     return render(request, "areas/delegation_form.html", {"form": form, "area": area})
@@ -117,6 +118,7 @@ def delegation_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     delegation = get_or_404(request.user, "delegation.manage", Delegation.objects.select_related("area", "team"), pk=pk)
-    services.revoke_delegation(request, delegation)
-    messages.success(request, f"{delegation.team.name} no longer has access to {delegation.area.name}'s queues.")
+    revocation = services.revoke_delegation(request, delegation)
+    # Said from what is still in force afterwards, so the message is true whatever else the team holds.
+    messages.success(request, revocation.message())
     return redirect("areas:area-detail", delegation.area.code)

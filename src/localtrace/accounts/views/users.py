@@ -22,6 +22,11 @@ from localtrace.audit.services import Action, record
 USER_SEARCH = "localtrace_user_search"
 
 
+def _a_or_an(word: str) -> str:
+    """The article for a role's name: "an area lead", "a tracer"."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def user_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "user.list")
     if request.method == "POST":
@@ -42,9 +47,15 @@ def user_create(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "user.create")
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.create_user(request, {f: form.cleaned_data[f] for f in form.Meta.fields})
-        messages.success(request, f"Account created. We have emailed {user.full_name} a link to set their password.")
-        return redirect("accounts:user-detail", user.pk)
+        try:
+            user = services.create_user(request, {f: form.cleaned_data[f] for f in form.Meta.fields})
+        except services.AccountRefused as refused:
+            form.add_error(refused.field, str(refused))
+        else:
+            messages.success(
+                request, f"Account created. We have emailed {user.full_name} a link to set their password."
+            )
+            return redirect("accounts:user-detail", user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
 
@@ -71,6 +82,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.update_user(request, form.save(commit=False), form.changed_data)
         except services.SelfGrant as refused:
             form.add_error("deployment_role", str(refused))
+        except services.AccountRefused as refused:
+            form.add_error(refused.field, str(refused))
         else:
             messages.success(request, "Account details saved.")
             return redirect("accounts:user-detail", person.pk)
@@ -82,13 +95,19 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     if person.pk == request.user.pk:
         messages.error(request, str(services.SelfGrant()))
         return redirect("accounts:user-detail", person.pk)
+    if refusal := services.team_role_refusal(person):
+        messages.error(request, refusal)
+        return redirect("accounts:user-detail", person.pk)
     form = MembershipForm(request.POST if request.method == "POST" else None, user=person)
     if request.method == "POST" and form.is_valid():
-        membership = services.add_membership(request, form.save(commit=False))
-        messages.success(
-            request, f"{person.full_name} is now a {membership.get_role_display().lower()} in {membership.team.name}."
-        )
-        return redirect("accounts:user-detail", person.pk)
+        try:
+            membership = services.add_membership(request, form.save(commit=False))
+        except services.AccountRefused as refused:
+            form.add_error(refused.field, str(refused))
+        else:
+            role = membership.get_role_display().lower()
+            messages.success(request, f"{person.full_name} is now {_a_or_an(role)} {role} in {membership.team.name}.")
+            return redirect("accounts:user-detail", person.pk)
     return render(request, "accounts/membership_form.html", {"form": form, "person": person})
 
 

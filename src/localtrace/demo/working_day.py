@@ -392,14 +392,7 @@ class WorkingDay:
         household: list[dict[str, str]] = []
         close: list[dict[str, str]] = []
         told_by_name: dict[tuple[str, str], Response] = {}
-        for contact_id in response.recalled_contacts:
-            told = self.truth.contacts.get((response.person_id, contact_id))
-            person = self.truth.people.get(contact_id)
-            if told is None or person is None or told.last_contact_date is None:
-                continue
-            last = min(told.last_contact_date, day)
-            if last < window.first:
-                continue
+        for told, person, last in self.recalled(response, day, window.first):
             named = {"given_name": person["given_name"], "family_name": person["family_name"],
                      "phone": normalise_phone(person["phone"]) if person["phone"] else ""}  # fmt: skip
             if told.contact_kind == "household":
@@ -479,20 +472,26 @@ class WorkingDay:
             )
         return contacts
 
+    def recalled(
+        self, response: Response, day: dt.date, first: dt.date
+    ) -> Iterator[tuple[Response, dict[str, str], dt.date]]:
+        """The contacts a case recalls and the truth knows, with the last day they met, from `first` on."""
+        for contact_id in response.recalled_contacts:
+            told = self.truth.contacts.get((response.person_id, contact_id))
+            person = self.truth.people.get(contact_id)
+            if told is None or person is None or told.last_contact_date is None:
+                continue
+            last = min(told.last_contact_date, day)
+            if last >= first:
+                yield told, person, last
+
     def name_contacts(self, case: Case, response: Response, at: dt.datetime, actor: User) -> list[Contact]:
         if not response.shares_contacts:
             return []
         window = policy.infectious_period(case.anchor_date)
         day = timezone.localdate(at)
         named: list[Contact] = []
-        for i, contact_id in enumerate(response.recalled_contacts):
-            told = self.truth.contacts.get((response.person_id, contact_id))
-            person = self.truth.people.get(contact_id)
-            if told is None or person is None or told.last_contact_date is None:
-                continue
-            last = min(told.last_contact_date, day)
-            if last < window.first:
-                continue
+        for i, (told, person, last) in enumerate(self.recalled(response, day, window.first)):
             try:
                 contact = name_contact(
                     case,

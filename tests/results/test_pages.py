@@ -8,6 +8,7 @@ from django.urls import reverse
 from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import Case
 from localtrace.results.models import QuarantinedRow, Submission, TestResult
+from localtrace.results.reading import COLUMNS
 from tests.personas import World
 from tests.results.factories import csv_bytes, row
 
@@ -59,7 +60,7 @@ def test_the_same_file_again_is_flagged_and_counted_as_duplicates(
 
 
 def test_a_file_without_the_needed_columns_is_refused_and_nothing_is_stored(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
-    response = upload(client_for("area_lead_a"), b"name,age\nfred,3\n")
+    response = upload(client_for("area_lead_a"), b"specimen_id,name,age\nS1,fred,3\n")
     assert response.status_code == 200
     assert "The file&#x27;s header has no column for" in response.content.decode()
     assert Submission.objects.count() == 1  # only the world's
@@ -151,3 +152,126 @@ def test_a_files_own_name_is_seen_by_its_uploader_and_administrators_only(world:
     assert "Jo Bloggs" not in other and "A CSV file" in other
     created = AuditEvent.objects.get(object_type="results.submission", action="create")
     assert "Jo Bloggs" not in str(created.detail) and len(created.detail["sha256"]) == 64
+
+
+def test_the_identical_file_warning_counts_only_the_duplicates_that_really_happened(
+    world: World, client_for, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.results.models import Submitter
+
+    review = Submitter.objects.create(code="LAB-REVIEW", name="Review Lab")
+    client = client_for("area_lead_a")
+    data = csv_bytes([row(specimen_id="S1"), row(specimen_id="S2")])  # their source column says LAB-TEST
+    with django_capture_on_commit_callbacks(execute=True):
+        first = upload(client, data, submitter=review.pk)
+        second = upload(client, data)
+    held = Submission.objects.get(pk=first["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert (held.accepted, held.quarantined) == (0, 2)
+    assert TestResult.objects.filter(source_id="LAB-TEST").count() == 2  # each result once
+    page = client.get(second["Location"]).content.decode()
+    assert "This file is identical to" in page
+    assert "counted as duplicates" not in page
+    assert "None of its 2 rows were duplicates" in page
+
+
+def test_the_identical_file_warning_says_every_row_was_a_duplicate_when_every_row_was(
+    world: World, client_for, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("area_lead_a")
+    data = csv_bytes([row(specimen_id="S1"), row(specimen_id="S2")])
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, data)
+        response = upload(client, data)
+    page = client.get(response["Location"]).content.decode()
+    assert "All 2 of its rows were duplicates of results already received" in page
+
+
+def test_the_quarantine_download_uploaded_again_with_the_source_filled_in_settles_its_rows(
+    world: World, client_for, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("area_lead_a")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, csv_bytes([row(specimen_id="S7", source_id="")], header=[c for c in COLUMNS]))
+    held = QuarantinedRow.objects.get(specimen_id="S7")
+    assert held.reason_fields == ["source_id"]
+    exported = b"".join(client.get(reverse("results:quarantine-export") + "?field=source_id").streaming_content)
+    fixed = exported.decode().replace("\n,S7,", "\nLAB-TEST,S7,", 1).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, fixed)
+    submission = Submission.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert (submission.received, submission.accepted) == (1, 1)
+    held.refresh_from_db()
+    assert held.status == QuarantinedRow.Status.REPROCESSED
+
+
+def test_the_data_quality_report_counts_accepted_and_quarantined_rows_over_the_same_areas(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.personas import make_case
+
+    # LAB-A: a result accepted in each of areas A and B; rows quarantined in areas A and B and with no area.
+    make_case(world.area_a, world.submission, specimen_id="A-1")
+    make_case(world.area_b, world.submission, specimen_id="B-1")
+    QuarantinedRow.objects.create(
+        submission=world.submission, row_number=3, source_id="LAB-A", fields={}, raw_text="…",
+        reasons=["The specimen ID is missing."], reason_fields=["specimen_id"], area=world.area_b,
+    )  # fmt: skip
+    admin_page = client_for("admin").get(reverse("results:quality")).content.decode()
+    assert "5 (2 accepted, 3 quarantined)" in admin_page
+    lead_page = client_for("area_lead_a").get(reverse("results:quality")).content.decode()
+    assert "2 (1 accepted, 1 quarantined)" in lead_page
+    export = b"".join(client_for("admin").get(reverse("results:quality-export")).streaming_content).decode()
+    assert "LAB-A,5,2,3," in export
+
+
+def test_an_oversized_upload_names_a_size_that_differs_from_the_limit(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from localtrace.results import uploads
+
+    settings.RESULTS_MAX_UPLOAD_MB = 500
+    big = SimpleUploadedFile("big.csv", csv_bytes([row()]), "text/csv")
+    big.size = 524_288_001  # one byte over 500 MB
+    with pytest.raises(uploads.UploadRefused) as refused:
+        uploads.store_upload(None, big, None)  # type: ignore[arg-type]
+    assert "The file is 500.1 MB; the most we take in one upload is 500 MB." in str(refused.value)
+
+
+def test_a_png_uploaded_as_csv_is_refused_as_not_a_csv_file_of_results(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"
+    page = upload(client_for("area_lead_a"), png, name="photo.csv").content.decode()
+    assert "not a CSV file of results" in page
+    assert "no column for" not in page and "docs/intake.md" not in page
+    assert Submission.objects.count() == 1  # only the world's
+
+
+def test_the_note_on_quarantined_rows_is_grammatical_for_one_row_none_waiting(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    Submission.objects.filter(pk=world.submission.pk).update(received=1, quarantined=1)
+    QuarantinedRow.objects.filter(pk=world.quarantined_a.pk).delete()
+    page = client_for("area_lead_a").get(reverse("results:submission-detail", args=[world.submission.pk]))
+    text = " ".join(page.content.decode().split())
+    assert "0 of the 1 quarantined row are" not in text and "The others" not in text
+    assert "The quarantined row is not waiting for you: it was fixed or dismissed already" in text
+
+
+def test_the_note_on_quarantined_rows_says_how_many_others_there_are(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    Submission.objects.filter(pk=world.submission.pk).update(received=2, quarantined=2)
+    page = client_for("area_lead_a").get(reverse("results:submission-detail", args=[world.submission.pk]))
+    text = " ".join(page.content.decode().split())
+    assert "1 of the 2 quarantined rows is waiting for you. The other one was fixed or dismissed already" in text
+
+
+def test_the_quarantine_list_filters_by_the_field_at_fault(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("admin")
+    assert "postcode is missing" in client.get(reverse("results:quarantine-list") + "?field=postcode").content.decode()
+    page = client.get(reverse("results:quarantine-list") + "?field=nhs_number").content.decode()
+    assert "No rows match." in page
+
+
+def test_the_identical_file_warning_counts_some_duplicates_as_some() -> None:
+    from localtrace.results.views import _identical_file_note
+
+    done = Submission(status=Submission.Status.DONE, received=3, accepted=1, quarantined=1, duplicate=1)
+    assert _identical_file_note(done) == (
+        "1 of its 3 rows was a duplicate of a result already received; the rest are counted below."
+    )

@@ -223,3 +223,158 @@ def test_a_corrected_row_sent_again_settles_the_quarantined_one(world: World) ->
     quarantined.refresh_from_db()
     assert quarantined.status == QuarantinedRow.Status.REPROCESSED
     assert quarantined.test_result.specimen_id == "S9"
+
+
+def run_as(data: bytes, *, user: object = None, source_id: str | None = None) -> Submission:
+    """A file taken in as an upload by `user`, optionally with a submitter chosen for the whole file."""
+    submission = Submission.objects.create(channel=Submission.Channel.UPLOAD, filename="test.csv", created_by=user)
+    claim(submission.pk)
+    return process_rows(
+        submission, read_results(io.BytesIO(data), source_given=source_id is not None), source_id=source_id
+    )
+
+
+def test_an_unclosed_quote_leaves_every_physical_row_accounted_for(world: World) -> None:
+    data = csv_bytes([row(specimen_id=f"S{n}") for n in range(1, 7)]).replace(b"1 Chapel Row", b'"Flat 2, The Mill', 1)
+    submission = run(data)
+    assert_accounted(submission, 6)
+    assert (submission.accepted, submission.quarantined) == (5, 1)
+    (held,) = QuarantinedRow.objects.filter(submission=submission)
+    assert held.row_number == 1 and "never closed" in held.reasons[0]
+    assert sorted(TestResult.objects.filter(submission=submission).values_list("specimen_id", flat=True)) == [
+        "S2", "S3", "S4", "S5", "S6",
+    ]  # fmt: skip
+
+
+def test_a_row_whose_source_disagrees_with_the_chosen_submitter_is_quarantined_not_relabelled(world: World) -> None:
+    submission = run_as(
+        csv_bytes([row(specimen_id="S1", source_id="LAB-TEST"), row(specimen_id="S2", source_id="")]),
+        source_id="LAB-REVIEW",
+    )
+    assert_accounted(submission, 2)
+    assert (submission.accepted, submission.quarantined) == (1, 1)
+    assert TestResult.objects.get(submission=submission).source_id == "LAB-REVIEW"  # a blank source is the chosen one
+    held = QuarantinedRow.objects.get(submission=submission)
+    assert held.reason_fields == ["source_id"]
+    assert "LAB-TEST" in held.reasons[0] and "LAB-REVIEW" in held.reasons[0]
+
+
+def test_a_source_that_matches_the_chosen_submitter_but_for_case_is_accepted(world: World) -> None:
+    submission = run_as(csv_bytes([row(source_id="lab-review")]), source_id="LAB-REVIEW")
+    assert submission.accepted == 1
+    assert TestResult.objects.get().source_id == "LAB-REVIEW"
+
+
+def test_a_file_sent_with_a_chosen_submitter_and_again_without_creates_each_result_once(world: World) -> None:
+    data = csv_bytes([row(specimen_id="S1"), row(specimen_id="S2")])
+    run_as(data, source_id="LAB-REVIEW")
+    run_as(data)
+    assert TestResult.objects.count() == 2
+    assert set(TestResult.objects.values_list("source_id", flat=True)) == {"LAB-TEST"}
+
+
+def test_a_bad_row_whose_result_was_already_accepted_is_a_duplicate_not_quarantined_again(world: World) -> None:
+    data = csv_bytes([row(specimen_id="S1"), row(specimen_id="S2", nhs_number="9434765918")])
+    run(data)
+    run(csv_bytes([row(specimen_id="S2")]))  # the laboratory's corrected row
+    again = run(data)
+    assert_accounted(again, 2)
+    assert (again.accepted, again.quarantined, again.duplicate) == (0, 0, 2)
+    assert not QuarantinedRow.objects.filter(status=QuarantinedRow.Status.OPEN, specimen_id="S2").exists()
+
+
+def test_a_bad_row_sent_again_while_its_first_copy_is_open_opens_no_second_copy(world: World) -> None:
+    data = csv_bytes([row(specimen_id="S1", nhs_number="9434765918")])
+    first = run(data)
+    again = run(data)
+    assert_accounted(again, 1)
+    assert (first.quarantined, again.quarantined, again.duplicate) == (1, 0, 1)
+    assert QuarantinedRow.objects.filter(specimen_id="S1").count() == 1
+
+
+def test_a_bad_row_repeated_within_one_file_is_quarantined_once(world: World) -> None:
+    bad = row(specimen_id="S1", nhs_number="9434765918")
+    submission = run(csv_bytes([bad, bad]))
+    assert_accounted(submission, 2)
+    assert (submission.quarantined, submission.duplicate) == (1, 1)
+
+
+def test_a_bad_row_sent_again_with_different_faults_is_quarantined_again(world: World) -> None:
+    run(csv_bytes([row(specimen_id="S1", nhs_number="9434765918")]))
+    again = run(csv_bytes([row(specimen_id="S1", nhs_number="9434765918", postcode="FX1")]))
+    assert again.quarantined == 1
+    assert QuarantinedRow.objects.filter(specimen_id="S1", status=QuarantinedRow.Status.OPEN).count() == 2
+
+
+def test_a_bad_row_then_its_good_copy_in_the_same_file_settles_the_quarantined_row(world: World) -> None:
+    submission = run(csv_bytes([row(specimen_id="S1", nhs_number="9434765918"), row(specimen_id="S1")]))
+    assert_accounted(submission, 2)
+    held = QuarantinedRow.objects.get(submission=submission)
+    assert held.status == QuarantinedRow.Status.REPROCESSED
+    assert held.test_result is not None and held.test_result.specimen_id == "S1"
+
+
+def test_a_good_row_then_a_bad_copy_in_the_same_file_counts_the_bad_copy_as_a_duplicate(world: World) -> None:
+    submission = run(csv_bytes([row(specimen_id="S1"), row(specimen_id="S1", nhs_number="9434765918")]))
+    assert (submission.accepted, submission.quarantined, submission.duplicate) == (1, 0, 1)
+
+
+def _reference_file(rows: list[dict[str, str]]) -> bytes:
+    return csv_bytes(rows, header=[*COLUMNS, "problems", "quarantine_reference"])
+
+
+def _held_without_source(world: World, *, area: object, specimen_id: str = "S7") -> QuarantinedRow:
+    fields = row(specimen_id=specimen_id, source_id="")
+    return QuarantinedRow.objects.create(
+        submission=world.submission, row_number=10 + QuarantinedRow.objects.count(), source_id="",
+        specimen_id=specimen_id, fields=fields, raw_text="…", reasons=["The source is missing."],
+        reason_fields=["source_id"], area=area,
+    )  # fmt: skip
+
+
+def test_a_corrected_row_carrying_its_quarantine_reference_settles_that_row(world: World) -> None:
+    held = _held_without_source(world, area=world.area_a)
+    fixed = {**row(specimen_id="S7"), "problems": "The source is missing.", "quarantine_reference": f"Q{held.pk}"}
+    submission = run_as(_reference_file([fixed]), user=world.users["area_lead_a"])
+    assert submission.accepted == 1
+    held.refresh_from_db()
+    assert held.status == QuarantinedRow.Status.REPROCESSED
+    assert held.test_result == TestResult.objects.get(submission=submission)
+    assert held.resolved_by == world.users["area_lead_a"] and held.resolved_at is not None
+
+
+def test_a_quarantine_reference_to_a_result_already_in_settles_the_row_as_a_duplicate(world: World) -> None:
+    run(csv_bytes([row(specimen_id="S7")]))
+    held = _held_without_source(world, area=world.area_a)
+    fixed = {**row(specimen_id="S7"), "quarantine_reference": f"q{held.pk}"}
+    submission = run_as(_reference_file([fixed]), user=world.users["area_lead_a"])
+    assert submission.duplicate == 1
+    held.refresh_from_db()
+    assert held.status == QuarantinedRow.Status.DUPLICATE
+
+
+def test_a_quarantine_reference_outside_the_uploaders_scope_is_left_alone(world: World) -> None:
+    held = _held_without_source(world, area=world.area_b)
+    fixed = {**row(specimen_id="S7"), "quarantine_reference": f"Q{held.pk}"}
+    submission = run_as(_reference_file([fixed]), user=world.users["area_lead_a"])
+    assert submission.accepted == 1  # the result itself is good and goes in
+    held.refresh_from_db()
+    assert held.status == QuarantinedRow.Status.OPEN
+
+
+def test_a_quarantine_reference_for_another_specimen_is_left_alone(world: World) -> None:
+    # A reference column sorted apart from its rows must not mark an unrelated row fixed.
+    held = _held_without_source(world, area=world.area_a, specimen_id="S8")
+    fixed = {**row(specimen_id="S7"), "quarantine_reference": f"Q{held.pk}"}
+    run_as(_reference_file([fixed]), user=world.users["area_lead_a"])
+    held.refresh_from_db()
+    assert held.status == QuarantinedRow.Status.OPEN
+
+
+def test_a_quarantine_reference_to_a_row_already_dismissed_changes_nothing(world: World) -> None:
+    held = _held_without_source(world, area=world.area_a)
+    QuarantinedRow.objects.filter(pk=held.pk).update(status=QuarantinedRow.Status.DISMISSED)
+    fixed = {**row(specimen_id="S7"), "quarantine_reference": f"Q{held.pk}"}
+    run_as(_reference_file([fixed]), user=world.users["area_lead_a"])
+    held.refresh_from_db()
+    assert held.status == QuarantinedRow.Status.DISMISSED and held.test_result is None

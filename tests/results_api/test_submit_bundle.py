@@ -238,3 +238,18 @@ def test_text_too_long_to_store_is_quarantined_with_the_reason(world, lab, gener
         assert words in issue["diagnostics"]
     assert "email address is longer than 254" in issue["diagnostics"]
     assert counts()["results"] == 0
+
+
+def test_a_bad_result_sent_twice_is_quarantined_once_and_the_second_answer_says_why(
+    world, lab, generated_bundles
+) -> None:
+    bundle = _positive_in_area_a(generated_bundles[0])
+    bundle["entry"][0]["resource"]["identifier"][0]["value"] = "9991757230"  # wrong check digit
+    assert issues_by_outcome(post(Client(), bundle, lab.secret).json()).keys() == {"quarantined", "totals"}
+    outcome = post(Client(), bundle, lab.secret).json()
+    OperationOutcome.model_validate(outcome)
+    found = issues_by_outcome(outcome)
+    assert found.keys() == {"duplicate", "totals"}
+    assert "check digit" in found["duplicate"][0]["diagnostics"]
+    assert found["totals"][0]["diagnostics"].endswith("received 1 = accepted 0 + quarantined 0 + duplicate 1")
+    assert QuarantinedRow.objects.filter(submission__channel=Submission.Channel.API).count() == 1

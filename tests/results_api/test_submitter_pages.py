@@ -112,3 +112,11 @@ def test_the_api_documentation_is_a_public_page_and_the_openapi_description_name
     assert set(operation["requestBody"]["content"]) == {"application/fhir+json", "application/json"}
     assert {"200", "400", "401", "413"} <= set(operation["responses"])
     assert any(s.get("scheme") == "bearer" for s in schema["components"]["securitySchemes"].values())
+
+
+def test_the_source_code_hint_names_underscores_which_the_check_allows(client_for) -> None:
+    client = client_for("admin")
+    page = client.get(reverse("submitters:submitter-create")).content.decode()
+    assert "Capital letters, digits, hyphens and underscores." in page
+    client.post(reverse("submitters:submitter-create"), {"code": "LAB_WEST", "name": "West laboratory"})
+    assert Submitter.objects.filter(code="LAB_WEST").exists()

@@ -471,16 +471,16 @@ def outcome_for_bundle(
                 _issue("information", "informational", f"{label}: accepted.", expression=where, outcome="accepted")
             )
         elif outcome.outcome == "duplicate":
-            issues.append(
-                _issue(
-                    "warning",
-                    "duplicate",
-                    f"{label}: a duplicate of a result already received for specimen "
-                    f"{row.row.fields.get('specimen_id', '')}; not taken again.",
-                    expression=where,
-                    outcome="duplicate",
-                )
+            diagnostics = (
+                f"{label}: a duplicate of a result already received for specimen "
+                f"{row.row.fields.get('specimen_id', '')}; not taken again."
             )
+            if outcome.reasons:
+                # The same result, unchanged, is already quarantined: say why, as the first answer did.
+                diagnostics += " The copy received before is quarantined until it is fixed: " + " ".join(
+                    outcome.reasons
+                )
+            issues.append(_issue("warning", "duplicate", diagnostics, expression=where, outcome="duplicate"))
         else:
             for reason in outcome.reasons or ["The result could not be accepted."]:
                 issues.append(

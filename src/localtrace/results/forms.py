@@ -43,7 +43,10 @@ class UploadForm(GovukForm):
     )
     submitter = forms.ModelChoiceField(
         label="Sent by (optional)",
-        help_text="Choose a laboratory if every row comes from it and the file has no source column.",
+        help_text=(
+            "Choose a laboratory if every row comes from it. A row whose source column names another source is "
+            "quarantined, not taken as from this one."
+        ),
         queryset=Submitter.objects.filter(is_active=True),
         required=False,
         empty_label="The file says, in its source column",

@@ -19,7 +19,7 @@ class SubmitterForm(GovukModelForm):
         fields = ["code", "name"]
         labels = {"code": "Source code", "name": "Name of the laboratory or testing provider"}
         help_texts = {
-            "code": "The source id on its results, for example LAB-NORTH. Capital letters, digits and hyphens.",
+            "code": "The source id on its results, for example LAB-NORTH. Capital letters, digits, hyphens and underscores.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

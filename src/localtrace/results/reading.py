@@ -1,6 +1,7 @@
 """Stream rows out of a results CSV: UTF-8 with or without BOM, CRLF, quoted newlines, header aliases.
 
-Memory stays flat whatever the file size: one row at a time.
+Memory stays flat whatever the file size: one row at a time. Every line of the file ends up in a row:
+a quote that is never closed spoils its own line, not the rows after it.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -47,6 +49,9 @@ ALIASES: dict[str, str] = {
     "job": "occupation", "occupation_group": "occupation",
 }  # fmt: skip
 
+# The quarantine download's own column: which quarantined row a corrected row settles (see services).
+REFERENCE = "quarantine_reference"
+
 REQUIRED = ("specimen_id", "given_name", "family_name", "date_of_birth", "postcode", "specimen_date", "result_date")
 REQUIRED_ONE_OF = (("test_type", "test_code"), ("result", "result_code"))
 
@@ -62,7 +67,7 @@ class RawRow:
     never need it.
     """
 
-    __slots__ = ("_cells", "_raw_text", "fields", "problem", "row_number")
+    __slots__ = ("_cells", "_raw_text", "fields", "problem", "reference", "row_number")
 
     def __init__(
         self,
@@ -72,10 +77,12 @@ class RawRow:
         problem: str = "",
         *,
         cells: list[str] | None = None,
+        reference: str = "",
     ) -> None:
         self.row_number = row_number  # 1-based count of data rows after the header
         self.fields = fields
         self.problem = problem  # set when the row cannot even be split into the header's columns
+        self.reference = reference  # its quarantine_reference cell (a re-uploaded quarantine download), if any
         self._raw_text = raw_text
         self._cells = cells
 
@@ -98,10 +105,10 @@ class RawRow:
         return f"RawRow({self.row_number}, problem={self.problem!r})"
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.row_number, self.fields, self._raw_text, self.problem, self._cells)
+        return (self.row_number, self.fields, self._raw_text, self.problem, self._cells, self.reference)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        self.row_number, self.fields, self._raw_text, self.problem, self._cells = state  # type: ignore[assignment]
+        self.row_number, self.fields, self._raw_text, self.problem, self._cells, self.reference = state  # type: ignore[assignment]
 
 
 def canonical_header(name: str) -> str:
@@ -127,16 +134,117 @@ def read_results(stream: BinaryIO, *, source_given: bool = False) -> Iterator[Ra
         text.detach()
 
 
+class _Lines:
+    """The file's lines for the csv reader, keeping those of the record being read.
+
+    A quote that is never closed makes the reader run on through the lines after it, as if they were
+    one cell. Kept here, those lines can be handed back and read again as rows of their own.
+    """
+
+    __slots__ = ("_pending", "_readline", "before", "ran_out", "taken")
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._readline = text.readline
+        self._pending: deque[str] = deque()
+        self.taken: list[str] = []  # the lines of the record being read
+        self.before = 0  # lines of the file before the record being read
+        self.ran_out = False  # the reader asked for more while reading this record, and the file had none
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            line = self._pending.popleft()
+        else:
+            line = self._readline()
+            if not line:
+                self.ran_out = True
+                raise StopIteration
+        self.taken.append(line)
+        return line
+
+    def keep(self) -> None:
+        """The record just read stands as read."""
+        self.before += len(self.taken)
+        self.taken = []
+        self.ran_out = False
+
+    def keep_first_line(self) -> str:
+        """Only the record's first line stands as its row; the others are read again."""
+        first, rest = self.taken[0], self.taken[1:]
+        self._pending.extendleft(reversed(rest))
+        self.before += 1
+        self.taken = []
+        self.ran_out = False
+        return first
+
+
+# Control characters that no text file's first row holds (a tab, CR and LF are text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _not_results(why: str) -> ResultFileError:
+    return ResultFileError(
+        f"This is not a CSV file of results: {why} Save the results as a CSV file (in a spreadsheet, "
+        "“Save as” and choose CSV UTF-8), with the column names in its first row, and use that file."
+    )
+
+
+def _unclosed_quote_row(
+    row_number: int, line_number: int, line: str, columns: list[str], *, cells_made: int | None = None
+) -> RawRow:
+    """The line where a quote opens and is never closed, as a row of its own that is quarantined.
+
+    `cells_made`: how many cells the lines made when read on as one row (None: the quote ran to the
+    end of the file, or until a cell was too long to read).
+
+    Its cells, read as far as its own line goes, are kept when there are as many as the header has
+    columns: they route the row to its area and fill in the form to correct it.
+    """
+    text = line.rstrip("\r\n").replace("\x00", "\ufffd")
+    try:
+        cells = next(csv.reader([text]), [])
+    except csv.Error:
+        cells = []
+    fields = (
+        {column: cell for column, cell in zip(columns, cells, strict=True) if column in COLUMNS}
+        if len(cells) == len(columns)
+        else {}
+    )
+    return RawRow(
+        row_number,
+        fields,
+        text,
+        problem=(
+            f'A quote (") opened on line {line_number} of the file is never closed, so this row cannot be split '
+            "into cells. The lines after it were read as rows of their own. Close the quote, or remove it."
+            if cells_made is None
+            else f'A quote (") opened on line {line_number} of the file runs on past the end of the line, and '
+            f"the row it makes has {cells_made} cells, not {len(columns)}: the quote is probably never closed. "
+            "The lines after it were read as rows of their own. Close the quote, or remove it."
+        ),
+    )
+
+
 def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
-    reader = csv.reader(text)
+    lines = _Lines(text)
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
         raise ResultFileError("The file is empty: it has no header row.") from None
     except csv.Error as error:
         raise ResultFileError(f"The header row cannot be read as CSV: {error}.") from None
+    header_lines = len(lines.taken)
+    lines.keep()
     columns = [canonical_header(h) for h in header]
     known = set(columns) & set(COLUMNS)
+    first_row = "".join(header)
+    if _CONTROL.search(first_row) or (not known and "\ufffd" in first_row):
+        raise _not_results("it is not text (it may be an image, a PDF or a spreadsheet).")
+    if not known:
+        raise _not_results("its first row names none of the columns a results file has, such as specimen_id.")
     missing = [c for c in REQUIRED if c not in known]
     if not source_given and "source_id" not in known:
         missing.insert(0, "source_id")
@@ -144,14 +252,22 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
         if not known & set(group):
             missing.append(" or ".join(group))
     if missing:
+        if header_lines > 1:
+            raise ResultFileError(
+                'The header row opens a quote (") that is never closed, so its column names cannot be read. '
+                "Close the quote, or remove it."
+            )
         raise ResultFileError(
-            "The file's header has no column for: " + ", ".join(missing) + ". See docs/intake.md for the columns."
+            "The file's header has no column for: "
+            + ", ".join(missing)
+            + ". The upload page lists the columns a results file has, and the other names we accept."
         )
     duplicates = {c for c in columns if c in COLUMNS and columns.count(c) > 1}
     if duplicates:
         raise ResultFileError(f"The header names these columns twice: {', '.join(sorted(duplicates))}.")
 
     all_known = all(column in COLUMNS for column in columns)
+    reference_at = columns.index(REFERENCE) if REFERENCE in columns else None
     row_number = 0
     while True:
         try:
@@ -160,8 +276,30 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
             return
         except csv.Error as error:
             row_number += 1
-            yield RawRow(row_number, {}, "", problem=f"This row cannot be read as CSV: {error}.")
+            line_number = lines.before + 1
+            if len(lines.taken) > 1:
+                # A quote that is never closed ran the record on until a cell grew past the reader's limit.
+                yield _unclosed_quote_row(row_number, line_number, lines.keep_first_line(), columns)
+                continue
+            raw = "".join(lines.taken).rstrip("\r\n").replace("\x00", "\ufffd")
+            lines.keep()
+            why = (
+                f"a cell is longer than the {csv.field_size_limit():,} characters we read"
+                if "field limit" in str(error)
+                else str(error)
+            )
+            yield RawRow(row_number, {}, raw, problem=f"Line {line_number} of the file cannot be read as CSV: {why}.")
             continue
+        # A record of more than one line: a quote ran on past the end of its line. Legitimate when it holds a
+        # line break inside a cell; not when it ran to the end of the file, or left the row the wrong width.
+        if lines.ran_out or (len(lines.taken) > 1 and len(cells) != len(columns)):
+            row_number += 1
+            cells_made = None if lines.ran_out else len(cells)
+            line_number = lines.before + 1
+            line = lines.keep_first_line()
+            yield _unclosed_quote_row(row_number, line_number, line, columns, cells_made=cells_made)
+            continue
+        lines.keep()
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank lines are not rows
         row_number += 1
@@ -186,4 +324,5 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
             fields = dict(zip(columns, cells, strict=True))
         else:
             fields = {column: cell for column, cell in zip(columns, cells, strict=True) if column in COLUMNS}
-        yield RawRow(row_number, fields, problem=problem, cells=cells)
+        reference = cells[reference_at].strip() if reference_at is not None else ""
+        yield RawRow(row_number, fields, problem=problem, cells=cells, reference=reference)

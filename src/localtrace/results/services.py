@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from localtrace.accounts.access import scoped
 from localtrace.areas.models import Postcode
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
@@ -31,13 +33,15 @@ from localtrace.core.lookups import index_probes, text_array
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
-from localtrace.results.reading import RawRow, ResultFileError, read_results
+from localtrace.results.reading import COLUMNS, RawRow, ResultFileError, read_results
 from localtrace.results.validation import CleanResult, Problems, validate
 
 BATCH_SIZE = 2000
 # Files from this size up are read and validated in a second process (a forked child) while this
 # one writes; below it, starting that process costs more than it saves.
 PIPELINE_MIN_BYTES = 1 << 20
+# A quarantine download's reference, as written there ("Q123"), give or take the letter's case.
+_QUARANTINE_REFERENCE = re.compile(r"^[Qq]?(\d{1,18})$")
 
 
 @dataclass
@@ -46,6 +50,7 @@ class RowOutcome:
 
     row_number: int
     outcome: str  # accepted | quarantined | duplicate
+    # A quarantined row's reasons; for a duplicate of a row still waiting in quarantine, that row's reasons.
     reasons: list[str] = field(default_factory=list)
     result_id: int | None = None
 
@@ -137,12 +142,16 @@ class PreparedBatch:
     rows: int
     clean: list[tuple[int, CleanResult, PersonRecord]] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    # Row number → the quarantined row (pk) it says it corrects: a re-uploaded quarantine download.
+    references: dict[int, int] = field(default_factory=dict)
 
 
 def prepare_batch(rows: list[RawRow], *, today: dt.date, source_id: str | None = None) -> PreparedBatch:
     """Validate a batch and work out each clean row's person keys. Pure: no database."""
     batch = PreparedBatch(rows=len(rows))
     for row in rows:
+        if row.reference and (match := _QUARANTINE_REFERENCE.match(row.reference)):
+            batch.references[row.row_number] = int(match[1])
         if row.problem:
             verdict: CleanResult | Problems | None = None
             reasons, reason_fields = [row.problem], ["row"]
@@ -192,34 +201,58 @@ def commit_batch(
     having arrived on their result date, so their cases' reach deadlines count from then.
     """
     outcomes: list[RowOutcome] = []
-    quarantine_routes = _routes({r.postcode for r in batch.refused if r.postcode})
-    quarantine = [
-        QuarantinedRow(
-            submission=submission,
-            row_number=r.row.row_number,
-            source_id=source_id or (r.row.fields.get("source_id") or "").strip()[:40],
-            specimen_id=(r.row.fields.get("specimen_id") or "").strip()[:64],
-            fields=r.row.fields,
-            raw_text=r.row.raw_text,
-            reasons=r.reasons,
-            reason_fields=r.reason_fields,
-            area_id=quarantine_routes.get(r.postcode),
-        )
-        for r in batch.refused
-    ]
-    outcomes.extend(RowOutcome(q.row_number, "quarantined", q.reasons) for q in quarantine)
+    refused_keys = [_specimen_key(r, source_id) for r in batch.refused]
 
     with transaction.atomic():
-        already = _existing_specimens({(c.source_id, c.specimen_id) for _, c, _ in batch.clean})
+        already = _existing_specimens(
+            {(c.source_id, c.specimen_id) for _, c, _ in batch.clean} | {key for key in refused_keys if key}
+        )
         fresh: list[tuple[int, CleanResult, PersonRecord]] = []
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], int] = {}  # accepted in this batch → its row number
+        duplicates: dict[int, tuple[str, str]] = {}  # row number → its (source, specimen)
         for row_number, result, person in batch.clean:
             key = (result.source_id, result.specimen_id)
             if key in already or key in seen:
-                outcomes.append(RowOutcome(row_number, "duplicate"))
+                duplicates[row_number] = key
             else:
-                seen.add(key)
+                seen[key] = row_number
                 fresh.append((row_number, result, person))
+
+        # A bad row is a duplicate too when its result is already in (before it), or when the same row,
+        # unchanged, is already waiting in quarantine: sent again, it would otherwise open a second copy.
+        waiting = _open_quarantine_fields({key for key in refused_keys if key and key not in already})
+        held: list[Refused] = []
+        still_held: dict[int, list[str]] = {}  # duplicates of a row waiting in quarantine → its reasons
+        for refused, refused_key in zip(batch.refused, refused_keys, strict=True):
+            row_number = refused.row.row_number
+            if refused_key is not None:
+                if refused_key in already or seen.get(refused_key, row_number) < row_number:
+                    duplicates[row_number] = refused_key
+                    continue
+                fields = _comparable(refused.row.fields)
+                copies = waiting.setdefault(refused_key, [])
+                if fields in copies:
+                    duplicates[row_number] = refused_key
+                    still_held[row_number] = refused.reasons
+                    continue
+                copies.append(fields)
+            held.append(refused)
+
+        quarantine_routes = _routes({r.postcode for r in held if r.postcode})
+        quarantine = [
+            QuarantinedRow(
+                submission=submission,
+                row_number=r.row.row_number,
+                source_id=source_id or (r.row.fields.get("source_id") or "").strip()[:40],
+                specimen_id=(r.row.fields.get("specimen_id") or "").strip()[:64],
+                fields=r.row.fields,
+                raw_text=r.row.raw_text,
+                reasons=r.reasons,
+                reason_fields=r.reason_fields,
+                area_id=quarantine_routes.get(r.postcode),
+            )
+            for r in held
+        ]
 
         routes = _routes({r.postcode for _, r, _ in fresh})
         person_ids = find_or_create_people([person for _, _, person in fresh])
@@ -259,21 +292,32 @@ def commit_batch(
             cases_opened += open_cases_for(
                 [p for p in positives if p.received_at == arrived], births=births, received_at=arrived
             )
+        # Stored first, so a good copy later in this same batch settles a bad row quarantined above.
+        QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
         _resolve_earlier_quarantine(
             {(r.source_id, r.specimen_id): pk for (_, r, _), pk in zip(fresh, result_ids, strict=True)}
         )
-        QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
+        if batch.references:
+            accepted = {
+                row_number: ((r.source_id, r.specimen_id), pk)
+                for (row_number, r, _), pk in zip(fresh, result_ids, strict=True)
+                if row_number in batch.references
+            }
+            _resolve_referenced_quarantine(submission, batch.references, accepted, duplicates)
         if row_outcomes:
             outcomes.extend(
                 RowOutcome(row_number, "accepted", result_id=pk)
                 for (row_number, _, _), pk in zip(fresh, result_ids, strict=True)
             )
+            outcomes.extend(RowOutcome(q.row_number, "quarantined", q.reasons) for q in quarantine)
+            outcomes.extend(RowOutcome(n, "duplicate", still_held.get(n, [])) for n in duplicates)
 
         counts = {
             "accepted": len(result_ids),
             "quarantined": len(quarantine),
-            "duplicate": len(batch.clean) - len(fresh),
+            "duplicate": len(duplicates),
         }
+        assert sum(counts.values()) == batch.rows, "every row of a batch is accepted, quarantined or a duplicate"
         Submission.objects.filter(pk=submission.pk).update(
             received=F("received") + batch.rows,
             accepted=F("accepted") + counts["accepted"],
@@ -285,6 +329,34 @@ def commit_batch(
         return []
     outcomes.sort(key=lambda o: o.row_number)
     return outcomes
+
+
+def _specimen_key(refused: Refused, source_id: str | None) -> tuple[str, str] | None:
+    """A refused row's (source, specimen), when it has both and neither is too long to be stored."""
+    source = source_id or (refused.row.fields.get("source_id") or "").strip()
+    specimen = (refused.row.fields.get("specimen_id") or "").strip()
+    if source and specimen and len(source) <= 40 and len(specimen) <= 64:
+        return source, specimen
+    return None
+
+
+def _comparable(fields: dict[str, str]) -> dict[str, str]:
+    """A row's cells in every column, blank where it had none, to tell whether two rows are the same."""
+    return {column: fields.get(column) or "" for column in COLUMNS}
+
+
+def _open_quarantine_fields(keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, str]]]:
+    """The rows of open quarantined copies of these (source, specimen) pairs, on the by-specimen index."""
+    if not keys:
+        return {}
+    found: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for source, specimen, fields in (
+        QuarantinedRow.objects.filter(_by_source(keys), status=QuarantinedRow.Status.OPEN)
+        .order_by()
+        .values_list("source_id", "specimen_id", "fields")
+    ):
+        found.setdefault((source, specimen), []).append(_comparable(fields or {}))
+    return found
 
 
 RESULT_COLUMNS = (
@@ -323,6 +395,52 @@ def _resolve_earlier_quarantine(accepted: dict[tuple[str, str], int]) -> None:
             status=QuarantinedRow.Status.REPROCESSED,
             test_result_id=accepted[(source, specimen)],
             resolved_at=timezone.now(),
+        )
+
+
+def _resolve_referenced_quarantine(
+    submission: Submission,
+    references: dict[int, int],
+    accepted: dict[int, tuple[tuple[str, str], int]],
+    duplicates: dict[int, tuple[str, str]],
+) -> None:
+    """A row of a re-uploaded quarantine download settles the quarantined row it names.
+
+    Only a row that went in (accepted, or a duplicate of a result already in), only an open row the
+    uploader may fix, and only one it can be a correction of: its source and specimen ID are the same,
+    unless that was what was wrong with it. Any other reference is left alone; the row counts on its own.
+    """
+    wanted = {pk for row_number, pk in references.items() if row_number in accepted or row_number in duplicates}
+    if not wanted or submission.created_by is None:
+        return
+    candidates = {
+        pk: (source, specimen, set(reason_fields or []))
+        for pk, source, specimen, reason_fields in scoped(
+            submission.created_by,
+            "quarantine.fix",
+            QuarantinedRow.objects.filter(pk__in=wanted, status=QuarantinedRow.Status.OPEN),
+        ).values_list("pk", "source_id", "specimen_id", "reason_fields")
+    }
+    now = timezone.now()
+    for row_number, pk in sorted(references.items()):
+        if pk not in candidates:
+            continue
+        if row_number in accepted:
+            key, result_id = accepted[row_number]
+            status, result = QuarantinedRow.Status.REPROCESSED, result_id
+        elif row_number in duplicates:
+            key, result = duplicates[row_number], None
+            status = QuarantinedRow.Status.DUPLICATE
+        else:
+            continue
+        source, specimen, at_fault = candidates[pk]
+        if (source and "source_id" not in at_fault and source.casefold() != key[0].casefold()) or (
+            specimen and "specimen_id" not in at_fault and specimen.casefold() != key[1].casefold()
+        ):
+            continue  # not a correction of that row: a reference column sorted apart from its rows, say
+        del candidates[pk]  # one row settles it; a second naming it is left alone
+        QuarantinedRow.objects.filter(pk=pk, status=QuarantinedRow.Status.OPEN).update(
+            status=status, test_result_id=result, resolved_by=submission.created_by, resolved_at=now
         )
 
 

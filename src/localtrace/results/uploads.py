@@ -35,11 +35,17 @@ def check_header(upload: UploadedFile, *, source_given: bool) -> None:
         upload.seek(0)
 
 
+def megabytes_over(size: int) -> str:
+    """A size in MB for a file refused as too big: rounded up to a tenth, so it never reads as the limit."""
+    tenths = -(-size * 10 // 1_048_576)  # ceiling division
+    return f"{tenths // 10:,} MB" if tenths % 10 == 0 else f"{tenths // 10:,}.{tenths % 10} MB"
+
+
 def store_upload(request: HttpRequest, upload: UploadedFile, submitter: Submitter | None) -> Submission:
     if upload.size is not None and upload.size > max_upload_bytes():
         raise UploadRefused(
-            f"The file is {upload.size / 1_048_576:.0f} MB; the most we take in one upload is "
-            f"{max_upload_bytes() // 1_048_576} MB. Split it, or use the localtrace import-results command."
+            f"The file is {megabytes_over(upload.size)}; the most we take in one upload is "
+            f"{max_upload_bytes() // 1_048_576:,} MB. Split it, or use the localtrace import-results command."
         )
     if upload.size == 0:
         raise UploadRefused("The file is empty.")

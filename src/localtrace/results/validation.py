@@ -243,6 +243,9 @@ class Problems(list[str]):
 def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = None) -> CleanResult | Problems:
     """A clean result, or every reason the row cannot be accepted (all of them, not just the first).
 
+    `source_id` is the submitter the row was sent as from (an upload's "Sent by", a token's submitter):
+    the row's own source column may be blank or the same, never another.
+
     The checks come in groups of columns that repeat from row to row (the person's details on each of
     their results, the test and result codes, the pair of test dates, the care home and occupation),
     and each group's verdict is worked out once per distinct set of values (see `_person_part` and
@@ -258,9 +261,19 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
     text = stripped.__getitem__  # every column is there, blank when the row had none
 
     reasons = Problems()
-    source = source_id or text("source_id")
+    declared = text("source_id")
+    source = source_id or declared
     if not source:
         reasons.add("source_id", "The source (laboratory or testing provider) is missing.")
+    elif source_id and declared and declared.casefold() != source_id.casefold():
+        # Sent as from one submitter, the row names another: never relabelled (it would escape being a
+        # duplicate of the same result sent under its own source), quarantined for a person to decide.
+        reasons.add(
+            "source_id",
+            f"This row says it comes from {declared}, but it was sent as from {source_id}. A row may only carry the "
+            "source of whoever sent it: correct the source or leave it blank, or send rows from other sources "
+            "without choosing who sent them.",
+        )
     specimen_id = text("specimen_id")
     if not specimen_id:
         reasons.add("specimen_id", "The specimen ID is missing.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,9 +50,10 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_or_404(request.user, "submission.view", Submission.objects.select_related("submitter"), pk=pk)
-    open_rows = scoped(
+    open_count = scoped(
         request.user, "quarantine.fix", submission.quarantined_rows.filter(status=QuarantinedRow.Status.OPEN)
-    )
+    ).count()
+    earlier = uploads.earlier_copy(submission) if submission.checksum else None
     return render(
         request,
         "results/submission_detail.html",
@@ -62,10 +64,61 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_filename": submission.channel != Submission.Channel.UPLOAD  # a correction's own label
             or submission.created_by_id == request.user.pk
             or request.user.is_administrator,  # type: ignore[union-attr]
-            "earlier": uploads.earlier_copy(submission) if submission.checksum else None,
-            "open_rows_in_scope": open_rows.count(),
+            "earlier": earlier,
+            "earlier_note": _identical_file_note(submission) if earlier else "",
+            "open_rows_in_scope": open_count,
+            "quarantine_note": _quarantine_note(open_count, submission.quarantined),
             "working": submission.status in (Submission.Status.QUEUED, Submission.Status.PROCESSING),
         },
+    )
+
+
+def _identical_file_note(submission: Submission) -> str:
+    """What became of an identical file's rows, from its own counts: an identical file need not be all
+    duplicates (its first copy's rows may have been quarantined, or sent as from another source)."""
+    if submission.status in (Submission.Status.QUEUED, Submission.Status.PROCESSING):
+        return "A row that repeats a result already received is counted as a duplicate, not as a new result."
+    received, duplicate = submission.received, submission.duplicate
+    if not received:
+        return ""
+    if duplicate == received:
+        if received == 1:
+            return "Its one row was a duplicate of a result already received, so nothing new was added."
+        return f"All {received:,} of its rows were duplicates of results already received, so nothing new was added."
+    if duplicate == 0:
+        if received == 1:
+            return "Its one row was not a duplicate of a result already received: what happened to it is below."
+        return (
+            f"None of its {received:,} rows were duplicates of results already received: what happened to "
+            "each is counted below."
+        )
+    return (
+        f"{duplicate:,} of its {received:,} rows "
+        + ("was a duplicate of a result" if duplicate == 1 else "were duplicates of results")
+        + " already received; the rest are counted below."
+    )
+
+
+def _quarantine_note(waiting: int, quarantined: int) -> str:
+    """Why fewer quarantined rows are waiting for this user than the submission quarantined."""
+    if waiting >= quarantined:
+        return ""
+    elsewhere = "a row goes to the area of its postcode; rows with no area go to administrators"
+    if waiting == 0:
+        if quarantined == 1:
+            return (
+                "The quarantined row is not waiting for you: it was fixed or dismissed already, or is for "
+                f"another area’s team ({elsewhere})."
+            )
+        return (
+            f"None of the {quarantined:,} quarantined rows are waiting for you: they were fixed or dismissed "
+            f"already, or are for another area’s team ({elsewhere})."
+        )
+    others = quarantined - waiting
+    return (
+        f"{waiting:,} of the {quarantined:,} quarantined rows {'is' if waiting == 1 else 'are'} waiting for you. "
+        + ("The other one was" if others == 1 else f"The other {others:,} were")
+        + f" fixed or dismissed already, or {'is' if others == 1 else 'are'} for another area’s team ({elsewhere})."
     )
 
 
@@ -80,7 +133,13 @@ def _quarantine_queryset(request: HttpRequest):  # type: ignore[no-untyped-def]
     if source := request.GET.get("source", "").strip():
         rows = rows.filter(source_id=source)
     if field := request.GET.get("field", "").strip():
-        rows = rows.filter(reason_fields__contains=field) if field in REASON_FIELD_LABELS else rows.none()
+        if field in REASON_FIELD_LABELS:
+            # As JSON text, the list holds the name in quotes; SQLite has no JSON "contains" lookup.
+            rows = rows.annotate(reason_fields_text=Cast("reason_fields", TextField())).filter(
+                reason_fields_text__contains=f'"{field}"'
+            )
+        else:
+            rows = rows.none()
     return rows, status
 
 
@@ -186,13 +245,15 @@ def quality_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _quality_report(request: HttpRequest):  # type: ignore[no-untyped-def]
-    results = TestResult.objects.all()
+    """Counts only, so over the same rows for accepted and quarantined: every area for administrators,
+    and for area leads what reached their areas (not the rows they may fix, which for administrators are
+    only the ones with no area)."""
+    results, quarantined = TestResult.objects.all(), QuarantinedRow.objects.all()
     scope = scope_for(request.user)
     if not scope.administrator:
-        # Area leads see the quality of what reached their areas.
         areas = scope.areas_with({Role.AREA_LEAD})
-        results = results.filter(area_id__in=areas)
-    return quality_by_source(results, scoped(request.user, "quarantine.fix", QuarantinedRow.objects.all()))
+        results, quarantined = results.filter(area_id__in=areas), quarantined.filter(area_id__in=areas)
+    return quality_by_source(results, quarantined)
 
 
 def no_area(request: HttpRequest) -> HttpResponse:

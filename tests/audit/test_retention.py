@@ -86,6 +86,7 @@ def test_old_rows_with_no_person_are_erased_by_age(world, django_capture_on_comm
     stored = world.submission.file.name
     storage = world.submission.file.storage
     BadAddress.objects.create(channel="sms", address="+447911123456", reason="Not a mobile", marked_at=timezone.now())
+    QuarantinedRow.objects.filter(pk=world.quarantined_a.pk).update(dismissed_reason="Mrs Jones's test, sent twice")
 
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
         erased = erase_expired(today=LATER)
@@ -95,6 +96,7 @@ def test_old_rows_with_no_person_are_erased_by_age(world, django_capture_on_comm
 
     row = QuarantinedRow.objects.get(pk=world.quarantined_a.pk)
     assert row.raw_text == "" and row.fields == {} and row.reasons  # the reasons stay, for the quality report
+    assert row.dismissed_reason == ""
     submission = Submission.objects.get(pk=world.submission.pk)
     assert not submission.file and not storage.exists(stored) and submission.received == 2
     staff = Message.objects.get(pk=world.message.pk)

@@ -162,8 +162,8 @@ def _erase_by_age(cutoff: dt.date, erased: Erased) -> None:
     )  # fmt: skip
     erased.quarantined_rows += (
         QuarantinedRow.objects.filter(created_at__lt=before)
-        .filter(~Q(raw_text="") | ~Q(fields={}))
-        .update(raw_text="", fields={})
+        .filter(~Q(raw_text="") | ~Q(fields={}) | ~Q(dismissed_reason=""))
+        .update(raw_text="", fields={}, dismissed_reason="")
     )
     old_files = Submission.objects.filter(created_at__lt=before).exclude(file="")
     stored = [(submission.file.storage, submission.file.name) for submission in old_files.only("pk", "file")]

@@ -75,7 +75,9 @@ def correct(request: HttpRequest, row: QuarantinedRow, fields: dict[str, str]) -
 @transaction.atomic
 def dismiss(request: HttpRequest, row: QuarantinedRow, reason: str) -> None:
     changed = QuarantinedRow.objects.filter(pk=row.pk, status=QuarantinedRow.Status.OPEN).update(
-        status=QuarantinedRow.Status.DISMISSED, resolved_by=acting_user(request), resolved_at=timezone.now()
-    )
+        status=QuarantinedRow.Status.DISMISSED, resolved_by=acting_user(request), resolved_at=timezone.now(),
+        dismissed_reason=reason.strip()[:500],
+    )  # fmt: skip
     if changed:
-        record(Action.CHANGE, request=request, obj=row, area=row.area, detail={"dismissed": reason})
+        # The reason is on the row: the audit trail is kept for ever, and free text may name someone.
+        record(Action.CHANGE, request=request, obj=row, area=row.area, detail={"outcome": "dismissed"})

@@ -184,6 +184,9 @@ class QuarantinedRow(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     test_result = models.ForeignKey(TestResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Why staff dismissed it: free text that may name someone, so kept here (erased by age with the row's
+    # text), never in the append-only audit trail.
+    dismissed_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

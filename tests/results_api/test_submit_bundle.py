@@ -52,6 +52,9 @@ def test_the_generators_bundles_are_accepted_and_every_entry_is_accounted_for(
             assert (submission.received, submission.accepted, submission.quarantined) == (n, n, 0)
             assert submission.received == submission.accepted + submission.quarantined + submission.duplicate
             assert TestResult.objects.filter(submission=submission, source_id=source).count() == n
+            # No one signs in to send it: the audit trail names the submitter the token belongs to.
+            event = AuditEvent.objects.get(object_type="results.submission", object_id=str(submission.pk))
+            assert event.actor is None and event.detail["submitter"] == lab.submitter.code
     generated_results = sum(len(b["entry"]) // 3 for b in generated_bundles)
     assert TestResult.objects.count() == generated_results
     # Positives whose postcode routes to an area are in that area's queue.

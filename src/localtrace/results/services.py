@@ -509,9 +509,17 @@ def finish(submission: Submission, failure: str = "") -> Submission:
             "quarantined": submission.quarantined,
             "duplicate": submission.duplicate,
             "failure": failure,
+            # Laboratories send with a token, not as a signed-in user: the trail names who sent it.
+            **({"submitter": submitter_code} if (submitter_code := _submitter_code(submission)) else {}),
         },
     )
     return submission
+
+
+def _submitter_code(submission: Submission) -> str:
+    if submission.submitter_id is None:
+        return ""
+    return Submitter.objects.filter(pk=submission.submitter_id).values_list("code", flat=True).first() or ""
 
 
 def checksum_of(handle: BinaryIO) -> tuple[str, int]:

@@ -378,3 +378,30 @@ def test_a_quarantine_reference_to_a_row_already_dismissed_changes_nothing(world
     run_as(_reference_file([fixed]), user=world.users["area_lead_a"])
     held.refresh_from_db()
     assert held.status == QuarantinedRow.Status.DISMISSED and held.test_result is None
+
+
+def test_a_quarantine_download_uploaded_again_unfixed_settles_nothing(world: World) -> None:
+    bad = row(specimen_id="S9", nhs_number="9434765918")  # a wrong check digit: quarantined
+    first = run_as(csv_bytes([bad]), user=world.users["area_lead_a"])
+    held = QuarantinedRow.objects.get(submission=first)
+    unfixed = {**{c: held.fields.get(c, "") for c in COLUMNS}, "problems": " | ".join(held.reasons),
+               "quarantine_reference": f"Q{held.pk}"}  # fmt: skip
+    run_as(_reference_file([unfixed]), user=world.users["area_lead_a"])
+    held.refresh_from_db()
+    # Nothing went in, so the row still waits to be fixed: settling it would lose the result.
+    assert held.status == QuarantinedRow.Status.OPEN
+    assert not TestResult.objects.filter(specimen_id="S9").exists()
+
+
+def test_a_row_naming_another_laboratory_is_not_taken_for_the_chosen_ones_result(world: World) -> None:
+    run_as(csv_bytes([row(specimen_id="S1", source_id="LAB-REVIEW")]), source_id="LAB-REVIEW")
+    other = run_as(csv_bytes([row(specimen_id="S1", source_id="LAB-TEST")]), source_id="LAB-REVIEW")
+    assert (other.quarantined, other.duplicate) == (1, 0)
+
+
+def test_a_header_with_an_unclosed_quote_is_refused_not_read_as_an_empty_file(world: World) -> None:
+    from localtrace.results.reading import ResultFileError
+
+    header, rest = csv_bytes([row(specimen_id=f"S{n}") for n in range(1, 6)]).split(b"\n", 1)
+    with pytest.raises(ResultFileError, match="header row opens a quote"):
+        list(read_results(io.BytesIO(header + b',"notes\n' + rest)))

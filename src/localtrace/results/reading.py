@@ -251,12 +251,12 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
     for group in REQUIRED_ONE_OF:
         if not known & set(group):
             missing.append(" or ".join(group))
+    if header_lines > 1:  # no column name spans lines: the rows after it were read into the header
+        raise ResultFileError(
+            'The header row opens a quote (") that is never closed, so its column names cannot be read. '
+            "Close the quote, or remove it."
+        )
     if missing:
-        if header_lines > 1:
-            raise ResultFileError(
-                'The header row opens a quote (") that is never closed, so its column names cannot be read. '
-                "Close the quote, or remove it."
-            )
         raise ResultFileError(
             "The file's header has no column for: "
             + ", ".join(missing)

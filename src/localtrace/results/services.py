@@ -303,7 +303,9 @@ def commit_batch(
                 for (row_number, r, _), pk in zip(fresh, result_ids, strict=True)
                 if row_number in batch.references
             }
-            _resolve_referenced_quarantine(submission, batch.references, accepted, duplicates)
+            # A copy of a row still waiting in quarantine went nowhere: it settles nothing.
+            went_in = {n: key for n, key in duplicates.items() if n not in still_held}
+            _resolve_referenced_quarantine(submission, batch.references, accepted, went_in)
         if row_outcomes:
             outcomes.extend(
                 RowOutcome(row_number, "accepted", result_id=pk)
@@ -333,7 +335,9 @@ def commit_batch(
 
 def _specimen_key(refused: Refused, source_id: str | None) -> tuple[str, str] | None:
     """A refused row's (source, specimen), when it has both and neither is too long to be stored."""
-    source = source_id or (refused.row.fields.get("source_id") or "").strip()
+    # The source the row names comes first: a row naming another laboratory than the chosen one is
+    # quarantined for it, and must not be matched as a copy of the chosen laboratory's result.
+    source = (refused.row.fields.get("source_id") or "").strip() or source_id
     specimen = (refused.row.fields.get("specimen_id") or "").strip()
     if source and specimen and len(source) <= 40 and len(specimen) <= 64:
         return source, specimen

@@ -271,8 +271,11 @@ LOGGING = {
         # Django logs full request paths on errors; our URLs carry no personal data by design.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
-        # The development server's request log (`localtrace serve`), through the console handler above.
-        "django.server": {"level": "INFO", "filters": ["portal_token"]},
+        # Django's own loggers write through the console handler above, so its filters (portal tokens out)
+        # apply to them too: Django's default handlers for them have no such filter.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The development server's request log (`localtrace serve`).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

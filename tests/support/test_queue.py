@@ -64,6 +64,30 @@ def test_one_officer_holds_all_of_a_persons_needs_and_one_call_is_the_first_cont
     assert not SupportRequest.objects.filter(person=world.case_a.person, claimed_by__isnull=False).exists()
 
 
+def test_a_need_another_officer_holds_stays_theirs_and_working_keeps_the_others_held(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from localtrace.support.services import take
+
+    food, medicines = record_needs(world.case_a, ["food", "medicines"], urgent=False, consent=True)
+    officer, other = world.users["support_a"], make_user("support_a2")
+    # Another officer holds the medicines request alone (say, assigned to them by the area lead).
+    SupportRequest.objects.filter(pk=medicines.pk).update(claimed_by=other, claimed_at=timezone.now())
+    assert take(food, officer)
+    medicines.refresh_from_db()
+    assert medicines.claimed_by == other  # not taken over with the person's other needs
+    release(medicines, other)
+    assert take(food, officer)
+    long_ago = timezone.now() - dt.timedelta(minutes=15)
+    SupportRequest.objects.filter(person=world.case_a.person).update(claimed_at=long_ago)
+    food.refresh_from_db()
+    record_attempt(food, channel="phone", outcome="no_answer", actor=officer)
+    medicines.refresh_from_db()
+    assert medicines.claimed_by == officer and medicines.claimed_at > long_ago
+
+
 def test_the_queue_says_what_else_each_person_needs(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     record_needs(world.case_a, ["food", "medicines"], urgent=False, consent=True)
     page = client_for("support_a").get(reverse("support:queue")).content.decode()

@@ -175,12 +175,12 @@ def take(support_request: SupportRequest, user: Any, *, request: HttpRequest | N
         _unclaimed(now) | Q(claimed_by=user), pk=support_request.pk, status__in=OPEN_REQUEST_STATUSES
     ).update(claimed_by=user, claimed_at=now)
     if won:
-        others = list(
-            _their_other_open_requests(support_request)
-            .filter(_unclaimed(now) | Q(claimed_by=user))
-            .values_list("pk", flat=True)
+        free = _their_other_open_requests(support_request).filter(_unclaimed(now) | Q(claimed_by=user))
+        others = list(free.values_list("pk", flat=True))
+        # The condition is on the UPDATE itself: a need another officer took in between stays theirs.
+        SupportRequest.objects.filter(_unclaimed(now) | Q(claimed_by=user), pk__in=others).update(
+            claimed_by=user, claimed_at=now
         )
-        SupportRequest.objects.filter(pk__in=others).update(claimed_by=user, claimed_at=now)
         record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
                detail={"taken_by": user.username, **({"with_their_other_needs": others} if others else {})})  # fmt: skip
     return bool(won)
@@ -287,6 +287,10 @@ def record_attempt(
     if support_request.claimed_by_id == getattr(actor, "pk", None):
         support_request.claimed_at = timezone.now()
         fields.append("claimed_at")
+        # Working on one of their needs keeps the hold on the others this officer took with it.
+        _their_other_open_requests(support_request).filter(claimed_by=actor).update(
+            claimed_at=support_request.claimed_at
+        )
     if fields:
         support_request.save(update_fields=fields)
     detail: dict[str, Any] = {"request": support_request.pk, "channel": channel, "outcome": outcome}

@@ -228,3 +228,22 @@ def test_the_officer_who_recorded_a_claim_does_not_decide_it(world: World, clien
     decide_claim(claim, approve=True, reason="Eligible", payment_reference="TTSP-9", actor=world.users["area_lead_a"])
     claim.refresh_from_db()
     assert claim.status == PaymentClaim.Status.APPROVED
+
+
+def test_a_decision_is_refused_when_the_person_sent_new_answers_after_the_page_was_opened(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    claim = make_claim(world.contact_a, told_to_isolate=True, low_income=True, cannot_work_from_home=True, online=True)
+    client = client_for("support_a")
+    url = reverse("support:claim-decide", args=[claim.pk])
+    (seen,) = re.findall(r'name="answers_as_of" value="([^"]+)"', client.get(url).content.decode())
+    # The person sends their claim again, with new answers, while the officer reads the old ones.
+    make_claim(world.contact_a, told_to_isolate=True, low_income=True, cannot_work_from_home=True,
+               evidence_notes="New payslips", online=True, at=timezone.now() + dt.timedelta(seconds=1))  # fmt: skip
+    refused = client.post(url, {"decision": "approve", "reason": "Eligible", "payment_reference": "TTSP-12",
+                                "answers_as_of": seen})  # fmt: skip
+    assert "They sent new answers after you opened this claim" in refused.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == "submitted" and claim.evidence_notes == "New payslips"

@@ -97,6 +97,9 @@ class ClaimForm(GovukForm):
 class DecisionForm(GovukForm):
     reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {"decision": {"approve": ("payment_reference",)}}
 
+    # When the answers on the page were given: the decision is refused if the person has sent new ones since.
+    answers_as_of = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
     decision = forms.ChoiceField(
         label="Decision",
         choices=[("approve", "Approve the payment"), ("decline", "Decline the claim")],

@@ -532,6 +532,9 @@ def make_claim(
     return claim
 
 
+ANSWERS_CHANGED = "They sent new answers after you opened this claim. Read the claim again, then decide."
+
+
 def _undecided_online(claim: PaymentClaim) -> bool:
     return claim.channel == PaymentClaim.Channel.ONLINE and claim.status == PaymentClaim.Status.SUBMITTED
 
@@ -569,13 +572,20 @@ def decide_claim(
     request: HttpRequest | None = None,
     actor: Any = None,
     at: dt.datetime | None = None,
+    answers_as_of: dt.datetime | None = None,
 ) -> PaymentClaim:
-    """Approve (with the payment reference) or decline, always with a reason; a claim is decided once."""
+    """Approve (with the payment reference) or decline, always with a reason; a claim is decided once.
+
+    `answers_as_of` is when the answers the officer read were given: a person may send their online claim
+    again before it is decided, and a decision is never taken on answers the officer has not seen.
+    """
     actor = _actor(request, actor)
     claim = PaymentClaim.objects.select_for_update().get(pk=claim.pk)
     reason, payment_reference = reason.strip(), payment_reference.strip()
     if claim.status != PaymentClaim.Status.SUBMITTED:
         raise SupportError(f"This claim was already {claim.get_status_display().lower()}.")
+    if answers_as_of is not None and claim.claimed_at != answers_as_of:
+        raise SupportError(ANSWERS_CHANGED)
     if recorded_it(claim, actor):
         raise SupportError(SOMEONE_ELSE_DECIDES)
     if not reason:

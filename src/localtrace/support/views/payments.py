@@ -108,12 +108,15 @@ def claim_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if services.recorded_it(claim, request.user):
         messages.info(request, services.SOMEONE_ELSE_DECIDES)
         return redirect("support:claim-detail", claim.pk)
-    form = DecisionForm(request.POST if request.method == "POST" else None)
+    form = DecisionForm(
+        request.POST if request.method == "POST" else None, initial={"answers_as_of": claim.claimed_at.isoformat()}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.decide_claim(
                 claim, approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"],
                 payment_reference=form.cleaned_data["payment_reference"], request=request,
+                answers_as_of=form.cleaned_data["answers_as_of"],
             )  # fmt: skip
         except services.SupportError as error:
             form.add_error(None, str(error))

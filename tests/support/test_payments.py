@@ -247,3 +247,16 @@ def test_a_decision_is_refused_when_the_person_sent_new_answers_after_the_page_w
     assert "They sent new answers after you opened this claim" in refused.content.decode()
     claim.refresh_from_db()
     assert claim.status == "submitted" and claim.evidence_notes == "New payslips"
+
+
+def test_an_online_claim_sent_twice_at_once_replaces_rather_than_refuses(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.support import services
+
+    first = make_claim(world.contact_a, told_to_isolate=True, low_income=True, cannot_work_from_home=True, online=True)
+    # The second request's check ran before the first committed: only the database's constraint sees it.
+    monkeypatch.setattr(services, "claim_for_period", lambda *args, **kwargs: None)
+    second = make_claim(world.contact_a, told_to_isolate=True, low_income=True, cannot_work_from_home=True,
+                        evidence_notes="Sent again", online=True)  # fmt: skip
+    assert second.pk == first.pk and PaymentClaim.objects.count() == 1
+    first.refresh_from_db()
+    assert first.evidence_notes == "Sent again"

@@ -175,12 +175,10 @@ def take(support_request: SupportRequest, user: Any, *, request: HttpRequest | N
         _unclaimed(now) | Q(claimed_by=user), pk=support_request.pk, status__in=OPEN_REQUEST_STATUSES
     ).update(claimed_by=user, claimed_at=now)
     if won:
-        free = _their_other_open_requests(support_request).filter(_unclaimed(now) | Q(claimed_by=user))
-        others = list(free.values_list("pk", flat=True))
-        # The condition is on the UPDATE itself: a need another officer took in between stays theirs.
-        SupportRequest.objects.filter(_unclaimed(now) | Q(claimed_by=user), pk__in=others).update(
-            claimed_by=user, claimed_at=now
-        )
+        theirs = _their_other_open_requests(support_request)
+        # One UPDATE whose WHERE is the condition: a need another officer holds, or took a moment ago, stays theirs.
+        theirs.filter(_unclaimed(now) | Q(claimed_by=user)).update(claimed_by=user, claimed_at=now)
+        others = list(theirs.filter(claimed_by=user, claimed_at=now).values_list("pk", flat=True))
         record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
                detail={"taken_by": user.username, **({"with_their_other_needs": others} if others else {})})  # fmt: skip
     return bool(won)
@@ -528,6 +526,11 @@ def make_claim(
         existing = PaymentClaim.objects.filter(person_id=item.person_id, isolation_ends_on=period.last).first()
         if existing is None:
             raise
+        if online and _undecided_online(existing):
+            # The same person's claim sent twice at once (a double click): the second replaces, as sent later.
+            return _replace_answers(existing, told_to_isolate=told_to_isolate, low_income=low_income,
+                                    cannot_work_from_home=cannot_work_from_home, evidence_notes=evidence_notes,
+                                    request=request, at=at)  # fmt: skip
         raise SupportError(duplicate_message(existing)) from None
     return claim
 

@@ -135,6 +135,7 @@ def test_a_case_answers_online_in_welsh(world: World, phone: Visit) -> None:
     page.get_by_role("heading", name="Lleoedd yr aethoch iddynt").wait_for()
     step(phone)
     page.get_by_role("button", name="Parhau", exact=True).click()
+    page.get_by_label("Bwyd a nwyddau hanfodol").wait_for()  # the help page, before its own button
     page.get_by_role("button", name="Parhau").click()
     page.get_by_role("heading", name="Gwiriwch eich atebion cyn eu hanfon").wait_for()
     step(phone)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -45,8 +47,9 @@ def test_the_officer_finds_the_records_withholds_a_note_and_downloads_the_copy(w
     born.get_by_label("Month").fill("3")
     born.get_by_label("Year").fill("1979")
     page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name=re.compile(r": Gwen Morgan-Davies$")).wait_for()
     sar = SubjectAccessRequest.objects.get()
-    page.get_by_role("heading", name=f"{sar.reference}: Gwen Morgan-Davies").wait_for()
+    expect(page.get_by_role("heading", name=f"{sar.reference}: Gwen Morgan-Davies")).to_be_visible()
     expect(page.get_by_text("Cannot start yet").first).to_be_visible()
     visit.check_accessibility()
 

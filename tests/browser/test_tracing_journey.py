@@ -27,6 +27,8 @@ def add_contact(visit: Visit, kind_label: str, given: str, family: str, last: dt
     page.get_by_label("Family name").fill(family)
     fill_date(page, "last_exposure", last)
     page.get_by_role("button", name="Save and add another" if another else "Save", exact=True).click()
+    # The same form comes back after "Save and add another"; wait for the banner before filling it again.
+    expect(page.get_by_text(f"{given} {family} added.")).to_be_visible()
 
 
 def lead_counts(lead: Visit) -> str:
@@ -103,10 +105,11 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     page.get_by_role("link", name="Outcome").click()
     page.get_by_label("Interview completed and advice given").check()
     page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("closed.", exact=False)).to_be_visible()  # the queue, after the save has landed
 
     # The contacts are waiting in the contact queue.
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Contacts").click()
-    assert page.locator("tbody tr").count() == 4  # the world's partner and the three named now
+    expect(page.locator("tbody tr")).to_have_count(4)  # the world's partner and the three named now
     visit.check_accessibility()
 
     after = lead_counts(lead)

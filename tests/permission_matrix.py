@@ -162,6 +162,9 @@ MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda w: {"channel": "phone", "outcome": "no_answer"},
     ),
+    "cases:nothing-more": Entry(
+        only(*AREA_A_TRACING, status=302), kwargs=_case_pk, method="post", data=lambda w: {"part": "household"}
+    ),
     "contacts:contact-detail": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
     "contacts:details": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
     "contacts:attempt": Entry(

@@ -341,3 +341,42 @@ def test_an_attempt_recorded_from_a_page_opened_before_the_case_was_completed_is
     with pytest.raises(InvestigationError, match="is closed"):
         record_attempt(stale, channel="phone", outcome="no_answer", actor=world.users["lead_a"])
     assert Case.objects.get(pk=stale.pk).status == Status.COMPLETED and not stale.attempts.exists()
+
+
+def _task_status(page: str, task: str) -> str:
+    """The status the case page's task list shows beside a task, e.g. "Completed"."""
+    start = page.index(task)
+    status = page.index("govuk-task-list__status", start)
+    return "Completed" if page[status : page.index("</div>", status)].endswith(">Completed") else "Not yet started"
+
+
+def test_nobody_to_add_is_an_answer_that_completes_the_task(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    tracer = client_for("tracer_a")
+    case = world.case_a
+    detail = reverse("cases:case-detail", args=[case.pk])
+    before = tracer.get(detail).content.decode()
+    assert _task_status(before, "Other close contacts (0)") == "Not yet started"
+    assert _task_status(before, "Places they went (0)") == "Not yet started"
+    form = tracer.get(reverse("cases:contact-add", args=[case.pk]) + "?kind=close").content.decode()
+    assert "No more close contacts" in form
+
+    response = tracer.post(reverse("cases:nothing-more", args=[case.pk]), {"part": "close"})
+    assert response["Location"] == detail
+    after = tracer.get(detail).content.decode()
+    assert "Recorded: no more close contacts to add." in after
+    assert _task_status(after, "Other close contacts (0)") == "Completed"
+    assert _task_status(after, "Places they went (0)") == "Not yet started"
+    case.refresh_from_db()
+    assert case.contacts_asked_at is not None and case.places_asked_at is None
+    assert case.events.filter(kind="nothing_more", summary="No more close contacts to add").count() == 1
+
+
+def test_nothing_more_for_an_unknown_part_changes_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    tracer = client_for("tracer_a")
+    case = world.case_a
+    response = tracer.post(reverse("cases:nothing-more", args=[case.pk]), {"part": "pets"}, follow=True)
+    assert "Choose household members, close contacts or places" in response.content.decode()
+    case.refresh_from_db()
+    assert (case.household_asked_at, case.contacts_asked_at, case.places_asked_at) == (None, None, None)
+    assert not case.events.filter(kind="nothing_more").exists()
+    assert tracer.get(reverse("cases:nothing-more", args=[case.pk])).status_code == 405

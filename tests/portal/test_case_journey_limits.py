@@ -155,3 +155,12 @@ def test_after_isolation_ends_the_start_page_stops_saying_stay_at_home(world: Wo
     home = client.get("/self-service/you/").content.decode()
     assert "Your isolation ended at the end of" in home and "Stay at home until" not in home
     assert "Keep isolating" not in home
+
+
+def test_answers_online_with_nobody_in_a_part_complete_that_part_for_the_tracer(world: World) -> None:
+    case = world.case_a
+    signed_in_with_link(case, DOB)
+    link = case.portal_links.get()
+    submit_case_answers(link, case, _answers(link.pk))  # lives with nobody new, close to nobody, went nowhere
+    case.refresh_from_db()
+    assert None not in (case.household_asked_at, case.contacts_asked_at, case.places_asked_at)

@@ -328,6 +328,7 @@ _TIMELINE_AS_WRITTEN = frozenset({
     "identity_confirmed", "symptoms", "completed", "contact_named", "symptom_report",
     "messages_stopped", "messages_resumed", "support_needs", "support_outcome",
     "portal_link", "ladder", "message_withheld", "message_failed", "details_changed", "isolation_note",
+    "nothing_more",
 })  # fmt: skip
 # Entries whose wording holds words a member of staff typed (a reason): a fixed wording, and the words to check.
 _TIMELINE_WITH_STAFF_WORDS = frozenset({"unreachable", "transferred", "portal_submitted"})
@@ -428,7 +429,9 @@ def _case_section(ids: list[int]) -> Section:
         entry.fact("Isolation ended", policy.case_isolation_ends_on(case.anchor_date))
         entry.fact("Reached", case.reached_at)
         entry.fact("Closed", case.closed_at)
-        entry.fact("Asked about contacts", case.contacts_asked_at)
+        entry.fact("Asked who they live with", case.household_asked_at)
+        entry.fact("Asked who else they were close to", case.contacts_asked_at)
+        entry.fact("Asked where they went", case.places_asked_at)
         if case.support_needs is not None:
             entry.fact("Help asked for", [SUPPORT_NEEDS.get(n, n) for n in case.support_needs] or "None")
             entry.fact("Help needed urgently", case.support_urgent)

@@ -79,6 +79,47 @@ def record_symptoms(
     return case
 
 
+# The parts of an interview that may rightly end with nobody in them: the field recording that they were asked,
+# and what the timeline says when a tracer records that there is nobody (more) to add.
+ASKED = {
+    "household": ("household_asked_at", "No more household members to add"),
+    "close": ("contacts_asked_at", "No more close contacts to add"),
+    "places": ("places_asked_at", "No more places to add"),
+}
+
+
+@transaction.atomic
+def nothing_more_to_add(
+    case: Case,
+    part: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """They were asked, and there is nobody (more) to add: "lives alone" is an answer, so the task is done."""
+    if part not in ASKED:
+        raise InvestigationError("Choose household members, close contacts or places")
+    field, summary = ASKED[part]
+    actor = _actor(request, actor)
+    if getattr(case, field) is None:
+        setattr(case, field, at or timezone.now())
+        case.save(update_fields=[field])
+    note(case, "nothing_more", summary, request=request, actor=actor, at=at, part=part)
+    if actor is not None and case.is_open:
+        touch(case, actor)
+    return case
+
+
+def mark_asked(case: Case, parts: list[str], *, at: dt.datetime | None = None) -> None:
+    """Record that these parts were asked, without a timeline line of their own (online answers say it all)."""
+    fields = [ASKED[part][0] for part in parts if getattr(case, ASKED[part][0]) is None]
+    for field in fields:
+        setattr(case, field, at or timezone.now())
+    if fields:
+        case.save(update_fields=fields)
+
+
 def _move_on(item: WorkItem, at: dt.datetime) -> None:
     """After a failed try: the next ladder step and when it is due."""
     step, due = ladder.after_failure(item.ladder_step, at)

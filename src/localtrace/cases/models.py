@@ -123,7 +123,11 @@ class Case(WorkItem):
     identity_confirmed_at = models.DateTimeField(null=True, blank=True)
     symptomatic = models.BooleanField(null=True, blank=True)
     onset_date = models.DateField(null=True, blank=True)
-    contacts_asked_at = models.DateTimeField(null=True, blank=True)
+    # When they were asked about each part of the interview and there was nobody (more) to add: the task is then
+    # done with none, as "lives alone" is an answer. Set by the tracer's "No more to add" and by online answers.
+    household_asked_at = models.DateTimeField(null=True, blank=True)
+    contacts_asked_at = models.DateTimeField(null=True, blank=True)  # other close contacts
+    places_asked_at = models.DateTimeField(null=True, blank=True)
     # What they need to be able to isolate (SUPPORT_NEEDS keys), asked at every call; None until asked.
     support_needs = models.JSONField(null=True, blank=True)
     support_urgent = models.BooleanField(default=False)

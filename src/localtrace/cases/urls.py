@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<int:pk>/symptoms/", case.symptoms, name="symptoms"),
     path("cases/<int:pk>/contacts/add/", case.contact_add, name="contact-add"),
     path("cases/<int:pk>/places/add/", case.visit_add, name="visit-add"),
+    path("cases/<int:pk>/nothing-more/", case.nothing_more, name="nothing-more"),
     path("cases/<int:pk>/support/", case.support_needs, name="support-needs"),
     path("cases/<int:pk>/outcome/", case.outcome, name="outcome"),
     path("cases/<int:pk>/transfer/", case.transfer, name="transfer"),

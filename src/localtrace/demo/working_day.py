@@ -43,6 +43,7 @@ from localtrace.cases.investigation import (
     InvestigationError,
     complete,
     confirm_identity,
+    nothing_more_to_add,
     record_attempt,
     record_symptoms,
 )
@@ -462,6 +463,13 @@ class WorkingDay:
         )
         if response.shares_contacts:
             self.name_places(case, response, self.by(reached, minutes=20), actor)
+            # They told the tracer everyone they remember: a part with nobody in it is done, with nobody.
+            kinds = set(case.contacts.values_list("kind", flat=True))
+            empty = [part for part, named in (("household", Contact.Kind.HOUSEHOLD in kinds),
+                                              ("close", bool(kinds - {Contact.Kind.HOUSEHOLD})),
+                                              ("places", case.visits.exists())) if not named]  # fmt: skip
+            for part in empty:
+                nothing_more_to_add(case, part, actor=actor, at=self.by(reached, minutes=22))
         finished = reached + dt.timedelta(minutes=rng.uniform(25, 50))
         if (rng.random() < CASES_COMPLETED or reached < self.now - FOLLOW_UP) and finished <= self.now:
             complete(

@@ -110,6 +110,8 @@ def submit_case_answers(
                 )  # fmt: skip
         except investigation.InvestigationError as problem:
             not_recorded.append(f"{place['name']} on {place['visited_on']}: {problem}")
+    # Each part was asked, and an empty one is an answer ("I live alone"): the tracer's task list says so.
+    investigation.mark_asked(case, ["household", "close", "places"], at=at)
     support = answers["support"]
     record_support_needs(
         case, support["needs"], urgent=support["urgent"] == "yes", consent=bool(support["consent"]), at=at

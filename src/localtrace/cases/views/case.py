@@ -81,9 +81,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = [
         ("Confirm identity", address("cases:identity", case.pk), case.identity_confirmed_at is not None),
         ("Symptoms and isolation dates", address("cases:symptoms", case.pk), case.symptomatic is not None),
-        (f"Household members ({len(household)})", address("cases:contact-add", case.pk) + "?kind=household", bool(household)),
-        (f"Other close contacts ({len(contacts) - len(household)})", address("cases:contact-add", case.pk) + "?kind=close", len(contacts) > len(household)),
-        (f"Places they went ({len(visits)})", address("cases:visit-add", case.pk), bool(visits)),
+        (f"Household members ({len(household)})", address("cases:contact-add", case.pk) + "?kind=household",
+         bool(household) or case.household_asked_at is not None),
+        (f"Other close contacts ({len(contacts) - len(household)})", address("cases:contact-add", case.pk) + "?kind=close",
+         len(contacts) > len(household) or case.contacts_asked_at is not None),
+        (f"Places they went ({len(visits)})", address("cases:visit-add", case.pk), bool(visits) or case.places_asked_at is not None),
         ("Help to isolate", address("cases:support-needs", case.pk), case.support_needs is not None),
         ("Outcome", address("cases:outcome", case.pk), not case.is_open),
     ]  # fmt: skip
@@ -108,6 +110,31 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **_dates(case),
         },
     )
+
+
+# What the "nothing more" button on each add page asks and says (investigation.ASKED holds what it records).
+_NOTHING_MORE = {
+    "household": ("Do they live alone, or is everyone they live with added?", "No more household members"),
+    "close": ("Is there no one else they were close to?", "No more close contacts"),
+    "places": ("Are there no other places they went?", "No more places"),
+}
+
+
+def _nothing_more(part: str) -> dict[str, str]:
+    question, button = _NOTHING_MORE[part]
+    return {"part": part, "question": question, "button": button}
+
+
+@require_POST
+def nothing_more(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    try:
+        investigation.nothing_more_to_add(case, request.POST.get("part", ""), request=request)
+    except InvestigationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Recorded: {investigation.ASKED[request.POST['part']][1].lower()}.")
+    return redirect("cases:case-detail", case.pk)
 
 
 @require_POST
@@ -208,7 +235,10 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
             if "add_another" in request.POST:
                 return redirect(reverse("cases:contact-add", args=[case.pk]) + f"?kind={data['kind']}")
             return redirect("cases:case-detail", case.pk)
-    return _form_page(request, case, form, "Add a contact", request.path, add_another=True)
+    part = "household" if kind == Contact.Kind.HOUSEHOLD else "close"
+    return _form_page(
+        request, case, form, "Add a contact", request.path, add_another=True, nothing_more=_nothing_more(part)
+    )
 
 
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
@@ -283,7 +313,14 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "places/visit_form.html",
-        {"case": case, "form": form, "title": "Add a place they went", "action": request.path, "add_another": True},
+        {
+            "case": case,
+            "form": form,
+            "title": "Add a place they went",
+            "action": request.path,
+            "add_another": True,
+            "nothing_more": _nothing_more("places"),
+        },
     )
 
 

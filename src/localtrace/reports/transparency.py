@@ -1,7 +1,8 @@
 """The public transparency table: weekly figures per area, suppressed, as the page, CSV and JSON all show them.
 
 Only the registry's public figures go out. For each week every count figure behind them is suppressed
-as one group across the areas with the all-areas total (`suppression.suppress`); shares and ratios are
+as one group across the areas with the all-areas total, and then the week's groups are checked together
+with the relations between the figures (`suppression.suppress_table`, `RELATIONS`); shares and ratios are
 shown only when the counts they divide are both shown and the denominator is at least 10; medians only
 when they are taken over at least 10 people whose count is shown.
 """
@@ -68,6 +69,27 @@ class PublicWeek:
     @property
     def week_end(self) -> dt.date:
         return weeks.week_end(self.week_start)
+
+
+# What the counts behind the public figures satisfy by their definitions (docs/metrics.md), in every area and
+# week: a reader can use these to narrow a hidden count, so suppression checks with them too.
+RELATIONS = suppression.Relations(
+    at_most=(
+        ("cases_reached", "cases_received"),
+        ("cases_reached_24h", "cases_reached"),
+        ("cases_link_sent", "cases_received"),
+        ("cases_online_of_sent", "cases_link_sent"),
+        ("contacts_reached", "contacts_named"),
+        ("household_contacts_reached", "household_contacts"),
+        ("other_contacts_reached", "other_contacts"),
+        ("told_24h", "people"),
+    ),
+    sums=(
+        ("contacts_named", ("household_contacts", "other_contacts")),
+        ("contacts_reached", ("household_contacts_reached", "other_contacts_reached")),
+        ("people", ("cases_received", "contacts_named")),
+    ),
+)
 
 
 def public_figures() -> list[metrics.Figure]:
@@ -140,13 +162,12 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
     for week in sorted(rows_by_week, reverse=True)[:limit_weeks]:
         by_area = rows_by_week[week]
         cells: dict[str, dict[str, PublicCell]] = {c: {} for c in [*(a.code for a in areas), TOTAL]}
+        values = {a.code: {key: int(by_area.get(a.code, {}).get(key) or 0) for key in counts} for a in areas}
+        published = suppression.suppress_table(values, counts, RELATIONS)
         for key in counts:
-            values = {a.code: int(by_area.get(a.code, {}).get(key) or 0) for a in areas}
-            total = sum(values.values())
-            published = suppression.suppress(values, total)
-            for area_code, value in values.items():
-                cells[area_code][key] = PublicCell(value, published.cells[area_code])
-            cells[TOTAL][key] = PublicCell(total, published.total)
+            for area_code, row_values in values.items():
+                cells[area_code][key] = PublicCell(row_values[key], published.cells[area_code][key])
+            cells[TOTAL][key] = PublicCell(sum(v[key] for v in values.values()), published.totals[key])
         for row, row_cells in cells.items():
             source = by_area.get(row, {}) if row != TOTAL else national.get(week, {})
             for f in public_figures():

@@ -156,9 +156,14 @@ def _json_body() -> bytes:
         "week": weeks.describe(),
         "suppression": {
             "small_counts": f"1 to {suppression.SMALL_MAX} shown as null with status 'small'",
-            "secondary": "further cells withheld (status 'withheld') so that totals cannot reveal small counts",
+            "secondary": "further cells withheld (status 'withheld') so that neither the totals nor the relations "
+            "between figures (reached at most received; people to tell are cases plus contacts) can reveal a hidden "
+            "count",
             "rates": f"null unless numerator and denominator are shown and the denominator is at least "
             f"{suppression.RATE_MIN_DENOMINATOR}",
+            "too_few": f"medians are null with status 'too_few' unless taken over at least "
+            f"{suppression.RATE_MIN_DENOMINATOR} people whose count is shown; shares too when their counts are shown "
+            "but the denominator is under that",
             "not_combined": "the all-areas median of areas in more than one nation is null with status "
             "'not_combined': medians do not add up",
         },

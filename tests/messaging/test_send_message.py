@@ -49,3 +49,14 @@ def test_it_refuses_anything_but_one_recipient(recipient):
     with pytest.raises(ValueError, match="exactly one recipient"):
         send_message(channel="email", recipient=recipient, template="self_service_link", context=CONTEXT)
     assert not Message.objects.exists()
+
+
+def test_a_message_is_plain_text_not_html_escaped():
+    rendered = render_message(
+        "outbreak_manager_email",
+        "en",
+        {"area_name": "Ystrad & Cwm", "setting_name": "St Anne's Church", "case_count": 3, "outbreak_reference": "OB1"},
+    )
+    assert rendered.subject == "Ystrad & Cwm public health team: cases linked to St Anne's Church"
+    assert "Dear manager of St Anne's Church," in rendered.body
+    assert "&#x27;" not in rendered.body and "&amp;" not in rendered.body

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.template import Context
 from django.template.loader import select_template
 from django.utils import timezone
 
@@ -49,7 +50,8 @@ def render_message(template: str, language: str, context: dict[str, Any]) -> Ren
     """
     language = language if language in LANGUAGES else "en"
     names = [f"messages/{template}.{language}.txt", f"messages/{template}.en.txt"]
-    text = select_template(names).render(context)
+    # Plain text, not HTML: "St Anne's Church" must not arrive as "St Anne&#x27;s Church".
+    text = select_template(names).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
     subject = ""
     if text.startswith("Subject:"):
         first, _, text = text.partition("\n")

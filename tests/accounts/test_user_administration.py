@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -229,3 +230,13 @@ def test_the_confirmation_of_a_team_role_reads_as_english(world: World, client_f
         follow=True,
     )
     assert "Tracer B is now an area lead in Southmoor Tracing." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_account_in_other_capitals() -> None:
+    # The pages check first (above); this is what stops two requests at once, or a script.
+    User.objects.create(username="ann.jones", email="Ann.Jones@example.org", full_name="Ann Jones")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="ann.jones2", email="ann.jones@EXAMPLE.org", full_name="Ann Jones")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="Ann.Jones", email="other@example.org", full_name="Ann Jones")

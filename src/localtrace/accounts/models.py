@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -23,6 +24,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["full_name"]
+        # The account pages refuse a name or address another account has in other capitals; these keep two
+        # requests at once (or a script) from getting past that check.
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_any_case"),
+            models.UniqueConstraint(Lower("username"), name="user_username_any_case"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -298,6 +298,7 @@ MATRIX.update(
         "support:claim-export": Entry(only(*SUPPORT_A), kwargs=lambda w: support_world(w) and {}),
         "support:claim-detail": Entry(only(*SUPPORT_A), kwargs=_claim),
         "support:claim-decide": Entry(only(*SUPPORT_A), kwargs=_claim),
+        "support:figures": Entry(only("area_lead_a"), notes="each area lead sees the areas they lead"),
         "support:organisation-list": Entry(only(*SUPPORT_A)),
         "support:organisation-create": Entry(only("area_lead_a")),
         "support:organisation-edit": Entry(

@@ -223,11 +223,11 @@ def test_the_data_quality_report_counts_accepted_and_quarantined_rows_over_the_s
         reasons=["The specimen ID is missing."], reason_fields=["specimen_id"], area=world.area_b,
     )  # fmt: skip
     admin_page = client_for("admin").get(reverse("results:quality")).content.decode()
-    assert "5 (2 accepted, 3 quarantined)" in admin_page
+    assert "5 (2 accepted, 3 quarantined, 0 duplicates)" in admin_page
     lead_page = client_for("area_lead_a").get(reverse("results:quality")).content.decode()
     assert "2 (1 accepted, 1 quarantined)" in lead_page
     export = b"".join(client_for("admin").get(reverse("results:quality-export")).streaming_content).decode()
-    assert "LAB-A,5,2,3," in export
+    assert "LAB-A,5,2,3,0," in export
 
 
 def test_an_oversized_upload_names_a_size_that_differs_from_the_limit(world: World, settings) -> None:  # type: ignore[no-untyped-def]

@@ -2,8 +2,18 @@
 
 Rows are read from the database in chunks (`iterator`), never as one list: CSV streams straight to
 the response; XLSX (openpyxl's write-only mode) and Parquet (pyarrow, a row group per chunk) are
-written chunk by chunk to a temporary file that is then streamed. Every text cell goes through
-`csvsafe.neutralise`, in spreadsheets too, so a name such as "=HYPERLINK(…)" stays text.
+written chunk by chunk to a temporary file that is then streamed.
+
+Values are written as they are stored; only where a spreadsheet could run them are they guarded:
+- CSV: a text cell that would start a formula gets an apostrophe (`csvsafe.neutralise`), so a name
+  such as "=HYPERLINK(…)" stays text; a plain signed number such as a phone number +447… does not.
+- Excel: every text cell is written as a string cell, never a formula; one that starts like a formula
+  is also marked with Excel's own "quote prefix" style, so it stays text if someone edits it. The value
+  itself is unchanged.
+- Parquet: raw values; nothing there is ever evaluated.
+Times are the moment they record, to the second: in CSV and Excel as ISO 8601 local time with its UTC
+offset (2026-10-25T01:30:00+01:00, so the hour the clocks go back is not ambiguous), in Parquet as
+timestamps with the deployment's time zone.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from localtrace.areas.models import Area
-from localtrace.core.csvsafe import csv_lines, neutralise
+from localtrace.core.csvsafe import csv_lines, starts_a_formula
 
 CHUNK = 2_000
 FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -29,7 +39,7 @@ FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocu
 class Column:
     title: str
     value: Callable[[dict[str, Any]], Any]
-    # The Parquet type: string, int64, date32, timestamp, bool.
+    # The Parquet type: string, int64, date32, timestamp, bool. A timestamp's value is an aware datetime.
     kind: str = "string"
 
 
@@ -37,8 +47,14 @@ def _field(name: str, kind: str = "string") -> Callable[[dict[str, Any]], Any]:
     return lambda row: row[name]
 
 
-def _local(value: dt.datetime | None) -> dt.datetime | None:
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+def _moment(value: dt.datetime | None) -> dt.datetime | None:
+    """The moment, in local time with its offset, to the second: one precision for every time in a file."""
+    return timezone.localtime(value).replace(microsecond=0) if value else None
+
+
+def _iso(value: Any) -> Any:
+    """A time as ISO 8601 text with its UTC offset, for CSV and Excel, which keep no time zone of their own."""
+    return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else value
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,11 @@ class LineList:
     def rows(self, area: Area) -> Iterator[list[Any]]:
         for row in self.queryset(area).values(*self.fields).iterator(chunk_size=CHUNK):
             yield [column.value(row) for column in self.columns]
+
+    def text_rows(self, area: Area) -> Iterator[list[Any]]:
+        """The rows with their times as ISO 8601 text (CSV and Excel)."""
+        for row in self.rows(area):
+            yield [_iso(value) for value in row]
 
 
 def _cases(area: Area) -> QuerySet[Any]:
@@ -73,7 +94,7 @@ def _settings(area: Area) -> QuerySet[Any]:
 
 
 def _ts(name: str) -> Column:
-    return Column(name.replace("_", " ").capitalize(), lambda row: _local(row[name]), "timestamp")
+    return Column(name.replace("_", " ").capitalize(), lambda row: _moment(row[name]), "timestamp")
 
 
 _PERSON = ("person__nhs_number", "person__given_name", "person__family_name", "person__date_of_birth",
@@ -104,7 +125,7 @@ LINE_LISTS = {
             Column("Status", _field("status")),
             Column("Specimen date", _field("specimen_date"), "date32"),
             Column("Result date", _field("result_date"), "date32"),
-            Column("Result received", lambda row: _local(row["first_result__received_at"]), "timestamp"),
+            Column("Result received", lambda row: _moment(row["first_result__received_at"]), "timestamp"),
             _ts("reach_deadline"),
             _ts("reached_at"),
             _ts("closed_at"),
@@ -184,15 +205,21 @@ LINE_LISTS = {
 }
 
 
-def _safe(value: Any) -> Any:
-    """Text is neutralised against formula injection; numbers, dates and booleans stay typed."""
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
-
-
 def csv_stream(line_list: LineList, area: Area) -> Iterator[str]:
-    return csv_lines([c.title for c in line_list.columns], line_list.rows(area))
+    return csv_lines([c.title for c in line_list.columns], line_list.text_rows(area))
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Text as a string cell: openpyxl would make a string starting with "=" a formula (and "#N/A" an error)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    if starts_a_formula(value):
+        cell.quotePrefix = True  # as Excel marks text typed with a leading apostrophe: it stays text when edited
+    return cell
 
 
 def write_xlsx(line_list: LineList, area: Area) -> IO[bytes]:
@@ -200,9 +227,9 @@ def write_xlsx(line_list: LineList, area: Area) -> IO[bytes]:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(line_list.title)
-    sheet.append([c.title for c in line_list.columns])
-    for row in line_list.rows(area):
-        sheet.append([_safe(v) for v in row])
+    sheet.append([_xlsx_cell(sheet, c.title) for c in line_list.columns])
+    for row in line_list.text_rows(area):
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, FileResponse closes it
     workbook.save(handle)
     handle.seek(0)
@@ -214,7 +241,7 @@ def write_parquet(line_list: LineList, area: Area) -> IO[bytes]:
     import pyarrow.parquet as pq
 
     types = {"string": pa.string(), "int64": pa.int64(), "date32": pa.date32(), "bool": pa.bool_(),
-             "timestamp": pa.timestamp("s")}  # fmt: skip
+             "timestamp": pa.timestamp("s", tz=timezone.get_current_timezone_name())}  # fmt: skip
     schema = pa.schema([(c.title, types[c.kind]) for c in line_list.columns])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, FileResponse closes it
     with pq.ParquetWriter(handle, schema) as writer:
@@ -224,10 +251,7 @@ def write_parquet(line_list: LineList, area: Area) -> IO[bytes]:
             columns: list[Any] = list(zip(*chunk, strict=True)) if chunk else [[] for _ in line_list.columns]
             writer.write_table(
                 pa.table(
-                    [
-                        pa.array([_safe(v) for v in col], type=types[c.kind])
-                        for c, col in zip(line_list.columns, columns, strict=True)
-                    ],
+                    [pa.array(col, type=types[c.kind]) for c, col in zip(line_list.columns, columns, strict=True)],
                     schema=schema,
                 )
             )

@@ -12,13 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import can, get_or_404, require_capability, scope_for, scoped
-from localtrace.areas.models import Role
 from localtrace.audit.services import Action, record
 from localtrace.core.csvsafe import csv_lines
 from localtrace.results import corrections, uploads
 from localtrace.results.forms import COLUMN_LABELS, CorrectionForm, DismissForm, UploadForm
 from localtrace.results.models import REASON_FIELD_LABELS, QuarantinedRow, Submission, TestResult
-from localtrace.results.quality import quality_by_source
+from localtrace.results.quality import NOT_BY_SOURCE, report_for
 from localtrace.results.reading import COLUMNS
 
 
@@ -216,44 +215,38 @@ def quarantine_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 def quality(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "results.quality")
-    report = _quality_report(request)
-    return render(request, "results/quality.html", {"sources": report, "labels": REASON_FIELD_LABELS})
+    report = report_for(scope_for(request.user))
+    return render(request, "results/quality.html", {"report": report, "labels": REASON_FIELD_LABELS})
 
 
 def quality_export(request: HttpRequest) -> StreamingHttpResponse:
     require_capability(request.user, "results.quality")
-    report = _quality_report(request)
+    report = report_for(scope_for(request.user))
     fields = list(REASON_FIELD_LABELS)
-    rows = (
+    rows: list[list[object]] = [
         [
             s.source_id,
             s.received,
             s.accepted,
             s.quarantined,
+            s.duplicate if report.counts_duplicates else "",
             f"{s.quarantined_share:.4f}",
+            s.still_to_fix,
+            s.fixed,
+            s.dismissed,
             *(s.reasons.get(f, 0) for f in fields),
         ]
-        for s in report
-    )
+        for s in report.sources
+    ]
+    if report.duplicates_not_by_source:
+        n = report.duplicates_not_by_source
+        rows.append([NOT_BY_SOURCE, n, 0, 0, n, "", 0, 0, 0, *(0 for _ in fields)])
     record(Action.EXPORT, request=request, object_type="results.quality")
-    response = StreamingHttpResponse(
-        csv_lines(["source", "received", "accepted", "quarantined", "quarantined_share", *fields], rows),
-        content_type="text/csv; charset=utf-8",
-    )
+    header = ["source", "received", "accepted", "quarantined", "duplicate", "quarantined_share",
+              "quarantined_to_fix", "quarantined_fixed", "quarantined_dismissed", *fields]  # fmt: skip
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="data-quality-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
-
-
-def _quality_report(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """Counts only, so over the same rows for accepted and quarantined: every area for administrators,
-    and for area leads what reached their areas (not the rows they may fix, which for administrators are
-    only the ones with no area)."""
-    results, quarantined = TestResult.objects.all(), QuarantinedRow.objects.all()
-    scope = scope_for(request.user)
-    if not scope.administrator:
-        areas = scope.areas_with({Role.AREA_LEAD})
-        results, quarantined = results.filter(area_id__in=areas), quarantined.filter(area_id__in=areas)
-    return quality_by_source(results, quarantined)
 
 
 def no_area(request: HttpRequest) -> HttpResponse:

@@ -1,15 +1,15 @@
-"""Isolation support figures for the reporting pages: requests by need, time to first contact, outcomes, payments.
+"""Isolation support figures for area leads (`/support/figures/`): requests by need, time to first contact,
+outcomes, payments.
 
 By area and period (local dates, first and last included). Requests are counted by the day they were asked
 (a cohort: their first contact and outcome are followed wherever they fall); payments by the day they were
-decided, and waiting claims by the day they were made. Percentiles use the nearest-rank method.
+decided, and waiting claims by the day they were made. Medians and percentiles are the performance figures'
+own (`reports.metrics.quantile`, linear interpolation), so the same hours give the same answer everywhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from localtrace.areas.models import Area
 from localtrace.cases.models import SUPPORT_NEEDS
+from localtrace.reports.metrics import quantile
 from localtrace.support.models import OPEN_REQUEST_STATUSES, PaymentClaim, RequestStatus, SupportRequest
 
 
@@ -42,14 +43,6 @@ class SupportFigures:
     payments_declined: int = 0
     claims_waiting: int = 0
     amount_approved: Decimal = Decimal("0.00")
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -89,9 +82,8 @@ def support_figures(areas: Iterable[Area | int], first: dt.date, last: dt.date) 
     for area_id, f in figures.items():
         f.requests_by_need = {key: needs[area_id][key] for key in SUPPORT_NEEDS}
         f.outcomes = {key: outcomes[area_id][key] for key in RequestStatus.values if key not in OPEN_REQUEST_STATUSES}
-        hours = waits[area_id]
-        f.first_contact_hours_median = round(statistics.median(hours), 2) if hours else None
-        p90 = percentile(hours, 0.9)
+        median, p90 = quantile(waits[area_id], 0.5), quantile(waits[area_id], 0.9)
+        f.first_contact_hours_median = round(median, 2) if median is not None else None
         f.first_contact_hours_p90 = round(p90, 2) if p90 is not None else None
     claims = PaymentClaim.objects.filter(area_id__in=area_ids)
     for area_id, n in (

@@ -153,3 +153,22 @@ class OrganisationForm(GovukForm):
     active = forms.ChoiceField(
         label="Take referrals now?", choices=YES_NO, widget=forms.RadioSelect(attrs={"inline": True}), initial="yes"
     )
+
+
+# Periods for the area lead's support figures, in days up to and including today.
+FIGURE_PERIODS = {"7": "The last 7 days", "28": "The last 4 weeks", "91": "The last 13 weeks"}
+
+
+class FiguresPeriodForm(GovukForm):
+    period = forms.ChoiceField(
+        label="Requests asked in",
+        choices=list(FIGURE_PERIODS.items()),
+        widget=forms.RadioSelect(attrs={"small": True}),
+        initial="28",
+        error_messages={"invalid_choice": "Choose a period from the list"},
+    )
+
+    def days(self) -> int:
+        """The chosen period, or the default when nothing (or nothing valid) was chosen."""
+        chosen = self.cleaned_data.get("period") if self.is_bound and self.is_valid() else None
+        return int(chosen or self.fields["period"].initial)

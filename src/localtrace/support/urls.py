@@ -1,6 +1,6 @@
 from django.urls import path
 
-from localtrace.support.views import directory, payments, requests
+from localtrace.support.views import directory, figures, payments, requests
 
 app_name = "support"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("support/payments/export/", payments.claim_export, name="claim-export"),
     path("support/payments/<int:pk>/", payments.claim_detail, name="claim-detail"),
     path("support/payments/<int:pk>/decide/", payments.claim_decide, name="claim-decide"),
+    # The area lead's figures: requests by need, time to first contact, outcomes, payments.
+    path("support/figures/", figures.figures, name="figures"),
     path("support/organisations/", directory.organisation_list, name="organisation-list"),
     path("support/organisations/add/", directory.organisation_create, name="organisation-create"),
     path("support/organisations/<int:pk>/", directory.organisation_edit, name="organisation-edit"),

@@ -21,6 +21,7 @@ from localtrace.contacts.models import Contact
 from localtrace.support import services
 from localtrace.support.forms import OutcomeForm, ReferralForm, SupportAttemptForm
 from localtrace.support.models import OPEN_REQUEST_STATUSES, Organisation, PaymentClaim, SupportRequest
+from localtrace.support.views.figures import led_areas
 
 SHOW = {
     "open": "Open",
@@ -96,6 +97,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "filters": SHOW,
             "mine": services.current_claim(items, user, now),
             "now": now,
+            "may_see_figures": bool(led_areas(user)),
         },
     )
 

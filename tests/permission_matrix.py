@@ -176,6 +176,8 @@ MATRIX: dict[str, Entry] = {
     "contacts:complete": Entry(
         only(*AREA_A_TRACING, status=302), kwargs=lambda w: {"pk": w.contact_a.pk}, method="post"
     ),
+    # A daily symptom check given on a call: the same people as the contact's page.
+    "contacts:symptom-check": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
     # The team lead's page and assignment: team and area leads of the area.
     "cases:team": Entry(only("lead_a", "area_lead_a")),
     "cases:assign": Entry(

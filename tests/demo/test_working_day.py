@@ -60,6 +60,8 @@ def test_a_working_day_in_progress(db: None, simulation: Path) -> None:
     check_every_change_went_through_the_actions(played)
     check_contacts_are_the_people_the_cases_met(played, simulation)
     check_self_service_links_wait_in_the_outbox()
+    check_contacts_who_are_cases_left_the_queue()
+    check_named_links_make_no_loop()
 
     # The same seed on a fresh database plays the same day, and the command says so.
     transaction.savepoint_rollback(fresh)
@@ -124,7 +126,8 @@ def check_every_change_went_through_the_actions(played: WorkingDaySummary) -> No
     for model, label in ((Case, "cases.case"), (Contact, "contacts.contact")):
         events = TraceEvent.objects.filter(**{f"{model.__name__.lower()}__isnull": False}).count()
         assert AuditEvent.objects.filter(action="change", object_type=label).count() == events
-        for item in model.objects.exclude(status=Status.NEW):  # type: ignore[attr-defined]
+        # Contacts who became cases may have been closed before anyone tried to reach them.
+        for item in model.objects.exclude(status__in=[Status.NEW, Status.BECAME_CASE]):  # type: ignore[attr-defined]
             kinds = set(item.events.values_list("kind", flat=True))
             assert "attempt" in kinds, item
     tracers = {"tracer.a", "lead.a", "surge.tracer", "tracer.b"}
@@ -152,3 +155,31 @@ def check_contacts_are_the_people_the_cases_met(played: WorkingDaySummary, simul
     assert played.answered_online > 0
     assert Contact.objects.filter(named_online=True).exists()
     assert Contact.objects.filter(kind=Contact.Kind.HOUSEHOLD).exists()
+
+
+def check_contacts_who_are_cases_left_the_queue() -> None:
+    """Contacts whose person is a case (tested before or after being named) are closed, and say which case."""
+    from localtrace.cases.services import case_now
+
+    became = 0
+    for contact in Contact.objects.all():
+        case = case_now(contact)
+        if case is None:
+            assert contact.status != Status.BECAME_CASE, contact
+            continue
+        assert not contact.is_open, (contact, case)
+        summary = contact.events.get(kind="became_case").summary
+        assert summary.startswith(f"Tested positive: now case {case.reference}"), summary
+        became += contact.status == Status.BECAME_CASE
+    assert became > 0, "no contact of the working day became a case"
+
+
+def check_named_links_make_no_loop() -> None:
+    source = dict(Case.objects.filter(source_contact__isnull=False).values_list("pk", "source_contact__case_id"))
+    assert source, "the working day made no named links"
+    for start in source:
+        seen, current = set(), start
+        while current in source:
+            assert current not in seen, f"C{start}'s named sources make a loop"
+            seen.add(current)
+            current = source[current]

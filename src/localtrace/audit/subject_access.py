@@ -322,13 +322,15 @@ _TIMELINE_WORDING = {
     "visit": "Recorded a place they visited",
     # Its wording counts the contacts entered online, and names those already named.
     "portal_submitted": "Answered the questions online",
+    # Its wording names the other person's case.
+    "source_unlinked": "A link to the person they may have caught it from was removed",
 }
 # Entries whose wording the service writes from the record itself, with nothing about anyone else.
 _TIMELINE_AS_WRITTEN = frozenset({
     "identity_confirmed", "symptoms", "completed", "contact_named", "symptom_report",
     "messages_stopped", "messages_resumed", "support_needs", "support_outcome",
     "portal_link", "ladder", "message_withheld", "message_failed", "details_changed", "isolation_note",
-    "nothing_more",
+    "nothing_more", "became_case",
 })  # fmt: skip
 # Entries whose wording holds words a member of staff typed (a reason): a fixed wording, and the words to check.
 _TIMELINE_WITH_STAFF_WORDS = frozenset({"unreachable", "transferred", "portal_submitted"})

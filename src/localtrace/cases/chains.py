@@ -3,7 +3,8 @@
 Two kinds of link between two cases of one area:
 
 - **confirmed**: the later case's `source_contact` is a contact the earlier case named (intake sets it when
-  a named contact tests positive; naming someone who already has a case sets it too);
+  a named contact tests positive; naming someone who already has a case sets it too; both only when the
+  later case's illness followed the meeting: `cases.services.plausible_source`);
 - **possible**: one case went to a setting while infectious (a forward visit) within
   `SHARED_VISIT_TOLERANCE_DAYS` of another case's visit there in the days they may have caught it
   (a backward visit). The first may have infected the second there; nobody named anyone.
@@ -13,7 +14,8 @@ A case's **known source** is a confirmed one (the case that named them, in this 
 **Generations** follow confirmed links only: a case with no confirmed source in the area is generation 1,
 and each confirmed link adds one. Possible links join chains (so they count in a chain's size) but
 never add a generation, because the direction and the fact of infection are guesses. A loop of
-confirmed links (which only corrected records can make) is broken at its earliest case.
+confirmed links (linking never closes one; records linked before that rule may hold one) is broken at its
+earliest case.
 
 Everything is computed in one pass over ids and dates fetched with two queries per area (cases with
 their source, and visits), with a union-find; no query per case.

@@ -10,6 +10,7 @@ from localtrace.areas.models import Area
 from localtrace.cases.models import Attempt
 from localtrace.contacts.models import Contact
 from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.results.validation import normalise_phone
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -113,6 +114,16 @@ class ContactForm(GovukForm):
         super().__init__(*args, **kwargs)
         if window_hint:
             self.fields["last_exposure"].help_text = window_hint
+
+    def clean_phone(self) -> str:
+        """Stored as E.164, as intake and the portal store it, so that "Find" by any form of the number finds them."""
+        typed = self.cleaned_data["phone"].strip()
+        if not typed:
+            return ""
+        phone = normalise_phone(typed)
+        if not phone:
+            raise forms.ValidationError("Enter a phone number, like 07123 456789 or +44 7123 456789, or leave it blank")
+        return phone
 
 
 class OutcomeForm(GovukForm):

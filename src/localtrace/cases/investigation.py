@@ -74,6 +74,11 @@ def record_symptoms(
         f"Symptoms started {onset_date:%-d %B %Y}" if symptomatic and onset_date else "No symptoms"
     ) + f"; isolation until the end of {ends:%A %-d %B}"
     note(case, "symptoms", summary, request=request, actor=_actor(request, actor), at=at, onset=str(onset_date or ""))
+    # A source named before the onset was known (at intake, on the test date alone) may now be one they met after
+    # their symptoms began: it is kept only if they can have caught it there.
+    from localtrace.cases.services import recheck_source
+
+    recheck_source(case, request=request, actor=_actor(request, actor), at=at)
     if request is not None:
         touch(case, request.user)
     return case

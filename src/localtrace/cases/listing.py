@@ -34,6 +34,8 @@ SHOW = {
     "other_language": "Other languages",
     "closed": "Closed",
 }
+# The contact queue has one more: open contacts who reported symptoms, so the team can take them first.
+CONTACT_SHOW = {**dict(list(SHOW.items())[:3]), "symptoms": "Reported symptoms", **dict(list(SHOW.items())[3:])}
 # Open items are listed most urgent first; closed ones newest first.
 OPEN_ORDER = ("priority", "reach_deadline", "id")
 CLOSED_ORDER = ("id",)
@@ -59,6 +61,8 @@ def filtered(items: QuerySet[Any], shown: str, now: dt.datetime) -> QuerySet[Any
         return open_items.filter(person__preferred_language="cy")
     if shown == "other_language":
         return open_items.exclude(person__preferred_language__in=["en", "cy"])
+    if shown == "symptoms":  # contacts only (the contact_symptoms_open index)
+        return open_items.filter(symptoms_reported_on__isnull=False)
     if shown == "closed":
         return items.exclude(status__in=OPEN_STATUSES)
     raise ValueError(f"Unknown queue filter {shown!r}")

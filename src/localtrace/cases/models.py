@@ -26,6 +26,8 @@ class Status(models.TextChoices):
     COMPLETED = "completed", "Completed"
     UNREACHABLE = "unreachable", "Could not be reached"
     TRANSFERRED = "transferred", "Transferred"
+    # A contact whose person tested positive (now, or before they were named): the case's advice replaces theirs.
+    BECAME_CASE = "became_case", "Became a case"
 
 
 OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.REACHED)

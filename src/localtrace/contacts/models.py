@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from localtrace.cases.models import Case, WorkItem, queue_indexes
+from localtrace.cases.models import OPEN_STATUSES, Case, WorkItem, queue_indexes
 
 
 class Contact(WorkItem):
@@ -29,6 +29,8 @@ class Contact(WorkItem):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     named_online = models.BooleanField(default=False)
+    # The day of their latest report of symptoms (online or on a call), shown in the queue; see SymptomReport.
+    symptoms_reported_on = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -39,6 +41,12 @@ class Contact(WorkItem):
             ),
             models.Index(fields=["person", "last_exposure"]),
             *queue_indexes("contact"),  # see cases.listing
+            # The queue's "Reported symptoms" filter: open contacts who reported symptoms, in queue order.
+            models.Index(
+                fields=["area", "priority", "reach_deadline", "id"],
+                name="contact_symptoms_open",
+                condition=models.Q(status__in=OPEN_STATUSES, symptoms_reported_on__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "person"], name="contact_once_per_case"),

@@ -1,4 +1,5 @@
-"""Naming contacts (by a tracer or the case online: one action for both) and reaching them."""
+"""Naming contacts (by a tracer or the case online: one action for both), telling them to isolate, and their
+daily symptom checks."""
 
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from localtrace.accounts.models import User
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.areas.services import route_postcode
+from localtrace.cases import investigation, ladder
 from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
-from localtrace.cases.models import Case
+from localtrace.cases.models import Case, Status, hold_is_current
+from localtrace.cases.queue import touch
 from localtrace.cases.services import link_case_to_naming_contact
 from localtrace.config import policy
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.matching import PersonRecord, find_or_create_people
+from localtrace.results.validation import normalise_phone
+
+BAD_PHONE = "Enter a phone number, like 07123 456789 or +44 7123 456789"
+# Closed contacts whom a report of symptoms puts back in the queue: told to isolate, or never reached. Not those
+# closed for another reason (transferred away, or now a case whose own advice replaces theirs).
+REOPENED_BY_SYMPTOMS = (Status.COMPLETED, Status.UNREACHABLE)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ def name_contact(
             f"Contact before {window.first:%-d %B} is outside the infectious period: record it as a place or person "
             "they may have caught it from instead"
         )
+    # E.164, as intake and the portal store it, so that matching and "Find" by phone number find them.
+    phone = normalise_phone(named.phone.strip()) if named.phone.strip() else ""
+    if named.phone.strip() and not phone:
+        raise InvestigationError(BAD_PHONE)
     household = named.kind == Contact.Kind.HOUSEHOLD
     postcode = named.postcode or (case.person.postcode if household else "")
     address = named.address_line_1 or (case.person.address_line_1 if household else "")
@@ -79,7 +93,7 @@ def name_contact(
                 date_of_birth=named.date_of_birth,
                 address_line_1=address,
                 postcode=postcode,
-                phone=named.phone,
+                phone=phone,
                 # Lower case, as intake stores it, so that matching and searches find it by an exact lookup.
                 email=named.email.strip().lower(),
                 preferred_language=case.person.preferred_language if household else "en",
@@ -129,29 +143,179 @@ def household_of(contact: Contact, within: QuerySet[Contact] | None = None) -> l
     )
 
 
+@dataclass(frozen=True)
+class Told:
+    """What "told to isolate" did: who was completed, and household members left to the tracer who holds them."""
+
+    completed: list[Contact]
+    held_by_others: list[tuple[Contact, str]]  # each with the name of whoever holds it
+
+
+@transaction.atomic
+def tell_to_isolate(
+    contact: Contact, *, household: list[Contact] | None = None, request: HttpRequest | None = None
+) -> Told:
+    """They have been told to isolate and given advice: complete the contact, and with it the household members given.
+
+    A contact already closed (a second click, or someone else a moment ago) is refused and nothing changes. A household
+    member another tracer holds now is left for them: they may be on the phone to that person, and completing it would
+    take it from under them. Members closed meanwhile are passed over.
+    """
+    actor = request.user if request is not None and request.user.is_authenticated else None
+    try:
+        investigation.complete(contact, request=request, summary=_told_summary(contact))
+    except InvestigationError:
+        raise InvestigationError(f"{contact.reference} is already closed: nothing was changed") from None
+    completed: list[Contact] = [contact]
+    held: list[tuple[Contact, int]] = []
+    for member in household or []:
+        if member.pk == contact.pk:
+            continue
+        # The hold as it is now, under a row lock: the page's copy of the household may be minutes old.
+        current = Contact.objects.select_for_update().filter(pk=member.pk).first()
+        if current is None or not current.is_open:
+            continue
+        holder = current.claimed_by_id
+        if holder is not None and hold_is_current(current) and (actor is None or holder != actor.pk):
+            held.append((member, holder))
+            continue
+        try:
+            investigation.complete(current, request=request, summary=_told_summary(current))
+        except InvestigationError:
+            continue
+        completed.append(member)
+    names = dict(User.objects.filter(pk__in=[h for _, h in held]).values_list("pk", "full_name"))
+    return Told(completed, [(member, names.get(holder) or "another tracer") for member, holder in held])
+
+
+def _told_summary(contact: Contact) -> str:
+    ends = contact.isolation_ends_on
+    return f"Told to isolate until the end of {ends:%A} {ends.day} {ends:%B}"
+
+
 @transaction.atomic
 def record_symptom_report(
     contact: Contact, *, has_symptoms: bool, request: HttpRequest | None = None, online: bool = True
 ) -> SymptomReport:
-    """Today's answer to the daily symptom check, while the contact isolates; symptoms tell their team.
+    """Today's answer to the daily symptom check, while the contact isolates; symptoms make their team act.
 
     A second answer on the same day replaces the first (people feel worse as the day goes on).
+
+    Symptoms reported online are news the team must act on: the contact needs a call now to check they have
+    booked a test, are isolating and have the help they need. So the contact goes back to "waiting for a call":
+    a completed or unreachable one is reopened with a fresh reach deadline (the policy's, from now), an open one
+    already reached is made waiting again, and an open one not yet reached has its next call or visit made due now.
+    Only new symptoms do this: the first report of them, or symptoms again after a report of none. Someone who
+    answers "symptoms" every day until their test is not put back in the queue every day after the team has spoken
+    to them. A contact closed for another reason (see REOPENED_BY_SYMPTOMS) stays closed; the report is recorded.
+
+    Symptoms recorded by a tracer on a call ("by phone") do none of this: the tracer was speaking to them and
+    gave the advice there and then.
     """
-    today = timezone.localdate()
-    if today > contact.isolation_ends_on:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if today > locked.isolation_ends_on:
         raise InvestigationError("Their isolation has ended: there is no symptom check to record")
+    earlier = list(contact.symptom_reports.filter(reported_on__lte=today)[:2])
+    todays = next((r for r in earlier if r.reported_on == today), None)
+    before = next((r for r in earlier if r.reported_on < today), None)
+    news = has_symptoms and not (todays and todays.has_symptoms) and not (before and before.has_symptoms)
     report, _ = SymptomReport.objects.update_or_create(
         contact=contact, reported_on=today, defaults={"has_symptoms": has_symptoms, "online": online}
     )
     via = "online" if online else "by phone"
-    if has_symptoms:
-        summary = f"Reported symptoms {via} on {today:%-d %B}: advised to get a test. Call them."
-    else:
-        summary = f"Daily symptom check {via}: no symptoms"
-    note(contact, "symptom_report", summary, request=request, has_symptoms=has_symptoms)
+    if not online and request is not None and request.user.is_authenticated:
+        touch(contact, request.user)  # a check given on a call is activity on the tracer's hold
+    if not has_symptoms:
+        note(contact, "symptom_report", f"Daily symptom check {via}: no symptoms", request=request, has_symptoms=False)
+        return report
+    locked.symptoms_reported_on = today
+    fields = ["symptoms_reported_on"]
+    summary = f"Reported symptoms {via} on {today:%-d %B}: advised to get a test."
+    raising = news and online and (locked.is_open or locked.status in REOPENED_BY_SYMPTOMS)
+    if raising:
+        changed, raised = _raise_for_symptoms(locked, now)
+        fields += changed
+        summary += f" {raised}" if raised else ""
+    locked.save(update_fields=fields)
+    _copy(locked, contact, fields)
+    note(contact, "symptom_report", summary, request=request, has_symptoms=True, raised=raising)
     return report
 
 
-def latest_symptoms(contact: Contact) -> SymptomReport | None:
-    """The most recent report of symptoms, for the contact page's warning."""
-    return contact.symptom_reports.filter(has_symptoms=True).first()
+def _raise_for_symptoms(contact: Contact, now: dt.datetime) -> tuple[list[str], str]:
+    """Put the contact back to waiting for a call: the fields changed, and what the timeline says."""
+    step = ladder.step(contact.ladder_step)
+    # Not reached yet: the ladder goes on where it is, but its next call or visit is due now. Unless it is waiting
+    # to close them as unreachable: they have just answered online, so it starts again.
+    if contact.is_open and contact.reached_at is None and step.kind != ladder.UNREACHABLE:
+        if step.kind == ladder.LINK:
+            return [], ""  # the service sends their link in a moment; a call follows if that fails
+        said = f"Next step: {ladder.DESCRIPTIONS[step.kind].lower()}, due now."
+        if contact.next_step_at is not None and contact.next_step_at > now:
+            contact.next_step_at = now
+            return ["next_step_at"], said
+        return [], said
+    fields = ["status", "reached_at", "ladder_step", "next_step_at"]
+    if contact.is_open:
+        summary = "Back to waiting for a call, due now."  # reached before, or waiting to be closed as unreachable
+    else:
+        # A fresh deadline, as if named now: the team has the policy's time to reach them again.
+        contact.reach_deadline = now + policy.contact_reach_within(timezone.localdate(now))
+        contact.closed_at, contact.outcome_note = None, ""
+        contact.claimed_by, contact.claimed_at = None, None
+        fields += ["reach_deadline", "closed_at", "outcome_note", "claimed_by", "claimed_at"]
+        deadline = timezone.localtime(contact.reach_deadline)
+        summary = f"Reopened and back in the contact queue: call them by {deadline:%H:%M} on {deadline:%-d %B}."
+    # Reached before: the ladder starts again from its first call, due now. The first reach stays on the timeline
+    # and in the attempts, which the performance figures read.
+    contact.status = Status.IN_PROGRESS
+    contact.reached_at = None
+    contact.ladder_step, contact.next_step_at = 0, now
+    return fields, summary
+
+
+def _copy(source: Contact, target: Contact, fields: list[str]) -> None:
+    for field in fields:
+        setattr(target, field, getattr(source, field))
+
+
+@dataclass(frozen=True)
+class SymptomChecks:
+    """A contact's daily symptom checks as the contact page shows them, and what the team should do next."""
+
+    reports: list[SymptomReport]  # latest first
+    latest: SymptomReport | None
+    last_symptoms: SymptomReport | None  # the latest report of symptoms, which may be older than `latest`
+    next_step: str  # what to do about symptoms in the latest report, or ""
+
+    @property
+    def warn(self) -> bool:
+        """The latest check reported symptoms: a warning, not history."""
+        return self.latest is not None and self.latest.has_symptoms
+
+
+def symptom_checks(contact: Contact, *, limit: int = 14) -> SymptomChecks:
+    """The last `limit` checks, latest first; the warning reflects the latest one, and says how to reach them."""
+    reports = list(contact.symptom_reports.all()[:limit])
+    latest = reports[0] if reports else None
+    last_symptoms = next((r for r in reports if r.has_symptoms), None)
+    next_step = ""
+    if latest is not None and latest.has_symptoms and latest.online and contact.is_open:
+        next_step = how_to_reach_about_symptoms(contact)
+    return SymptomChecks(reports, latest, last_symptoms, next_step)
+
+
+def how_to_reach_about_symptoms(contact: Contact) -> str:
+    """What to do next about symptoms reported online, by the ways of reaching them that are known."""
+    person = contact.person
+    if person.phone:
+        return "Call them to check they have booked a test and are isolating, and ask what help they need."
+    if person.email:
+        return "There is no phone number for them: e-mail them, or visit them at home (a doorstep visit)."
+    if person.address_line_1 or person.postcode:
+        return "There is no phone number or e-mail address for them: visit them at home (a doorstep visit)."
+    return (
+        f"There is no phone number, e-mail address or address for them: ask case C{contact.case_id} how to reach them."
+    )

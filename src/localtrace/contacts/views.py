@@ -6,16 +6,19 @@ from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from localtrace.accounts.access import get_or_404, may, scoped
+from localtrace.accounts.access import get_or_404, scoped
 from localtrace.audit.services import Action, record
 from localtrace.cases import investigation, ladder
 from localtrace.cases.forms import AttemptForm
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
+from localtrace.cases.services import BECAME_CASE
+from localtrace.contacts.forms import SymptomCheckForm
 from localtrace.contacts.models import Contact
-from localtrace.contacts.services import household_of
+from localtrace.contacts.services import household_of, record_symptom_report, tell_to_isolate
 from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
 from localtrace.people.details_views import change_details_page
@@ -39,6 +42,14 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = Case(pk=contact.case_id)
     record(Action.VIEW, request=request, obj=contact, area=contact.area)
     household = _visible_household(request, contact)
+    events = list(contact.events.annotate(actor_name=F("actor__full_name")))
+    # The case they became, as their timeline says (cases.services.close_contact_now_a_case): named, not read.
+    became = next(
+        (Case(pk=e.detail["case"]) for e in reversed(events) if e.kind == BECAME_CASE and e.detail.get("case")), None
+    )
+    # Which of the two cases the user may open, in one query.
+    shown = Case.objects.filter(pk__in=[c.pk for c in (case, became) if c is not None])
+    may_open = set(scoped(request.user, "case.view", shown).values_list("pk", flat=True))
     return render(
         request,
         "contacts/contact_detail.html",
@@ -47,11 +58,13 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "attempts": contact.attempts.all(),  # who made them is shown on the case page only
             "support_requests": support_section_for(contact),
-            "events": contact.events.annotate(actor_name=F("actor__full_name")),
+            "events": events,
             "attempt_form": blank_form_html(AttemptForm),
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
             "case_reference": case.reference,
-            "case_in_scope": may(request.user, "case.view", case),
+            "case_in_scope": case.pk in may_open,
+            "became_case": became,
+            "became_case_in_scope": became is not None and became.pk in may_open,
         },
     )
 
@@ -88,19 +101,57 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     """They have been told to isolate and given advice: for them, or for everyone in the household."""
     contact = _contact(request, pk)
-    targets = [contact]
-    if request.POST.get("whole_household") == "yes":
-        targets = [c for c in _visible_household(request, contact) if c.is_open]
-    done = 0
-    for target in targets:
-        try:
-            investigation.complete(
-                target,
-                request=request,
-                summary=f"Told to isolate until the end of {target.isolation_ends_on:%A} {target.isolation_ends_on.day} {target.isolation_ends_on:%B}",
-            )
-            done += 1
-        except InvestigationError:
-            continue
-    messages.success(request, f"{done} {'contact' if done == 1 else 'contacts'} told to isolate and completed.")
+    household = _visible_household(request, contact) if request.POST.get("whole_household") == "yes" else None
+    try:
+        told = tell_to_isolate(contact, household=household, request=request)
+    except InvestigationError as error:
+        messages.error(request, f"{error}.")
+        return redirect("contacts:contact-detail", contact.pk)
+    done = len(told.completed)
+    said = f"{done} {'contact' if done == 1 else 'contacts'} told to isolate and completed."
+    if told.held_by_others:
+        # Left to whoever holds them: they may be on the phone to that person now.
+        left = "; ".join(f"{m.person.full_name} ({m.reference}), held by {holder}" for m, holder in told.held_by_others)
+        them = "it" if len(told.held_by_others) == 1 else "them"
+        said += f" Not completed, because someone else is working on {them}: {left}. Leave {them} to them."
+    messages.success(request, said)
     return redirect("contacts:queue")
+
+
+def symptom_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Today's daily symptom check, given on a call (the contact's own check online is in the portal)."""
+    contact = _contact(request, pk)
+    back = address("contacts:contact-detail", contact.pk)
+    ends = contact.isolation_ends_on
+    if timezone.localdate() > ends:
+        messages.error(request, "Their isolation has ended: there is no symptom check to record.")
+        return redirect(back)
+    form = SymptomCheckForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        has_symptoms = form.cleaned_data["symptoms"] == "yes"
+        try:
+            record_symptom_report(contact, has_symptoms=has_symptoms, request=request, online=False)
+        except InvestigationError as error:
+            messages.error(request, f"{error}.")
+            return redirect(back)
+        if has_symptoms:
+            messages.success(
+                request,
+                f"Symptoms recorded. Tell them to get a test, and to keep isolating until the end of {ends:%A} "
+                f"{ends.day} {ends:%B}.",
+            )
+        else:
+            messages.success(request, "No symptoms recorded for today.")
+        return redirect(back)
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": "Daily symptom check",
+            "caption": f"{contact.reference} · {contact.person.full_name}",
+            "introduction": f"Ask them today. They isolate until the end of {ends:%A} {ends.day} {ends:%B}.",
+            "back_url": back,
+            "button": "Save the check",
+        },
+    )

@@ -68,6 +68,13 @@ def _rows(items: list[dict[str, Any]], kind: str, now: dt.datetime) -> SafeStrin
         # A hold lapses: the last holder is no longer named once it has.
         held = item["status"] in open_statuses and item["claimed_at"] is not None and item["claimed_at"] >= held_since
         holder = (item["claimed_by__full_name"] or "") if held else ""
+        # A contact who reported symptoms: the team needs to call them about a test (contacts.services).
+        symptoms = item.get("symptoms_reported_on")
+        reported = (
+            f'<br><strong class="govuk-tag govuk-tag--orange">Reported symptoms {symptoms.day} {_MONTHS[symptoms.month]}</strong>'
+            if symptoms and item["status"] in open_statuses
+            else ""
+        )
         # The deadline comes second, so a phone shows it beside the reference before the table scrolls.
         rows.append(
             '<tr class="govuk-table__row">'
@@ -75,7 +82,7 @@ def _rows(items: list[dict[str, Any]], kind: str, now: dt.datetime) -> SafeStrin
             f'<td class="govuk-table__cell">{_when(deadline, zone)}{_OVERDUE if waiting and deadline < now else ""}</td>'
             f'<td class="govuk-table__cell">{priorities.get(item["priority"], "")}{_hint("; ".join(item.get("priority_reasons") or []))}</td>'
             f'<td class="govuk-table__cell">{next_step}</td>'
-            f'<td class="govuk-table__cell">{statuses.get(item["status"], "")}{_hint(holder)}</td>'
+            f'<td class="govuk-table__cell">{statuses.get(item["status"], "")}{reported}{_hint(holder)}</td>'
             f'<td class="govuk-table__cell">{escape(item["area__name"])}</td>'
             "</tr>"
         )  # fmt: skip
@@ -94,11 +101,12 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
     now = timezone.now()
     model = Case if kind == "case" else Contact
     items = scoped(request.user, f"{kind}.view", model.objects.all())
+    filters = listing.SHOW if kind == "case" else listing.CONTACT_SHOW
     shown = request.GET.get("show", "open")
-    if shown not in listing.SHOW:
+    if shown not in filters:
         shown = "open"
     counts = listing.counts(items, now, by_status=False)
-    fields = (*_ROW_FIELDS, "priority_reasons") if kind == "case" else _ROW_FIELDS
+    fields = (*_ROW_FIELDS, "priority_reasons") if kind == "case" else (*_ROW_FIELDS, "symptoms_reported_on")
     listed = listing.filtered(items, shown, now).values(*fields)
     page = listing.page_of(
         listed,
@@ -117,7 +125,7 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
             "rows": _rows(page.items, kind, now),
             "counts": counts,
             "shown": shown,
-            "filters": listing.SHOW,
+            "filters": filters,
             "mine": current_claim(items.only("id", "claimed_at"), request.user, now),
             "sent_away": _transferred_out(request, kind, now),
         },

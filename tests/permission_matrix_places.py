@@ -57,6 +57,17 @@ def _task(world: World) -> dict[str, Any]:
     return {"pk": outbreak.pk, "task_pk": task.pk}
 
 
+def _visit(world: World) -> dict[str, Any]:
+    from localtrace.config import policy
+    from localtrace.places.models import Visit
+
+    day = policy.backward_window(world.case_a.anchor_date).first
+    visit, _ = Visit.objects.get_or_create(
+        case=world.case_a, setting=_setting(world), visited_on=day, defaults={"direction": Visit.Direction.BACKWARD}
+    )
+    return {"case_pk": world.case_a.pk, "pk": visit.pk}
+
+
 PLACES_MATRIX: dict[str, Entry] = {
     "places:setting-list": Entry(only(*TRACERS), notes="each sees only the settings of their areas"),
     "places:setting-add": Entry(only(*LEADS_A)),
@@ -77,6 +88,12 @@ PLACES_MATRIX: dict[str, Entry] = {
     ),
     "places:cluster-add-to-outbreak": Entry(
         only(*LEADS_A, status=302), kwargs=lambda w: {"pk": _cluster(w).pk}, method="post"
+    ),
+    "places:cluster-reviewed": Entry(
+        only(*LEADS_A, status=302), kwargs=lambda w: {"pk": _cluster(w).pk}, method="post"
+    ),
+    "places:visit-remove": Entry(
+        only(*AREA_A_TRACING), kwargs=_visit, notes="the case's tracers: the confirm page with the reason"
     ),
     "places:outbreak-list": Entry(only(*TRACERS), notes="each sees only the outbreaks of their areas"),
     "places:outbreak-detail": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": _outbreak(w).pk}),

@@ -6,13 +6,22 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from localtrace.audit.models import AuditEvent
 from localtrace.messaging.models import Message
-from localtrace.places.clusters import ClusterError, store
+from localtrace.places.clusters import ClusterError, dismiss, store
 from localtrace.places.detection import Rule, detect_on_database
 from localtrace.places.models import Cluster, Outbreak, OutbreakTask
-from localtrace.places.outbreaks import OutbreakError, add_task, message_manager, onset_curve, promote, set_status
+from localtrace.places.outbreaks import (
+    OutbreakError,
+    add_task,
+    complete_task,
+    message_manager,
+    onset_curve,
+    promote,
+    set_status,
+)
 from tests.personas import World
 from tests.places.helpers import new_case, new_setting, visit
 
@@ -44,8 +53,9 @@ def test_promoting_a_cluster_opens_an_outbreak_with_its_setting_and_cases(world:
 
 def test_actions_have_owners_and_due_dates_and_notes_do_not(world: World) -> None:
     outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    due = timezone.localdate() + dt.timedelta(days=3)
     action = add_task(outbreak, kind="action", text="Visit the pub", owner=world.users["tracer_a"],
-                      due_on=dt.date(2020, 11, 21), actor=world.users["lead_a"])  # fmt: skip
+                      due_on=due, actor=world.users["lead_a"])  # fmt: skip
     add_task(outbreak, kind="note", text="Landlord helpful on the phone", actor=world.users["lead_a"])
     with pytest.raises(OutbreakError, match="A note has no owner"):
         add_task(outbreak, kind="note", text="x", owner=world.users["tracer_a"], actor=world.users["lead_a"])
@@ -54,7 +64,7 @@ def test_actions_have_owners_and_due_dates_and_notes_do_not(world: World) -> Non
     assert OutbreakTask.objects.count() == 2
     assert action.owner == world.users["tracer_a"]
     texts = list(outbreak.events.values_list("text", flat=True))
-    assert any(t.startswith("Action added for") and "due 21 November" in t for t in texts)
+    assert any(t.startswith("Action added for") and f"due {due:%-d %B %Y}" in t for t in texts)
     assert "Note: Landlord helpful on the phone" in texts
 
 
@@ -189,3 +199,177 @@ def test_a_closed_outbreak_takes_no_more_clusters(world: World) -> None:
     assert open_outbreak_at(later) is None
     with pytest.raises(ClusterError, match="open outbreak of the same area"):
         add_to_outbreak(later, outbreak, actor=world.users["lead_a"])
+
+
+# --- a cluster made an outbreak keeps growing --------------------------------------------------------
+
+
+def _grow(cluster: Cluster, world: World, *, address: str = "7 Church Lane", on: dt.date = dt.date(2020, 11, 13)):  # type: ignore[no-untyped-def]
+    """Another household at the cluster's setting within its dates, then the next scan."""
+    case = new_case(world, address=address, specimen_date=on + dt.timedelta(days=3))
+    visit(case, cluster.setting, on)
+    summary = store(detect_on_database(RULE, dt.date(2020, 10, 20), dt.date(2020, 11, 20)), RULE)
+    return case, summary
+
+
+def test_new_cases_of_a_cluster_made_an_outbreak_join_the_outbreak_and_alert(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    cluster = _cluster(world)
+    outbreak = promote(cluster, name="The Crown", actor=world.users["lead_a"])
+    client = client_for("lead_a")
+    assert "Clusters (" not in client.get(reverse("core:home")).content.decode()
+    newcomer, summary = _grow(cluster, world)
+    cluster.refresh_from_db()
+    assert summary.joined == 1 and "1 new case joined outbreaks" in summary.line()
+    assert cluster.case_count == 4 and cluster.status == Cluster.Status.PROMOTED
+    assert outbreak.cases.filter(pk=newcomer.pk).exists() and outbreak.cases.count() == 4
+    assert outbreak.events.filter(kind="cluster_grew", text=f"Cluster {cluster.reference}: 1 new case (C{newcomer.pk})")
+    assert AuditEvent.objects.filter(object_type="places.outbreak", detail__cases_joined=[newcomer.pk]).exists()
+    assert (newcomer.specimen_date, 1) in [(day, n) for day, n in onset_curve(outbreak) if n]
+    # The team is told as of a new cluster: the navigation's count, the home page, the list of clusters.
+    home = client.get(reverse("core:home")).content.decode()
+    assert "Clusters (1)" in home and "1 outbreak cluster with new cases to review" in home
+    assert "new cluster to review" not in home
+    listing = client.get(reverse("places:cluster-list")).content.decode()
+    assert "To review (1)" in listing and f"1 new case joined outbreak {outbreak.reference}: to review" in listing
+    page = client.get(reverse("places:outbreak-detail", args=[outbreak.pk])).content.decode()
+    assert "Cases (4)" in page and f"Cluster {cluster.reference}: 1 new case (C{newcomer.pk})" in page
+    detail = client.get(reverse("places:cluster-detail", args=[cluster.pk])).content.decode()
+    assert f"joined outbreak {outbreak.reference} from this cluster" in detail
+    # A re-run adds nothing twice; a team lead's review ends the alert until more cases join.
+    again = store(detect_on_database(RULE, dt.date(2020, 10, 20), dt.date(2020, 11, 20)), RULE)
+    assert again.joined == 0 and outbreak.events.filter(kind="cluster_grew").count() == 1
+    assert client.post(reverse("places:cluster-reviewed", args=[cluster.pk])).status_code == 302
+    cluster.refresh_from_db()
+    assert cluster.unreviewed_case_count == 0
+    assert "Clusters (" not in client.get(reverse("core:home")).content.decode()
+    _grow(cluster, world, address="8 Church Lane", on=dt.date(2020, 11, 14))
+    assert "Clusters (1)" in client.get(reverse("core:home")).content.decode()
+
+
+def test_new_cases_at_a_cluster_whose_outbreak_is_closed_alert_as_a_new_cluster(world: World) -> None:
+    cluster = _cluster(world)
+    outbreak = promote(cluster, actor=world.users["lead_a"])
+    set_status(outbreak, "closed", actor=world.users["lead_a"])
+    newcomer, summary = _grow(cluster, world)
+    cluster.refresh_from_db()
+    assert (summary.reopened, cluster.status) == (1, Cluster.Status.OPEN)
+    assert not outbreak.cases.filter(pk=newcomer.pk).exists()  # a closed outbreak takes no more cases
+
+
+def test_a_monitored_outbreak_still_takes_its_clusters_new_cases(world: World) -> None:
+    cluster = _cluster(world)
+    outbreak = promote(cluster, actor=world.users["lead_a"])
+    set_status(outbreak, "monitoring", actor=world.users["lead_a"])
+    newcomer, _ = _grow(cluster, world)
+    assert outbreak.cases.filter(pk=newcomer.pk).exists()
+    cluster.refresh_from_db()
+    assert cluster.unreviewed_case_count == 1
+
+
+# --- the list, actions, and the pages' wording ----------------------------------------------------
+
+
+def test_the_outbreak_list_shows_open_then_monitoring_then_closed(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    lead = world.users["lead_a"]
+    names = {"open": "Alpha open", "monitoring": "Bravo monitoring", "closed": "Charlie closed"}
+    for status in ("closed", "monitoring", "open"):  # opened in the reverse order, so newest-first alone fails
+        outbreak = Outbreak.objects.create(area=world.area_a, name=names[status], opened_by=lead)
+        if status != "open":
+            set_status(outbreak, status, actor=lead)
+    page = client_for("tracer_a").get(reverse("places:outbreak-list")).content.decode()
+    positions = [page.index(names[s]) for s in ("open", "monitoring", "closed")]
+    assert positions == sorted(positions)
+
+
+def test_a_due_date_in_the_past_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    with pytest.raises(OutbreakError, match="today or in the future"):
+        add_task(outbreak, kind="action", text="Visit", due_on=dt.date(2020, 1, 1), actor=world.users["lead_a"])
+    page = (
+        client_for("lead_a")
+        .post(
+            reverse("places:outbreak-task-add", args=[outbreak.pk]),
+            {
+                "kind": "action",
+                "text": "Visit the pub",
+                "owner": "",
+                "due_on_0": "1",
+                "due_on_1": "1",
+                "due_on_2": "2020",
+            },
+        )
+        .content.decode()
+    )
+    assert "govuk-error-summary" in page and 'href="#id_due_on_0">The due date must be today or in the future' in page
+    assert not OutbreakTask.objects.exists()
+    today = timezone.localdate()
+    add_task(outbreak, kind="action", text="Today", due_on=today, actor=world.users["lead_a"])
+
+
+def test_actions_are_open_first_by_due_date_undated_last_then_done_with_overdue_ones_marked(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    today = timezone.localdate()
+    lead = world.users["lead_a"]
+
+    def action(text: str, due: dt.date | None) -> OutbreakTask:
+        return OutbreakTask.objects.create(outbreak=outbreak, kind="action", text=text, due_on=due, created_by=lead)
+
+    done = action("Done one", today - dt.timedelta(days=5))
+    complete_task(done, actor=lead)
+    action("Undated", None)
+    action("Later", today + dt.timedelta(days=9))
+    action("Overdue", today - dt.timedelta(days=400))
+    action("Soon", today + dt.timedelta(days=1))
+    assert [t.text for t in outbreak.tasks.all()] == ["Overdue", "Soon", "Later", "Undated", "Done one"]
+    page = client_for("lead_a").get(reverse("places:outbreak-detail", args=[outbreak.pk])).content.decode()
+    positions = [page.index(text) for text in ("Overdue", "Soon", "Later", "Undated", "Done one")]
+    assert positions == sorted(positions)
+    overdue_due = today - dt.timedelta(days=400)
+    assert f'{overdue_due.day} {overdue_due:%b %Y} <strong class="govuk-tag govuk-tag--red">Overdue</strong>' in page
+    assert page.count("govuk-tag--red") == 1  # the done one is not overdue
+
+
+def test_a_blank_outbreak_name_shows_the_error_summary_and_marks_the_field(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    cluster = _cluster(world)
+    response = client_for("lead_a").post(reverse("places:cluster-promote", args=[cluster.pk]), {"name": "  "})
+    page = response.content.decode()
+    assert response.status_code == 200 and "<title>Error: " in page
+    assert 'class="govuk-error-summary"' in page and '<a href="#id_name">Enter a name for the outbreak</a>' in page
+    assert 'id="id_name-error"' in page and "govuk-form-group--error" in page
+    assert not Outbreak.objects.exists()
+
+
+def test_a_dismissal_reason_over_500_characters_is_refused_not_cut(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    cluster = _cluster(world)
+    with pytest.raises(ClusterError, match="500 characters or fewer"):
+        dismiss(cluster, reason="x" * 501, actor=world.users["lead_a"])
+    client = client_for("lead_a")
+    url = reverse("places:cluster-dismiss", args=[cluster.pk])
+    form = client.get(url).content.decode()
+    assert 'data-module="govuk-character-count" data-maxlength="500"' in form and ' maxlength="' not in form
+    refused = client.post(url, {"reason": "y" * 600}).content.decode()
+    assert "The reason must be 500 characters or fewer" in refused and "y" * 600 in refused  # kept to shorten
+    cluster.refresh_from_db()
+    assert cluster.status == Cluster.Status.OPEN
+    client.post(url, {"reason": "z" * 500})
+    cluster.refresh_from_db()
+    assert (cluster.status, cluster.dismissed_reason) == (Cluster.Status.DISMISSED, "z" * 500)
+
+
+def test_the_cluster_page_says_how_many_cases_are_in_other_areas(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    cluster = _cluster(world)
+    cluster.cases.add(new_case(world, address="9 Far Lane", postcode="GX10 4DG", area=world.area_b))
+    page = client_for("lead_a").get(reverse("places:cluster-detail", args=[cluster.pk])).content.decode()
+    assert "Cases (3)" in page and "Also 1 case in other areas' queues is in this cluster" in page
+
+
+def test_a_one_day_cluster_shows_its_day_once(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    crown = new_setting(world)
+    for n in range(2):
+        visit(new_case(world, address=f"{n} High St"), crown, dt.date(2020, 11, 15))
+    store(detect_on_database(RULE, dt.date(2020, 10, 20), dt.date(2020, 11, 20)), RULE)
+    cluster = Cluster.objects.get()
+    page = client_for("lead_a").get(reverse("places:cluster-detail", args=[cluster.pk])).content.decode()
+    assert "15 November 2020</dd>" in page and "15 November to 15 November" not in page

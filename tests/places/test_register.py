@@ -10,7 +10,15 @@ from django.urls import reverse
 from localtrace.audit.models import AuditEvent
 from localtrace.config import policy
 from localtrace.places.models import Cluster, Setting, Visit
-from localtrace.places.services import MergeError, merge_plan, merge_settings, record_visit, search_settings
+from localtrace.places.services import (
+    MergeError,
+    add_setting,
+    merge_plan,
+    merge_settings,
+    record_visit,
+    search_settings,
+    update_setting,
+)
 from tests.personas import World
 from tests.places.helpers import new_case, new_setting, visit
 
@@ -164,3 +172,99 @@ def test_the_register_lists_only_settings_of_the_users_areas(world: World, clien
     assert "Northshire Arms" in page and "Southmoor Arms" not in page
     searched = client_for("tracer_b").get(reverse("places:setting-list"), {"q": "arms"}).content.decode()
     assert "Southmoor Arms" in searched and "Northshire Arms" not in searched
+
+
+def test_merging_into_a_setting_found_by_search_goes_through(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    duplicate = new_setting(world, "Canal Kitchen Cafe", postcode="")
+    keep = new_setting(world, "Kitchen by the Canal", kind="hospitality", postcode="FX9 9ZZ")
+    assert keep not in merge_candidates(duplicate)  # not offered until searched for
+    visit(new_case(world, address="1 High St"), duplicate, dt.date(2020, 11, 12))
+    client = client_for("lead_a")
+    url = reverse("places:setting-merge", args=[duplicate.pk])
+    searched = client.get(url, {"q": "canal kitchen"}).content.decode()
+    assert "Kitchen by the Canal" in searched
+    check = client.post(f"{url}?q=canal+kitchen", {"keep": str(keep.pk)}).content.decode()
+    assert "Check before you merge" in check
+    # The check page's form posts without the search, as the browser sends it.
+    done = client.post(url, {"keep": str(keep.pk), "confirmed": "yes"})
+    assert done.status_code == 302 and done["Location"] == reverse("places:setting-detail", args=[keep.pk])
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == keep and Visit.objects.get().setting == keep
+    # Still only a setting of the same area, in the register, can be chosen.
+    other = new_setting(world, "Canal Kitchen", area=world.area_b)
+    refused = client.post(reverse("places:setting-merge", args=[keep.pk]), {"keep": str(other.pk), "confirmed": "yes"})
+    assert "Select a valid choice" in refused.content.decode()
+    other.refresh_from_db()
+    assert other.merged_into_id is None
+
+
+def merge_candidates(setting: Setting) -> list[Setting]:
+    from localtrace.places.services import near_duplicates
+
+    return near_duplicates(setting, limit=20)
+
+
+def test_a_setting_goes_in_the_register_of_its_postcodes_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.areas.models import Membership, Role
+
+    # lead_a leads in area A only: a setting at area B's postcode is B's to add.
+    refused = client_for("lead_a").post(
+        reverse("places:setting-add"), {"name": "Border Inn", "kind": "hospitality", "postcode": "gx10 4dg"}
+    )
+    page = refused.content.decode()
+    assert "GX10 4DG is in Southmoor, so the setting belongs in Southmoor&#x27;s register" in page
+    assert 'href="#id_postcode"' in page and not Setting.objects.exists()
+    # A lead of both areas adds it where its postcode is, whichever register they started from.
+    Membership.objects.create(user=world.users["lead_a"], team=world.team_b, role=Role.TEAM_LEAD)
+    from localtrace.accounts.access import forget_scope
+
+    forget_scope(world.users["lead_a"])
+    client = client_for("lead_a")
+    added = client.post(
+        reverse("places:setting-add"),
+        {"area": str(world.area_a.pk), "name": "Border Inn", "kind": "hospitality", "postcode": "gx10 4dg"},
+        follow=True,
+    )
+    inn = Setting.objects.get()
+    assert inn.area == world.area_b and "added to Southmoor&#x27;s register" in added.content.decode()
+    # A case that names it with its postcode finds that one setting, not a second elsewhere.
+    day = policy.backward_window(world.case_a.anchor_date).first
+    chosen = record_visit(world.case_a, name="border inn", kind="hospitality", visited_on=day, postcode="GX10 4DG")
+    assert chosen.setting == inn and Setting.objects.count() == 1
+    # A postcode no area has (or none) keeps the register chosen.
+    plain = add_setting(area=world.area_a, actor=world.users["lead_a"], name="Old Mill", kind="workplace",
+                        postcode="FX9 9ZZ")  # fmt: skip
+    assert plain.area == world.area_a
+
+
+def test_a_new_postcode_in_another_area_moves_the_setting_or_is_refused(world: World) -> None:
+    from localtrace.areas.models import Membership, Role
+    from localtrace.cases.investigation import InvestigationError
+
+    mill = add_setting(area=world.area_a, actor=world.users["lead_a"], name="Old Mill", kind="workplace")
+    with pytest.raises(InvestigationError, match="belongs in Southmoor's register"):
+        update_setting(mill, actor=world.users["lead_a"], postcode="GX10 4DG")
+    mill.refresh_from_db()
+    assert (mill.area, mill.postcode) == (world.area_a, "")
+    Membership.objects.create(user=world.users["lead_a"], team=world.team_b, role=Role.TEAM_LEAD)
+    from localtrace.accounts.access import forget_scope
+
+    forget_scope(world.users["lead_a"])
+    update_setting(mill, actor=world.users["lead_a"], postcode="gx10 4dg")
+    mill.refresh_from_db()
+    assert (mill.area, mill.postcode) == (world.area_b, "GX10 4DG")
+    moved = AuditEvent.objects.filter(object_type="places.setting", object_id=str(mill.pk)).latest("pk")
+    assert moved.detail["moved_to_area"] == world.area_b.pk
+
+
+def test_a_setting_with_no_visits_says_so(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    crown = new_setting(world)
+    client = client_for("tracer_a")
+    page = client.get(reverse("places:setting-detail", args=[crown.pk])).content.decode()
+    assert "No visits yet." in page and "Visits by cases you may see" not in page
+    visit(new_case(world, address="9 Far Lane", postcode="GX10 4DG", area=world.area_b), crown, dt.date(2020, 11, 12))
+    hidden = client.get(reverse("places:setting-detail", args=[crown.pk])).content.decode()
+    assert "1 visit, all by cases in other areas' queues" in hidden
+    visit(new_case(world, address="1 High St"), crown, dt.date(2020, 11, 13))
+    both = client.get(reverse("places:setting-detail", args=[crown.pk])).content.decode()
+    assert "Also 1 visit by cases in other areas" in both and "Visits by cases you may see" in both

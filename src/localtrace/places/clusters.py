@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from localtrace.audit.services import Action, record
 from localtrace.places.detection import Finding, Rule, detect_on_database
-from localtrace.places.models import Cluster, ClusterScan, Setting
+from localtrace.places.models import REASON_MAX, Cluster, ClusterScan, Outbreak, OutbreakEvent, Setting
 
 
 class ClusterError(ValueError):
@@ -51,12 +52,49 @@ class ScanSummary:
     created: int = 0
     updated: int = 0
     reopened: int = 0
+    # Cases that joined outbreaks through their clusters, and new clusters no longer found (visits removed).
+    joined: int = 0
+    withdrawn: int = 0
 
     def line(self) -> str:
-        return (
+        text = (
             f"Cluster scan: {self.found} found, {self.created} new, {self.updated} updated, "
-            f"{self.reopened} dismissed ones alerting again."
+            f"{self.reopened} dismissed ones alerting again"
         )
+        if self.joined:
+            text += f", {self.joined} new case{'s' if self.joined != 1 else ''} joined outbreaks"
+        if self.withdrawn:
+            text += f", {self.withdrawn} no longer found"
+        return text + "."
+
+
+def case_references(case_ids: list[int], *, most: int = 10) -> str:
+    """C12, C15 and C19; the first `most` of a longer list, then how many more."""
+    refs = [f"C{pk}" for pk in sorted(case_ids)]
+    if len(refs) > most:
+        refs = [*refs[:most], f"{len(refs) - most} more"]
+    return refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
+
+
+def _join_outbreak(cluster: Cluster, outbreak: Outbreak, case_ids: tuple[int, ...], now: dt.datetime) -> int:
+    """Cases of a cluster made an outbreak join the outbreak (not closed); it alerts until a team lead reviews.
+
+    Returns how many joined: those not in the outbreak already.
+    """
+    already = set(outbreak.cases.filter(pk__in=case_ids).values_list("pk", flat=True))
+    joining = [pk for pk in case_ids if pk not in already]
+    if not joining:
+        return 0
+    outbreak.cases.add(*joining)
+    # Counted in the database: a team lead marking it reviewed meanwhile must not be undone by this scan.
+    Cluster.objects.filter(pk=cluster.pk).update(unreviewed_case_count=F("unreviewed_case_count") + len(joining))
+    OutbreakEvent.objects.create(
+        outbreak=outbreak, at=now, kind="cluster_grew",
+        text=f"Cluster {cluster.reference}: {len(joining)} new case{'s' if len(joining) != 1 else ''} "
+        f"({case_references(joining)})"[:500],
+    )  # fmt: skip
+    record(Action.CHANGE, obj=outbreak, area=outbreak.area, detail={"cluster": cluster.pk, "cases_joined": joining})
+    return len(joining)
 
 
 def _matching(finding: Finding, rule: Rule) -> Cluster | None:
@@ -73,9 +111,22 @@ def _matching(finding: Finding, rule: Rule) -> Cluster | None:
 
 
 @transaction.atomic
-def store(findings: list[Finding], rule: Rule, *, now: dt.datetime | None = None) -> ScanSummary:
+def store(
+    findings: list[Finding],
+    rule: Rule,
+    *,
+    now: dt.datetime | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> ScanSummary:
+    """Keep what a scan found: new clusters, updated ones, and the cases of clusters made outbreaks.
+
+    `period` is the days the scan looked at (`scan` passes it): a new cluster wholly inside it, with the
+    window's margin, that no finding overlaps any more no longer meets the rule (a visit recorded in error
+    was removed, say), and is set aside as dismissed by the scan.
+    """
     now = now or timezone.now()
     summary = ScanSummary(found=len(findings))
+    seen: set[int] = set()
     names = dict(Setting.objects.filter(pk__in={f.setting_id for f in findings}).values_list("pk", "name"))
     for finding in findings:
         if finding.case_ids is None:
@@ -107,14 +158,68 @@ def store(findings: list[Finding], rule: Rule, *, now: dt.datetime | None = None
                 fields["status"] = Cluster.Status.OPEN
                 summary.reopened += 1
                 changed = True
+            elif cluster.status == Cluster.Status.PROMOTED:
+                # An outbreak's cluster that grows: its new cases join the outbreak, and the team is alerted.
+                outbreak = (
+                    Outbreak.objects.select_for_update()
+                    .filter(pk=cluster.outbreak_id or 0)
+                    .exclude(status=Outbreak.Status.CLOSED)
+                    .select_related("area")
+                    .first()
+                )
+                if outbreak is not None:
+                    joined = _join_outbreak(cluster, outbreak, finding.case_ids, now)
+                    summary.joined += joined
+                    changed = changed or joined > 0
+                elif set(finding.case_ids) - set(cluster.cases.values_list("pk", flat=True)):
+                    # Its outbreak is closed: new cases alert as a new cluster would, to add to an open outbreak
+                    # of the setting or to open a new one (a closed outbreak takes no more cases).
+                    fields["status"] = Cluster.Status.OPEN
+                    summary.reopened += 1
+                    changed = True
             if changed:
                 fields["updated_at"] = now
                 summary.updated += 1
             for name, value in fields.items():
                 setattr(cluster, name, value)
-            cluster.save()
+            cluster.save(update_fields=list(fields))
         cluster.cases.add(*finding.case_ids)
+        seen.add(cluster.pk)
+    if period is not None:
+        summary.withdrawn = _withdraw_unfound(findings, rule, period, seen, now)
     return summary
+
+
+def _withdraw_unfound(
+    findings: list[Finding], rule: Rule, period: tuple[dt.date, dt.date], seen: set[int], now: dt.datetime
+) -> int:
+    """New clusters the scan could see whole but found no more: dismissed by the scan, with the reason."""
+    widen = dt.timedelta(days=rule.window_days)
+    by_setting: dict[int, list[Finding]] = {}
+    for finding in findings:
+        by_setting.setdefault(finding.setting_id, []).append(finding)
+    withdrawn = 0
+    for cluster in Cluster.objects.filter(
+        status=Cluster.Status.OPEN, first_visit_on__gte=period[0] + widen, last_visit_on__lte=period[1]
+    ).exclude(pk__in=seen):
+        if any(
+            f.first_visit_on <= cluster.last_visit_on + widen and f.last_visit_on >= cluster.first_visit_on - widen
+            for f in by_setting.get(cluster.setting_id, [])
+        ):
+            continue  # taken into a longer episode found beside it
+        cluster.status = Cluster.Status.DISMISSED
+        cluster.dismissed_at = cluster.updated_at = now
+        cluster.dismissed_by = None
+        cluster.dismissed_reason = WITHDRAWN
+        # What is left of it: it alerts again if more cases than these join it.
+        cluster.dismissed_case_count = cluster.cases.count()
+        cluster.save()
+        record(Action.CHANGE, obj=cluster, area=cluster.area, detail={"dismissed": True, "reason": WITHDRAWN})
+        withdrawn += 1
+    return withdrawn
+
+
+WITHDRAWN = "Dismissed by the scan: it no longer meets the rule (visits recorded in error were removed)"
 
 
 def scan(*, today: dt.date | None = None, rule: Rule | None = None) -> ScanSummary:
@@ -123,7 +228,7 @@ def scan(*, today: dt.date | None = None, rule: Rule | None = None) -> ScanSumma
     today = today or timezone.localdate()
     run = ClusterScan.objects.create()
     findings = detect_on_database(rule, today - dt.timedelta(days=rule.lookback_days), today)
-    summary = store(findings, rule)
+    summary = store(findings, rule, period=(today - dt.timedelta(days=rule.lookback_days), today))
     ClusterScan.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(), found=summary.found, created=summary.created, updated=summary.updated
     )
@@ -147,15 +252,31 @@ def dismiss(cluster: Cluster, *, reason: str, request: HttpRequest | None = None
     reason = " ".join(reason.split())
     if not reason:
         raise ClusterError("Enter why you are dismissing this cluster")
+    if len(reason) > REASON_MAX:
+        raise ClusterError(f"The reason must be {REASON_MAX} characters or fewer")
     if cluster.status != Cluster.Status.OPEN:
         raise ClusterError("Only a new cluster can be dismissed")
     actor = actor or (request.user if request is not None else None)
     cluster.status = Cluster.Status.DISMISSED
     cluster.dismissed_at = timezone.now()
     cluster.dismissed_by = actor
-    cluster.dismissed_reason = reason[:500]
+    cluster.dismissed_reason = reason
     cluster.dismissed_case_count = cluster.case_count
     cluster.save()
     record(Action.CHANGE, request=request, actor=actor, obj=cluster, area=cluster.area,
            detail={"dismissed": True, "reason": cluster.dismissed_reason})  # fmt: skip
+    return cluster
+
+
+@transaction.atomic
+def mark_reviewed(cluster: Cluster, *, request: HttpRequest | None = None, actor: Any = None) -> Cluster:
+    """A team lead has seen the cases that joined the cluster's outbreak: it stops alerting."""
+    actor = actor or (request.user if request is not None else None)
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.unreviewed_case_count:
+        reviewed = cluster.unreviewed_case_count
+        cluster.unreviewed_case_count = 0
+        cluster.save(update_fields=["unreviewed_case_count"])
+        record(Action.CHANGE, request=request, actor=actor, obj=cluster, area=cluster.area,
+               detail={"reviewed_new_cases": reviewed})  # fmt: skip
     return cluster

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from localtrace.core.forms import GovukDateField, GovukForm
-from localtrace.places.models import Outbreak, OutbreakTask, Setting
+from localtrace.places.models import REASON_MAX, Outbreak, OutbreakTask, Setting
 from localtrace.results.validation import normalise_phone
 
 
@@ -61,13 +62,39 @@ class MergeForm(GovukForm):
         keep.choices = [(str(s.pk), f"{s.place_line} ({s.get_kind_display()})") for s in candidates]
 
 
+class CountedTextField(forms.CharField):
+    """Free text of at most `max_characters`, with the design system's character count.
+
+    No maxlength attribute: a browser would cut pasted text silently. Longer text is refused with an error
+    that says so (and the count under the box tells them as they type).
+    """
+
+    def __init__(self, *, max_characters: int, too_long: str, rows: int = 4, **kwargs: Any) -> None:
+        self.max_characters, self.rows = max_characters, rows
+        super().__init__(widget=forms.Textarea, **kwargs)
+        self.template_name = "places/forms/character_count.html"
+        self.validators.append(MaxLengthValidator(max_characters, message=too_long))
+
+
 class DismissForm(GovukForm):
-    reason = forms.CharField(
+    reason = CountedTextField(
         label="Why are you dismissing this cluster?",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        max_characters=REASON_MAX,
+        too_long=f"The reason must be {REASON_MAX} characters or fewer",
+        rows=3,
         help_text="For example: the cases are one family who live at two addresses.",
         error_messages={"required": "Enter why you are dismissing this cluster"},
+    )
+
+
+class RemoveVisitForm(GovukForm):
+    reason = CountedTextField(
+        label="Why are you removing it?",
+        max_characters=REASON_MAX,
+        too_long=f"The reason must be {REASON_MAX} characters or fewer",
+        rows=3,
+        help_text="For example: entered on the wrong case, or they went on another day.",
+        error_messages={"required": "Enter why you are removing this visit"},
     )
 
 

@@ -9,6 +9,9 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.utils import timezone
 
+# The longest reason a user may give for a dismissal or a removal: longer ones are refused, never cut.
+REASON_MAX = 500
+
 
 class Setting(models.Model):
     class Kind(models.TextChoices):
@@ -115,12 +118,14 @@ class Cluster(models.Model):
     dismissed_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    dismissed_reason = models.CharField(max_length=500, blank=True)
+    dismissed_reason = models.CharField(max_length=REASON_MAX, blank=True)
     # Cases at dismissal: a dismissed cluster that grows beyond this alerts again.
     dismissed_case_count = models.PositiveIntegerField(default=0)
     outbreak = models.ForeignKey(
         "places.Outbreak", null=True, blank=True, on_delete=models.SET_NULL, related_name="clusters"
     )
+    # Cases that joined its outbreak at scans since a team lead last reviewed it: alerts like a new cluster.
+    unreviewed_case_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-score", "-last_visit_on", "pk"]
@@ -132,6 +137,13 @@ class Cluster(models.Model):
     @property
     def reference(self) -> str:
         return f"CL{self.pk}"
+
+    @property
+    def needs_review(self) -> bool:
+        """New and undecided, or made an outbreak that cases have joined since a team lead last looked."""
+        return self.status == self.Status.OPEN or (
+            self.status == self.Status.PROMOTED and self.unreviewed_case_count > 0
+        )
 
 
 class Outbreak(models.Model):
@@ -199,10 +211,21 @@ class OutbreakTask(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["done_at", "due_on", "pk"]
+        # Open first, by due date with undated ones last, then done ones: spelt out, because NULLs sort
+        # first on SQLite and last on PostgreSQL.
+        ordering = [
+            models.F("done_at").asc(nulls_first=True),
+            models.F("due_on").asc(nulls_last=True),
+            "pk",
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.outbreak}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """An action not done by the end of its due day."""
+        return self.done_at is None and self.due_on is not None and self.due_on < timezone.localdate()
 
 
 class ClusterScan(models.Model):

@@ -16,7 +16,11 @@ from localtrace.places.models import Cluster, Outbreak, OutbreakEvent, OutbreakT
 
 
 class OutbreakError(ValueError):
-    pass
+    """A change that cannot be made; `field` is the form field the message belongs to, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _actor(request: HttpRequest | None, actor: Any) -> Any:
@@ -124,12 +128,14 @@ def add_task(
         raise OutbreakError("Enter the action or note")
     if kind == OutbreakTask.Kind.NOTE and (owner is not None or due_on is not None):
         raise OutbreakError("A note has no owner or due date; add an action instead")
+    if due_on is not None and due_on < timezone.localdate():
+        raise OutbreakError("The due date must be today or in the future", field="due_on")
     task = OutbreakTask.objects.create(
         outbreak=outbreak, kind=kind, text=text[:2000], owner=owner, due_on=due_on, created_by=actor
     )
     if kind == OutbreakTask.Kind.ACTION:
         who = f" for {owner.get_full_name() or owner.username}" if owner is not None else ""
-        when = f", due {due_on:%-d %B}" if due_on else ""
+        when = f", due {due_on:%-d %B %Y}" if due_on else ""
         event(outbreak, "action", f"Action added{who}{when}: {text[:300]}", actor=actor)
     else:
         event(outbreak, "note", f"Note: {text[:400]}", actor=actor)

@@ -18,7 +18,34 @@ from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
 from localtrace.config import policy
 from localtrace.people.names import name_key
-from localtrace.places.models import Setting, Visit
+from localtrace.places.models import REASON_MAX, Setting, Visit
+
+
+def visit_days(case: Case, *, today: dt.date | None = None) -> tuple[policy.Window, policy.Window | None]:
+    """The days a visit may be recorded on: the backward window, and the infectious period up to today.
+
+    The second is None while the infectious period has not begun. Nobody can have been anywhere tomorrow.
+    """
+    today = today or timezone.localdate()
+    backward, infectious = policy.backward_window(case.anchor_date), policy.infectious_period(case.anchor_date)
+    if backward.last > today:
+        backward = policy.Window(backward.first, today)
+    if infectious.first > today:
+        return backward, None
+    return backward, policy.Window(infectious.first, min(infectious.last, today))
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def visit_days_hint(case: Case, *, today: dt.date | None = None) -> str:
+    """The visit form's hint: the days that matter, the infectious period ending today at the latest."""
+    backward, infectious = visit_days(case, today=today)
+    text = f"Where they may have caught it: {_day(backward.first)} to {_day(backward.last)}."
+    if infectious is not None:
+        text += f" While infectious: {_day(infectious.first)} to {_day(infectious.last)}."
+    return text
 
 
 def direction_for(case: Case, day: dt.date) -> str | None:
@@ -62,11 +89,17 @@ def record_visit(
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    today = timezone.localdate(at) if at is not None else timezone.localdate()
+    if visited_on > today:
+        raise InvestigationError(
+            f"The day they were there must be today or in the past: {visited_on:%-d %B %Y} has not happened yet"
+        )
     direction = direction_for(case, visited_on)
     if direction is None:
-        backward, infectious = policy.backward_window(case.anchor_date), policy.infectious_period(case.anchor_date)
+        backward, infectious = visit_days(case, today=today)
+        last = (infectious or backward).last
         raise InvestigationError(
-            f"Ask about places between {backward.first:%-d %B} and {infectious.last:%-d %B}: "
+            f"Ask about places between {backward.first:%-d %B} and {last:%-d %B}: "
             f"{visited_on:%-d %B} is outside the days that matter"
         )
     if postcode:
@@ -84,6 +117,10 @@ def record_visit(
         setting = find_or_add_setting(
             area_id=area_id or case.area_id, name=name, kind=kind, postcode=postcode, address_line_1=address_line_1
         )
+    # One row per case, setting and day: the case's row is locked so two saves at once cannot both pass.
+    Case.objects.select_for_update().filter(pk=case.pk).first()
+    if Visit.objects.filter(case=case, setting=setting, visited_on=visited_on).exists():
+        raise InvestigationError(f"{setting.name} on {visited_on:%-d %B %Y} is already recorded for this case")
     visit = Visit.objects.create(
         case=case,
         setting=setting,
@@ -97,6 +134,50 @@ def record_visit(
     note(case, "visit", f"Visited {setting.name} on {visited_on:%-d %B} ({label})", request=request, actor=actor, at=at,
          setting=setting.pk, direction=direction)  # fmt: skip
     return visit
+
+
+@transaction.atomic
+def remove_visit(visit: Visit, *, reason: str, request: HttpRequest | None = None, actor: Any = None) -> None:
+    """Take away a visit recorded in error, with the reason, on the case's timeline (and so the audit trail).
+
+    The visit row goes, so cluster detection and the transmission chains stop counting it at their next run.
+    The case leaves at once the clusters of that setting it has no other visit in, and an outbreak of the
+    setting it has no other visit to any of its settings for (a line on the outbreak's timeline says why).
+    """
+    from localtrace.audit.services import Action, record
+    from localtrace.places.detection import Rule
+    from localtrace.places.models import Cluster, Outbreak
+    from localtrace.places.outbreaks import event
+
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvestigationError("Enter why you are removing this visit")
+    if len(reason) > REASON_MAX:
+        raise InvestigationError(f"The reason must be {REASON_MAX} characters or fewer")
+    visit = Visit.objects.select_related("case", "setting").select_for_update().get(pk=visit.pk)
+    case, setting, day, direction = visit.case, visit.setting, visit.visited_on, visit.direction
+    visit.delete()
+    others = Visit.objects.filter(case=case)
+    widen = dt.timedelta(days=Rule.configured().window_days)
+    for cluster in Cluster.objects.filter(
+        setting=setting, cases=case, first_visit_on__lte=day + widen, last_visit_on__gte=day - widen
+    ):
+        span = (cluster.first_visit_on - widen, cluster.last_visit_on + widen)
+        if not others.filter(setting=setting, visited_on__range=span).exists():
+            cluster.cases.remove(case)
+    for outbreak in Outbreak.objects.filter(cases=case, settings=setting).select_related("area"):
+        if not others.filter(setting__in=outbreak.settings.all()).exists():
+            outbreak.cases.remove(case)
+            event(outbreak, "case_removed", f"{case.reference} taken out: their visit to {setting.name} on "
+                  f"{day:%-d %B} was recorded in error", actor=actor)  # fmt: skip
+            record(Action.CHANGE, request=request, actor=actor, obj=outbreak, area=outbreak.area,
+                   detail={"case_removed": case.pk, "visit_removed": True})  # fmt: skip
+    label = "where they may have caught it" if direction == Visit.Direction.BACKWARD else "while infectious"
+    summary = f"Removed the visit to {setting.name} on {day:%-d %B} ({label}), recorded in error: {reason}"
+    note(case, "visit_removed", summary if len(summary) <= 500 else summary[:499] + "…", request=request,
+         actor=actor, setting=setting.pk, visited_on=day.isoformat(), direction=direction, reason=reason)  # fmt: skip
 
 
 # --- the register: search, near-duplicates, merge -------------------------------------------
@@ -193,13 +274,56 @@ def merge_settings(
     return plan
 
 
+class RegisterError(InvestigationError):
+    """A setting that cannot go in that register; `field` is the form field the message belongs to."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _register_area(postcode: str, chosen: Any, actor: Any) -> Any:
+    """The area whose register a setting belongs in: its postcode's area when the postcode routes, else `chosen`.
+
+    Cases record a visit with the place's postcode, and their visit finds (or adds) the setting in the
+    postcode's area: a setting kept elsewhere would be a second entry for one place, splitting its clusters.
+    So a team lead adds (or moves) a setting to another area's register only when they lead there too.
+    """
+    from localtrace.accounts.access import scope_for
+    from localtrace.areas.models import Role
+
+    routed = route_postcode(postcode) if postcode else None
+    if routed is None or routed.pk == getattr(chosen, "pk", None):
+        return chosen
+    if actor is not None and routed.pk not in scope_for(actor).areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}):
+        raise RegisterError(
+            f"{postcode} is in {routed.name}, so the setting belongs in {routed.name}'s register, which you "
+            f"cannot change. Check the postcode, or ask {routed.name}'s team to add it",
+            field="postcode",
+        )
+    return routed
+
+
+def _same_setting_in(area: Any, *, name: str, kind: str, postcode: str, exclude: int | None = None) -> bool:
+    key = name_key(name)
+    same = Setting.objects.filter(area=area, kind=kind, postcode=postcode, merged_into__isnull=True)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    return any(name_key(s.name) == key for s in same.only("name"))
+
+
 @transaction.atomic
 def update_setting(
     setting: Setting, *, request: HttpRequest | None = None, actor: Any = None, **fields: Any
 ) -> Setting:
-    """Change a setting's details (name, kind, address, postcode, manager's e-mail and phone), audited."""
+    """Change a setting's details (name, kind, address, postcode, manager's e-mail and phone), audited.
+
+    A new postcode in another area moves the setting to that area's register (see `_register_area`).
+    """
     from localtrace.audit.services import Action, record
 
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
     allowed = {"name", "kind", "address_line_1", "postcode", "manager_email", "manager_phone"}
     unknown = set(fields) - allowed
     if unknown:
@@ -208,31 +332,42 @@ def update_setting(
         try:
             fields["postcode"] = normalise_postcode(fields["postcode"])
         except InvalidPostcode as error:
-            raise InvestigationError(str(error)) from None
+            raise RegisterError(str(error), field="postcode") from None
+    postcode = fields.get("postcode", setting.postcode)
+    area = _register_area(postcode, setting.area, actor) if postcode != setting.postcode else setting.area
     changed = sorted(k for k, v in fields.items() if getattr(setting, k) != v)
+    detail: dict[str, Any] = {"fields": changed}
+    if area.pk != setting.area_id:
+        name, kind = fields.get("name", setting.name), fields.get("kind", setting.kind)
+        if _same_setting_in(area, name=name, kind=kind, postcode=postcode, exclude=setting.pk):
+            raise RegisterError(
+                f"{area.name}'s register already has {name} at {postcode}: merge the two there instead",
+                field="postcode",
+            )
+        detail.update(moved_from_area=setting.area_id, moved_to_area=area.pk)
+        setting.area = area
     for name, value in fields.items():
         setattr(setting, name, value)
     setting.save()
-    record(Action.CHANGE, request=request, actor=actor, obj=setting, area=setting.area, detail={"fields": changed})
+    record(Action.CHANGE, request=request, actor=actor, obj=setting, area=setting.area, detail=detail)
     return setting
 
 
 @transaction.atomic
 def add_setting(*, area: Any, request: HttpRequest | None = None, actor: Any = None, **fields: Any) -> Setting:
-    """A new setting in the area's register, unless one of the same kind, name and postcode is there already."""
+    """A new setting in the register of its postcode's area (else `area`'s), unless it is there already."""
     from localtrace.audit.services import Action, record
 
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
     if fields.get("postcode"):
         try:
             fields["postcode"] = normalise_postcode(fields["postcode"])
         except InvalidPostcode as error:
-            raise InvestigationError(str(error)) from None
-    key = name_key(fields["name"])
-    same = Setting.objects.filter(
-        area=area, kind=fields["kind"], postcode=fields.get("postcode", ""), merged_into__isnull=True
-    )
-    if any(name_key(s.name) == key for s in same.only("name")):
-        raise InvestigationError(f"{fields['name']} is already in the register")
+            raise RegisterError(str(error), field="postcode") from None
+    area = _register_area(fields.get("postcode", ""), area, actor)
+    if _same_setting_in(area, name=fields["name"], kind=fields["kind"], postcode=fields.get("postcode", "")):
+        raise RegisterError(f"{fields['name']} is already in the register")
     setting = Setting.objects.create(area=area, **fields)
     record(Action.CREATE, request=request, actor=actor, obj=setting, area=area)
     return setting

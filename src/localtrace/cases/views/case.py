@@ -34,7 +34,13 @@ from localtrace.contacts.services import NamedContact, name_contact
 from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
 from localtrace.people.details_views import change_details_page
-from localtrace.places.services import record_visit, search_settings, setting_search_attrs, settings_for_case
+from localtrace.places.services import (
+    record_visit,
+    search_settings,
+    setting_search_attrs,
+    settings_for_case,
+    visit_days_hint,
+)
 from localtrace.support.services import section_for as support_section_for
 
 
@@ -282,12 +288,7 @@ def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Places they went: in the backward window (where they may have caught it) and while infectious."""
     case = _case(request, pk)
-    backward, infectious = policy.backward_window(case.anchor_date), policy.infectious_period(case.anchor_date)
-    hint = (
-        f"Where they may have caught it: {backward.first:%A} {backward.first.day} {backward.first:%B} to "
-        f"{backward.last:%A} {backward.last.day} {backward.last:%B}. While infectious: {infectious.first:%A} "
-        f"{infectious.first.day} {infectious.first:%B} to {infectious.last:%A} {infectious.last.day} {infectious.last:%B}."
-    )
+    hint = visit_days_hint(case)  # the days that matter, none after today
     form = VisitForm(request.POST or None, window_hint=hint)
     # The register's matching settings are offered first (as they type, with htmx; after a submit, without).
     suggestions = search_settings(settings_for_case(case), request.POST.get("name", "")) if request.POST else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from localtrace.accounts.access import get_or_404, require_capability, scoped
 from localtrace.audit.services import Action, record
 from localtrace.cases.models import Case
-from localtrace.places.clusters import ClusterError, dismiss
+from localtrace.places.clusters import ClusterError, dismiss, mark_reviewed
 from localtrace.places.forms import DismissForm, PromoteForm
 from localtrace.places.models import Cluster, ClusterScan, Outbreak
 from localtrace.places.outbreaks import add_to_outbreak, open_outbreak_at, promote
@@ -22,18 +23,35 @@ STATUS_FILTERS = {
 }
 
 
+# What alerts: a new cluster, and a cluster made an outbreak whose new cases joined the outbreak unreviewed.
+TO_REVIEW = Q(status=Cluster.Status.OPEN) | Q(status=Cluster.Status.PROMOTED, unreviewed_case_count__gt=0)
+
+
 def open_cluster_count(user: object) -> int:
-    return scoped(user, "cluster.view", Cluster.objects.filter(status=Cluster.Status.OPEN)).count()
+    """Clusters to review (the navigation's and home page's alert): new ones, and outbreaks' ones with new cases."""
+    return scoped(user, "cluster.view", Cluster.objects.filter(TO_REVIEW)).count()
+
+
+def grown_cluster_count(user: object) -> int:
+    """Of those, clusters made outbreaks whose new cases joined the outbreak since a team lead last looked."""
+    return scoped(
+        user, "cluster.view", Cluster.objects.filter(status=Cluster.Status.PROMOTED, unreviewed_case_count__gt=0)
+    ).count()
+
+
+def _filter(status: str) -> Q:
+    return TO_REVIEW if status == Cluster.Status.OPEN else Q(status=status)
 
 
 def cluster_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "cluster.alerts")
     shown = request.GET.get("status", "open")
     status = STATUS_FILTERS.get(shown, Cluster.Status.OPEN)
+    # "To review" lists what needs a team lead: new clusters, then clusters whose new cases joined their outbreak.
     clusters = list(
-        scoped(request.user, "cluster.view", Cluster.objects.filter(status=status)).select_related("setting", "area")[
-            :200
-        ]
+        scoped(request.user, "cluster.view", Cluster.objects.filter(_filter(status)))
+        .select_related("setting", "area", "outbreak")
+        .order_by("-unreviewed_case_count", "-score", "-last_visit_on", "pk")[:200]
     )
     # A setting already in an open outbreak: its new cluster is more of the same, not a new alert to weigh.
     in_outbreak = {
@@ -48,7 +66,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     for cluster in clusters:
         cluster.in_outbreak = in_outbreak.get((cluster.area_id, cluster.setting_id))  # type: ignore[attr-defined]
     counts = {
-        key: scoped(request.user, "cluster.view", Cluster.objects.filter(status=value)).count()
+        key: scoped(request.user, "cluster.view", Cluster.objects.filter(_filter(value))).count()
         for key, value in STATUS_FILTERS.items()
     }
     last_scan = ClusterScan.objects.filter(finished_at__isnull=False).first()
@@ -66,9 +84,14 @@ def _cluster(request: HttpRequest, pk: int) -> Cluster:
 
 
 def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cluster = _cluster(request, pk)
+    return _cluster_page(request, _cluster(request, pk))
+
+
+def _cluster_page(request: HttpRequest, cluster: Cluster, *, promote_form: PromoteForm | None = None) -> HttpResponse:
+    """The cluster's page; with a promote form that has errors when opening an outbreak was refused."""
+    case_ids = list(cluster.cases.values_list("pk", flat=True))
     cases = list(
-        scoped(request.user, "case.view", Case.objects.filter(pk__in=cluster.cases.values("pk")))
+        scoped(request.user, "case.view", Case.objects.filter(pk__in=case_ids))
         .select_related("person")
         .order_by("specimen_date", "pk")
     )
@@ -83,7 +106,11 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "cluster": cluster,
             "rows": [(case, visits.get(case.pk, [])) for case in cases],
-            "promote_form": PromoteForm(initial={"name": f"{cluster.setting.name}, {cluster.first_visit_on:%B %Y}"}),
+            # A case of another area that went there is the cluster's too; only its own area's team sees who.
+            "cases_elsewhere": len(case_ids) - len(cases),
+            "promote_form": promote_form
+            or PromoteForm(initial={"name": f"{cluster.setting.name}, {cluster.first_visit_on:%B %Y}"}),
+            "form": promote_form,  # the error summary's
             "open_outbreak": open_outbreak_at(cluster) if cluster.status == Cluster.Status.OPEN else None,
             "dismiss_form": DismissForm(),
         },
@@ -147,12 +174,22 @@ def cluster_add_to_outbreak(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def cluster_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team lead has seen the cases that joined the cluster's outbreak: the alert goes."""
+    cluster = _cluster(request, pk)
+    if cluster.unreviewed_case_count:
+        mark_reviewed(cluster, request=request)
+        messages.success(request, f"Cluster {cluster.reference} reviewed: it no longer alerts.")
+    return redirect("places:cluster-detail", cluster.pk)
+
+
+@require_POST
 def cluster_promote(request: HttpRequest, pk: int) -> HttpResponse:
     cluster = _cluster(request, pk)
     form = PromoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a name for the outbreak.")
-        return redirect("places:cluster-detail", cluster.pk)
+        # The page again, with the error summary and the name field marked (the design system's pattern).
+        return _cluster_page(request, cluster, promote_form=form)
     try:
         outbreak = promote(cluster, name=form.cleaned_data["name"], request=request)
     except ClusterError as error:

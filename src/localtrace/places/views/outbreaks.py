@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import altair as alt
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Case as DbCase
+from django.db.models import Count, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,14 +22,21 @@ from localtrace.places import outbreaks as actions
 from localtrace.places.forms import MessageForm, StatusForm, TaskForm
 from localtrace.places.models import Outbreak, OutbreakTask
 
+# Open outbreaks first, then those being monitored, then closed ones (not the alphabetical order of the values).
+STATUS_RANK = DbCase(
+    When(status=Outbreak.Status.OPEN, then=Value(0)),
+    When(status=Outbreak.Status.MONITORING, then=Value(1)),
+    default=Value(2),
+)
+
 
 def outbreak_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, "case.queue")
     outbreaks = list(
         scoped(request.user, "outbreak.view", Outbreak.objects.all())
         .select_related("area")
-        .annotate(case_count=Count("cases", distinct=True))
-        .order_by("status", "-opened_at")[:200]
+        .annotate(case_count=Count("cases", distinct=True), status_rank=STATUS_RANK)
+        .order_by("status_rank", "-opened_at", "-pk")[:200]
     )
     return render(request, "places/outbreak_list.html", {"outbreaks": outbreaks})
 
@@ -134,7 +142,7 @@ def outbreak_task_add(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except actions.OutbreakError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, "Action added." if data["kind"] == OutbreakTask.Kind.ACTION else "Note added.")
             return redirect(_back(outbreak))

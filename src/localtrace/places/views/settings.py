@@ -72,9 +72,14 @@ def setting_add(request: HttpRequest) -> HttpResponse:
         try:
             setting = services.add_setting(area=area, request=request, **{f: data[f] for f in FIELDS})
         except InvestigationError as error:
-            form.add_error(None, str(error))
+            form.add_error(getattr(error, "field", None), str(error))
         else:
-            messages.success(request, f"{setting.name} added to the register.")
+            where = (
+                "the register"
+                if setting.area_id == area.pk
+                else f"{setting.area.name}'s register (its postcode's area)"
+            )
+            messages.success(request, f"{setting.name} added to {where}.")
             return redirect("places:setting-detail", setting.pk)
     return render(
         request,
@@ -85,19 +90,24 @@ def setting_add(request: HttpRequest) -> HttpResponse:
 
 def setting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     setting = get_or_404(request.user, "setting.view", Setting.objects.select_related("area", "merged_into"), pk=pk)
+    readable = scoped(request.user, "case.view", Case.objects.all()).filter(visits__setting=setting)
     visits = list(
-        scoped(request.user, "case.view", Case.objects.all())
-        .filter(visits__setting=setting)
-        .values_list("pk", "visits__visited_on", "visits__direction")
-        .order_by("-visits__visited_on", "pk")[:200]
+        readable.values_list("pk", "visits__visited_on", "visits__direction").order_by("-visits__visited_on", "pk")[
+            :200
+        ]
     )
     record(Action.VIEW, request=request, obj=setting, area=setting.area, detail={"visits_listed": len(visits)})
+    # Visits by cases the reader may not open are counted, never listed (the register shows the total anyway).
+    visit_total = setting.visits.count()
+    visits_elsewhere = visit_total - (readable.count() if visits else 0)
     return render(
         request,
         "places/setting_detail.html",
         {
             "setting": setting,
             "visits": visits,
+            "visit_total": visit_total,
+            "visits_elsewhere": visits_elsewhere,
             "may_manage": may(request.user, "setting.manage", setting),
             "clusters": list(scoped(request.user, "cluster.view", setting.clusters.all())),
             "near": services.near_duplicates(setting) if may(request.user, "setting.manage", setting) else [],
@@ -109,12 +119,18 @@ def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     setting = get_or_404(request.user, "setting.manage", Setting.objects.filter(merged_into__isnull=True), pk=pk)
     form = SettingForm(request.POST or None, initial={f: getattr(setting, f) for f in FIELDS})
     if request.method == "POST" and form.is_valid():
+        area_before = setting.area_id
         try:
             services.update_setting(setting, request=request, **{f: form.cleaned_data[f] for f in FIELDS})
         except InvestigationError as error:
-            form.add_error("postcode", str(error))
+            form.add_error(getattr(error, "field", None) or "postcode", str(error))
         else:
-            messages.success(request, f"{setting.name} saved.")
+            moved = (
+                f" It is now in {setting.area.name}'s register (its postcode's area)."
+                if setting.area_id != area_before
+                else ""
+            )
+            messages.success(request, f"{setting.name} saved.{moved}")
             return redirect("places:setting-detail", setting.pk)
     return render(
         request,
@@ -138,15 +154,18 @@ def setting_merge(request: HttpRequest, pk: int) -> HttpResponse:
             Setting.objects.filter(area_id=duplicate.area_id).exclude(pk=duplicate.pk), text, limit=20
         )
         candidates = extra + [c for c in candidates if c not in extra]
+    # A choice made from a search is not in the default list, and neither the check page nor its confirmation
+    # carries the search: any setting of the same area that is still in the register may be chosen.
+    keep_pk = request.POST.get("keep", "") if request.method == "POST" else ""
+    if keep_pk.isdigit() and not any(str(c.pk) == keep_pk for c in candidates):
+        chosen = (
+            Setting.objects.filter(area_id=duplicate.area_id, pk=int(keep_pk), merged_into__isnull=True)
+            .exclude(pk=duplicate.pk)
+            .first()
+        )
+        if chosen is not None:
+            candidates.append(chosen)
     form = MergeForm(request.POST or None, candidates=candidates)
-    if request.method == "POST" and "keep" in request.POST and "confirmed" not in request.POST:
-        # A choice made from a search whose results are not in the default list.
-        keep_pk = request.POST.get("keep", "")
-        if keep_pk.isdigit() and not any(str(c.pk) == keep_pk for c in candidates):
-            chosen = Setting.objects.filter(area_id=duplicate.area_id, pk=int(keep_pk)).first()
-            if chosen is not None:
-                candidates.append(chosen)
-                form = MergeForm(request.POST, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         keep = get_or_404(request.user, "setting.manage", Setting, pk=form.cleaned_data["keep"])
         try:

@@ -50,7 +50,7 @@ def two_records_of_one_person(world: World) -> tuple[Person, Person]:
     case = Case.objects.get(person=first)
     # The case names a contact, and a message went to the case.
     name_contact(case, NamedContact(given_name="Huw", family_name="Jenkins", kind=Contact.Kind.CLOSE,
-                                    last_exposure=timezone.localdate(), phone="07911 654321"))  # fmt: skip
+                                    last_exposure=timezone.localdate(), phone="07911 123465"))  # fmt: skip
     second = Person.objects.create(given_name="Sian", family_name="Obrien-Ahmad", postcode="FX1 1AB")
     assert TestResult.objects.filter(specimen_id="B").update(person=second) == 1
     Message.objects.create(channel=Message.Channel.SMS, recipient="+447911123456", body="Hello", person=second)

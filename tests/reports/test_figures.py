@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from localtrace.areas.models import Membership, Role, Team
-from localtrace.cases.investigation import record_attempt, transfer
+from localtrace.cases.investigation import complete, record_attempt, transfer
 from localtrace.cases.models import Attempt, Case, TraceEvent
 from localtrace.contacts.models import Contact
 from localtrace.reports import metrics, rollup, weeks
@@ -31,42 +32,43 @@ def _week(moment: dt.datetime, starts: str = "monday") -> dt.date:
 def raw_people(starts: str = "monday") -> pd.DataFrame:
     """One row per case and contact, worked out from Case, Contact, Attempt, TraceEvent and Membership."""
     cases = pd.DataFrame(
-        Case.objects.values("pk", "area_id", "status", "reached_at", "closed_at", "first_result__received_at")
+        Case.objects.values("pk", "area_id", "status", "closed_at", "first_result__received_at")
     ).rename(columns={"first_result__received_at": "start"})
     cases["kind"] = "case"
     cases["household"] = False
     named = pd.DataFrame(Contact.objects.values("pk", "case_id"))
     cases["named"] = cases["pk"].map(named.groupby("case_id").size()).fillna(0) if len(named) else 0
-    contacts = pd.DataFrame(
-        Contact.objects.values("pk", "area_id", "status", "reached_at", "closed_at", "named_at", "kind")
-    ).rename(columns={"named_at": "start"})
+    contacts = pd.DataFrame(Contact.objects.values("pk", "area_id", "status", "closed_at", "named_at", "kind")).rename(
+        columns={"named_at": "start"}
+    )
     contacts["household"] = contacts["kind"] == "household"
     contacts["kind"] = "contact"
     contacts["named"] = 0
     people = pd.concat([cases, contacts], ignore_index=True)
     people["week"] = people["start"].map(lambda s: _week(s, starts))
-    people["hours"] = (people["reached_at"] - people["start"]).dt.total_seconds() / 3600
     completed = people["status"] == "completed"
     people["told_hours"] = ((people["closed_at"] - people["start"]).dt.total_seconds() / 3600).where(completed)
     attempts = pd.DataFrame(Attempt.objects.order_by("made_at", "pk").values("case_id", "contact_id", "channel",
-                                                                            "outcome", "made_by_id"))  # fmt: skip
+                                                                            "outcome", "made_by_id", "made_at"))  # fmt: skip
     memberships = pd.DataFrame(Membership.objects.values("user_id", "team_id", "team__kind", "team__area_id"))
     events = pd.DataFrame(TraceEvent.objects.filter(kind="completed").order_by("occurred_at", "pk")
                           .values("case_id", "contact_id", "actor_id"))  # fmt: skip
 
-    def outcome_and_team(row: pd.Series) -> tuple[str, object]:
+    def outcome_and_team(row: pd.Series) -> tuple[str, object, object]:
+        """How the ladder ended, the reaching team and when they were reached: a tracer's answered call or
+        doorstep talk, else the completion. Answers sent online (the web channel) reach nobody by themselves."""
         owner = "case_id" if row["kind"] == "case" else "contact_id"
         tries = attempts[attempts[owner] == row["pk"]].reset_index(drop=True)
-        if pd.isna(row["reached_at"]):
-            return ("unreachable" if row["status"] == "unreachable" else "not_reached"), None
-        hits = tries[tries["outcome"].isin(REACHED)]
+        hits = tries[tries["outcome"].isin(REACHED) & (tries["channel"] != "web")]
+        if hits.empty and row["status"] != "completed":
+            return ("unreachable" if row["status"] == "unreachable" else "not_reached"), None, pd.NaT
         if hits.empty:
             done = events[events[owner] == row["pk"]]
-            return "other", _team(done["actor_id"].iloc[0] if len(done) else None, row["area_id"])
+            return "other", _team(done["actor_id"].iloc[0] if len(done) else None, row["area_id"]), row["closed_at"]
         first = hits.index[0]
         channel = hits.iloc[0]["channel"]
         outcome = {"doorstep": "doorstep", "phone": "first_call" if first == 0 else "later_call"}.get(channel, "other")
-        return outcome, _team(hits.iloc[0]["made_by_id"], row["area_id"])
+        return outcome, _team(hits.iloc[0]["made_by_id"], row["area_id"]), hits.iloc[0]["made_at"]
 
     def _team(user: object, area: int) -> object:
         if user is None or pd.isna(user):
@@ -80,6 +82,8 @@ def raw_people(starts: str = "monday") -> pd.DataFrame:
 
     found = people.apply(outcome_and_team, axis=1, result_type="expand")
     people["outcome"], people["team"] = found[0], found[1]
+    people["reached_at"] = pd.to_datetime(found[2], utc=True)
+    people["hours"] = (people["reached_at"] - people["start"]).dt.total_seconds() / 3600
     return people
 
 
@@ -150,9 +154,35 @@ def check_everything(world: World, starts: str = "monday") -> None:
     assert len(stored) == len({k for k in stored})
 
 
+def answer_online(world: World, cases: list[Case], seed: int) -> None:
+    """The open cases nobody has reached yet send their answers online (the portal's web attempt) a few hours
+    after their result; a tracer of their area completes some of those records later."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    staff = {world.area_a.pk: world.users["lead_a"], world.area_b.pk: world.users["tracer_b"]}
+    for case in Case.objects.filter(pk__in=[c.pk for c in cases]).select_related("first_result"):
+        answered = case.first_result.received_at + dt.timedelta(hours=rng.uniform(0.5, 5))
+        if not case.is_open or case.reached_at is not None or answered > now:
+            continue
+        record_attempt(case, channel=Attempt.Channel.WEB, outcome=Attempt.Outcome.ANSWERED, at=answered)
+        if rng.random() < 0.6:
+            complete(case, actor=staff[case.area_id], at=min(answered + dt.timedelta(hours=rng.uniform(1, 40)), now))
+
+
 def test_the_stored_figures_match_a_computation_over_the_raw_tables(world: World) -> None:
     generate(world)
     rollup.refresh()
+    check_everything(world)
+
+
+def test_cases_who_answered_online_are_reached_when_a_tracer_completes_them_and_by_that_team(world: World) -> None:
+    cases = generate(world, cases=60, seed=21)
+    answer_online(world, cases, seed=21)
+    rollup.refresh()
+    online = ReachFact.objects.filter(kind=ReachFact.Kind.CASE, answered_online=True)
+    assert online.filter(reached_at__isnull=True, outcome="not_reached").exists()  # still waiting for a tracer
+    assert online.filter(outcome="other", reached_by_team__isnull=False).exists()  # completed by a tracer
+    assert not online.filter(reached_at__isnull=False, reached_by_team__isnull=True).exists()
     check_everything(world)
 
 
@@ -228,6 +258,13 @@ def test_facts_built_in_the_database_equal_those_built_in_python(world: World) -
     Membership.objects.create(user=world.users["surge_active"], team=other, role=Role.TRACER)
     rollup.refresh()
     assert rollup._set_based()
+    for outcomes in assert_facts_built_in_the_database_equal_those_built_in_python().values():
+        assert outcomes >= {"first_call", "later_call", "doorstep", "not_reached"}
+
+
+def assert_facts_built_in_the_database_equal_those_built_in_python() -> dict[str, set[str]]:
+    """The facts the rollup stored (built by `facts_sql`) are exactly `facts_for`'s; the outcomes seen, by kind."""
+    outcomes: dict[str, set[str]] = {}
     for kind, model in ((ReachFact.Kind.CASE, Case), (ReachFact.Kind.CONTACT, Contact)):
         ids = list(model.objects.values_list("pk", flat=True))
         stored = {
@@ -235,7 +272,19 @@ def test_facts_built_in_the_database_equal_those_built_in_python(world: World) -
         }
         built = {f.item_id: tuple(getattr(f, c) for c in metrics.FACT_COLUMNS) for f in metrics.facts_for(kind, ids)}
         assert stored == built  # exactly: same days, same float hours, same outcomes and teams
-        assert {row[10] for row in built.values()} >= {"first_call", "later_call", "doorstep", "not_reached"}
+        outcomes[kind] = {row[10] for row in built.values()}
+    return outcomes
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL builds facts in SQL; elsewhere facts_for")
+def test_facts_built_in_the_database_equal_those_built_in_python_when_cases_answer_online(world: World) -> None:
+    cases = generate(world, cases=60, seed=22)
+    answer_online(world, cases, seed=22)
+    rollup.refresh()
+    assert rollup._set_based()
+    assert_facts_built_in_the_database_equal_those_built_in_python()
+    online = ReachFact.objects.filter(kind=ReachFact.Kind.CASE, answered_online=True)
+    assert online.filter(reached_at__isnull=True).exists() and online.filter(outcome="other").exists()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load drops PostgreSQL indexes")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 
+from localtrace.areas.models import Area
 from localtrace.core.charts import Chart, chart
-from localtrace.reports import metrics, weeks
+from localtrace.reports import metrics, suppression, transparency, weeks
 from localtrace.reports.models import WeeklyFigures
 
 WEEKS_SHOWN = 12
@@ -40,6 +41,69 @@ def formatted(key: str, value: Any) -> str:
     if unit in (metrics.HOURS, metrics.RATIO):
         return f"{value:.1f}"
     return f"{int(value):,}"
+
+
+def parent_cells(
+    week: transparency.PublicWeek, areas: Sequence[Area], stored: Mapping[str, Any]
+) -> dict[str, transparency.PublicCell]:
+    """A region's or nation's public figures for one week, to print beside the public page's rows for its
+    `areas` (`week.rows`) without giving away anything those rows hide; `stored` is its own weekly figures.
+
+    A count is the sum of its areas' cells, so it is shown only when they all are (a reader could add it up
+    anyway): beside one hidden area it would give that area away, beside several it would tie them together.
+    One exception says nothing new either: one area hidden as "fewer than 5" and a sum of 1 to 4 (the others
+    are 0) is "fewer than 5". Any other count is withheld. Rates and medians then follow the public page:
+    a share or ratio only when both its counts are shown and the denominator is at least 10, a median only
+    over at least 10 people whose count is shown."""
+    if not areas:
+        return {}
+    rows = [week.rows[a.code] for a in areas]
+    cells: dict[str, transparency.PublicCell] = {}
+    for key in rows[0]:
+        if metrics.get(key).unit != metrics.COUNT:
+            continue
+        total = sum(int(row[key].value or 0) for row in rows)
+        hidden = [row[key] for row in rows if row[key].state != suppression.SHOWN]
+        if not hidden:
+            state = suppression.SHOWN
+        elif len(hidden) == 1 and hidden[0].state == suppression.SMALL and total <= suppression.SMALL_MAX:
+            state = suppression.SMALL
+        else:
+            state = suppression.WITHHELD
+        cells[key] = transparency.PublicCell(total, state)
+    for f in transparency.public_figures():
+        if f.unit == metrics.COUNT:
+            continue
+        if f.unit == metrics.HOURS:
+            over, median = cells[f.over], stored.get(f.key)
+            ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR and median is not None
+            cells[f.key] = transparency.PublicCell(median, suppression.SHOWN if ok else "too_few")
+            continue
+        numerator, denominator = cells[f.numerator], cells[f.denominator]
+        if suppression.rate_shown(numerator.state, denominator.state, denominator.value):
+            cells[f.key] = transparency.PublicCell(metrics.ratio(numerator.value, denominator.value), suppression.SHOWN)
+        elif numerator.state != suppression.SHOWN or denominator.state != suppression.SHOWN:
+            cells[f.key] = transparency.PublicCell(None, suppression.WITHHELD)
+        else:
+            cells[f.key] = transparency.PublicCell(None, "too_few")
+    return cells
+
+
+def parent_rows(
+    week: transparency.PublicWeek, areas: Sequence[Area]
+) -> list[tuple[Area, dict[str, transparency.PublicCell]]]:
+    """The region or nation directly above each of these areas, by name, with its cells for the week."""
+    below: dict[int, list[Area]] = {}
+    for area in areas:
+        if area.parent_id is not None:
+            below.setdefault(area.parent_id, []).append(area)
+    parents = list(Area.objects.filter(pk__in=below).order_by("name"))
+    stored = dict(
+        WeeklyFigures.objects.filter(area__in=parents, team__isnull=True, week_start=week.week_start).values_list(
+            "area_id", "values"
+        )
+    )
+    return [(parent, parent_cells(week, below[parent.pk], stored.get(parent.pk, {}))) for parent in parents]
 
 
 def week_label(week: dt.date) -> str:

@@ -5,8 +5,9 @@ Two halves:
 * **Facts.** `facts_for(kind, ids)` reads cases or contacts with their attempts and timeline and returns
   one `ReachFact` per item: when its clock started (a case: when its first positive result reached the
   service; a contact: when they were named), when it was first reached (`reached_at`: the first attempt
-  with a reaching outcome — answered, spoke at the door — or completion), when it was told to isolate
-  (completed), how the escalation ladder ended for it, and which team reached it.
+  by which a tracer reached them — answered the phone, spoke at the door — or else completion; answers sent
+  online reach nobody by themselves), when it was told to isolate (completed), how the escalation ladder
+  ended for it, and which team reached it.
 * **Figures.** A registry of `Figure`s, one definition each (`@figure` or `register`). A figure is a
   function of a `Bucket` (some upper-tier areas or one team, and one reporting week) returning a number
   or None. The rollup (`reports.rollup`) computes every registered figure for each bucket that changed
@@ -85,7 +86,7 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
     if kind == ReachFact.Kind.CASE:
         items = list(
             Case.objects.filter(**among("pk")).values(
-                "pk", "area_id", "status", "reached_at", "closed_at", clock=F("first_result__received_at")
+                "pk", "area_id", "status", "closed_at", clock=F("first_result__received_at")
             )
         )
         named = dict(
@@ -97,17 +98,17 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
     else:
         items = list(
             Contact.objects.filter(**among("pk")).values(
-                "pk", "area_id", "status", "reached_at", "closed_at", "kind", clock=F("named_at")
+                "pk", "area_id", "status", "closed_at", "kind", clock=F("named_at")
             )
         )
         named = {}
-    attempts: dict[int, list[tuple[str, str, int | None]]] = {}
-    for item_id, channel, outcome, made_by in (
+    attempts: dict[int, list[tuple[str, str, int | None, dt.datetime]]] = {}
+    for item_id, channel, outcome, made_by, made_at in (
         Attempt.objects.filter(**among(owner))
         .order_by("made_at", "pk")
-        .values_list(owner, "channel", "outcome", "made_by_id")
+        .values_list(owner, "channel", "outcome", "made_by_id", "made_at")
     ):
-        attempts.setdefault(item_id, []).append((channel, outcome, made_by))
+        attempts.setdefault(item_id, []).append((channel, outcome, made_by, made_at))
     completed_by = dict(
         TraceEvent.objects.filter(**among(owner), kind="completed")
         .order_by("occurred_at", "pk")
@@ -126,17 +127,21 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
     link_channels = {Attempt.Channel.SMS, Attempt.Channel.EMAIL}
     for item in items:
         clock: dt.datetime = item["clock"]
-        reached_at: dt.datetime | None = item["reached_at"]
         told_at = item["closed_at"] if item["status"] == Status.COMPLETED else None
         tries = attempts.get(item["pk"], [])
-        reaching = next((i for i, t in enumerate(tries) if t[1] in Attempt.REACHED), None)
+        # Answers sent online set the record's reached_at (they stop the ladder) but reach nobody for the figures:
+        # a tracer reaches them, on the phone or at the door, or else by completing the record (docs/metrics.md).
+        reaching = next(
+            (i for i, t in enumerate(tries) if t[1] in Attempt.REACHED and t[0] != Attempt.Channel.WEB), None
+        )
+        reached_at = tries[reaching][3] if reaching is not None else told_at
         reached_by: int | None = None
         if reached_at is None:
             outcome = "unreachable" if item["status"] == Status.UNREACHABLE else "not_reached"
         elif reaching is None:
             outcome, reached_by = "other", completed_by.get(item["pk"])
         else:
-            channel, _, reached_by = tries[reaching]
+            channel, _, reached_by, _ = tries[reaching]
             if channel == Attempt.Channel.DOORSTEP:
                 outcome = "doorstep"
             elif channel == Attempt.Channel.PHONE:
@@ -158,8 +163,8 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
                 outcome=outcome,
                 household=item.get("kind") == Contact.Kind.HOUSEHOLD,
                 contacts_named=named.get(item["pk"], 0),
-                link_sent=any(c in link_channels and o == Attempt.Outcome.SENT for c, o, _ in tries),
-                answered_online=any(c == Attempt.Channel.WEB for c, _, _ in tries),
+                link_sent=any(c in link_channels and o == Attempt.Outcome.SENT for c, o, _, _ in tries),
+                answered_online=any(c == Attempt.Channel.WEB for c, _, _, _ in tries),
                 reached_by_team_id=_team_of(reached_by, item["area_id"], memberships),
                 refreshed_at=now,
             )
@@ -183,7 +188,7 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
     owner = "case_id" if kind == ReachFact.Kind.CASE else "contact_id"
     if kind == ReachFact.Kind.CASE:
         items = (
-            f"SELECT i.id, i.area_id, i.status, i.reached_at, i.closed_at, r.received_at AS clock, FALSE AS household "  # noqa: S608
+            f"SELECT i.id, i.area_id, i.status, i.closed_at, r.received_at AS clock, FALSE AS household "  # noqa: S608
             f'FROM "{table[Case]}" i JOIN "{table[TestResult]}" r ON r.id = i.first_result_id '
             f"WHERE {scope.format(item='i.id')}"
         )
@@ -193,20 +198,20 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
         )
     else:
         items = (
-            f"SELECT i.id, i.area_id, i.status, i.reached_at, i.closed_at, i.named_at AS clock, "  # noqa: S608
+            f"SELECT i.id, i.area_id, i.status, i.closed_at, i.named_at AS clock, "  # noqa: S608
             f'i.kind = %(household)s AS household FROM "{table[Contact]}" i WHERE {scope.format(item="i.id")}'
         )
         named = "SELECT NULL::bigint AS item, 0 AS n WHERE FALSE"
     sql = f"""
         WITH items AS ({items}),
         att AS (
-            SELECT a.{owner} AS item, a.channel, a.outcome, a.made_by_id,
+            SELECT a.{owner} AS item, a.channel, a.outcome, a.made_by_id, a.made_at,
                    row_number() OVER (PARTITION BY a.{owner} ORDER BY a.made_at, a.id) AS rn
             FROM "{table[Attempt]}" a WHERE {scope.format(item=f"a.{owner}")}
         ),
         reach AS (
-            SELECT DISTINCT ON (item) item, channel, made_by_id, rn FROM att
-            WHERE outcome = ANY(%(reaching)s) ORDER BY item, rn
+            SELECT DISTINCT ON (item) item, channel, made_by_id, made_at, rn FROM att
+            WHERE outcome = ANY(%(reaching)s) AND channel <> %(web)s ORDER BY item, rn
         ),
         flags AS (
             SELECT item, bool_or(channel = ANY(%(link_channels)s) AND outcome = %(sent)s) AS link_sent,
@@ -231,14 +236,16 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
         ),
         base AS (
             SELECT i.*,
-                CASE WHEN i.reached_at IS NULL THEN
+                -- A tracer reaching them, else completion: not the record reached_at, which a web answer sets.
+                COALESCE(r.made_at, CASE WHEN i.status = %(completed)s THEN i.closed_at END) AS reached_at,
+                CASE WHEN r.item IS NULL AND i.status <> %(completed)s THEN
                          CASE WHEN i.status = %(unreachable)s THEN 'unreachable' ELSE 'not_reached' END
                      WHEN r.item IS NULL THEN 'other'
                      WHEN r.channel = %(doorstep)s THEN 'doorstep'
                      WHEN r.channel = %(phone)s THEN CASE WHEN r.rn = 1 THEN 'first_call' ELSE 'later_call' END
                      ELSE 'other' END AS outcome,
-                CASE WHEN i.reached_at IS NULL THEN NULL WHEN r.item IS NULL THEN d.actor_id
-                     ELSE r.made_by_id END AS reached_by,
+                CASE WHEN r.item IS NOT NULL THEN r.made_by_id
+                     WHEN i.status = %(completed)s THEN d.actor_id END AS reached_by,
                 CASE WHEN i.status = %(completed)s THEN i.closed_at END AS told_at,
                 COALESCE(f.link_sent, FALSE) AS link_sent, COALESCE(f.answered_online, FALSE) AS answered_online,
                 COALESCE(n.n, 0) AS contacts_named

@@ -117,7 +117,8 @@ _NATIONAL_REST = "Isolation, self-service and support"
 
 
 def national(request: HttpRequest) -> HttpResponse:
-    """Regions and areas side by side for administrators: suppressed counts, rates and medians, no personal data."""
+    """Regions (and nations) and areas side by side for administrators: suppressed counts, rates and medians as
+    on the public page, no personal data."""
     require_capability(request.user, "reports.national")
     areas, public_weeks = transparency.build(limit_weeks=12)
     chosen = request.GET.get("week", "")
@@ -125,14 +126,8 @@ def national(request: HttpRequest) -> HttpResponse:
     if chosen and week is None:
         raise Http404
     week = week or next((w for w in public_weeks if not w.provisional), public_weeks[0] if public_weeks else None)
-    regions: dict[int | None, list[Area]] = {}
-    for area in areas:
-        regions.setdefault(area.parent_id, []).append(area)
-    region_rows = []
-    if week is not None:
-        for region in Area.objects.filter(pk__in=[r for r in regions if r is not None]).order_by("name"):
-            values = dashboards.series(region.name, area_id=region.pk, limit=52).by_week.get(week.week_start, {})
-            region_rows.append((region, values))
+    # The region or nation above each area, suppressed so that beside the area rows it gives nothing away.
+    region_rows = dashboards.parent_rows(week, areas) if week is not None else []
     keys = [f.key for f in transparency.public_figures()]
     # One table per group of figures (cases, contacts, the rest), so each fits the page rather than scrolling.
     groups: dict[str, list[str]] = {}
@@ -151,7 +146,7 @@ def national(request: HttpRequest) -> HttpResponse:
                 region_sections.append((
                     title,
                     [metrics.get(k).title for k in rate_keys],
-                    [(r, [dashboards.formatted(k, v.get(k)) for k in rate_keys]) for r, v in region_rows],
+                    [(r, [cells[k].text(metrics.get(k).unit) for k in rate_keys]) for r, cells in region_rows],
                 ))  # fmt: skip
     return render(
         request,

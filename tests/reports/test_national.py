@@ -1,0 +1,120 @@
+"""The national comparison (/performance/national/): its region and nation rows are suppressed like the
+area rows beside them, and together with them give away nothing the public page hides."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from localtrace.areas.models import Area
+from localtrace.reports import dashboards, transparency, weeks
+from localtrace.reports.models import WeeklyFigures
+from tests.personas import World
+
+pytestmark = pytest.mark.django_db
+
+WEEK = weeks.week_of(timezone.localdate() - dt.timedelta(days=28))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tables() -> None:
+    cache.clear()  # the public table is cached by the figures' key, which these tests do not move on
+
+
+def _figures(area: Area, cases: int, reached: int, within: int, median: float | None = None) -> None:
+    """One week's stored figures for an area, region or nation: cases received, reached, reached within 24 h."""
+    values = {"cases_received": cases, "cases_reached": reached, "cases_reached_24h": within, "people": cases,
+              "cases_reached_share": reached / cases if cases else None,
+              "cases_reached_24h_share": within / cases if cases else None, "case_hours_median": median}  # fmt: skip
+    WeeklyFigures.objects.create(area=area, week_start=WEEK, values=values)
+
+
+def _wales() -> tuple[Area, Area]:
+    wales = Area.objects.create(code="W92000004", name="Wales", level=Area.Level.NATION)
+    area = Area.objects.create(code="W06000901", name="Llanfeddyg", level=Area.Level.UPPER_TIER, parent=wales)
+    return wales, area
+
+
+def _national_page(client_for) -> tuple[str, dict[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """The page, and each region or nation row's cells by column heading (every table of the section)."""
+    response = client_for("admin").get(f"/performance/national/?week={WEEK.isoformat()}")
+    assert response.status_code == 200
+    rows: dict[str, dict[str, str]] = {}
+    for _, headers, section_rows in response.context["region_sections"]:
+        for parent, cells in section_rows:
+            rows.setdefault(parent.name, {}).update(zip(headers, cells, strict=True))
+    return response.content.decode(), rows
+
+
+def _area_row(name: str) -> dict[str, str]:
+    _, public_weeks = transparency.build(now=timezone.now())
+    week = next(w for w in public_weeks if w.week_start == WEEK)
+    area = Area.objects.get(name=name)
+    return {f.title: week.rows[area.code][f.key].text(f.unit) for f in transparency.public_figures()}
+
+
+SHARE, WITHIN, MEDIAN = (
+    "Share of cases reached",
+    "Share of cases reached within 24 hours of the result",
+    "Median hours from result to reached",
+)
+
+
+def test_a_region_of_six_cases_shows_no_share_or_median_as_its_area_does_not(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    _figures(world.area_a, cases=6, reached=6, within=2, median=39.7)
+    _figures(world.area_b, cases=0, reached=0, within=0)
+    _figures(world.region, cases=6, reached=6, within=2, median=39.7)
+    page, rows = _national_page(client_for)
+    region, area = rows[world.region.name], _area_row(world.area_a.name)
+    # Six cases: no share or median; two reached within 24 hours is "fewer than 5", so that share is withheld.
+    assert [region[k] for k in (SHARE, WITHIN, MEDIAN)] == ["not shown", "withheld", "not shown"]
+    assert [region[k] for k in (SHARE, WITHIN, MEDIAN)] == [area[k] for k in (SHARE, WITHIN, MEDIAN)]
+    assert "100%" not in page and "33%" not in page and "39.7" not in page and "—" not in page
+
+
+def test_a_nation_of_one_area_shows_what_its_area_shows_and_is_called_a_nation(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    wales, llanfeddyg = _wales()
+    _figures(llanfeddyg, cases=7, reached=0, within=0)
+    _figures(wales, cases=7, reached=0, within=0)
+    page, rows = _national_page(client_for)
+    assert _area_row("Llanfeddyg")[SHARE] == rows["Wales"][SHARE] == "not shown"
+    assert "Region or nation</th>" in page and ">Region</th>" not in page
+
+
+def test_a_nation_whose_only_area_is_hidden_does_not_reveal_it(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    wales, llanfeddyg = _wales()
+    _figures(llanfeddyg, cases=3, reached=3, within=1, median=5.0)
+    _figures(wales, cases=3, reached=3, within=1, median=5.0)
+    _, rows = _national_page(client_for)
+    area = _area_row("Llanfeddyg")
+    assert [rows["Wales"][k] for k in (SHARE, WITHIN, MEDIAN)] == [area[k] for k in (SHARE, WITHIN, MEDIAN)]
+    assert rows["Wales"][SHARE] == "withheld" and rows["Wales"][MEDIAN] == "not shown"
+    _, public_weeks = transparency.build(now=timezone.now())
+    week = next(w for w in public_weeks if w.week_start == WEEK)
+    [(nation, cells)] = dashboards.parent_rows(week, [llanfeddyg])
+    assert nation == wales and cells["cases_received"].text("count") == "fewer than 5"  # as its area's: no more
+
+
+def test_a_region_beside_one_hidden_area_does_not_give_it_away(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    wales, llanfeddyg = _wales()
+    _figures(world.area_a, cases=40, reached=30, within=20, median=10.0)
+    _figures(world.area_b, cases=3, reached=3, within=3, median=2.0)
+    _figures(llanfeddyg, cases=20, reached=15, within=10, median=8.0)
+    _figures(world.region, cases=43, reached=33, within=23, median=9.0)
+    _figures(wales, cases=20, reached=15, within=10, median=8.0)
+    _, rows = _national_page(client_for)
+    assert _area_row(world.area_b.name)[SHARE] == "withheld"  # its cases are "fewer than 5"
+    # Mercia Vale's share would be (30 + 3) / (40 + 3): with area A's counts, area B's exactly.
+    assert rows[world.region.name][SHARE] == rows[world.region.name][WITHIN] == "withheld"
+    assert rows[world.region.name][MEDIAN] == "not shown"
+
+
+def test_a_region_whose_areas_are_all_shown_shows_its_own_rates_and_median(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    _figures(world.area_a, cases=30, reached=25, within=20, median=10.0)
+    _figures(world.area_b, cases=20, reached=10, within=5, median=30.0)
+    _figures(world.region, cases=50, reached=35, within=25, median=12.5)
+    _, rows = _national_page(client_for)
+    assert [rows[world.region.name][k] for k in (SHARE, WITHIN, MEDIAN)] == ["70%", "50%", "12.5"]

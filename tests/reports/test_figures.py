@@ -61,7 +61,8 @@ def raw_people(starts: str = "monday") -> pd.DataFrame:
         tries = attempts[attempts[owner] == row["pk"]].reset_index(drop=True)
         hits = tries[tries["outcome"].isin(REACHED) & (tries["channel"] != "web")]
         if hits.empty and row["status"] != "completed":
-            return ("unreachable" if row["status"] == "unreachable" else "not_reached"), None, pd.NaT
+            closed_as = {"unreachable": "unreachable", "became_case": "became_case"}
+            return closed_as.get(row["status"], "not_reached"), None, pd.NaT
         if hits.empty:
             done = events[events[owner] == row["pk"]]
             return "other", _team(done["actor_id"].iloc[0] if len(done) else None, row["area_id"]), row["closed_at"]

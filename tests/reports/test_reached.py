@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from localtrace.cases.investigation import complete, record_attempt
-from localtrace.cases.models import Attempt, Case
+from localtrace.cases.models import Attempt, Case, Status
+from localtrace.contacts.models import Contact
 from localtrace.portal.answers import submit_case_answers
 from localtrace.portal.services import issue_link
-from localtrace.reports import rollup, weeks
+from localtrace.reports import metrics, rollup, weeks
 from localtrace.reports.models import ReachFact, WeeklyFigures
 from localtrace.results.models import TestResult
 from tests.personas import World
@@ -80,3 +81,14 @@ def test_a_call_after_answers_sent_online_reaches_the_case_for_the_callers_team(
     assert (fact.reached_at, fact.outcome, fact.reached_by_team_id) == (called, "later_call", world.surge_team.pk)
     assert fact.hours_to_reach == pytest.approx(3)
     assert _week(team_id=world.surge_team.pk, clock=clock)["cases_reached"] == 1
+
+
+def test_a_contact_who_tested_positive_before_anyone_reached_them_is_counted_so(world: World) -> None:
+    # Not "not reached yet": nobody is still trying, their case follows them up. On both databases (the rollup
+    # builds facts in SQL on PostgreSQL, in Python elsewhere).
+    contact = world.contact_a
+    Contact.objects.filter(pk=contact.pk).update(status=Status.BECAME_CASE, closed_at=timezone.now())
+    rollup.refresh()
+    fact = ReachFact.objects.get(kind=ReachFact.Kind.CONTACT, item_id=contact.pk)
+    assert (fact.outcome, fact.reached_at) == ("became_case", None)
+    assert (fact.outcome,) == tuple(f.outcome for f in metrics.facts_for(ReachFact.Kind.CONTACT, [contact.pk]))

@@ -43,6 +43,8 @@ OUTCOMES = {
     "doorstep": "Reached at a doorstep visit",
     "other": "Reached another way",
     "unreachable": "Closed as unreachable",
+    # A contact whose person tested positive before anyone reached them: the case's own record follows them up.
+    "became_case": "Became a case before being reached",
     "not_reached": "Not reached yet",
 }
 
@@ -137,7 +139,8 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
         reached_at = tries[reaching][3] if reaching is not None else told_at
         reached_by: int | None = None
         if reached_at is None:
-            outcome = "unreachable" if item["status"] == Status.UNREACHABLE else "not_reached"
+            closed_as = {Status.UNREACHABLE: "unreachable", Status.BECAME_CASE: "became_case"}
+            outcome = closed_as.get(item["status"], "not_reached")
         elif reaching is None:
             outcome, reached_by = "other", completed_by.get(item["pk"])
         else:
@@ -239,7 +242,8 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
                 -- A tracer reaching them, else completion: not the record reached_at, which a web answer sets.
                 COALESCE(r.made_at, CASE WHEN i.status = %(completed)s THEN i.closed_at END) AS reached_at,
                 CASE WHEN r.item IS NULL AND i.status <> %(completed)s THEN
-                         CASE WHEN i.status = %(unreachable)s THEN 'unreachable' ELSE 'not_reached' END
+                         CASE WHEN i.status = %(unreachable)s THEN 'unreachable'
+                              WHEN i.status = %(became_case)s THEN 'became_case' ELSE 'not_reached' END
                      WHEN r.item IS NULL THEN 'other'
                      WHEN r.channel = %(doorstep)s THEN 'doorstep'
                      WHEN r.channel = %(phone)s THEN CASE WHEN r.rn = 1 THEN 'first_call' ELSE 'later_call' END
@@ -279,6 +283,7 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
         "local": Team.Kind.LOCAL.value,
         "surge": Team.Kind.SURGE.value,
         "unreachable": Status.UNREACHABLE.value,
+        "became_case": Status.BECAME_CASE.value,
         "completed": Status.COMPLETED.value,
     }
     return sql, params

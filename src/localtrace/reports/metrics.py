@@ -139,7 +139,7 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
         reached_at = tries[reaching][3] if reaching is not None else told_at
         reached_by: int | None = None
         if reached_at is None:
-            closed_as = {Status.UNREACHABLE: "unreachable", Status.BECAME_CASE: "became_case"}
+            closed_as: dict[str, str] = {Status.UNREACHABLE: "unreachable", Status.BECAME_CASE: "became_case"}
             outcome = closed_as.get(item["status"], "not_reached")
         elif reaching is None:
             outcome, reached_by = "other", completed_by.get(item["pk"])

@@ -118,3 +118,10 @@ def test_a_region_whose_areas_are_all_shown_shows_its_own_rates_and_median(world
     _figures(world.region, cases=50, reached=35, within=25, median=12.5)
     _, rows = _national_page(client_for)
     assert [rows[world.region.name][k] for k in (SHARE, WITHIN, MEDIAN)] == ["70%", "50%", "12.5"]
+
+
+def test_a_week_still_running_is_labelled_so_far() -> None:
+    # Its figures will grow: a fall in this week's line is not yet a fall (the reports review).
+    monday = dt.date(2026, 11, 16)
+    assert dashboards.week_label(monday, today=dt.date(2026, 11, 22)) == "16 Nov 2026 (so far)"
+    assert dashboards.week_label(monday, today=dt.date(2026, 11, 23)) == "16 Nov 2026"

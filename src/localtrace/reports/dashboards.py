@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+from django.utils import timezone
 
 from localtrace.areas.models import Area
 from localtrace.core.charts import Chart, chart
@@ -106,14 +107,16 @@ def parent_rows(
     return [(parent, parent_cells(week, below[parent.pk], stored.get(parent.pk, {}))) for parent in parents]
 
 
-def week_label(week: dt.date) -> str:
-    return f"{week:%-d %b %Y}"
+def week_label(week: dt.date, *, today: dt.date | None = None) -> str:
+    """ "16 Nov 2026", and "(so far)" while the week is still running: its figures will grow."""
+    running = (today or timezone.localdate()) <= weeks.week_end(week)
+    return f"{week:%-d %b %Y}" + (" (so far)" if running else "")
 
 
 def figure_table(data: Series, keys: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     """Figures as rows, weeks as columns (newest last)."""
     weeks_ = list(data.by_week)
-    columns = ["Figure", *(f"Week from {week_label(w)}" for w in weeks_)]
+    columns = ["Figure", *(f"Week starting {week_label(w)}" for w in weeks_)]
     rows = [[metrics.get(k).title, *(formatted(k, data.by_week[w].get(k)) for w in weeks_)] for k in keys]
     return columns, rows
 
@@ -131,7 +134,7 @@ def _trend_spec(y_title: str) -> str:
         alt.Chart(alt.Data(values=[]))
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
+            x=alt.X("yearmonthdate(week):O", title="Week starting", axis=alt.Axis(format="%-d %b", labelAngle=0)),
             y=alt.Y("value:Q", title=y_title),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "series:N", alt.Tooltip("value:Q", format=",.1f")],
@@ -147,13 +150,13 @@ def _outcomes_spec() -> str:
         alt.Chart(alt.Data(values=[]))
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%-d %b")),
+            x=alt.X("yearmonthdate(week):O", title="Week starting", axis=alt.Axis(format="%-d %b", labelAngle=0)),
             y=alt.Y("people:Q", title="People", stack="zero"),
             color=alt.Color(
                 "outcome:N",
                 title=None,
                 sort=list(metrics.OUTCOMES.values()),
-                legend=alt.Legend(orient="bottom", columns=2),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=280),
             ),
             tooltip=[alt.Tooltip("week:T", format="%-d %b %Y"), "outcome:N", "people:Q"],
         )

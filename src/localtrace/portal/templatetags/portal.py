@@ -43,10 +43,3 @@ def isodate(value: str) -> Any:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         return value
-
-
-@register.inclusion_tag("portal/includes/symptom_reports.html")
-def symptom_reports(contact: Any) -> dict[str, Any]:
-    """The contact's daily symptom checks, latest first; symptoms show as a warning for the team."""
-    reports = list(contact.symptom_reports.all()[:14])
-    return {"reports": reports, "symptoms": next((r for r in reports if r.has_symptoms), None)}

@@ -125,3 +125,19 @@ def test_a_week_still_running_is_labelled_so_far() -> None:
     monday = dt.date(2026, 11, 16)
     assert dashboards.week_label(monday, today=dt.date(2026, 11, 22)) == "16 Nov 2026 (so far)"
     assert dashboards.week_label(monday, today=dt.date(2026, 11, 23)) == "16 Nov 2026"
+
+
+def test_a_trend_chart_says_in_words_what_its_latest_week_shows_and_hides_its_drawing_until_drawn() -> None:
+    from django.template.loader import render_to_string
+
+    week = dt.date(2026, 11, 9)
+    lines = [dashboards.Series("Longsedgeshire", {week: {"cases_received": 64}}),
+             dashboards.Series("England", {week: {"cases_received": 900}})]  # fmt: skip
+    chart = dashboards.trend_chart("t", "Cases received", "cases_received", lines)
+    assert chart.summary == (
+        "Cases received by week, a line for Longsedgeshire and England. Week starting 9 Nov 2026: "
+        "Longsedgeshire 64; England 900."
+    )
+    html = render_to_string("core/includes/chart.html", {"chart": chart})
+    assert 'role="img" aria-label="Cases received by week, a line for Longsedgeshire and England.' in html
+    assert "hidden></div>" in html  # without JavaScript no empty image is announced; charts.mjs shows it

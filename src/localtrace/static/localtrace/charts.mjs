@@ -6,6 +6,7 @@ for (const element of document.querySelectorAll('[data-chart-spec]')) {
   if (!source || !window.vegaEmbed) continue
   const spec = JSON.parse(source.textContent)
   // No tooltip handler: it injects a <style> the CSP blocks, and the table carries the figures. (Transmission chains, issue 7.)
+  element.hidden = false // hidden in the page, so that without JavaScript no empty image is announced
   window.vegaEmbed(element, spec, { ast: true, renderer: 'canvas', actions: false, defaultStyle: false, tooltip: false })
     .catch((error) => { element.hidden = true; console.warn('Chart not drawn:', error.message) })
 }

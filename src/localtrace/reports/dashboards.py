@@ -72,21 +72,7 @@ def parent_cells(
         else:
             state = suppression.WITHHELD
         cells[key] = transparency.PublicCell(total, state)
-    for f in transparency.public_figures():
-        if f.unit == metrics.COUNT:
-            continue
-        if f.unit == metrics.HOURS:
-            over, median = cells[f.over], stored.get(f.key)
-            ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR and median is not None
-            cells[f.key] = transparency.PublicCell(median, suppression.SHOWN if ok else "too_few")
-            continue
-        numerator, denominator = cells[f.numerator], cells[f.denominator]
-        if suppression.rate_shown(numerator.state, denominator.state, denominator.value):
-            cells[f.key] = transparency.PublicCell(metrics.ratio(numerator.value, denominator.value), suppression.SHOWN)
-        elif numerator.state != suppression.SHOWN or denominator.state != suppression.SHOWN:
-            cells[f.key] = transparency.PublicCell(None, suppression.WITHHELD)
-        else:
-            cells[f.key] = transparency.PublicCell(None, "too_few")
+    transparency.add_rates_and_medians(cells, stored)
     return cells
 
 

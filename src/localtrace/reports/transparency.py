@@ -10,7 +10,7 @@ when they are taken over at least 10 people whose count is shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -170,29 +170,36 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
             cells[TOTAL][key] = PublicCell(sum(v[key] for v in values.values()), published.totals[key])
         for row, row_cells in cells.items():
             source = by_area.get(row, {}) if row != TOTAL else national.get(week, {})
-            for f in public_figures():
-                if f.unit == metrics.COUNT:
-                    continue
-                if f.unit == metrics.HOURS:
-                    over = row_cells[f.over]
-                    ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR
-                    value = source.get(f.key)
-                    if row == TOTAL and len(nations) > 1:
-                        row_cells[f.key] = PublicCell(None, NOT_COMBINED)
-                        continue
-                    row_cells[f.key] = PublicCell(value, suppression.SHOWN if ok and value is not None else "too_few")
-                    continue
-                numerator, denominator = row_cells[f.numerator], row_cells[f.denominator]
-                ok = suppression.rate_shown(numerator.state, denominator.state, denominator.value)
-                value = metrics.ratio(numerator.value, denominator.value)
-                if ok:
-                    row_cells[f.key] = PublicCell(value, suppression.SHOWN)
-                elif numerator.state != suppression.SHOWN or denominator.state != suppression.SHOWN:
-                    row_cells[f.key] = PublicCell(None, suppression.WITHHELD)
-                else:
-                    row_cells[f.key] = PublicCell(None, "too_few")
+            add_rates_and_medians(row_cells, source, medians_combine=row != TOTAL or len(nations) <= 1)
         result.append(PublicWeek(week, provisional=today <= weeks.week_end(week) + FINAL_AFTER, rows=cells))
     return areas, result
+
+
+def add_rates_and_medians(
+    cells: dict[str, PublicCell], stored: Mapping[str, Any], *, medians_combine: bool = True
+) -> None:
+    """Add a row's shares, ratios and medians to its suppressed counts, by the public rules: a share or ratio
+    only when both its counts are shown and the denominator is at least 10; a median (from `stored`, the row's
+    own weekly figures) only over at least 10 people whose count is shown. `medians_combine` is False for a
+    total over areas of several nations, whose median cannot be worked out from theirs."""
+    for f in public_figures():
+        if f.unit == metrics.COUNT:
+            continue
+        if f.unit == metrics.HOURS:
+            if not medians_combine:
+                cells[f.key] = PublicCell(None, NOT_COMBINED)
+                continue
+            over, value = cells[f.over], stored.get(f.key)
+            ok = over.shown and (over.value or 0) >= suppression.RATE_MIN_DENOMINATOR and value is not None
+            cells[f.key] = PublicCell(value, suppression.SHOWN if ok else "too_few")
+            continue
+        numerator, denominator = cells[f.numerator], cells[f.denominator]
+        if suppression.rate_shown(numerator.state, denominator.state, denominator.value):
+            cells[f.key] = PublicCell(metrics.ratio(numerator.value, denominator.value), suppression.SHOWN)
+        elif numerator.state != suppression.SHOWN or denominator.state != suppression.SHOWN:
+            cells[f.key] = PublicCell(None, suppression.WITHHELD)
+        else:
+            cells[f.key] = PublicCell(None, "too_few")
 
 
 def open_data_records(areas: list[Area], public_weeks: list[PublicWeek]) -> Iterator[dict[str, Any]]:

@@ -57,13 +57,16 @@ class Visit:
     def goto(self, path: str) -> Any:
         return self.page.goto(self.base_url + path)
 
+    def follow(self, link: Any) -> None:
+        """Click a link and wait until its page has arrived, so what comes next reads the new page, not the old one."""
+        from urllib.parse import urljoin
+
+        target = urljoin(self.page.url, link.get_attribute("href"))
+        link.click()
+        self.page.wait_for_url(target)
+
     def check_accessibility(self) -> None:
-        # Evaluated through the DevTools protocol, so the page's CSP (rightly) does not block it.
-        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.evaluate(AXE_SOURCE)
-        result = self.page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-        )
+        result = self._run_axe()
         violations = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in nodes][:3]}"
             for v in result["violations"]
@@ -71,6 +74,27 @@ class Visit:
         ]
         assert not violations, f"axe on {self.page.url}:\n" + "\n".join(violations)
         assert not self.console_errors, f"console errors on {self.page.url}: {self.console_errors}"
+
+    def _run_axe(self) -> Any:
+        """axe's results for the page once it has loaded. A click on a link returns before the next page arrives, so a
+        run can start on the old document and lose it halfway ("Execution context was destroyed", or a null
+        documentElement). Such a run is thrown away and the new page, once loaded, is checked instead."""
+        from playwright.sync_api import Error
+
+        for attempt in range(3):
+            self.page.wait_for_load_state("load")
+            try:
+                # Evaluated through the DevTools protocol, so the page's CSP (rightly) does not block it.
+                if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+                    self.page.evaluate(AXE_SOURCE)
+                return self.page.evaluate(
+                    "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
+                    " 'wcag22aa', 'best-practice']}})"
+                )
+            except Error:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 PASSWORD = "correct horse battery staple"

@@ -47,7 +47,7 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
 
     sign_in(visit, world.users["tracer_a"])
     page = visit.page
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()
+    visit.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases"))
     visit.check_accessibility()
     page.get_by_role("button", name="Get the next case").click()
     page.get_by_role("heading", name="Gwen Morgan-Davies").wait_for()
@@ -64,12 +64,12 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     page.get_by_label("Phone call").check()
     page.get_by_label("Answered").check()
     page.get_by_role("button", name="Record the attempt").click()
-    page.get_by_role("link", name="Confirm identity").click()
+    visit.follow(page.get_by_role("link", name="Confirm identity"))
     visit.check_accessibility()
     page.get_by_text("I have checked their full name, date of birth and address").click()
     page.get_by_role("button", name="Continue").click()
 
-    page.get_by_role("link", name="Symptoms and isolation dates").click()
+    visit.follow(page.get_by_role("link", name="Symptoms and isolation dates"))
     visit.check_accessibility()
     # The onset question belongs to "Yes" and appears under it once chosen.
     expect(page.get_by_role("group", name="When did the symptoms start?")).to_be_hidden()
@@ -82,7 +82,7 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     ends = onset + dt.timedelta(days=10)
     expect(page.get_by_text(f"Isolate until the end of {ends:%A} {ends.day} {ends:%B}").first).to_be_visible()
 
-    page.get_by_role("link", name="Household members (1)").click()
+    visit.follow(page.get_by_role("link", name="Household members (1)"))
     visit.check_accessibility()
     today = dt.date.today()
     add_contact(visit, "Lives with them", "Mali", "Morgan-Davies", today, another=True)
@@ -94,7 +94,7 @@ def test_a_tracer_works_a_case_from_the_queue_to_its_contacts(
     visit.check_accessibility()
 
     # Where might they have caught it? A place in the backward window.
-    page.get_by_role("link", name="Places they went (0)").click()
+    visit.follow(page.get_by_role("link", name="Places they went (0)"))
     visit.check_accessibility()
     page.get_by_label("Name of the place").fill("The Crown")
     page.get_by_label("Pub, restaurant, café or hotel").check()

@@ -188,6 +188,8 @@ def test_a_contact_checks_in_in_welsh(world: World, phone: Visit) -> None:
     contact, page = contact_with_dob(world, "cy"), phone.page
     open_link(phone, contact)
     page.get_by_role("link", name="Cymraeg").click()
+    # The switch reloads the page; a date typed before the Welsh page arrives would be lost with the old one.
+    page.get_by_role("button", name="Parhau").wait_for()
     fill_date(page, "date_of_birth", dt.date(1990, 7, 1))
     page.get_by_role("button", name="Parhau").click()
     page.get_by_role("heading", name="Gwiriad symptomau dyddiol").wait_for()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from collections.abc import Callable
 
+import pytest
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +21,7 @@ from localtrace.people.models import Person
 from localtrace.results.models import Submission
 from localtrace.results.reading import read_results
 from localtrace.results.services import claim, process_rows
-from tests.personas import World, make_case
+from tests.personas import World, build_world, make_case
 from tests.results.factories import csv_bytes, row
 
 TODAY = timezone.localdate()
@@ -111,6 +114,52 @@ def test_a_loop_further_up_the_chain_is_not_made_either(world: World) -> None:
     name(world, ifan, world.case_a.person, days_ago(3))
     world.case_a.refresh_from_db()
     assert world.case_a.source_contact is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_cases_naming_each_other_at_once_do_not_make_a_loop() -> None:
+    world = build_world()
+    carys = positive(world, "Carys", specimen=days_ago(1))
+    case_a, carys_person, case_a_person = world.case_a, carys.person, world.case_a.person
+    first_named, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:  # case_a names Carys, and its transaction stays open until released
+        try:
+            with transaction.atomic():
+                name(world, case_a, carys_person, days_ago(3))
+                first_named.set()
+                release.wait(timeout=30)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            first_named.set()
+            connections.close_all()
+
+    def second() -> None:  # meanwhile Carys names case_a's person, met the same day
+        try:
+            first_named.wait(timeout=30)
+            name(world, carys, case_a_person, days_ago(3))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    # Without serialising, the second naming finishes while the first is uncommitted, and links case_a to Carys
+    # as Carys is linked to case_a. With it, the second waits (the join times out) and then sees the loop.
+    threads[1].join(timeout=3)
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    carys.refresh_from_db()
+    case_a.refresh_from_db()
+    assert carys.source_contact is not None and carys.source_contact.case_id == case_a.pk
+    assert case_a.source_contact is None
 
 
 def intake(**overrides: str) -> Case:

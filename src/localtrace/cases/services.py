@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 EPISODE_DAYS = 90
 # A new case whose person was named as a contact this recently was probably infected by that case.
 SOURCE_CONTACT_DAYS = 14
+# The PostgreSQL advisory lock that lets one decision about a case's named source be made at a time.
+SOURCE_LINKS_LOCK = 0x4C540001
 SCHOOL_AGES = range(4, 19)
 OLDER_AGE = 70
 
@@ -74,6 +76,17 @@ def _would_close_loop(source_case_id: int, case_id: int) -> bool:
         seen.add(current)
         current = Case.objects.filter(pk=current).values_list("source_contact__case_id", flat=True).first()
     return False
+
+
+def _one_source_decision_at_a_time() -> None:
+    """Held to the end of the caller's transaction. Deciding a source reads the chain, then writes one link: two
+    decisions at once (case A names B's person as B's case names A's) could each see no loop and make one
+    together. PostgreSQL serialises them with an advisory lock; SQLite's transactions here begin IMMEDIATE
+    (settings), so the first write lock already did."""
+    assert connection.in_atomic_block, "a source decision needs a transaction to hold its lock"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SOURCE_LINKS_LOCK])
 
 
 def _not_before(at: dt.datetime | None, arrived: dt.datetime) -> dt.datetime:
@@ -220,7 +233,10 @@ def link_case_to_naming_contact(
         .annotate(arrived=F("first_result__received_at"))
         .order_by("specimen_date", "pk")
     ):
-        if not plausible_source(contact.last_exposure, later) or _would_close_loop(contact.case_id, later.pk):
+        if not plausible_source(contact.last_exposure, later):
+            continue
+        _one_source_decision_at_a_time()
+        if _would_close_loop(contact.case_id, later.pk):
             continue
         # The conditional update keeps an existing link if two namings race.
         if not Case.objects.filter(pk=later.pk, source_contact__isnull=True).update(source_contact=contact):
@@ -256,6 +272,7 @@ def recheck_source(
     current = Contact.objects.select_related("case").get(pk=case.source_contact_id)
     if plausible_source(current.last_exposure, case):
         return current
+    _one_source_decision_at_a_time()
     candidates = (
         Contact.objects.select_related("case")
         .filter(

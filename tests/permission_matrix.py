@@ -240,6 +240,7 @@ MATRIX.update(
         "portal:language": Entry(everyone(302), kwargs=lambda w: {"code": "cy"}, anonymous=302, notes="public"),
         "portal:home": Entry(everyone(404), anonymous=404, notes="public"),
         "portal:sign-out": Entry(everyone(302), anonymous=302, notes="public"),
+        **{f"portal:{name}": Entry(everyone(200), notes="public footer page") for name in ("accessibility", "privacy", "cookies")},
         **{
             f"portal:{name}": Entry(everyone(404), anonymous=404, notes="public; needs a link and a date of birth")
             for name in ("case-symptoms", "case-onset", "case-household", "case-contacts", "case-places",

@@ -211,3 +211,22 @@ def test_a_link_that_does_not_work_says_nothing_more(world: World, phone: Visit)
     # The browser logs the page's own 404 status as an error; that status is intended.
     phone.console_errors = [e for e in phone.console_errors if "status of 404" not in e]
     step(phone)
+
+
+def test_the_footer_pages_follow_the_chosen_language_on_a_phone(world: World, phone: Visit) -> None:
+    page = phone.page
+    open_link(phone, world.case_a)
+    page.get_by_role("link", name="Cymraeg").click()
+    page.get_by_role("button", name="Parhau").wait_for()
+    for name, heading in [
+        ("Datganiad hygyrchedd", "Datganiad hygyrchedd ar gyfer Profi, olrhain a hunanynysu"),
+        ("Hysbysiad preifatrwydd", "Hysbysiad preifatrwydd"),
+        ("Cwcis", "Cwcis"),
+    ]:
+        page.get_by_role("contentinfo").get_by_role("link", name=name).click()
+        page.get_by_role("heading", name=heading, level=1).wait_for()
+        assert page.locator("html").get_attribute("lang") == "cy"
+        step(phone)
+    page.get_by_role("link", name="English").click()
+    page.get_by_role("heading", name="Cookies", level=1).wait_for()
+    step(phone)

@@ -79,3 +79,38 @@ def test_the_language_switch_never_returns_to_a_token_url(client: Client) -> Non
     response = client.get("/self-service/language/cy/?next=/p/some-token/")
     assert response["Location"] == "/self-service/"
     assert client.get("/self-service/language/cy/?next=https://evil.example/")["Location"] == "/self-service/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "english", "welsh"),
+    [
+        ("/self-service/accessibility/", "Accessibility statement for Test, trace and isolate",
+         "Datganiad hygyrchedd ar gyfer Profi, olrhain a hunanynysu"),
+        ("/self-service/privacy/", "Why we hold your information", "Pam rydym yn cadw eich gwybodaeth"),
+        ("/self-service/cookies/", "Remembers the language you chose", "Yn cofio’r iaith a ddewisoch"),
+    ],
+)  # fmt: skip
+def test_the_footer_pages_of_the_public_pages_speak_the_chosen_language(path: str, english: str, welsh: str) -> None:
+    client = Client()
+    page = client.get(path).content.decode()
+    assert 'lang="en"' in page and english in page
+    # Their own layout: the language switch returns here, and the footer links stay on the public pages.
+    assert f'href="/self-service/language/cy/?next={path}"' in page
+    assert 'href="/self-service/privacy/"' in page and 'href="/privacy/"' not in page
+    client.cookies["django_language"] = "cy"
+    page = client.get(path).content.decode()
+    assert 'lang="cy"' in page and welsh in page and english not in page
+
+
+@pytest.mark.django_db
+def test_the_public_cookies_page_names_every_cookie_the_public_pages_set(world: World) -> None:
+    client = Client()
+    client.get(re.sub(r"^https?://[^/]+", "", services.issue_link(world.case_a).url))
+    client.get("/self-service/language/cy/?next=/self-service/date-of-birth/")
+    client.get("/self-service/date-of-birth/")
+    page = Client().get("/self-service/cookies/").content.decode()
+    assert client.cookies, "the journey set no cookies, so this test would prove nothing"
+    for name in client.cookies:
+        assert f">{name}<" in page, f"{name} is set by the public pages but not on the cookies page"
+    assert "After 30 minutes without using the service" in page

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -38,7 +39,36 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def cookies(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/cookies.html")
+    return render(request, "core/cookies.html", {"cookies": cookies_set(public=False)})
+
+
+def cookies_set(*, public: bool) -> list[tuple[str, str, str]]:
+    """Every cookie the service sets, as (name, purpose, when it expires), in the active language.
+
+    The session's purpose is put for the reader: staff are signed in, the public have confirmed a date of birth.
+    """
+    idle = settings.PORTAL_IDLE_MINUTES if public else settings.SESSION_IDLE_SECONDS // 60
+    year = _("1 year")
+    return [
+        (
+            "sessionid",
+            _("Remembers that you have confirmed your date of birth, and keeps your answers until you send them")
+            if public
+            else "Keeps you signed in",
+            _(
+                "After %(idle_minutes)s minutes without using the service, when you sign out, and at most after "
+                "%(session_hours)s hours"
+            )
+            % {"idle_minutes": idle, "session_hours": settings.SESSION_COOKIE_AGE // 3600},
+        ),
+        ("csrftoken", _("Stops other websites sending forms in your name"), year),
+        (
+            settings.LANGUAGE_COOKIE_NAME,
+            _("Remembers the language you chose for the self-service pages (English or Welsh), set only when you "
+              "choose one"),
+            year,
+        ),
+    ]  # fmt: skip
 
 
 @login_not_required

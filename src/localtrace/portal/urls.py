@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from localtrace.portal.views import case, contact, entry, note, staff, support
+from localtrace.portal.views import about, case, contact, entry, note, staff, support
 
 app_name = "portal"
 
@@ -31,6 +31,9 @@ urlpatterns = [
     path("self-service/support-payment/sent/", support.claim_sent, name="claim-sent"),
     path("self-service/isolation-note/", note.note_page, name="note"),
     path("self-service/isolation-note/download/", note.note_pdf, name="note-pdf"),
+    path("self-service/accessibility/", about.accessibility, name="accessibility"),
+    path("self-service/privacy/", about.privacy, name="privacy"),
+    path("self-service/cookies/", about.cookies, name="cookies"),
     # Staff.
     path("cases/<int:pk>/self-service-link/", staff.send_case_link, name="send-case-link"),
     path("contacts/<int:pk>/self-service-link/", staff.send_contact_link, name="send-contact-link"),

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from localtrace.cases import ladder
 from localtrace.cases.escalation import advance_due
 from localtrace.cases.investigation import record_attempt
 from localtrace.cases.models import Case, Status
+from localtrace.contacts.models import Contact
+from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.people.models import Person
+from localtrace.portal.models import PortalLink
+from localtrace.results.models import Submission
+from localtrace.results.reading import read_results
+from localtrace.results.services import claim, process_rows
 from tests.personas import World
+from tests.results.factories import csv_bytes, row
+
+NOON = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
 
 
 def due_now(case: Case) -> None:
@@ -97,3 +110,68 @@ def test_a_failed_text_on_the_link_step_moves_the_ladder_on(world: World) -> Non
     record_attempt(case, channel="email", outcome="wrong_number", actor=tracer)
     case.refresh_from_db()
     assert ladder.step(case.ladder_step).kind == ladder.CALL
+
+
+# --- steps their details do not allow are passed over -------------------------------------------------------
+
+means = st.builds(ladder.Means, phone=st.booleans(), email=st.booleans(), address=st.booleans())
+
+
+@given(means, st.integers(min_value=0, max_value=len(ladder.ladder()) - 1))
+def test_the_ladder_never_waits_on_a_step_their_details_do_not_allow(reach: ladder.Means, index: int) -> None:
+    steps = ladder.ladder()
+    following, due = ladder.after_failure(index, NOON, reach)
+    assert following > index or following == len(steps) - 1
+    # Everything passed over was impossible, and where it lands is possible or the end of the ladder.
+    assert all(not reach.allow(s.kind) for s in steps[index + 1 : following])
+    assert reach.allow(steps[following].kind) or following == len(steps) - 1
+    assert due == NOON + steps[following].after
+    start = ladder.first_step(reach)
+    assert reach.allow(steps[start].kind) or (start == 0 and not any(reach.allow(s.kind) for s in steps[:-1]))
+
+
+def intake(**overrides: str) -> Case:
+    submission = Submission.objects.create(channel=Submission.Channel.COMMAND)
+    claim(submission.pk)
+    process_rows(submission, read_results(io.BytesIO(csv_bytes([row(nhs_number="", **overrides)]))))
+    return Case.objects.get(first_result__submission=submission)
+
+
+def test_a_case_with_only_an_e_mail_address_gets_the_link_at_once_then_a_visit(world: World) -> None:
+    case = intake(phone="", specimen_id="EMAIL-ONLY")
+    assert ladder.step(case.ladder_step).kind == ladder.LINK and case.next_step_at <= timezone.now()
+    assert advance_due() == 1
+    case.refresh_from_db()
+    assert case.events.filter(kind="ladder", summary__contains="next step: doorstep visit").exists()
+    assert ladder.step(case.ladder_step).kind == ladder.DOORSTEP
+    assert dt.timedelta(hours=23) < case.next_step_at - timezone.now() <= dt.timedelta(hours=24)
+    assert PortalLink.objects.filter(case=case).exists()
+
+
+def test_a_case_with_a_phone_number_starts_with_a_call_as_before(world: World) -> None:
+    case = intake(specimen_id="WITH-PHONE")
+    assert case.ladder_step == 0 and ladder.step(0).kind == ladder.CALL and case.next_step_at is None
+
+
+def test_a_case_with_only_a_postcode_waits_for_a_visit_and_someone_with_nothing_for_a_call(world: World) -> None:
+    case = intake(phone="", email="", address_line_1="", specimen_id="NOTHING")
+    # The postcode routes the case, so a visit is possible; without it there would be no case here at all.
+    assert ladder.step(case.ladder_step).kind == ladder.DOORSTEP
+    Person.objects.filter(pk=case.person_id).update(postcode="")
+    assert ladder.first_step(ladder.Means.of(Person.objects.get(pk=case.person_id))) == 0
+
+
+def test_a_contact_named_with_only_an_address_waits_for_a_doorstep_visit(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    contact = name_contact(
+        world.case_a,
+        NamedContact(given_name="Elin", family_name="Rowlands", kind=Contact.Kind.HOUSEHOLD,
+                     last_exposure=timezone.localdate()),
+        actor=world.users["tracer_a"],
+    )  # fmt: skip
+    assert ladder.step(contact.ladder_step).kind == ladder.DOORSTEP and contact.next_step_at is not None
+    page = client_for("tracer_a").get("/contacts/?show=doorstep").content.decode()
+    assert f'/contacts/{contact.pk}/"' in page and f'/contacts/{world.contact_a.pk}/"' not in page
+    # A failed visit leaves only closing as unreachable: there is no call to make.
+    record_attempt(contact, channel="doorstep", outcome="nobody_home", actor=world.users["tracer_a"])
+    contact.refresh_from_db()
+    assert ladder.step(contact.ladder_step).kind == ladder.UNREACHABLE

@@ -37,8 +37,14 @@ def reported(contact: Contact, days_ago: int, *, has_symptoms: bool) -> None:
     )
 
 
+def with_phone(contact: Contact) -> Contact:
+    """The persona's partner has no phone number; these tests are about calls, so give them one."""
+    Person.objects.filter(pk=contact.person_id).update(phone="+447911123401")
+    return fresh(contact)
+
+
 def test_symptoms_online_reopen_a_completed_contact_with_a_fresh_deadline(world: World) -> None:
-    contact = world.contact_a
+    contact = with_phone(world.contact_a)
     complete(contact, actor=world.users["tracer_a"])
     record_symptom_report(fresh(contact), has_symptoms=True)
     contact = fresh(contact)
@@ -58,7 +64,17 @@ def test_symptoms_online_reopen_a_contact_closed_as_unreachable(world: World) ->
     assert contact.status == Status.IN_PROGRESS and contact.outcome_note == ""
 
 
+def test_a_contact_without_a_phone_number_is_reopened_for_a_doorstep_visit_not_a_call(world: World) -> None:
+    complete(world.contact_a, actor=world.users["tracer_a"])
+    record_symptom_report(fresh(world.contact_a), has_symptoms=True)
+    contact = fresh(world.contact_a)
+    assert contact.is_open and ladder.step(contact.ladder_step).kind == ladder.DOORSTEP
+    assert contact.next_step_at <= timezone.now()
+    assert claim_next(Contact.objects.all(), world.users["tracer_a"]) is None  # "get next" gives calls only
+
+
 def test_symptoms_online_make_a_reached_contact_wait_for_a_call_now(world: World) -> None:
+    with_phone(world.contact_a)
     record_attempt(world.contact_a, channel="phone", outcome="answered", actor=world.users["tracer_a"])
     record_symptom_report(fresh(world.contact_a), has_symptoms=True)
     contact = fresh(world.contact_a)

@@ -49,7 +49,7 @@ def advance_due(at: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _move_past_link(item: WorkItem, now: dt.datetime) -> bool:
     """Claim the link step for this runner and move the item on to the step after it."""
-    following, due = ladder.after_failure(item.ladder_step, now)
+    following, due = ladder.after_failure(item.ladder_step, now, ladder.Means.of(item.person))
     moved = type(item)._default_manager.filter(pk=item.pk, ladder_step=item.ladder_step, next_step_at=item.next_step_at)
     if not moved.update(ladder_step=following, next_step_at=due):
         return False

@@ -127,7 +127,7 @@ def mark_asked(case: Case, parts: list[str], *, at: dt.datetime | None = None) -
 
 def _move_on(item: WorkItem, at: dt.datetime) -> None:
     """After a failed try: the next ladder step and when it is due."""
-    step, due = ladder.after_failure(item.ladder_step, at)
+    step, due = ladder.after_failure(item.ladder_step, at, ladder.Means.of(item.person))
     item.ladder_step, item.next_step_at = step, due
 
 

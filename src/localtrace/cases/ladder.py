@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -62,7 +63,43 @@ def step(index: int) -> Step:
     return steps[min(index, len(steps) - 1)]
 
 
-def after_failure(index: int, at: dt.datetime) -> tuple[int, dt.datetime]:
-    """The next step after step `index` failed at `at`, and when it falls due."""
-    following = min(index + 1, len(ladder()) - 1)
+@dataclass(frozen=True)
+class Means:
+    """The ways someone can be reached, from their person's details: a call needs a phone number, the link a
+    phone number or an e-mail address, a doorstep visit an address."""
+
+    phone: bool
+    email: bool
+    address: bool
+
+    @classmethod
+    def of(cls, person: Any) -> Means:
+        return cls(
+            phone=bool(person.phone), email=bool(person.email), address=bool(person.address_line_1 or person.postcode)
+        )
+
+    def allow(self, kind: str) -> bool:
+        return {CALL: self.phone, LINK: self.phone or self.email, DOORSTEP: self.address}.get(kind, True)
+
+
+def first_step(means: Means | None = None) -> int:
+    """Where a new (or reopened) item starts: the first step that can be taken. Someone with no phone number
+    starts at the link (by e-mail) or the doorstep visit, not at a call nobody can make. With no way to reach them
+    at all, it is the first step all the same: a tracer has to find a number (the case who named them may know),
+    and the ladder must not close them as unreachable before anyone has tried."""
+    steps = ladder()
+    if means is not None:
+        for index, each in enumerate(steps[:-1]):
+            if means.allow(each.kind):
+                return index
+    return 0
+
+
+def after_failure(index: int, at: dt.datetime, means: Means | None = None) -> tuple[int, dt.datetime]:
+    """The next step after step `index` failed at `at`, and when it falls due; steps their details do not allow
+    are passed over (a call without a phone number), and the step landed on is due after its own wait."""
+    last = len(ladder()) - 1
+    following = min(index + 1, last)
+    while means is not None and following < last and not means.allow(step(following).kind):
+        following += 1
     return following, at + step(following).after

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from localtrace.cases import ladder
 from localtrace.cases.models import OPEN_STATUSES, Case, Priority, Status
 from localtrace.config import policy
 
@@ -173,6 +174,23 @@ def close_contact_now_a_case(
         summary = f"{said}."
     note(contact, BECAME_CASE, summary, request=request, actor=actor, at=when, case=case.pk, closed=bool(closed))
     return True
+
+
+def _start_ladders(cases: list[Case], at: dt.datetime) -> None:
+    """Each new case starts at the first ladder step its person's details allow (`ladder.first_step`)."""
+    from localtrace.people.models import Person
+
+    if not cases:
+        return
+    means = {
+        person.pk: ladder.Means.of(person)
+        for person in Person.objects.filter(pk__in={c.person_id for c in cases}).only(
+            "phone", "email", "address_line_1", "postcode"
+        )
+    }
+    for case in cases:
+        case.ladder_step = ladder.first_step(means.get(case.person_id))
+        case.next_step_at = at if case.ladder_step else None
 
 
 def _link_to_naming_cases(cases: list[Case]) -> dict[int, list[Any]]:
@@ -356,6 +374,7 @@ def open_cases_for(
             opened.append(case)
             existing.setdefault(result.person_id, []).append(case)
         attach.setdefault(id(case), []).append(result)
+    _start_ladders(opened, received_at)
     known = _link_to_naming_cases(opened)
     Case.objects.bulk_create(opened)
     _close_contacts_now_cases(opened, known, at=received_at)

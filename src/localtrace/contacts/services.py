@@ -24,6 +24,7 @@ from localtrace.cases.services import link_case_to_naming_contact
 from localtrace.config import policy
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.matching import PersonRecord, find_or_create_people
+from localtrace.people.models import Person
 from localtrace.results.validation import normalise_phone
 
 BAD_PHONE = "Enter a phone number, like 07123 456789 or +44 7123 456789"
@@ -105,7 +106,11 @@ def name_contact(
     if Contact.objects.filter(case=case, person_id=person_id).exists():
         raise InvestigationError(f"{named.given_name} {named.family_name} is already a contact of this case")
     route = getattr(route_postcode(postcode), "pk", None) if postcode else None
+    # Someone without a phone number starts at the step that can reach them (the link by e-mail, a visit).
+    start = ladder.first_step(ladder.Means.of(Person.objects.get(pk=person_id)))
     contact = Contact.objects.create(
+        ladder_step=start,
+        next_step_at=now if start else None,
         case=case,
         person_id=person_id,
         area_id=route or case.area_id,
@@ -272,7 +277,7 @@ def _raise_for_symptoms(contact: Contact, now: dt.datetime) -> tuple[list[str], 
     # and in the attempts, which the performance figures read.
     contact.status = Status.IN_PROGRESS
     contact.reached_at = None
-    contact.ladder_step, contact.next_step_at = 0, now
+    contact.ladder_step, contact.next_step_at = ladder.first_step(ladder.Means.of(contact.person)), now
     return fields, summary
 
 

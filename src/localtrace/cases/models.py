@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from localtrace.people.models import Person
 
 
 class Priority(models.IntegerChoices):
@@ -94,6 +98,8 @@ class WorkItem(models.Model):
     reached_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome_note = models.CharField(max_length=500, blank=True)
+    if TYPE_CHECKING:
+        person: Person  # each kind has its own foreign key to the person it is about
 
     class Meta:
         abstract = True

@@ -9,8 +9,14 @@ from django.db import transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings
 
 from tests.personas import World, build_world
+
+# No time limits on examples: tests never assert timings (bench/ measures those), and on a loaded 2-core CI machine
+# one example of a date parser took 365 ms against Hypothesis's default 200 ms deadline and failed the run.
+settings.register_profile("localtrace", deadline=None)
+settings.load_profile("localtrace")
 
 # Spark's Python bridge logs from a destructor after pytest has closed its streams ("Logging error" noise).
 logging.getLogger("py4j").setLevel(logging.WARNING)

@@ -25,8 +25,10 @@ def test_a_contact_asks_for_help_online_and_it_joins_the_support_queue(world: Wo
     contact = contact_with_dob(world)
     client = signed_in_with_link(contact, dt.date(1990, 7, 1))
     assert b"Ask for help while you isolate" in client.get("/self-service/you/").content
-    refused = client.post("/self-service/help-to-isolate/", {"needs": ["food"], "urgent": "yes"})
-    assert b"Agree to share your details" in refused.content and not SupportRequest.objects.exists()
+    # Help does not depend on agreeing to share: without it the need is recorded, not to be passed on.
+    unshared = client.post("/self-service/help-to-isolate/", {"needs": ["food"], "urgent": "yes"})
+    assert unshared["Location"] == "/self-service/help-to-isolate/sent/"
+    assert not SupportRequest.objects.get(contact=contact, need="food").consent
     sent = client.post("/self-service/help-to-isolate/", {"needs": ["food", "pets"], "urgent": "yes", "consent": "on"})
     assert sent["Location"] == "/self-service/help-to-isolate/sent/"
     requests = SupportRequest.objects.filter(contact=contact)
@@ -57,7 +59,12 @@ def test_a_support_payment_claim_is_checked_then_a_second_is_refused_with_a_reas
     PaymentClaim.objects.filter(pk=claim.pk).update(status=PaymentClaim.Status.DECLINED)
     client.post("/self-service/support-payment/", ELIGIBLE)
     third = client.post("/self-service/support-payment/check/")
-    assert third.status_code == 200 and b"Only one claim can be made" in third.content
+    assert (
+        third.status_code == 200
+        and f"You have already claimed for this isolation (claim {claim.reference}".encode() in third.content
+    )
+    # Said to them, not to an officer; and sending again could only be refused again.
+    assert b"Only one claim can be made" not in third.content and b"Send your claim" not in third.content
     assert PaymentClaim.objects.count() == 1
 
 
@@ -106,3 +113,69 @@ def test_the_next_person_on_the_same_phone_sees_nothing_the_last_one_typed(world
     assert b"Money and work" not in client.get("/self-service/help-to-isolate/sent/").content
     assert client.post("/self-service/support-payment/check/").status_code == 302
     assert not PaymentClaim.objects.filter(contact=contact).exists()
+
+
+def test_help_is_given_without_agreeing_to_share_and_an_earlier_no_is_kept(world: World) -> None:
+    import datetime as dt
+
+    from localtrace.support.services import record_needs
+
+    contact = contact_with_dob(world)
+    # They told the tracer not to share their details.
+    record_needs(contact, ["food"], urgent=False, consent=False, actor=world.users["tracer_a"])
+    client = signed_in_with_link(contact, dt.date(1990, 7, 1))
+    page = client.get("/self-service/help-to-isolate/").content.decode()
+    assert "still help you, but do not pass your details on" in page and "checked" not in page
+    sent = client.post("/self-service/help-to-isolate/", {"needs": ["food", "pets"], "urgent": "no"})
+    assert sent["Location"] == "/self-service/help-to-isolate/sent/"
+    assert dict(SupportRequest.objects.filter(contact=contact).values_list("need", "consent")) == {
+        "food": False,
+        "pets": False,
+    }
+
+
+def test_the_help_form_sent_twice_at_once_updates_rather_than_fails(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.db import IntegrityError
+
+    from localtrace.portal.views import support as views
+
+    contact = contact_with_dob(world)
+    client = signed_in_with_link(contact, dt.date(1990, 7, 1))
+    real, calls = views.record_needs, []
+
+    def first_loses_the_race(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            # The other submission's request was inserted between this one's check and its insert.
+            real(*args, **kwargs)
+            raise IntegrityError("support_request_open_once_per_need")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "record_needs", first_loses_the_race)
+    sent = client.post("/self-service/help-to-isolate/", {"needs": ["food"], "urgent": "yes", "consent": "on"})
+    assert sent.status_code == 302 and sent["Location"] == "/self-service/help-to-isolate/sent/"
+    assert SupportRequest.objects.filter(contact=contact, need="food").count() == 1
+
+
+def test_a_claim_too_late_is_refused_in_their_words_and_language_before_they_send_it(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    contact = contact_with_dob(world)
+    client = signed_in_with_link(contact, dt.date(1990, 7, 1))
+    ended = timezone.localdate() - dt.timedelta(days=60)
+    type(contact).objects.filter(pk=contact.pk).update(
+        last_exposure=ended - dt.timedelta(days=10), isolation_ends_on=ended
+    )
+    client.post("/self-service/support-payment/", ELIGIBLE)
+    check = client.get("/self-service/support-payment/check/").content.decode()
+    assert f"Your isolation ended on {ended.day} {ended:%B %Y}, more than 42 days ago, so it is too late" in check
+    assert "Their isolation" not in check and "Send your claim" not in check
+    assert client.post("/self-service/support-payment/check/").status_code == 200
+    assert not PaymentClaim.objects.exists()
+    client.cookies["django_language"] = "cy"
+    welsh = client.get("/self-service/support-payment/check/").content.decode()
+    assert "Daeth eich cyfnod hunanynysu i ben ar" in welsh and "Anfon eich hawliad" not in welsh

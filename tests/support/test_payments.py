@@ -16,7 +16,7 @@ from django.utils import timezone
 from localtrace.audit.models import AuditEvent
 from localtrace.config import policy
 from localtrace.people.models import Person
-from localtrace.support.models import PaymentClaim
+from localtrace.support.models import PaymentClaim, SupportRequest
 from localtrace.support.services import SupportError, decide_claim, isolation_period, make_claim, record_needs
 from tests.personas import World
 
@@ -260,3 +260,58 @@ def test_an_online_claim_sent_twice_at_once_replaces_rather_than_refuses(world: 
     assert second.pk == first.pk and PaymentClaim.objects.count() == 1
     first.refresh_from_db()
     assert first.evidence_notes == "Sent again"
+
+
+def test_a_claim_in_another_area_is_not_named_to_an_officer_who_may_not_open_it(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.test_needs_across_records import gwen_in_area_b
+
+    theirs = make_claim(gwen_in_area_b(world), told_to_isolate=True, low_income=True, cannot_work_from_home=True,
+                        online=True)  # fmt: skip
+    assert theirs.area == world.area_b
+    (request,) = record_needs(world.case_a, ["money"], urgent=False, consent=True)
+    page = client_for("support_a").get(reverse("support:claim-create", args=[request.pk]), follow=True)
+    said = page.content.decode()
+    assert "A claim made in another area covers this isolation" in said
+    assert "There is already a claim" not in said and f"({theirs.reference}," not in said
+
+
+def test_the_finance_export_is_dated_locally_uncached_and_names_each_claim(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    claim = _claim(world.contact_a)
+    decide_claim(claim, approve=True, reason="Eligible", payment_reference="TTSP-21", actor=world.users["area_lead_a"])
+    # Decided at half past midnight on 2 July in London, still 1 July in UTC.
+    PaymentClaim.objects.filter(pk=claim.pk).update(decided_at=dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC))
+    response = client_for("support_a").get(reverse("support:claim-export") + "?show=approved")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["decided_on"] for row in rows] == ["2026-07-02"]
+    assert response["Cache-Control"] == "no-store" and response["Content-Type"] == "text/csv; charset=utf-8"
+    exported = AuditEvent.objects.get(action="export", object_type="support.paymentclaim")
+    assert exported.detail["claims"] == [claim.pk] and exported.detail["rows"] == 1
+
+
+def test_a_claim_the_record_cannot_have_is_refused_before_any_question(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (request,) = record_needs(world.contact_a, ["money"], urgent=False, consent=True)
+    contact = world.contact_a
+    contact.last_exposure = timezone.localdate() - dt.timedelta(days=70)
+    contact.isolation_ends_on = contact.last_exposure + dt.timedelta(days=10)
+    contact.save()
+    client = client_for("support_a")
+    create = reverse("support:claim-create", args=[request.pk])
+    detail = client.get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    assert create not in detail and "No claim can be recorded here: Their isolation ended on" in detail
+    form = client.get(create, follow=True).content.decode()
+    assert "more than 42 days ago: too late to claim" in form and "Record the claim" not in form
+
+
+def test_a_record_transferred_away_offers_no_claim_to_the_old_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.support.models import RequestStatus
+
+    (request,) = record_needs(world.contact_a, ["money"], urgent=False, consent=True)
+    # Finished here, then the record moved to area B: the old request stays area A's to read.
+    SupportRequest.objects.filter(pk=request.pk).update(status=RequestStatus.RESOLVED, closed_at=timezone.now())
+    type(world.contact_a).objects.filter(pk=world.contact_a.pk).update(area=world.area_b)
+    client = client_for("support_a")
+    create = reverse("support:claim-create", args=[request.pk])
+    detail = client.get(reverse("support:request-detail", args=[request.pk])).content.decode()
+    assert create not in detail and "transferred to another area" in detail
+    assert "transferred to another area" in client.get(create, follow=True).content.decode()
+    assert not PaymentClaim.objects.exists()

@@ -234,3 +234,61 @@ def test_a_lapsed_hold_names_nobody_and_lets_an_officer_take_the_request(world: 
     assert reverse("support:request-take", args=[support_request.pk]) in own
     queue = client_for("area_lead_a").get(reverse("support:queue")).content.decode()
     assert name not in queue
+
+
+def test_two_officers_closing_at_once_do_not_both_close_it(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    # Both pages read the request while it was open.
+    first_copy, second_copy = (SupportRequest.objects.get(pk=request.pk) for _ in range(2))
+    close_request(first_copy, outcome="resolved", note_text="Parcel delivered", actor=world.users["support_a"])
+    with pytest.raises(SupportError, match=r"already closed: resolved\. Nothing was changed\."):
+        close_request(second_copy, outcome="not_needed", note_text="Family helping", actor=world.users["area_lead_a"])
+    request.refresh_from_db()
+    assert (request.status, request.outcome_note) == ("resolved", "Parcel delivered")
+    assert world.case_a.events.filter(kind="support_outcome").count() == 1
+    closes = AuditEvent.objects.filter(object_type="support.supportrequest", object_id=str(request.pk))
+    assert closes.filter(detail__has_key="outcome").count() == 1
+    # The page that lost says so, and offers no second close.
+    page = client_for("area_lead_a").post(reverse("support:outcome", args=[request.pk]), {"outcome": "not_needed"})
+    assert page.status_code == 200 and "This request is already closed" in page.content.decode()
+
+
+def test_a_referral_reads_the_request_as_it_is_now_not_as_the_page_loaded_it(world: World) -> None:
+    organisation = save_organisation(world.area_a, name="Ashby Pantry", services=["food"], actor=None)
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    page_copy = SupportRequest.objects.get(pk=request.pk)
+    close_request(request, outcome="not_needed", actor=world.users["area_lead_a"])
+    with pytest.raises(SupportError, match="This request is closed"):
+        refer(page_copy, organisation, actor=world.users["support_a"])
+    assert not Referral.objects.exists()
+
+
+def test_the_forms_that_change_a_request_cannot_be_sent_twice_by_a_double_click(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    save_organisation(world.area_a, name="Ashby Pantry", services=["food"], actor=None)
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    client = client_for("support_a")
+    for name in ("support:refer", "support:outcome", "support:claim-create"):
+        page = client.get(reverse(name, args=[request.pk])).content.decode()
+        assert 'type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true"' in page
+
+
+def test_putting_back_a_request_you_do_not_hold_says_so_and_audits_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)
+    officer, lead = world.users["support_a"], world.users["area_lead_a"]
+    assert not release(request, officer)
+    client = client_for("support_a")
+    response = client.post(reverse("support:request-release", args=[request.pk]), follow=True)
+    assert (
+        "You were not working on" in response.content.decode()
+        and "is back in the queue" not in response.content.decode()
+    )
+    released = AuditEvent.objects.filter(object_type="support.supportrequest", object_id=str(request.pk))
+    assert not released.filter(detail__released=True).exists()
+    # The lead took it after the officer's hold lapsed: it stays the lead's.
+    SupportRequest.objects.filter(pk=request.pk).update(claimed_by=lead)
+    assert not release(request, officer)
+    request.refresh_from_db()
+    assert request.claimed_by == lead
+    SupportRequest.objects.filter(pk=request.pk).update(claimed_by=officer)
+    assert release(request, officer)
+    assert released.filter(detail__released=True).count() == 1

@@ -182,16 +182,14 @@ class SupportForm(GovukForm):
     )  # fmt: skip
     urgent = forms.ChoiceField(label=_("Do you need help today?"), choices=YES_NO, widget=forms.RadioSelect,
                                required=False)  # fmt: skip
+    # Help never depends on this answer: without it the council's own support officers still help, and only
+    # passing their details to outside organisations is ruled out. Never ticked in advance: consent is given.
     consent = forms.BooleanField(
         label=_("I agree that my details can be shared with local support services so they can help me"),
+        help_text=_("If you do not agree, the council's support officers still help you, but do not pass your "
+                    "details on."),
         required=False,
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("needs") and not data.get("consent"):
-            self.add_error("consent", _("Agree to share your details so that support services can help you"))
-        return data
+    )  # fmt: skip
 
 
 class SymptomCheckForm(GovukForm):

@@ -34,7 +34,16 @@ from localtrace.support.models import (
 
 
 class SupportError(ValueError):
-    """A support action refused, with a message fit to show the person who tried."""
+    """A support action refused, with a message fit to show the person who tried.
+
+    The message speaks to staff. `code` (with `params`) names the refusal, so the portal can say the same thing
+    to the person themselves, in their own language, without reading the English text.
+    """
+
+    def __init__(self, message: str, *, code: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params or {}
 
 
 def _actor(request: HttpRequest | None, actor: Any) -> Any:
@@ -64,9 +73,12 @@ def record_needs(
 ) -> list[SupportRequest]:
     """What the person needs to isolate, asked by a tracer or online: one open SupportRequest per need.
 
-    A need already open for the person is updated (urgency, consent), not duplicated. Needs not named
-    again stay open: an officer may already be helping, and closing them is the officer's outcome to record.
-    Without consent the need is still recorded; officers are told not to share the details outside the council.
+    A need already open for the person is updated (urgency, consent), not duplicated; if it is open on another
+    of their records, perhaps in another area, it is handed over to this record and its area first. Needs not
+    named again stay open: an officer may already be helping, and closing them is the officer's outcome to record.
+    Without consent the need is still recorded; officers are told not to share the details outside the council,
+    and a "no" holds for every need the person has open. Consent is only asked with needs, so an answer of
+    no needs at all (where `consent` is False because nobody asked) withdraws nothing.
     """
     unknown = [n for n in needs if n not in SUPPORT_NEEDS]
     if unknown:
@@ -77,6 +89,9 @@ def record_needs(
     at = at or timezone.now()
     urgent = urgent and bool(needs)
     due_at = at + policy.support_first_contact_within(timezone.localdate(at), urgent=urgent)
+    # The person's row first: with no open request yet there is no row to lock, and two answers sent at
+    # once (a double click on the portal's form) would both create one; this makes the second wait and update.
+    _lock_person(item.person_id)
     open_now = {
         r.need: r
         for r in SupportRequest.objects.select_for_update().filter(
@@ -84,8 +99,14 @@ def record_needs(
         )
     }
     changed: list[SupportRequest] = []
+    if needs and not consent:
+        _withdraw_consent([r for r in open_now.values() if r.consent and r.need not in needs], request, actor)
     for need in dict.fromkeys(needs):
         existing = open_now.get(need)
+        if existing is not None and _record_of(existing) != _record_of(item):
+            # Open on another of their records, perhaps in another area: the need now belongs where it was
+            # asked, or that area's support officers would never see it.
+            _hand_over_request(existing, item, request=request, actor=actor, at=at)
         if existing is None:
             created = SupportRequest.objects.create(
                 area_id=item.area_id,
@@ -124,9 +145,67 @@ def record_needs(
     return changed
 
 
+def _lock_person(person_id: int) -> None:
+    from localtrace.people.models import Person
+
+    Person.objects.select_for_update().only("pk").get(pk=person_id)
+
+
+def _record_of(item: Any) -> tuple[str, int]:
+    """Which case or contact record a request, claim or record itself stands for."""
+    if isinstance(item, Case):
+        return ("case", item.pk)
+    if isinstance(item, Contact):
+        return ("contact", item.pk)
+    return ("case", item.case_id) if item.case_id else ("contact", item.contact_id)
+
+
+def _hand_over_request(
+    support_request: SupportRequest, item: Case | Contact, *, request: HttpRequest | None, actor: Any, at: dt.datetime
+) -> None:
+    """Move an open request to the record the need was asked on again, and to that record's area.
+
+    As when a record is transferred (cases.investigation._hand_over_support): the live work goes with it, and a
+    hold by an officer of the old area ends, since they can no longer open it.
+    """
+    previous, from_area = support_request.item, support_request.area
+    support_request.case, support_request.contact = (item, None) if isinstance(item, Case) else (None, item)
+    fields = ["case", "contact"]
+    if support_request.area_id != item.area_id:
+        support_request.area = item.area
+        support_request.claimed_by, support_request.claimed_at = None, None
+        fields += ["area", "claimed_by", "claimed_at"]
+    support_request.save(update_fields=fields)
+    need = support_request.get_need_display().lower()
+    where = item.area.name if from_area.pk != item.area_id else f"their record {item.reference}"
+    note(previous, "support_handed_over", f"Support with {need} handed over to {where}, where they asked again",
+         request=request, actor=actor, at=at, support_request=support_request.pk)  # fmt: skip
+    record(Action.CHANGE, request=request, actor=actor, obj=support_request, area=item.area,
+           detail={"handed_over_from": {"area": from_area.code, "record": previous.reference},  # type: ignore[attr-defined]
+                   "handed_over_to": {"area": item.area.code, "record": item.reference}})  # fmt: skip
+
+
+def _withdraw_consent(requests: list[SupportRequest], request: HttpRequest | None, actor: Any) -> None:
+    """They said no to sharing: that answer is about them, so it holds for every need they have open, wherever.
+
+    Otherwise a need asked earlier, with a yes, could still be referred to an outside organisation.
+    """
+    if not requests:
+        return
+    SupportRequest.objects.filter(pk__in=[r.pk for r in requests]).update(consent=False)
+    for withdrawn in requests:
+        withdrawn.consent = False
+        record(Action.CHANGE, request=request, actor=actor, obj=withdrawn, area=withdrawn.area,
+               detail={"consent_withdrawn": True})  # fmt: skip
+
+
 def requests_for(item: Case | Contact) -> QuerySet[SupportRequest]:
-    """The support requests of the person behind a case or contact record (for the tracer's page)."""
-    return SupportRequest.objects.filter(person_id=item.person_id).order_by("-requested_at", "pk")
+    """The support requests of the person behind a case or contact record, in that record's area (the tracer's page).
+
+    Only the record's area: a tracer here may not learn what the person asked another area for (a mental
+    health need, say). Another area's open need asked again here is handed over by `record_needs`.
+    """
+    return SupportRequest.objects.filter(person_id=item.person_id, area_id=item.area_id).order_by("-requested_at", "pk")
 
 
 def section_for(item: Case | Contact) -> QuerySet[SupportRequest]:
@@ -184,14 +263,23 @@ def take(support_request: SupportRequest, user: Any, *, request: HttpRequest | N
     return bool(won)
 
 
-def release(support_request: SupportRequest, user: Any, *, request: HttpRequest | None = None) -> None:
-    """Put the request, and the person's other needs this officer holds with it, back in the queue."""
-    others = list(_their_other_open_requests(support_request).filter(claimed_by=user).values_list("pk", flat=True))
-    SupportRequest.objects.filter(pk__in=[support_request.pk, *others], claimed_by=user).update(
+@transaction.atomic
+def release(support_request: SupportRequest, user: Any, *, request: HttpRequest | None = None) -> bool:
+    """Put the request, and the person's other needs this officer holds with it, back in the queue.
+
+    False, and nothing changed or audited, if this officer did not hold it (someone else took it after their
+    hold lapsed, or it was already back): the audit trail records only what happened.
+    """
+    released = SupportRequest.objects.filter(pk=support_request.pk, claimed_by=user).update(
         claimed_by=None, claimed_at=None
     )
+    if not released:
+        return False
+    others = list(_their_other_open_requests(support_request).filter(claimed_by=user).values_list("pk", flat=True))
+    SupportRequest.objects.filter(pk__in=others, claimed_by=user).update(claimed_by=None, claimed_at=None)
     record(Action.CHANGE, request=request, actor=user, obj=support_request, area=support_request.area,
            detail={"released": True, **({"with_their_other_needs": others} if others else {})})  # fmt: skip
+    return True
 
 
 def officers_for(area_id: int) -> list[Any]:
@@ -308,8 +396,13 @@ def refer(
     actor: Any = None,
     at: dt.datetime | None = None,
 ) -> Referral:
-    """Pass the request to a local organisation: only with the person's consent, only to an active one in the area."""
+    """Pass the request to a local organisation: only with the person's consent, only to an active one in the area.
+
+    Consent and status are read again under a lock: the page may have been opened before the person withdrew
+    their consent or another officer closed the request.
+    """
     actor = _actor(request, actor)
+    _lock_current(support_request)
     if not support_request.consent:
         raise SupportError(
             "They did not agree to share their details with other organisations. Help them within the council, "
@@ -345,12 +438,19 @@ def close_request(
     actor: Any = None,
     at: dt.datetime | None = None,
 ) -> SupportRequest:
-    """The outcome: resolved, declined, unable to contact, no longer needed. Shown on the person's timeline."""
+    """The outcome: resolved, declined, unable to contact, no longer needed. Shown on the person's timeline.
+
+    Read again under a lock, so of two officers closing it at once the second is told it is closed, rather
+    than overwriting the first one's outcome.
+    """
     actor = _actor(request, actor)
     if outcome not in dict(OUTCOMES):
         raise SupportError("Choose the outcome.")
+    _lock_current(support_request)
     if not support_request.is_open:
-        raise SupportError("This request is already closed.")
+        raise SupportError(
+            f"This request is already closed: {support_request.get_status_display().lower()}. Nothing was changed."
+        )
     if outcome == RequestStatus.UNABLE_TO_CONTACT and not support_request.attempts.exists():
         raise SupportError("Record your attempts to reach them before closing it as unable to contact.")
     at = at or timezone.now()
@@ -363,6 +463,11 @@ def close_request(
     record(Action.CHANGE, request=request, actor=actor, obj=support_request, area=support_request.area,
            detail={"outcome": outcome})  # fmt: skip
     return support_request
+
+
+def _lock_current(support_request: SupportRequest) -> None:
+    """Lock the request's row and bring the caller's copy up to date with it (the page read it before)."""
+    support_request.refresh_from_db(from_queryset=SupportRequest.objects.select_for_update())
 
 
 # --- the directory of local organisations --------------------------------------------------
@@ -439,6 +544,41 @@ def unmet_rules(claim: PaymentClaim) -> list[str]:
     return unmet
 
 
+def check_claimable(item: Case | Contact, *, for_area: Any = None, at: dt.datetime | None = None) -> IsolationPeriod:
+    """The isolation a claim on this record would be for, or SupportError if no claim can be made on it now.
+
+    The checks that need none of the answers, shared by `make_claim` and the pages that offer a claim, so
+    nobody is refused only after answering every question. `for_area` is the area an officer claims for.
+    """
+    if not isinstance(item, (Case, Contact)):
+        raise SupportError("A claim is checked against a case or a contact record.")
+    if for_area is not None and item.area_id != for_area.pk:
+        raise SupportError(
+            "This record has been transferred to another area; that area handles the claim.", code="transferred"
+        )
+    period = isolation_period(item)
+    today = timezone.localdate(at or timezone.now())
+    if period.first > today:
+        raise SupportError("Their isolation has not started yet.", code="not_started")
+    window = policy.support_payment_rules(period.first).get("claim_within_days", 42)
+    if today > period.last + dt.timedelta(days=window):
+        raise SupportError(
+            f"Their isolation ended on {period.last:%-d %B %Y}, more than {window} days ago: too late to claim.",
+            code="too_late",
+            params={"ended_on": period.last, "days": window},
+        )
+    return period
+
+
+def claim_refusal(item: Case | Contact, *, for_area: Any = None) -> str:
+    """Why a claim on this record would be refused before any question is asked; empty if it would not."""
+    try:
+        check_claimable(item, for_area=for_area)
+    except SupportError as refused:
+        return str(refused)
+    return ""
+
+
 def duplicate_message(existing: PaymentClaim) -> str:
     return (
         f"There is already a claim ({existing.reference}, {existing.get_status_display().lower()}) for "
@@ -477,25 +617,17 @@ def make_claim(
     period: a claim whose period overlaps one already made is refused, and the database refuses a second
     claim for the same period even when two arrive at once. `actor` may be None: the person online.
     """
-    if not isinstance(item, (Case, Contact)):
-        raise SupportError("A claim is checked against a case or a contact record.")
     actor = _actor(request, actor)
     at = at or timezone.now()
-    if for_area is not None and item.area_id != for_area.pk:
-        raise SupportError("This record has been transferred to another area; that area handles the claim.")
-    period = isolation_period(item)
-    today = timezone.localdate(at)
-    if period.first > today:
-        raise SupportError("Their isolation has not started yet.")
-    window = policy.support_payment_rules(period.first).get("claim_within_days", 42)
-    if today > period.last + dt.timedelta(days=window):
-        raise SupportError(
-            f"Their isolation ended on {period.last:%-d %B %Y}, more than {window} days ago: too late to claim."
-        )
+    period = check_claimable(item, for_area=for_area, at=at)
     if len(evidence_notes) > 2000:
-        raise SupportError("Keep the evidence notes to 2,000 characters.")
+        raise SupportError("Keep the evidence notes to 2,000 characters.", code="notes_too_long")
     try:
         with transaction.atomic():
+            # The person's row first: the overlap check below may find no claim to lock, and two overlapping
+            # claims on different records (a contact's and their own case's, with different end dates) would
+            # both pass it and both be inserted, since the database only refuses the same end date twice.
+            _lock_person(item.person_id)
             overlapping = claim_for_period(item, period, lock=True)
             if overlapping is not None and online and _undecided_online(overlapping):
                 # The person sends their claim again before anyone has decided it: their new answers replace
@@ -504,7 +636,7 @@ def make_claim(
                                         cannot_work_from_home=cannot_work_from_home,
                                         evidence_notes=evidence_notes, request=request, at=at)  # fmt: skip
             if overlapping is not None:
-                raise SupportError(duplicate_message(overlapping))
+                raise SupportError(duplicate_message(overlapping), code="duplicate", params={"claim": overlapping})
             claim = PaymentClaim.objects.create(
                 area_id=item.area_id,
                 person_id=item.person_id,
@@ -531,7 +663,7 @@ def make_claim(
             return _replace_answers(existing, told_to_isolate=told_to_isolate, low_income=low_income,
                                     cannot_work_from_home=cannot_work_from_home, evidence_notes=evidence_notes,
                                     request=request, at=at)  # fmt: skip
-        raise SupportError(duplicate_message(existing)) from None
+        raise SupportError(duplicate_message(existing), code="duplicate", params={"claim": existing}) from None
     return claim
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from localtrace.audit.services import Action, record
 from localtrace.portal.forms import NEEDS, YES_NO, PaymentClaimForm, SupportForm
 from localtrace.portal.models import PortalLink
 from localtrace.portal.views.base import keep_for, kept_for, person_page
-from localtrace.support.services import SupportError, make_claim, record_needs
+from localtrace.support.services import SupportError, check_claimable, make_claim, record_needs
 
 # Kept per link (base.keep_for): one browser may hold several household members' links in turn.
 CLAIM_KEY = "portal_claim"
@@ -34,8 +36,15 @@ def help_page(request: HttpRequest, link: PortalLink) -> HttpResponse:
         form.add_error("needs", _("Select the help you need"))
     if request.method == "POST" and form.is_valid():
         needs = form.cleaned_data["needs"]
-        record_needs(item, needs, urgent=form.cleaned_data["urgent"] == "yes", consent=bool(form.cleaned_data["consent"]),  # type: ignore[arg-type]
-                     online=True)  # fmt: skip
+        # Their own answer, whatever it is: help does not depend on agreeing to share, and an unticked box is a
+        # "no" that record_needs keeps (never a default "yes" over an earlier "do not share").
+        answers = {"urgent": form.cleaned_data["urgent"] == "yes", "consent": bool(form.cleaned_data["consent"])}
+        try:
+            record_needs(item, needs, **answers, online=True)  # type: ignore[arg-type]
+        except IntegrityError:
+            # The same form sent twice at once, where the database could not make the second wait: the first's
+            # request now exists, so sending again updates it instead of failing.
+            record_needs(item, needs, **answers, online=True)  # type: ignore[arg-type]
         record(Action.CHANGE, request=request, obj=link, area=item.area, detail={"portal": "support needs sent"})  # type: ignore[attr-defined]
         keep_for(request, HELP_SENT_KEY, link, list(needs))
         return redirect("portal:help-sent")
@@ -64,9 +73,14 @@ def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
     answers: dict[str, Any] | None = kept_for(request, CLAIM_KEY, link)
     if not answers:
         return redirect("portal:claim")
-    error = ""
-    if request.method == "POST":
-        item = link.item
+    item = link.item
+    error, final = "", False
+    try:
+        # Before they press "Send": a claim this record cannot have is refused whatever the answers say.
+        check_claimable(item)  # type: ignore[arg-type]
+    except SupportError as refused:
+        error, final = _in_their_words(refused), True
+    if request.method == "POST" and not final:
         try:
             claim = make_claim(
                 item,  # type: ignore[arg-type]
@@ -77,7 +91,7 @@ def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
                 online=True,
             )
         except SupportError as refused:
-            error = str(refused)
+            error, final = _in_their_words(refused), refused.code in FINAL_REFUSALS
         else:
             record(Action.CHANGE, request=request, obj=link, area=item.area, detail={"portal": "payment claim sent"})  # type: ignore[attr-defined]
             del request.session[CLAIM_KEY]
@@ -93,8 +107,37 @@ def claim_check(request: HttpRequest, link: PortalLink) -> HttpResponse:
     unlikely = any(answers[name] != "yes" for name in ("told_to_isolate", "low_income", "cannot_work_from_home"))
     return render(
         request, "portal/support/claim_check.html",
-        {"rows": rows, "answers": answers, "error": error, "unlikely": unlikely},
+        {"rows": rows, "answers": answers, "error": error, "final": final, "unlikely": unlikely},
     )  # fmt: skip
+
+
+# Refusals that no change of answer can undo: the page offers no "Send your claim" after them.
+FINAL_REFUSALS = {"transferred", "not_started", "too_late", "duplicate"}
+
+
+def _in_their_words(refused: SupportError) -> str:
+    """The refusal said to the person themselves, in their language: the action's message speaks to staff."""
+    params = refused.params
+    if refused.code == "not_started":
+        return _("Your isolation has not started yet, so you cannot claim for it yet.")
+    if refused.code == "too_late":
+        return _("Your isolation ended on %(day)s, more than %(days)s days ago, so it is too late to claim.") % {
+            "day": date_format(params["ended_on"], "j F Y"),
+            "days": params["days"],
+        }
+    if refused.code == "duplicate":
+        claim = params["claim"]
+        return _(
+            "You have already claimed for this isolation (claim %(reference)s, from %(first)s to %(last)s). "
+            "You can claim once for each time you are told to isolate."
+        ) % {
+            "reference": claim.reference,
+            "first": date_format(claim.isolation_starts_on, "j F"),
+            "last": date_format(claim.isolation_ends_on, "j F Y"),
+        }
+    if refused.code == "notes_too_long":
+        return _("Keep this to 2,000 characters")
+    return _("Contact your council's support team, who can help you claim.")
 
 
 @person_page

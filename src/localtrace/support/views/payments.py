@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +20,10 @@ from localtrace.support.forms import ClaimForm, DecisionForm
 from localtrace.support.models import PaymentClaim, SupportRequest
 from localtrace.support.views.requests import _support_request
 
+# As the request page says it: a claim in another area is not this officer's to read, only that it exists.
+OTHER_AREAS_CLAIM = (
+    "A claim made in another area covers this isolation: only one claim can be made for each period of isolation."
+)
 SHOW = {"submitted": "Waiting for a decision", "approved": "Approved", "declined": "Declined", "all": "All"}
 
 
@@ -37,11 +45,19 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A support officer records a claim for the person behind a support request, against its record."""
     support_request = _support_request(request, pk)
     item = support_request.item
-    period = services.isolation_period(item)  # type: ignore[arg-type]
+    # Said before the officer types anything, not after: the record must allow a claim, one per isolation.
+    try:
+        period = services.check_claimable(item, for_area=support_request.area)  # type: ignore[arg-type]
+    except services.SupportError as refused:
+        messages.error(request, str(refused))
+        return redirect("support:request-detail", support_request.pk)
     existing = services.claim_for_period(item, period)  # type: ignore[arg-type]
     if existing is not None:
-        # Said before the officer types anything, not after: one claim per isolation.
-        messages.info(request, services.duplicate_message(existing))
+        # Another area's claim is not this officer's to read: that one exists is all they may learn.
+        messages.info(
+            request,
+            services.duplicate_message(existing) if may(request.user, "claim.view", existing) else OTHER_AREAS_CLAIM,
+        )
         return redirect("support:request-detail", support_request.pk)
     form = ClaimForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -56,7 +72,10 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except services.SupportError as error:
-            form.add_error(None, str(error))
+            # A claim that arrived from another area meanwhile is named only to those who may open it.
+            other = error.params.get("claim")
+            hidden = other is not None and not may(request.user, "claim.view", other)
+            form.add_error(None, OTHER_AREAS_CLAIM if hidden else str(error))
         else:
             messages.success(request, f"Claim {claim.reference} recorded.")
             return redirect("support:claim-detail", claim.pk)
@@ -149,37 +168,53 @@ def claim_export(request: HttpRequest) -> StreamingHttpResponse:
     shown = request.GET.get("show", "approved")
     shown = shown if shown in SHOW else "approved"
     claims = scoped(user, "claim.decide", PaymentClaim.objects.select_related("person", "area"))
-    if shown != "all":
-        claims = claims.filter(status=shown)
-    claims = claims.order_by("claimed_at", "pk")
+    chosen = claims if shown == "all" else claims.filter(status=shown)
+    # The audit names every claim exported (finance may pay from this file), and the file holds exactly those,
+    # even if one is decided while the file is being written.
+    exported = list(chosen.order_by("claimed_at", "pk").values_list("pk", flat=True))
     record(
         Action.EXPORT,
         request=request,
         object_type="support.paymentclaim",
-        detail={"show": shown, "rows": claims.count()},
+        detail={"show": shown, "rows": len(exported), "claims": exported},
     )
-    rows = (
-        [
-            c.reference,
-            c.area.name,
-            c.status,
-            c.amount,
-            c.payment_reference,
-            c.decided_at.date().isoformat() if c.decided_at else "",
-            c.decision_reason,
-            c.person.given_name,
-            c.person.family_name,
-            c.person.address_line_1,
-            c.person.postcode,
-            c.person.phone,
-            c.person.email,
-            c.isolation_starts_on.isoformat(),
-            c.isolation_ends_on.isoformat(),
-            c.record_reference,
-        ]
-        for c in claims.iterator()
-    )
-    response = StreamingHttpResponse(csv_lines(EXPORT_HEADER, rows), content_type="text/csv")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="support-payments-{shown}-{stamp}.csv"'
-    return response
+    headers = {
+        "Content-Disposition": f'attachment; filename="support-payments-{shown}-{stamp}.csv"',
+        # Names, addresses and payments: no copy left in a shared browser's or proxy's cache.
+        "Cache-Control": "no-store",
+    }
+    rows = (_export_row(c) for c in _in_order(claims, exported))
+    return StreamingHttpResponse(
+        csv_lines(EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+def _in_order(claims: QuerySet[PaymentClaim], pks: list[int], size: int = 500) -> Iterator[PaymentClaim]:
+    """These claims in this order, read a few hundred at a time (a long export never holds them all at once)."""
+    for start in range(0, len(pks), size):
+        chunk = pks[start : start + size]
+        found = claims.in_bulk(chunk)
+        yield from (found[pk] for pk in chunk if pk in found)
+
+
+def _export_row(c: PaymentClaim) -> list[Any]:
+    return [
+        c.reference,
+        c.area.name,
+        c.status,
+        c.amount,
+        c.payment_reference,
+        # The day it was decided here, not in UTC: a decision at 00:30 in summer is that day's.
+        timezone.localdate(c.decided_at).isoformat() if c.decided_at else "",
+        c.decision_reason,
+        c.person.given_name,
+        c.person.family_name,
+        c.person.address_line_1,
+        c.person.postcode,
+        c.person.phone,
+        c.person.email,
+        c.isolation_starts_on.isoformat(),
+        c.isolation_ends_on.isoformat(),
+        c.record_reference,
+    ]

@@ -145,6 +145,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "claim_this_period": (covering := services.claim_for_period(item, period)),  # type: ignore[arg-type]
             # Named only when the reader may open it (a claim on the person's record in another area is not).
             "claim_this_period_visible": covering is not None and may(request.user, "claim.view", covering),
+            # A claim the form would refuse whatever the answers is not offered; the reason is given instead.
+            "claim_refused": "" if covering else services.claim_refusal(item, for_area=support_request.area),  # type: ignore[arg-type]
             "attempt_form": SupportAttemptForm(),
             "is_mine": support_request.is_held and support_request.claimed_by_id == request.user.pk,
             "officers": services.officers_for(support_request.area_id)
@@ -183,7 +185,13 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _support_request(request, pk)
-    services.release(support_request, acting_user(request), request=request)
+    if not services.release(support_request, acting_user(request), request=request):
+        messages.error(
+            request,
+            f"You were not working on {support_request.reference}, so there was nothing to put back: "
+            "someone else may have it now.",
+        )
+        return redirect("support:request-detail", support_request.pk)
     messages.success(request, f"{support_request.reference} is back in the queue.")
     return redirect("support:queue")
 

@@ -99,6 +99,25 @@ def test_a_portal_links_token_never_reaches_a_log_line() -> None:
     assert token not in logged
 
 
+def test_a_password_reset_token_never_reaches_a_log_line() -> None:
+    import logging
+
+    from localtrace.core.middleware import PortalTokenLogFilter
+
+    def logged(path: str) -> str:
+        line = logging.LogRecord(
+            "django.server", logging.INFO, __file__, 1, '"%s" %s %s', (f"GET {path} HTTP/1.1", 302, 0), None
+        )
+        PortalTokenLogFilter().filter(line)
+        return line.getMessage()
+
+    assert logged("/password-reset/Mg/cz4kq2-3b1f0e9d8c7a6b5c4d3e2f1a0b9c8d7/") == (
+        '"GET /password-reset/Mg/[token]/ HTTP/1.1" 302 0'
+    )
+    # The page it redirects to carries no token, and stays readable in the log.
+    assert logged("/password-reset/Mg/set-password/") == '"GET /password-reset/Mg/set-password/ HTTP/1.1" 302 0'
+
+
 def test_a_page_with_errors_says_error_once_in_its_title(world, client_for) -> None:  # type: ignore[no-untyped-def]
     import re
 

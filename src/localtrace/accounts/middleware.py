@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from localtrace.accounts.mfa import confirmed_device, has_second_factor
 
@@ -25,6 +26,9 @@ class SecondFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Read before anything looks at request.user: django-otp drops the key of a device that no longer exists
+        # when it first loads the user, and then this session would look as if it had never given a code.
+        request.gave_second_factor = bool(request.session.get(DEVICE_ID_SESSION_KEY))  # type: ignore[attr-defined]
         return self.get_response(request)
 
     def process_view(
@@ -32,6 +36,12 @@ class SecondFactorRequiredMiddleware:
     ) -> HttpResponse | None:
         if not request.user.is_authenticated:
             return None
+        if getattr(request, "gave_second_factor", False) and not request.user.is_verified():  # type: ignore[attr-defined,union-attr]
+            # This session gave a code from a device that no longer exists: an administrator reset their second
+            # factor (a lost phone, or a suspected takeover). It ends here, or whoever holds it could enrol a new
+            # device without the password.
+            logout(request)
+            return redirect("accounts:sign-in")
         if not getattr(view_func, "login_required", True) or getattr(view_func, "second_factor_optional", False):
             return None
         if has_second_factor(request):

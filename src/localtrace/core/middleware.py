@@ -44,14 +44,18 @@ class RequestIdLogFilter(logging.Filter):
 
 
 _PORTAL_TOKEN_IN_PATH = re.compile(r"/p/[^/\s\"?]+")
+# Django's reset view swaps the token for "set-password" at once; the first request still carries it.
+_RESET_TOKEN_IN_PATH = re.compile(r"(/password-reset/[^/\s\"?]+/)(?!set-password\b)[^/\s\"?]+")
 
 
 class PortalTokenLogFilter(logging.Filter):
-    """A portal link's token is in the path of its first request; a log line (the development server's request
-    log, for one) shows `/p/[link]` instead, so a log reader cannot open the link."""
+    """Tokens that open something are in the path of their first request: a portal link (`/p/…`) and a staff
+    password-reset or invitation link. A log line (the development server's request log, for one) shows
+    `/p/[link]` and `/password-reset/…/[token]` instead, so a log reader can open neither."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/p/" in message:
-            record.msg, record.args = _PORTAL_TOKEN_IN_PATH.sub("/p/[link]", message), ()
+        if "/p/" in message or "/password-reset/" in message:
+            message = _PORTAL_TOKEN_IN_PATH.sub("/p/[link]", message)
+            record.msg, record.args = _RESET_TOKEN_IN_PATH.sub(r"\1[token]", message), ()
         return True

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -11,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -47,6 +50,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if user is not None and user.is_demo_account and not settings.DEMO:  # type: ignore[attr-defined]
+            # A database loaded with the demo keeps accounts whose password is published; outside demo mode they
+            # are refused like a wrong password, or anyone could sign in and enrol their own authenticator.
+            record(Action.SIGN_IN_FAILED, request=request, actor=user, detail={"demo_account": True})
+            user = None
         if user is None:
             if getattr(request, "axes_locked_out", False):
                 return render(request, "accounts/locked_out.html", status=429)
@@ -54,6 +62,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             next_url = _safe_next(request, request.GET.get("next"))
             login(request, user)
+            # A fixed end, a working day away: saving the session (once a minute while in use) would otherwise
+            # push a rolling expiry forward for ever, and a stolen cookie kept warm would never lapse.
+            request.session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
             if next_url:
                 request.session[NEXT_SESSION_KEY] = next_url
             if mfa.confirmed_device(user) is None:
@@ -77,6 +88,9 @@ def _second_factor_step(
                 on_verified()
             return form, _finish_sign_in(request, "totp")
         form.add_error("code", wrong_code)
+        # Wrong codes are for the DPO to see: the password was right, so someone may have it. django-otp
+        # throttles the device after each failure, so codes cannot be tried quickly.
+        record(Action.SIGN_IN_FAILED, request=request, detail={"second_factor": "wrong code"})
     return form, None
 
 

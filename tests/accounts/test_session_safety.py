@@ -1,0 +1,81 @@
+"""Sessions and sign-in events that an attacker could use: demo passwords, endless sessions, a reset second
+factor, unrecorded wrong codes, and what the failed sign-ins keep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from localtrace.accounts.models import User
+from localtrace.audit.models import AuditEvent
+from tests.accounts.test_sign_in import PASSWORD, sign_in_with_password, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person() -> User:
+    user = User.objects.create(username="ffion", full_name="Ffion Llywelyn", email="ffion@staff.example.org")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def signed_in(client: Client, person: User) -> TOTPDevice:
+    device = TOTPDevice.objects.create(user=person, name="app", confirmed=True)
+    sign_in_with_password(client)
+    assert client.post(reverse("accounts:code"), {"code": totp_code(device)})["Location"] == reverse("core:home")
+    return device
+
+
+@override_settings(DEMO=False)
+def test_a_demo_account_is_refused_outside_demo_mode_even_with_the_right_password(client: Client, person: User) -> None:
+    User.objects.filter(pk=person.pk).update(is_demo_account=True)
+    response = sign_in_with_password(client)
+    assert response.status_code == 200 and b"The username or password is not right" in response.content
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="sign_in_failed", detail__demo_account=True).exists()
+    with override_settings(DEMO=True):
+        assert sign_in_with_password(Client())["Location"] == reverse("accounts:set-up-authenticator")
+
+
+def test_a_session_ends_a_working_day_after_sign_in_however_busy(client: Client, person: User) -> None:
+    signed_in(client, person)
+    ends = client.session.get_expiry_date()
+    assert dt.timedelta(hours=11, minutes=59) < ends - timezone.now() <= dt.timedelta(hours=12)
+    # Saving the session again (as every minute's activity does) keeps the end where it was.
+    session = client.session
+    session["touched"] = 1
+    session.save()
+    assert client.session.get_expiry_date() == ends
+
+
+def test_resetting_someones_second_factor_ends_their_open_session(client: Client, person: User) -> None:
+    signed_in(client, person)
+    assert client.get(reverse("core:home")).status_code == 200
+    TOTPDevice.objects.filter(user=person).delete()  # accounts.services.reset_second_factor, by an administrator
+    # Not on to setting up a new authenticator: back to the password.
+    assert client.get(reverse("accounts:set-up-authenticator"))["Location"] == reverse("accounts:sign-in")
+    assert "_auth_user_id" not in client.session
+    assert not TOTPDevice.objects.filter(user=person).exists()
+
+
+def test_a_wrong_code_after_the_right_password_is_in_the_audit_trail(client: Client, person: User) -> None:
+    TOTPDevice.objects.create(user=person, name="app", confirmed=True)
+    sign_in_with_password(client)
+    response = client.post(reverse("accounts:code"), {"code": "000000"})
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="sign_in_failed")
+    assert event.actor == person and event.detail == {"second_factor": "wrong code"}
+
+
+def test_a_failed_sign_in_keeps_the_username_only_when_it_is_an_account(client: Client, person: User) -> None:
+    sign_in_with_password(client, "FFION", "wrong password")
+    sign_in_with_password(client, "a long enough passphrase 42", "oops, password in the wrong box")
+    details = list(AuditEvent.objects.filter(action="sign_in_failed").order_by("pk").values_list("detail", flat=True))
+    assert details == [{"username": "FFION"}, {"username": "(no such account)"}]

@@ -240,3 +240,36 @@ def test_the_database_refuses_a_second_account_in_other_capitals() -> None:
         User.objects.create(username="ann.jones2", email="ann.jones@EXAMPLE.org", full_name="Ann Jones")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="Ann.Jones", email="other@example.org", full_name="Ann Jones")
+
+
+def test_a_stale_edit_page_cannot_put_back_a_role_another_administrator_removed(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from localtrace.accounts.services import STALE_ACCOUNT
+
+    target = world.users["dpo"]
+    first, second = client_for("admin"), client_for("admin")
+    page = first.get(reverse("accounts:user-edit", args=[target.pk])).content.decode()
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', page)
+    assert seen, "the edit page carries the fingerprint of what it shows"
+    # Meanwhile another administrator takes the role away.
+    User.objects.filter(pk=target.pk).update(deployment_role="")
+    response = first.post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        {"full_name": target.full_name, "username": target.username, "email": target.email,
+         "phone": "+447911123499", "deployment_role": target.deployment_role, "seen": seen.group(1)},
+        follow=True,
+    )  # fmt: skip
+    assert STALE_ACCOUNT in response.content.decode()
+    target.refresh_from_db()
+    assert (target.deployment_role, target.phone) == ("", "")
+    # Opened again, the page shows the account as it is now, and a change saves only what changed.
+    page = second.get(reverse("accounts:user-edit", args=[target.pk])).content.decode()
+    fresh = re.search(r'name="seen" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    second.post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        {"full_name": target.full_name, "username": target.username, "email": target.email,
+         "phone": "+447911123499", "deployment_role": "", "seen": fresh},
+    )  # fmt: skip
+    target.refresh_from_db()
+    assert (target.deployment_role, target.phone) == ("", "+447911123499")

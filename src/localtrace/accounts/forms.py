@@ -108,6 +108,9 @@ class UserForm(GovukModelForm):
         }
         widgets = {"deployment_role": forms.RadioSelect}
 
+    # The account as the page showed it (accounts.services.account_fingerprint), to refuse a stale save.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].error_messages["required"] = "Enter the person's full name"

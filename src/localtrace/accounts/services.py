@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -108,15 +109,38 @@ def _refuse_self_grant(request: HttpRequest, user_id: int) -> None:
         raise SelfGrant
 
 
+# What the user edit page shows and saves; its fingerprint tells whether someone changed them since it was opened.
+EDITABLE = ("full_name", "username", "email", "phone", "deployment_role")
+STALE_ACCOUNT = (
+    "Another administrator changed this account after you opened this page. It is shown as it is now: "
+    "make your change again."
+)
+
+
+class StaleAccount(AccountRefused):
+    """The account changed since the form was opened: saving it would quietly undo that change."""
+
+
+def account_fingerprint(user: User) -> str:
+    text = "\x1f".join(str(getattr(user, name) or "") for name in EDITABLE)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 @transaction.atomic
-def update_user(request: HttpRequest, user: User, changed: list[str]) -> User:
+def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: str | None = None) -> User:
+    """Save the fields the form changed, only those, and only if nobody changed the account since the form
+    was opened (`seen`, its `account_fingerprint`): a stale page must not put back a role someone removed."""
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if seen is not None and account_fingerprint(current) != seen:
+        raise StaleAccount(STALE_ACCOUNT)
     if "deployment_role" in changed:
         _refuse_self_grant(request, user.pk)
         if user.deployment_role and Membership.objects.filter(user=user).exists():
             raise AccountRefused(SERVICE_ROLE_NEEDS_NO_TEAM_ROLES, field="deployment_role")
     if "email" in changed and email_in_use(user.email, exclude=user.pk):
         raise AccountRefused(DUPLICATE_EMAIL, field="email")
-    user.save()
+    if changed:
+        user.save(update_fields=[name for name in changed if name in EDITABLE])
     record(Action.CHANGE, request=request, obj=user, detail={"fields": changed})
     return user
 

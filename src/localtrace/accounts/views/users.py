@@ -75,13 +75,21 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_or_404(request.user, "user.manage", User, pk=pk)
     if request.method != "POST":
         record(Action.VIEW, request=request, obj=person)  # the form shows their e-mail address and phone number
-    form = UserForm(request.POST if request.method == "POST" else None, instance=person)
+    form = UserForm(
+        request.POST if request.method == "POST" else None,
+        instance=person,
+        initial={"seen": services.account_fingerprint(person)},
+    )
     if person.pk == request.user.pk:
         form.fields["deployment_role"].disabled = True
         form.fields["deployment_role"].help_text = "Another administrator changes your own role."
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_user(request, form.save(commit=False), form.changed_data)
+            changed = [name for name in form.changed_data if name != "seen"]
+            services.update_user(request, form.save(commit=False), changed, seen=form.cleaned_data["seen"] or None)
+        except services.StaleAccount as refused:
+            messages.error(request, str(refused))
+            return redirect("accounts:user-edit", person.pk)
         except services.SelfGrant as refused:
             form.add_error("deployment_role", str(refused))
         except services.AccountRefused as refused:

@@ -25,7 +25,6 @@ class SupportAttemptForm(GovukForm):
         label="How did you try to reach them?",
         choices=SupportAttempt.Channel.choices,
         widget=forms.RadioSelect(attrs={"small": True}),
-        initial=SupportAttempt.Channel.PHONE,
         error_messages={"required": "Choose how you tried to reach them"},
     )
     outcome = forms.ChoiceField(

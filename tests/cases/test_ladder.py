@@ -114,7 +114,7 @@ def test_a_failed_text_on_the_link_step_moves_the_ladder_on(world: World) -> Non
 
 # --- steps their details do not allow are passed over -------------------------------------------------------
 
-means = st.builds(ladder.Means, phone=st.booleans(), email=st.booleans(), address=st.booleans())
+means = st.builds(ladder.Means, phone=st.booleans(), email=st.booleans(), address=st.booleans(), mobile=st.booleans())
 
 
 @given(means, st.integers(min_value=0, max_value=len(ladder.ladder()) - 1))

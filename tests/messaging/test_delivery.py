@@ -107,3 +107,27 @@ def test_every_message_row_has_exactly_one_recipient(world, django_capture_on_co
         assert recipient and "," not in recipient and ";" not in recipient and " " not in recipient.strip()
     with pytest.raises(ValueError, match="exactly one recipient"):
         OutboxEmailBackend().send_messages([EmailMessage("x", "y", to=["a@example.org, b@example.org"])])
+
+
+def test_a_retry_is_not_sent_after_the_person_asked_for_no_more_messages(world, mailoutbox):  # type: ignore[no-untyped-def]
+    from localtrace.messaging.models import DeliveryEvent, OptOut
+
+    person = world.case_a.person
+    # Tried once, failed for a while on Notify's side, due again now; meanwhile they asked for no more messages.
+    message = queued(person=person, attempts=1, next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    OptOut.objects.create(person=person)
+    assert delivery.deliver(message.pk) == Message.Status.WITHHELD
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.sent_at is None and message.next_attempt_at is None
+    assert message.last_error == "The person asked for no more messages."
+    assert message.events.get().kind == DeliveryEvent.Kind.WITHHELD
+
+
+def test_a_retry_is_not_sent_to_a_number_marked_as_not_working_meanwhile():
+    from localtrace.messaging.models import BadAddress
+
+    message = queued(attempts=1)
+    BadAddress.objects.create(channel="sms", address="+447911123456", reason="Not a UK mobile number")
+    assert delivery.deliver(message.pk) == Message.Status.WITHHELD
+    message.refresh_from_db()
+    assert message.sent_at is None and "marked as not working" in message.last_error

@@ -133,6 +133,33 @@ def test_email_is_used_when_there_is_no_mobile(world: World) -> None:
     assert message.channel == "email" and message.recipient == "gwen@example.org" and message.subject
 
 
+def test_a_landline_gets_no_text_the_link_goes_by_email_or_not_at_all(world: World) -> None:
+    person = world.case_a.person
+    person.phone, person.email = "+442920123456", "gwen@example.org"  # a Cardiff landline
+    person.save()
+    services.send_links([world.case_a])
+    assert sent().get().channel == "email"
+    # Without an e-mail address there is no link to send, and the ladder's link step is passed over (a call).
+    sent().delete()
+    PortalLink.objects.all().delete()
+    person.email = ""
+    person.save()
+    services.send_links([world.case_a])
+    assert not sent().exists()
+    assert not ladder.Means.of(person).allow(ladder.LINK) and ladder.Means.of(person).allow(ladder.CALL)
+
+
+def test_a_mobile_marked_as_not_working_gives_way_to_email(world: World) -> None:
+    from localtrace.messaging.models import BadAddress
+
+    person = world.case_a.person
+    person.email = "gwen@example.org"
+    person.save()
+    BadAddress.objects.create(channel="sms", address=person.phone, reason="Not delivered")
+    (outcome,) = services.send_links([world.case_a])
+    assert outcome.sent and sent().get().channel == "email"
+
+
 def test_when_messaging_refuses_no_link_stays_usable_and_the_timeline_says_why(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(services, "send_message", lambda **kwargs: None)
     (outcome,) = services.send_links([world.case_a])

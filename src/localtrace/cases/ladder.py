@@ -66,20 +66,24 @@ def step(index: int) -> Step:
 @dataclass(frozen=True)
 class Means:
     """The ways someone can be reached, from their person's details: a call needs a phone number, the link a
-    phone number or an e-mail address, a doorstep visit an address."""
+    mobile (for a text) or an e-mail address, a doorstep visit an address."""
 
     phone: bool
     email: bool
     address: bool
+    mobile: bool = False
 
     @classmethod
     def of(cls, person: Any) -> Means:
+        from localtrace.results.validation import takes_texts
+
         return cls(
-            phone=bool(person.phone), email=bool(person.email), address=bool(person.address_line_1 or person.postcode)
-        )
+            phone=bool(person.phone), email=bool(person.email), address=bool(person.address_line_1 or person.postcode),
+            mobile=bool(person.phone) and takes_texts(person.phone),
+        )  # fmt: skip
 
     def allow(self, kind: str) -> bool:
-        return {CALL: self.phone, LINK: self.phone or self.email, DOORSTEP: self.address}.get(kind, True)
+        return {CALL: self.phone, LINK: self.mobile or self.email, DOORSTEP: self.address}.get(kind, True)
 
 
 def first_step(means: Means | None = None) -> int:

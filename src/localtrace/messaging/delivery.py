@@ -23,6 +23,7 @@ from localtrace.messaging.addresses import normalise
 from localtrace.messaging.backends import PermanentFailure, TemporaryFailure, backend_named
 from localtrace.messaging.models import BadAddress, DeliveryEvent, Message
 from localtrace.messaging.private_links import HIDDEN
+from localtrace.messaging.services import why_not_send
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ def deliver(message_id: int, *, at: dt.datetime | None = None) -> str | None:
     message = claim(message_id, now)
     if message is None:
         return None
+    # Asked again at the moment of sending: the person may have asked for no more messages, or the number been
+    # marked as not working, since it was queued (a retry hours later, a resend after Notify's failure).
+    if reason := why_not_send(message.channel, message.recipient, message.person):
+        _withhold(message, reason, now)
+        message.refresh_from_db(fields=["status"])
+        return message.status
     try:
         provider_id = backend_named(message.backend).send(message)
     except PermanentFailure as failure:
@@ -95,6 +102,16 @@ def _sent(message: Message, provider_id: str, now: dt.datetime) -> None:
     where = "kept in the outbox" if message.backend == "outbox" else "accepted by GOV.UK Notify"
     summary = f"{where.capitalize()} (try {message.attempts})"
     DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.SENT, summary=summary)
+
+
+@transaction.atomic
+def _withhold(message: Message, reason: str, now: dt.datetime) -> None:
+    message = _locked(message)
+    if message.status != Message.Status.SENDING:
+        return
+    message.status, message.next_attempt_at, message.last_error = Message.Status.WITHHELD, None, reason[:500]
+    message.save(update_fields=["status", "next_attempt_at", "last_error"])
+    DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.WITHHELD, summary=reason)
 
 
 @transaction.atomic

@@ -28,8 +28,9 @@ from localtrace.cases.events import note, owner
 from localtrace.cases.models import Attempt, Case, WorkItem
 from localtrace.config import policy
 from localtrace.messaging.models import Message, OptOut
-from localtrace.messaging.services import send_message
+from localtrace.messaging.services import address_works, send_message
 from localtrace.portal.models import PortalLink
+from localtrace.results.validation import takes_texts
 
 TOKEN_BYTES = 32
 
@@ -154,11 +155,17 @@ def _expires_words(link: PortalLink, language: str) -> str:
 
 
 def _channel(person: Any) -> tuple[str, str] | None:
-    if person.phone:
-        return Message.Channel.SMS, person.phone
-    if person.email:
-        return Message.Channel.EMAIL, person.email
-    return None
+    """A text to their mobile, else an e-mail; an address marked as not working gives way to the other. With
+    neither working, the mobile (or e-mail) all the same: sending withholds it and says why. A landline takes no
+    texts, so someone with only a landline gets no link (a tracer calls them)."""
+    options = [
+        (Message.Channel.SMS, person.phone) if person.phone and takes_texts(person.phone) else None,
+        (Message.Channel.EMAIL, person.email) if person.email else None,
+    ]
+    possible = [option for option in options if option is not None]
+    working = [option for option in possible if address_works(*option)]
+    chosen = working or possible
+    return chosen[0] if chosen else None
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,18 @@ def normalise_phone(text: str) -> str:
     return _parse_phone(text)
 
 
+@functools.lru_cache(maxsize=10_000)
+def takes_texts(phone: str) -> bool:
+    """Whether a stored (E.164) number can receive a text: a mobile, not a landline. GOV.UK Notify refuses a text
+    to a landline as a bad number, which would mark a number that still answers calls as not working."""
+    try:
+        number = phonenumbers.parse(phone, "GB")
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(number)
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
 @functools.lru_cache(maxsize=100_000)
 def _parse_phone(text: str) -> str:
     """The full check by phonenumbers. Cached, because a household's rows often share a number."""

@@ -89,6 +89,18 @@ def test_people_who_share_a_phone_get_one_message_listing_each_link(
         assert contact.attempts.filter(outcome=Attempt.Outcome.SENT).count() == 1
 
 
+def test_people_of_two_areas_on_one_phone_get_a_message_from_each_area(world: World) -> None:
+    household = household_sharing_a_phone(world)
+    Contact.objects.filter(pk=household[1].pk).update(area=world.area_b)
+    household[1].refresh_from_db()
+    services.send_links([world.case_a, *household])
+    by_area = {m.area_id: m for m in sent()}
+    assert set(by_area) == {world.area_a.pk, world.area_b.pk}
+    # Area A's message, which area A's staff can read, holds only area A's people's links.
+    assert len(LINK.findall(by_area[world.area_a.pk].body)) == 2
+    assert len(LINK.findall(by_area[world.area_b.pk].body)) == 1
+
+
 def test_someone_who_stopped_messages_is_left_out_of_a_message_to_the_phone_they_share(
     world: World, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]

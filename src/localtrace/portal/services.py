@@ -181,12 +181,13 @@ def send_links(
     """Send each item's person a new link: by text to their mobile, else by email, in their language.
 
     People who share one mobile number get ONE text listing each person's initial and own link,
-    never several messages to one number.
+    never several messages to one number. Only within one area: a shared message belongs to its area, whose
+    staff can read it, so people of two areas on one number get one message from each.
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     outcomes: list[SendOutcome] = []
-    groups: dict[tuple[str, str], list[WorkItem]] = defaultdict(list)
+    groups: dict[tuple[str, str, int], list[WorkItem]] = defaultdict(list)
     for item in items:
         address = _channel(item.person)  # type: ignore[attr-defined]
         if address is None:
@@ -194,8 +195,8 @@ def send_links(
             note(item, "portal_link", summary, request=request, actor=actor, at=at)
             outcomes.append(SendOutcome(item, False, summary))
             continue
-        groups[address].append(item)
-    for (channel, recipient), members in groups.items():
+        groups[(*address, item.area_id)].append(item)
+    for (channel, recipient, _area), members in groups.items():
         outcomes += _send_group(channel, recipient, members, request=request, actor=actor, at=at)
     return outcomes
 

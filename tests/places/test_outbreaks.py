@@ -96,6 +96,20 @@ def test_the_manager_gets_one_message_in_their_language_and_none_without_contact
     assert outbreak.events.filter(kind="message").exists()
 
 
+def test_a_refused_message_to_the_manager_is_an_error_not_a_sent_message(world: World) -> None:
+    from localtrace.messaging.models import BadAddress
+
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    setting = outbreak.settings.get()
+    setting.manager_email = "landlord@example.com"
+    setting.save()
+    BadAddress.objects.create(channel="email", address="landlord@example.com", reason="Mailbox does not exist")
+    before = Message.objects.count()
+    with pytest.raises(OutbreakError, match=r"Nothing was sent to the manager of The Crown\..*Mailbox does not exist"):
+        message_manager(outbreak, setting, channel="email", actor=world.users["lead_a"])
+    assert not outbreak.events.filter(kind="message").exists() and Message.objects.count() == before
+
+
 def test_the_epidemic_curve_counts_cases_by_onset_with_every_day(world: World) -> None:
     outbreak = promote(_cluster(world), actor=world.users["lead_a"])
     assert onset_curve(outbreak) == [

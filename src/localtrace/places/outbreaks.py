@@ -167,7 +167,7 @@ def message_manager(
     actor: Any = None,
 ) -> Any:
     """The outbreak letter to the setting's manager, by e-mail or SMS, through messaging (sent after commit)."""
-    from localtrace.messaging.services import send_message
+    from localtrace.messaging.services import send_message, why_not_send
 
     actor = _actor(request, actor)
     if not outbreak.settings.filter(pk=setting.pk).exists():
@@ -189,6 +189,13 @@ def message_manager(
         channel=channel, recipient=recipient, template=template, context=context, language=language,
         area=outbreak.area, purpose="outbreak_manager",
     )  # fmt: skip
+    if message is None:
+        # Refused (the address was marked as not working): the team must hear it now, not read "sent".
+        what = "e-mail address" if channel == "email" else "phone number"
+        raise OutbreakError(
+            f"Nothing was sent to the manager of {setting.name}. {why_not_send(channel, recipient, None)} "
+            f"Change the setting's manager {what}, or contact them another way."
+        )
     label = "E-mail" if channel == "email" else "Text message"
     event(outbreak, "message", f"{label} sent to the manager of {setting.name}", actor=actor)
     record(Action.CREATE, request=request, actor=actor, obj=message, area=outbreak.area,

@@ -166,11 +166,11 @@ def test_a_claim_too_late_is_refused_in_their_words_and_language_before_they_sen
 
     contact = contact_with_dob(world)
     client = signed_in_with_link(contact, dt.date(1990, 7, 1))
+    client.post("/self-service/support-payment/", ELIGIBLE)  # answered in time; sent too late
     ended = timezone.localdate() - dt.timedelta(days=60)
     type(contact).objects.filter(pk=contact.pk).update(
         last_exposure=ended - dt.timedelta(days=10), isolation_ends_on=ended
     )
-    client.post("/self-service/support-payment/", ELIGIBLE)
     check = client.get("/self-service/support-payment/check/").content.decode()
     assert f"Your isolation ended on {ended.day} {ended:%B %Y}, more than 42 days ago, so it is too late" in check
     assert "Their isolation" not in check and "Send your claim" not in check
@@ -179,3 +179,9 @@ def test_a_claim_too_late_is_refused_in_their_words_and_language_before_they_sen
     client.cookies["django_language"] = "cy"
     welsh = client.get("/self-service/support-payment/check/").content.decode()
     assert "Daeth eich cyfnod hunanynysu i ben ar" in welsh and "Anfon eich hawliad" not in welsh
+    # Starting again, the first page says so before any question, and keeps no answers sent to it.
+    del client.cookies["django_language"]
+    first = client.get("/self-service/support-payment/").content.decode()
+    assert "so it is too late to claim" in first and "Continue" not in first
+    client.post("/self-service/support-payment/", ELIGIBLE)
+    assert not PaymentClaim.objects.exists()

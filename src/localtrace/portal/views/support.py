@@ -59,6 +59,11 @@ def help_sent(request: HttpRequest, link: PortalLink) -> HttpResponse:
 
 @person_page
 def claim(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    try:
+        # Said on the first page, not after every question: a claim this record cannot have (too late, not yet).
+        check_claimable(link.item)  # type: ignore[arg-type]
+    except SupportError as refused:
+        return render(request, "portal/support/claim.html", {"refused": _in_their_words(refused)})
     form = PaymentClaimForm(
         request.POST if request.method == "POST" else None, initial=kept_for(request, CLAIM_KEY, link)
     )

@@ -20,6 +20,11 @@ ROWS = [
     linkage_row(5, "Maria", "Kowalczyk", "1986-03-09", "FX1 1AB", "+447911123456", ""),
     linkage_row(6, "A", "", None, "", "+447911123456", ""),
     linkage_row(7, "Zofia", "Kowalska", "2015-06-30", "GX10 4DG", "", ""),
+    linkage_row(8, "Kowalcyzk", "Anna", "1986-03-09", "GX10 4DG", "", ""),
+    linkage_row(9, "Kowalczyk", "Ann", "1986-03-09", "", "", ""),
+    linkage_row(10, "Kowalska", "Zofi", None, "", "", ""),
+    linkage_row(11, "Lee", "Ann", None, "", "", ""),
+    linkage_row(12, "Ann", "Lea", None, "", "", ""),
 ]
 
 

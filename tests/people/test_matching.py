@@ -49,6 +49,33 @@ def test_given_and_family_names_swapped_are_the_same_person() -> None:
     assert one(ANNA) == one(change(ANNA, given_name="Kowalczyk", family_name="Anna"))
 
 
+def test_names_swapped_and_one_misspelt_are_the_same_person() -> None:
+    assert one(ANNA) == one(change(ANNA, given_name="Kowalcyzk", family_name="Anna"))
+
+
+def test_names_swapped_after_a_move_are_found_by_the_date_of_birth() -> None:
+    # No phone, no e-mail and a new postcode: only the swapped name with the date of birth finds Anna.
+    anna = one(change(ANNA, phone="", email=""))
+    moved = change(ANNA, given_name="Kowalczyk", family_name="Anna", postcode="GX10 4DG", phone="", email="")
+    assert one(moved) == anna
+
+
+def test_swapped_short_names_one_letter_apart_are_not_taken_for_a_swap() -> None:
+    from localtrace.people.comparisons import COMPARISONS
+    from localtrace.people.matching import linkage_row
+
+    given = COMPARISONS[0]
+    amy_lee = linkage_row(1, "Amy", "Lee", "2001-01-01", "", "", "")
+    assert given.levels[given.level_of(amy_lee, linkage_row(2, "Lee", "Amy", None, "", "", ""))].label == (
+        "given and family names swapped"
+    )
+    assert given.levels[given.level_of(amy_lee, linkage_row(2, "Lea", "Amy", None, "", "", ""))].label == (
+        "given and family names swapped"
+    )
+    # Two letters apart in a three-letter name is another name, not a typo.
+    assert given.levels[given.level_of(amy_lee, linkage_row(2, "Lee", "Ann", None, "", "", ""))].label == "different"
+
+
 def test_day_and_month_swapped_in_the_date_of_birth_are_the_same_person() -> None:
     assert one(ANNA) == one(change(ANNA, date_of_birth=dt.date(1986, 9, 3)))
 

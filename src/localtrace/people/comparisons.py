@@ -145,11 +145,29 @@ def _similar(column: str, threshold: float) -> Level:
     )
 
 
+def _near_sql(a: str, b: str) -> str:
+    distance = f'levenshtein("{a}", "{b}")'
+    return f'({distance} <= 1 OR ({distance} <= 2 AND length("{a}") >= 5 AND length("{b}") >= 5))'
+
+
+def _near(a: str | None, b: str | None) -> bool:
+    """One letter different, or two in names of five letters or more (Levenshtein)."""
+    if a is None or b is None:
+        return False
+    distance = levenshtein(a, b)
+    return distance <= 1 or (distance <= 2 and len(a) >= 5 and len(b) >= 5)
+
+
 def _swapped(column: str, other: str) -> Level:
+    """Given and family names exchanged, one of them possibly misspelt as well ("Erin Delacy"/"Delcay Erin")."""
     return Level(
         "given and family names swapped",
-        f'"{column}_l" = "{other}_r" AND "{other}_l" = "{column}_r"',
-        lambda left, right: left[column] == right[other] and left[other] == right[column],
+        f'("{column}_l" = "{other}_r" AND {_near_sql(f"{other}_l", f"{column}_r")}) OR '
+        f'("{other}_l" = "{column}_r" AND {_near_sql(f"{column}_l", f"{other}_r")})',
+        lambda left, right: (
+            (left[column] == right[other] and _near(left[other], right[column]))
+            or (left[other] == right[column] and _near(left[column], right[other]))
+        ),
     )
 
 

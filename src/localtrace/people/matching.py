@@ -79,6 +79,9 @@ class PersonRecord:
             family_dob, given_dob, dob_postcode = blocking_keys(self.given_name, self.family_name, born, self.postcode)
             keys += [("block_family_dob", family_dob), ("block_given_dob", given_dob)]
             keys += [("block_dob_postcode", dob_postcode)]
+            # Given and family names swapped: each name looked up as the other, with the date of birth.
+            swapped_family_dob, swapped_given_dob, _ = blocking_keys(self.family_name, self.given_name, born, "")
+            keys += [("block_family_dob", swapped_family_dob), ("block_given_dob", swapped_given_dob)]
         if self.phone:
             keys.append(("phone", self.phone))
         if self.email:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,9 @@ class FakeNotify:
     server: ThreadingHTTPServer
     requests: list[Recorded] = field(default_factory=list)
     answers: list[tuple[int, str, str]] = field(default_factory=list)
+    # Notifications it took, as GET /v2/notifications lists them.
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    answers_to_lose: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -55,6 +59,11 @@ class FakeNotify:
         """The next requests get these errors, in order; after them, success again."""
         with self.lock:
             self.answers.extend(answers)
+
+    def lose_next_answer(self) -> None:
+        """The next notification is taken, but the connection closes before the answer (as on a timeout)."""
+        with self.lock:
+            self.answers_to_lose += 1
 
     def close(self) -> None:
         self.server.shutdown()
@@ -96,6 +105,27 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
         def _error(self, status: int, name: str, message: str) -> None:
             self._answer(status, {"status_code": status, "errors": [{"error": name, "message": message}]})
 
+        def do_GET(self) -> None:
+            authorization = self.headers.get("Authorization", "")
+            url = urllib.parse.urlsplit(self.path)
+            with fake.lock:
+                fake.requests.append(Recorded(path=self.path, body={}, authorization=authorization))
+                forced = fake.answers.pop(0) if fake.answers else None
+                listed = list(fake.notifications)
+            problem = _check_token(authorization)
+            if problem:
+                self._error(403, "AuthError", problem)
+                return
+            if forced is not None:
+                self._error(*forced)
+                return
+            if url.path != "/v2/notifications":
+                self._error(404, "NotFoundError", "Not Found")
+                return
+            reference = urllib.parse.parse_qs(url.query).get("reference", [None])[0]
+            found = [n for n in reversed(listed) if reference is None or n["reference"] == reference]
+            self._answer(200, {"notifications": found, "links": {"current": f"{fake.base_url}{self.path}"}})
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
@@ -132,6 +162,15 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
                 content.update(
                     subject=personalisation.get("subject", ""), from_email="service@notifications.service.gov.uk"
                 )
+            with fake.lock:
+                fake.notifications.append(
+                    {"id": notification_id, "reference": body.get("reference"), "type": kind, "status": "created"}
+                )
+                lose = fake.answers_to_lose > 0
+                fake.answers_to_lose -= 1 if lose else 0
+            if lose:
+                self.close_connection = True
+                return
             self._answer(
                 201,
                 {

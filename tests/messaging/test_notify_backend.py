@@ -62,7 +62,8 @@ def test_an_email_carries_its_subject_in_the_personalisation(notify, world, djan
     assert message.status == Message.Status.SENT
 
 
-@pytest.mark.parametrize("answer", [fake.RATE_LIMIT, fake.DAILY_LIMIT, fake.SERVER_ERROR, fake.AUTH_ERROR])
+# Notify's own error (500) leaves it unsure whether the message was taken: see the tests of lost answers below.
+@pytest.mark.parametrize("answer", [fake.RATE_LIMIT, fake.DAILY_LIMIT, fake.AUTH_ERROR])
 def test_a_temporary_failure_is_tried_again_later_with_backoff(
     answer, notify, world, settings, django_capture_on_commit_callbacks
 ):
@@ -92,6 +93,55 @@ def test_a_temporary_failure_is_tried_again_later_with_backoff(
     assert len(notify.requests) == 3
     assert [e.kind for e in message.events.all()] == ["retry", "retry", "sent"]
     assert not BadAddress.objects.exists() and not Attempt.objects.exists()
+    # A clear refusal means Notify did not take it: nothing to ask before trying again.
+    assert all(r.path.startswith("/v2/notifications/") for r in notify.requests)
+
+
+def sends(notify: fake.FakeNotify) -> list[fake.Recorded]:
+    return [r for r in notify.requests if r.path.startswith("/v2/notifications/")]
+
+
+def test_a_try_whose_answer_was_lost_is_not_sent_again(notify, world, django_capture_on_commit_callbacks):
+    notify.lose_next_answer()  # Notify takes it; the connection drops before its answer
+    message = queue(django_capture_on_commit_callbacks, world)
+    assert message.status == Message.Status.QUEUED and message.outcome_unknown
+    assert "did not answer" in message.last_error
+    [taken] = notify.notifications
+
+    delivery.send_due(at=message.next_attempt_at)
+    message.refresh_from_db()
+    # Asked first, by our reference: Notify has it, so it is recorded as sent, not sent a second time.
+    assert message.status == Message.Status.SENT and message.provider_id == taken["id"]
+    assert not message.outcome_unknown and message.attempts == 2
+    assert len(sends(notify)) == 1 and len(notify.notifications) == 1
+    assert notify.requests[-1].path == f"/v2/notifications?reference={message.reference}"
+
+
+def test_after_notifys_own_error_it_asks_before_sending_again(notify, world, django_capture_on_commit_callbacks):
+    notify.fail_next(fake.SERVER_ERROR)
+    message = queue(django_capture_on_commit_callbacks, world)
+    assert message.status == Message.Status.QUEUED and message.outcome_unknown
+    delivery.send_due(at=message.next_attempt_at)
+    message.refresh_from_db()
+    # Notify did not hold it: sent now, once.
+    assert message.status == Message.Status.SENT and not message.outcome_unknown
+    assert [r.path for r in notify.requests] == [
+        "/v2/notifications/sms", f"/v2/notifications?reference={message.reference}", "/v2/notifications/sms",
+    ]  # fmt: skip
+    assert message.provider_id == notify.notifications[-1]["id"]
+
+
+def test_when_notify_cannot_say_whether_it_has_the_message_nothing_is_sent(
+    notify, world, settings, django_capture_on_commit_callbacks
+):
+    settings.LOCALTRACE_MESSAGE_MAX_ATTEMPTS = 2
+    notify.lose_next_answer()
+    message = queue(django_capture_on_commit_callbacks, world)
+    notify.fail_next(fake.SERVER_ERROR)  # the question itself fails
+    delivery.send_due(at=message.next_attempt_at)
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and "could not say" in message.last_error
+    assert len(sends(notify)) == 1
 
 
 def test_it_stops_trying_after_the_configured_number_of_tries(
@@ -176,3 +226,17 @@ def test_a_wrong_api_key_is_refused_by_the_fake_as_by_notify(
     message = queue(django_capture_on_commit_callbacks, world)
     assert message.status == Message.Status.QUEUED
     assert "403" in message.last_error and "AuthError" in message.last_error
+
+
+def test_a_message_notify_took_before_its_worker_died_is_not_sent_again(
+    notify, world, django_capture_on_commit_callbacks
+):
+    message = queue(django_capture_on_commit_callbacks, world)
+    # As if the worker had died after Notify took it, before recording the answer.
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.SENDING, provider_id="", claimed_at=timezone.now() - delivery.CLAIM_LAPSES_AFTER
+    )
+    delivery.send_due(at=timezone.now() + dt.timedelta(seconds=1))
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and message.provider_id == notify.notifications[0]["id"]
+    assert len(sends(notify)) == 1 and len(notify.notifications) == 1

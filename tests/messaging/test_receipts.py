@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from localtrace.cases.models import Attempt, TraceEvent
 from localtrace.messaging import delivery
@@ -151,8 +153,10 @@ def test_a_technical_failure_sends_it_again_as_a_new_notification(sent, notify, 
     sent.refresh_from_db()
     assert sent.status == Message.Status.QUEUED and sent.provider_id == "" and sent.receipt_status == ""
     assert not BadAddress.objects.exists() and not Attempt.objects.exists()
-    # Notify repeating the old receipt changes nothing.
-    assert post(first).status_code == 404
+    # Notify repeating the old receipt is acknowledged and changes nothing.
+    assert post(first).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.QUEUED and sent.provider_id == ""
 
     delivery.send_due(at=sent.next_attempt_at)
     sent.refresh_from_db()
@@ -177,3 +181,59 @@ def test_a_receipt_found_by_our_reference_when_the_id_was_not_recorded(sent):
     assert post(receipt(sent, "delivered")).status_code == 200
     sent.refresh_from_db()
     assert sent.status == Message.Status.DELIVERED and sent.provider_id
+
+
+def test_an_old_receipt_does_not_take_over_a_resend_in_flight(sent):
+    first = receipt(sent, "technical-failure")
+    post(first)
+    # The worker has taken the message to send it again; Notify's answer is not back yet.
+    Message.objects.filter(pk=sent.pk).update(status=Message.Status.SENDING)
+    for status in ("technical-failure", "delivered"):
+        assert post({**first, "status": status}).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == Message.Status.SENDING and sent.provider_id == "" and sent.receipt_status == ""
+
+
+def lost_answer(notify, world, capture) -> tuple[Message, dict[str, object]]:
+    """A text Notify took, whose answer never reached us: queued to be tried again, and Notify's receipt."""
+    notify.lose_next_answer()
+    with capture(execute=True):
+        message = send_message(
+            channel="sms", recipient="+447911123456", template="self_service_link", context=CONTEXT,
+            person=world.case_a.person, area=world.area_a, case=world.case_a,
+        )  # fmt: skip
+    assert message is not None
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED and message.provider_id == ""
+    [taken] = notify.notifications
+    return message, {**receipt(message, "delivered"), "id": taken["id"]}
+
+
+def test_a_receipt_for_a_try_whose_answer_was_lost_stops_the_retry(notify, world, django_capture_on_commit_callbacks):
+    message, delivered = lost_answer(notify, world, django_capture_on_commit_callbacks)
+    assert post(delivered).status_code == 200
+    message.refresh_from_db()
+    assert message.status == Message.Status.DELIVERED and message.provider_id == delivered["id"]
+    assert message.next_attempt_at is None and not message.outcome_unknown
+    delivery.send_due(at=timezone.now() + dt.timedelta(days=1))
+    assert len(notify.notifications) == 1
+
+
+def test_a_technical_failure_of_a_lost_try_leaves_the_retry_to_send_it(
+    notify, world, django_capture_on_commit_callbacks
+):
+    message, delivered = lost_answer(notify, world, django_capture_on_commit_callbacks)
+    failed = {**delivered, "status": "technical-failure"}
+    assert post(failed).status_code == 200
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED and message.provider_id == "" and message.receipt_status == ""
+    assert not message.outcome_unknown
+
+    delivery.send_due(at=message.next_attempt_at)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and len(notify.notifications) == 2
+    assert message.provider_id == notify.notifications[-1]["id"] != delivered["id"]
+    # The first try's receipts no longer speak for the message.
+    assert post(delivered).status_code == 200
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT

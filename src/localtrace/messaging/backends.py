@@ -26,7 +26,15 @@ from localtrace.messaging.models import Message
 
 
 class TemporaryFailure(Exception):
-    """The provider could not take it now (rate limit, server error, network): try again later."""
+    """The provider could not take it now (rate limit, server error, network): try again later.
+
+    `unsure` when the provider may have taken it all the same (no answer came, or its own error): the next
+    try first asks the provider whether it holds the message, so that it is not sent twice.
+    """
+
+    def __init__(self, reason: str, *, unsure: bool = False) -> None:
+        super().__init__(reason)
+        self.unsure = unsure
 
 
 class PermanentFailure(Exception):
@@ -67,6 +75,8 @@ class NotifyBackend:
     def send(self, message: Message) -> str:
         from notifications_python_client.errors import APIError, HTTPError
 
+        if message.outcome_unknown and (earlier := self._taken_already(message)):
+            return earlier
         personalisation = {"subject": message.subject or "", "body": message.body}
         try:
             if message.channel == Message.Channel.SMS:
@@ -84,13 +94,39 @@ class NotifyBackend:
                     reference=message.reference,
                 )
         except HTTPError as error:
-            raise _classify(error.status_code, _describe(error)) from None
+            raise _classify(error.status_code, _describe(error), answered=error.response is not None) from None
         except APIError as error:  # an answer the client could not read
-            raise TemporaryFailure(f"Notify: unreadable answer ({type(error).__name__})") from None
+            raise TemporaryFailure(f"Notify: unreadable answer ({type(error).__name__})", unsure=True) from None
         notification_id = answer.get("id") if isinstance(answer, dict) else None
         if not notification_id:
-            raise TemporaryFailure("Notify: the answer had no notification id")
+            raise TemporaryFailure("Notify: the answer had no notification id", unsure=True)
         return str(notification_id)
+
+    def _taken_already(self, message: Message) -> str:
+        """Notify's id for this message when an earlier try reached it although no answer came; "" when none did.
+
+        Notify keeps our reference with each notification. A notification given up after Notify's own
+        failure (AbandonedNotification) does not count. When Notify cannot be asked, nothing is sent either.
+        """
+        from notifications_python_client.errors import APIError
+
+        from localtrace.messaging.models import AbandonedNotification
+
+        try:
+            answer = self.client.get_all_notifications(reference=message.reference)
+        except APIError as error:
+            raise TemporaryFailure(
+                f"Notify could not say whether an earlier try arrived ({_describe(error)})", unsure=True
+            ) from None
+        found = [
+            str(item["id"])
+            for item in (answer.get("notifications") or [] if isinstance(answer, dict) else [])
+            if isinstance(item, dict) and item.get("id") and item.get("reference") == message.reference
+        ]
+        abandoned = set(
+            AbandonedNotification.objects.filter(provider_id__in=found).values_list("provider_id", flat=True)
+        )
+        return next((notification_id for notification_id in found if notification_id not in abandoned), "")
 
 
 def _describe(error: Any) -> str:
@@ -104,13 +140,19 @@ def _describe(error: Any) -> str:
     return "; ".join(parts)[:400]
 
 
-def _classify(status_code: int, detail: str) -> Exception:
-    """Notify's documented answers: 400 refused, 403 key problem, 429 too many, 5xx their side."""
+def _classify(status_code: int, detail: str, *, answered: bool = True) -> Exception:
+    """Notify's documented answers: 400 refused, 403 key problem, 429 too many, 5xx their side.
+
+    No answer at all (a timeout, a dropped connection; the client calls it 503) and Notify's own errors
+    leave it unsure whether Notify took the message.
+    """
+    if not answered:
+        return TemporaryFailure(f"Notify did not answer ({detail})", unsure=True)
     text = f"Notify {status_code}: {detail}"
     if status_code == 400:
         return PermanentFailure(text, bad_address=bool(_RECIPIENT_ERRORS.search(_messages_only(detail))))
     # 403 (AuthError) is a key or clock problem on our side: retry, so messages go once the key is fixed.
-    return TemporaryFailure(text)
+    return TemporaryFailure(text, unsure=status_code >= 500)
 
 
 def _messages_only(detail: str) -> str:

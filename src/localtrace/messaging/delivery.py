@@ -21,7 +21,7 @@ from django.utils import timezone
 from localtrace.audit.services import Action, record
 from localtrace.messaging.addresses import normalise
 from localtrace.messaging.backends import PermanentFailure, TemporaryFailure, backend_named
-from localtrace.messaging.models import BadAddress, DeliveryEvent, Message
+from localtrace.messaging.models import AbandonedNotification, BadAddress, DeliveryEvent, Message
 from localtrace.messaging.private_links import HIDDEN
 from localtrace.messaging.services import why_not_send
 
@@ -73,10 +73,10 @@ def deliver(message_id: int, *, at: dt.datetime | None = None) -> str | None:
     except PermanentFailure as failure:
         refused(message, str(failure), bad_address=failure.bad_address, at=now)
     except TemporaryFailure as failure:
-        _try_later(message, str(failure), now)
+        _try_later(message, str(failure), now, unsure=failure.unsure)
     except Exception as error:  # a bug or an unexpected answer: keep the message, try again later
         log.exception("Message %s: unexpected error from the %s backend", message.pk, message.backend)
-        _try_later(message, f"Unexpected error: {type(error).__name__}", now)
+        _try_later(message, f"Unexpected error: {type(error).__name__}", now, unsure=True)
     else:
         _sent(message, provider_id, now)
     message.refresh_from_db(fields=["status"])
@@ -98,7 +98,18 @@ def _sent(message: Message, provider_id: str, now: dt.datetime) -> None:
     message.sent_at = now
     message.next_attempt_at = None
     message.last_error = ""
-    message.save(update_fields=["attempts", "status", "sent_at", "provider_id", "next_attempt_at", "last_error"])
+    message.outcome_unknown = False
+    message.save(
+        update_fields=[
+            "attempts",
+            "status",
+            "sent_at",
+            "provider_id",
+            "next_attempt_at",
+            "last_error",
+            "outcome_unknown",
+        ]
+    )
     where = "kept in the outbox" if message.backend == "outbox" else "accepted by GOV.UK Notify"
     summary = f"{where.capitalize()} (try {message.attempts})"
     DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.SENT, summary=summary)
@@ -115,12 +126,14 @@ def _withhold(message: Message, reason: str, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def _try_later(message: Message, error: str, now: dt.datetime) -> None:
+def _try_later(message: Message, error: str, now: dt.datetime, *, unsure: bool = False) -> None:
     message = _locked(message)
     if message.status != Message.Status.SENDING:
-        return  # stopped meanwhile (the person opted out): leave it so
+        return  # stopped meanwhile (the person opted out), or a receipt showed the provider took it: leave it so
     message.attempts += 1
     message.last_error = error[:500]
+    # Once unsure, unsure until a try succeeds: a later clear refusal does not show the earlier try failed.
+    message.outcome_unknown = message.outcome_unknown or unsure
     if message.attempts >= max_attempts():
         message.status = Message.Status.FAILED
         message.next_attempt_at = None
@@ -134,7 +147,7 @@ def _try_later(message: Message, error: str, now: dt.datetime) -> None:
             f"trying again at {timezone.localtime(message.next_attempt_at):%H:%M:%S}"
         )
         kind = DeliveryEvent.Kind.RETRY
-    message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "outcome_unknown"])
     DeliveryEvent.objects.create(message=message, occurred_at=now, kind=kind, summary=summary[:500])
     if kind == DeliveryEvent.Kind.GAVE_UP:
         _tell_item(message, f"{message.get_channel_display()} could not be sent after {message.attempts} tries")
@@ -145,10 +158,23 @@ def try_again_after_receipt(message: Message, reason: str, *, at: dt.datetime | 
     """Notify took the message but could not send it (a technical failure on its side): send it again later."""
     now = at or timezone.now()
     message = _locked(message)
-    if message.status not in (Message.Status.SENT, Message.Status.SENDING):
+    if message.status not in (Message.Status.SENT, Message.Status.SENDING, Message.Status.QUEUED):
         return
-    # The next try is a new notification at Notify: forget the old id, so its receipts no longer apply.
+    # The next try is a new notification at Notify: set the old id aside, so its receipts no longer apply.
+    if message.provider_id:
+        AbandonedNotification.objects.get_or_create(
+            provider_id=message.provider_id, defaults={"message": message, "abandoned_at": now}
+        )
     message.provider_id, message.receipt_status = "", ""
+    if message.status == Message.Status.QUEUED:
+        # A try that timed out had reached Notify, which has now failed it: the retry already waiting sends it.
+        message.outcome_unknown = False
+        message.last_error = reason[:500]
+        message.save(update_fields=["provider_id", "receipt_status", "outcome_unknown", "last_error"])
+        at_time = timezone.localtime(message.next_attempt_at or now)
+        summary = f"{reason}; trying again at {at_time:%H:%M:%S}"
+        DeliveryEvent.objects.create(message=message, occurred_at=now, kind=DeliveryEvent.Kind.RETRY, summary=summary)
+        return
     if message.attempts >= max_attempts():
         message.status, message.next_attempt_at = Message.Status.FAILED, None
         summary, kind = f"{reason}; stopped trying after {message.attempts} tries", DeliveryEvent.Kind.GAVE_UP
@@ -229,12 +255,15 @@ def _record_failed_attempt(message: Message, reason: str, now: dt.datetime) -> N
 def send_due(*, at: dt.datetime | None = None, limit: int = 500) -> int:
     """The sweep: send queued messages whose retry time has come (or whose own task never ran).
 
-    Also puts back messages claimed by a worker that died before reporting (they are sent again:
-    delivery is at least once when a worker dies mid-send). Returns how many were handed over.
+    Also puts back messages claimed by a worker that died before reporting; the provider may hold them
+    already, so their next try asks it first. Returns how many were handed over.
     """
     now = at or timezone.now()
     Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - CLAIM_LAPSES_AFTER).update(
-        status=Message.Status.QUEUED, last_error="The worker sending it stopped before it finished."
+        status=Message.Status.QUEUED,
+        outcome_unknown=True,
+        next_attempt_at=now,
+        last_error="The worker sending it stopped before it finished.",
     )
     due = Message.objects.filter(status=Message.Status.QUEUED).filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now - SWEEP_AFTER)

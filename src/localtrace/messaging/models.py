@@ -55,6 +55,9 @@ class Message(models.Model):
     # The latest delivery receipt: the provider's status word and when it came.
     receipt_status = models.CharField(max_length=24, blank=True)
     receipt_at = models.DateTimeField(null=True, blank=True)
+    # The last try may have reached the provider although no answer came (a timeout, the provider's own
+    # error): before sending again, the worker asks the provider whether it holds the message already.
+    outcome_unknown = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -104,6 +107,19 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class AbandonedNotification(models.Model):
+    """A notification at the provider that a message no longer stands for: the provider failed it and the
+    message was queued to be sent again as a new one. Receipts naming it are acknowledged and ignored, so a
+    late or repeated receipt for the old try never speaks for the new one."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    provider_id = models.CharField(max_length=64, unique=True)
+    abandoned_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Abandoned notification #{self.pk}"
 
 
 class BadAddress(models.Model):

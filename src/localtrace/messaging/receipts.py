@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from localtrace.messaging.delivery import refused, try_again_after_receipt
-from localtrace.messaging.models import DeliveryEvent, Message
+from localtrace.messaging.models import AbandonedNotification, DeliveryEvent, Message
 
 FINAL = {
     "delivered": "Delivered",
@@ -54,11 +54,12 @@ def parse(payload: Any) -> Receipt:
 def find(receipt: Receipt) -> Message | None:
     message = Message.objects.filter(provider_id=receipt.notification_id).first()
     if message is None and receipt.reference.startswith("message-") and receipt.reference[8:].isdigit():
-        # The receipt can come before our worker recorded Notify's id (it died after sending).
+        # The receipt can come before our worker recorded Notify's id: the worker died after sending, or Notify
+        # took the message but its answer never came, and the message waits to be tried again (queued).
         message = Message.objects.filter(
             pk=int(receipt.reference[8:]),
             provider_id="",
-            status__in=[Message.Status.SENDING, Message.Status.SENT],
+            status__in=[Message.Status.SENDING, Message.Status.SENT, Message.Status.QUEUED],
         ).first()
     return message
 
@@ -67,6 +68,10 @@ def find(receipt: Receipt) -> Message | None:
 def apply(receipt: Receipt, *, at: dt.datetime | None = None) -> Message | None:
     """Update the message the receipt is about; None when no message has that id. Safe to receive twice."""
     now = at or timezone.now()
+    abandoned = AbandonedNotification.objects.filter(provider_id=receipt.notification_id).first()
+    if abandoned is not None:
+        # An earlier try that Notify failed, and the message has been sent again since (or is waiting to be).
+        return Message.objects.get(pk=abandoned.message_id)
     message = find(receipt)
     if message is None:
         return None
@@ -76,6 +81,11 @@ def apply(receipt: Receipt, *, at: dt.datetime | None = None) -> Message | None:
     message.receipt_status, message.receipt_at = receipt.status, now
     message.provider_id = message.provider_id or receipt.notification_id
     fields = ["receipt_status", "receipt_at", "provider_id"]
+    if message.status == Message.Status.QUEUED and receipt.status != "technical-failure":
+        # Notify took the try whose answer never came: it is not to be sent again.
+        message.next_attempt_at, message.outcome_unknown, message.last_error = None, False, ""
+        message.sent_at = message.sent_at or now
+        fields += ["next_attempt_at", "outcome_unknown", "last_error", "sent_at"]
     if message.status in (Message.Status.SENDING, Message.Status.QUEUED) and receipt.status in IN_PROGRESS:
         message.status = Message.Status.SENT
         fields.append("status")

@@ -175,3 +175,67 @@ def test_a_contact_named_with_only_an_address_waits_for_a_doorstep_visit(world: 
     record_attempt(contact, channel="doorstep", outcome="nobody_home", actor=world.users["tracer_a"])
     contact.refresh_from_db()
     assert ladder.step(contact.ladder_step).kind == ladder.UNREACHABLE
+
+
+# --- details that change while the ladder waits ----------------------------------------------------------------
+
+
+@given(means, means, st.integers(min_value=0, max_value=len(ladder.ladder()) - 1))
+def test_new_details_lead_to_a_step_never_tried_or_one_they_allow(
+    old: ladder.Means, new: ladder.Means, index: int
+) -> None:
+    steps = ladder.ladder()
+    moved = ladder.after_new_details(index, old, new)
+    if moved is None:
+        # Staying: the step is still possible, nothing new became possible before it, or nothing can be done.
+        assert (
+            index == len(steps) - 1
+            or new.allow(steps[index].kind)
+            or not any(new.allow(s.kind) for s in steps[index + 1 : -1])
+        )
+        assert index == len(steps) - 1 or not any(new.allow(s.kind) and not old.allow(s.kind) for s in steps[:index])
+    elif moved < index:
+        # Back to a step that was passed over for want of the new detail: it was never tried.
+        assert not old.allow(steps[moved].kind) and new.allow(steps[moved].kind)
+    else:
+        assert not new.allow(steps[index].kind) and new.allow(steps[moved].kind) and moved < len(steps) - 1
+
+
+def test_a_number_given_for_someone_waiting_on_a_visit_brings_the_call_forward(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.people.details import change_details, fingerprint
+
+    contact = name_contact(
+        world.case_a,
+        NamedContact(given_name="Elin", family_name="Rowlands", kind=Contact.Kind.HOUSEHOLD,
+                     last_exposure=timezone.localdate()),
+        actor=world.users["tracer_a"],
+    )  # fmt: skip
+    assert ladder.step(contact.ladder_step).kind == ladder.DOORSTEP
+    person = contact.person
+    change_details(person, {"phone": "+447700900456"}, seen=fingerprint(person), item=contact)
+    contact.refresh_from_db()
+    assert contact.ladder_step == 0 and ladder.step(0).kind == ladder.CALL
+    assert contact.next_step_at is not None and contact.next_step_at <= timezone.now()
+    assert contact.events.filter(kind="ladder", summary="New contact details: next step call, due now").exists()
+    # Now a call, so it is in the call queue.
+    page = client_for("tracer_a").get("/contacts/?show=doorstep").content.decode()
+    assert f'/contacts/{contact.pk}/"' not in page
+
+
+def test_a_number_removed_moves_a_waiting_call_on_and_a_reached_case_is_left_alone(world: World) -> None:
+    from localtrace.people.details import change_details, fingerprint
+
+    case = intake(specimen_id="NUMBER-GOES", email="")
+    assert ladder.step(case.ladder_step).kind == ladder.CALL
+    person = case.person
+    change_details(person, {"phone": ""}, seen=fingerprint(person), item=case)
+    case.refresh_from_db()
+    # No phone and no e-mail: the next thing that can be done is a doorstep visit.
+    assert ladder.step(case.ladder_step).kind == ladder.DOORSTEP
+
+    reached = world.case_a
+    Case.objects.filter(pk=reached.pk).update(reached_at=timezone.now(), status=Status.REACHED)
+    before = Case.objects.get(pk=reached.pk).ladder_step
+    person = reached.person
+    change_details(person, {"phone": ""}, seen=fingerprint(person), item=reached)
+    assert Case.objects.get(pk=reached.pk).ladder_step == before

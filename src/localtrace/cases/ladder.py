@@ -107,3 +107,26 @@ def after_failure(index: int, at: dt.datetime, means: Means | None = None) -> tu
     while means is not None and following < last and not means.allow(step(following).kind):
         following += 1
     return following, at + step(following).after
+
+
+def after_new_details(index: int, old: Means, new: Means) -> int | None:
+    """The step to wait on once someone's details changed; None to stay on step `index`.
+
+    - A way to reach them that was missing (a phone number added): back to the earliest step before this one
+      that was passed over for want of it. It was never tried, so no one has yet called (or texted) them.
+    - A way that went (a phone number removed): a step that needs it moves on to the next step that can be
+      taken. With nothing left to try it stays, as `first_step` does, rather than fall to "unreachable".
+    """
+    steps = ladder()
+    last = len(steps) - 1
+    if index >= last:
+        return None
+    for earlier in range(index):
+        if not old.allow(steps[earlier].kind) and new.allow(steps[earlier].kind):
+            return earlier
+    if new.allow(steps[index].kind):
+        return None
+    for following in range(index + 1, last):
+        if new.allow(steps[following].kind):
+            return following
+    return None

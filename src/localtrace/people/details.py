@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from localtrace.audit.services import Action, record
+from localtrace.cases import ladder
 from localtrace.people.matching import review_after_change
 from localtrace.people.models import Person
 
@@ -89,6 +90,7 @@ def change_details(
         if not changed:
             return Change([])
         replaced: dict[str, str] = {name: getattr(current, name) for name in ("phone", "email") if name in changed}
+        old_means = ladder.Means.of(current)
         for name in changed:
             setattr(current, name, details[name])
         current.save()  # save() rebuilds the matching keys from the new names, date of birth and postcode
@@ -101,9 +103,35 @@ def change_details(
         # The audit trail holds which fields changed, never their values.
         record(Action.CHANGE, request=request, actor=actor, obj=current, area=item.area, detail={"fields": changed})
         _forget_old_addresses(current, replaced, records, request=request, actor=actor)
+        _restep_ladders(records, old_means, ladder.Means.of(current), request=request, actor=actor)
         opened = review_after_change(current, area_id=item.area_id) if MATCHED.intersection(changed) else 0
     person.refresh_from_db()
     return Change(labels, opened)
+
+
+def _restep_ladders(
+    records: list[Any], old: ladder.Means, new: ladder.Means, *, request: HttpRequest | None, actor: Any
+) -> None:
+    """Open records still trying to reach the person wait on the step their new details allow, due now
+    (`ladder.after_new_details`): a number added means a call, not the doorstep visit it was waiting for."""
+    if old == new:
+        return
+    from django.utils import timezone
+
+    from localtrace.cases.events import note
+    from localtrace.cases.models import OPEN_STATUSES
+
+    now = timezone.now()
+    for record_ in records:
+        if record_.status not in OPEN_STATUSES or record_.reached_at is not None:
+            continue
+        step = ladder.after_new_details(record_.ladder_step, old, new)
+        if step is None:
+            continue
+        type(record_)._default_manager.filter(pk=record_.pk).update(ladder_step=step, next_step_at=now)
+        record_.ladder_step, record_.next_step_at = step, now
+        kind = ladder.DESCRIPTIONS[ladder.step(step).kind].lower()
+        note(record_, "ladder", f"New contact details: next step {kind}, due now", request=request, actor=actor)
 
 
 def _forget_old_addresses(

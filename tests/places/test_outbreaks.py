@@ -110,6 +110,20 @@ def test_a_refused_message_to_the_manager_is_an_error_not_a_sent_message(world: 
     assert not outbreak.events.filter(kind="message").exists() and Message.objects.count() == before
 
 
+def test_a_letter_to_the_manager_that_fails_later_is_on_the_outbreaks_timeline(world: World) -> None:
+    from localtrace.messaging.delivery import refused
+
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    setting = outbreak.settings.get()
+    setting.manager_email = "landlord@example.com"
+    setting.save()
+    message = message_manager(outbreak, setting, channel="email", actor=world.users["lead_a"])
+    refused(message, "The provider says the number or address does not exist", bad_address=True)
+    failed = outbreak.events.get(kind="message_failed")
+    assert failed.text.startswith("The message to a setting's manager failed: E-mail could not be delivered")
+    assert "marked as not working" in failed.text
+
+
 def test_the_epidemic_curve_counts_cases_by_onset_with_every_day(world: World) -> None:
     outbreak = promote(_cluster(world), actor=world.users["lead_a"])
     assert onset_curve(outbreak) == [

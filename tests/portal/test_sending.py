@@ -203,3 +203,25 @@ def test_the_link_expires_after_isolation_plus_the_margin(world: World, settings
     ends = services.isolation_ends_on(world.case_a)
     assert timezone.localtime(link.expires_at).date() == ends + dt.timedelta(days=3)
     assert timezone.localtime(link.expires_at).time() == dt.time.min
+
+
+def test_a_shared_message_that_bounces_moves_on_each_of_its_peoples_ladders_and_shows_on_their_pages(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from localtrace.messaging.delivery import refused
+
+    contacts = household_sharing_a_phone(world)
+    assert advance_due() == 2
+    [message] = Message.objects.filter(template="self_service_links_shared")
+    assert message.case_id is None and message.contact_id is None  # it belongs to neither of them alone
+    for contact in contacts:
+        page = client_for("tracer_a").get(reverse("messaging:contact-messages", args=[contact.pk])).content.decode()
+        assert reverse("messaging:message-detail", args=[message.pk]) in page
+
+    refused(message, "The provider says the number or address does not exist", bad_address=True)
+    for contact in contacts:
+        contact.refresh_from_db()
+        assert contact.attempts.filter(outcome=Attempt.Outcome.WRONG_NUMBER, channel=Attempt.Channel.SMS).count() == 1
+        assert ladder.step(contact.ladder_step).kind == ladder.CALL  # moved on past the link

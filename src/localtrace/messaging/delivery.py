@@ -23,7 +23,7 @@ from localtrace.messaging.addresses import normalise
 from localtrace.messaging.backends import PermanentFailure, TemporaryFailure, backend_named
 from localtrace.messaging.models import AbandonedNotification, BadAddress, DeliveryEvent, Message
 from localtrace.messaging.private_links import HIDDEN
-from localtrace.messaging.services import why_not_send
+from localtrace.messaging.services import records_about, why_not_send
 
 log = logging.getLogger(__name__)
 
@@ -224,32 +224,41 @@ def refused(message: Message, reason: str, *, bad_address: bool, at: dt.datetime
     _record_failed_attempt(message, reason, now)
 
 
-def _item(message: Message) -> object | None:
-    return message.case if message.case_id else message.contact if message.contact_id else None
-
-
 def _tell_item(message: Message, summary: str) -> None:
-    item = _item(message)
-    if item is not None:
-        from localtrace.cases.events import note
+    """Every case, contact and outbreak the message is about hears that it failed."""
+    from localtrace.cases.events import note
+    from localtrace.places.models import Outbreak
 
-        note(item, "message_failed", summary[:500], message=message.pk)
+    for record_ in records_about(message):
+        if isinstance(record_, Outbreak):
+            from localtrace.places.outbreaks import event
+
+            event(record_, "message_failed", f"The message to a setting's manager failed: {summary}")
+        else:
+            note(record_, "message_failed", summary[:500], message=message.pk)
 
 
 def _record_failed_attempt(message: Message, reason: str, now: dt.datetime) -> None:
+    """The number or address is marked bad: each case or contact it belongs to has a failed attempt on record,
+    which moves its ladder on; an outbreak (a manager's address) is told."""
+    from localtrace.cases.events import note
     from localtrace.cases.investigation import record_attempt
     from localtrace.cases.models import Attempt
+    from localtrace.places.models import Outbreak
+    from localtrace.places.outbreaks import event
 
-    item = _item(message)
-    if item is None:
-        return
     what = "number" if message.channel == Message.Channel.SMS else "e-mail address"
     text = f"{message.get_channel_display()} could not be delivered ({reason}); the {what} is marked as not working"
-    if not item.is_open:  # type: ignore[attr-defined]
-        _tell_item(message, text)
-        return
     channel = Attempt.Channel.SMS if message.channel == Message.Channel.SMS else Attempt.Channel.EMAIL
-    record_attempt(item, channel=channel, outcome=Attempt.Outcome.WRONG_NUMBER, note_text=text[:500], at=now)  # type: ignore[arg-type]
+    for record_ in records_about(message):
+        if isinstance(record_, Outbreak):
+            event(record_, "message_failed", f"The message to a setting's manager failed: {text}")
+        elif not record_.is_open:
+            note(record_, "message_failed", text[:500], message=message.pk)
+        else:
+            record_attempt(
+                record_, channel=channel, outcome=Attempt.Outcome.WRONG_NUMBER, note_text=text[:500], at=now,  # type: ignore[arg-type]
+            )  # fmt: skip
 
 
 def send_due(*, at: dt.datetime | None = None, limit: int = 500) -> int:

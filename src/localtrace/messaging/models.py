@@ -86,6 +86,30 @@ class Message(models.Model):
         return f"message-{self.pk}"
 
 
+class MessageAbout(models.Model):
+    """A further record a message is about, beyond its own case or contact: each person of a household sharing
+    one phone (one message carries all their links), or the outbreak whose letter went to a setting's manager.
+    Each hears what became of the message, as its own case or contact does."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="about")
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    outbreak = models.ForeignKey("places.Outbreak", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="message_about_one_record",
+                condition=models.Q(case__isnull=False, contact__isnull=True, outbreak__isnull=True)
+                | models.Q(case__isnull=True, contact__isnull=False, outbreak__isnull=True)
+                | models.Q(case__isnull=True, contact__isnull=True, outbreak__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Message about #{self.pk}"
+
+
 class DeliveryEvent(models.Model):
     """One thing that happened to a message on its way: a try to send it, a receipt, a decision not to send."""
 

@@ -12,6 +12,7 @@ Callers must handle None.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from localtrace.audit.services import Action, record
 from localtrace.messaging.addresses import normalise
-from localtrace.messaging.models import BadAddress, DeliveryEvent, Message, OptOut
+from localtrace.messaging.models import BadAddress, DeliveryEvent, Message, MessageAbout, OptOut
 from localtrace.messaging.private_links import has_private_links, hide_private_links
 
 if TYPE_CHECKING:
@@ -106,11 +107,14 @@ def send_message(
     case: Case | None = None,
     contact: Contact | None = None,
     purpose: str = "",
+    about: Sequence[Any] = (),
 ) -> Message | None:
     """Queue one message to one recipient; it is delivered by the task worker after the transaction commits.
 
     Returns None when it must not be sent (the person opted out, or the address is marked bad):
     a Message with status "Not sent" records why, and the case's or contact's timeline says so.
+    `about`: further cases, contacts or outbreaks the message is about (one message to a phone several people
+    share; an outbreak's letter), which hear of its failure as its own case or contact does.
     """
     check_recipient(channel, recipient)
     rendered = render_message(template, language, context)
@@ -131,6 +135,8 @@ def send_message(
         status=Message.Status.WITHHELD if reason else Message.Status.QUEUED,
         last_error=reason,
     )
+    if about:
+        MessageAbout.objects.bulk_create([MessageAbout(message=message, **_about(record_)) for record_ in about])
     if reason:
         DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.WITHHELD, summary=reason)
         item = case or contact
@@ -141,6 +147,25 @@ def send_message(
         return None
     queue_after_commit(message.pk)
     return message
+
+
+def _about(record_: Any) -> dict[str, Any]:
+    from localtrace.cases.models import Case
+    from localtrace.contacts.models import Contact
+    from localtrace.places.models import Outbreak
+
+    for field, model in (("case", Case), ("contact", Contact), ("outbreak", Outbreak)):
+        if isinstance(record_, model):
+            return {field: record_}
+    raise TypeError(f"A message cannot be about {type(record_).__name__}")
+
+
+def records_about(message: Message) -> list[Any]:
+    """Every case, contact and outbreak the message is about: its own case or contact first."""
+    found: list[Any] = [record_ for record_ in (message.case, message.contact) if record_ is not None]
+    for about in MessageAbout.objects.filter(message=message).select_related("case", "contact", "outbreak"):
+        found.append(about.case or about.contact or about.outbreak)
+    return found
 
 
 def text_to_keep(body: str, *, withheld: bool) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -93,7 +94,10 @@ def _item_messages(request: HttpRequest, item: Case | Contact, kind: str) -> Htt
             "item": item,
             "kind": kind,
             "person": person,
-            "messages_about": Message.objects.filter(**owner).prefetch_related("events"),
+            # Its own messages, and those shared with others who have the same number.
+            "messages_about": Message.objects.filter(Q(**owner) | Q(**{f"about__{kind}": item}))
+            .distinct()
+            .prefetch_related("events"),
             "opt_out": OptOut.objects.filter(person=person).select_related("recorded_by").first(),
             "addresses": [(c, a, bad.get((c, normalise(c, a)))) for c, a in addresses],
             "form": form,

@@ -187,7 +187,7 @@ def message_manager(
     }
     message = send_message(
         channel=channel, recipient=recipient, template=template, context=context, language=language,
-        area=outbreak.area, purpose="outbreak_manager",
+        area=outbreak.area, purpose="outbreak_manager", about=[outbreak],
     )  # fmt: skip
     if message is None:
         # Refused (the address was marked as not working): the team must hear it now, not read "sent".

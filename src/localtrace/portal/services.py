@@ -248,6 +248,7 @@ def _send_group(
         message = send_message(
             channel=channel, recipient=recipient, template="self_service_links_shared", language=language,
             area=first_item.area, purpose="self_service_link", context={**base, "people": people},
+            about=[item for item, _ in issued],
         )  # fmt: skip
     where = "text message" if channel == Message.Channel.SMS else "email"
     shared = f", in one message for the {len(issued)} people who share this number" if len(issued) > 1 else ""

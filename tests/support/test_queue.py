@@ -109,6 +109,22 @@ def test_a_referral_needs_consent_and_an_organisation_that_offers_the_help(world
     assert Referral.objects.get().organisation == food_bank
 
 
+def test_the_referral_form_sent_twice_makes_one_referral_and_a_later_one_is_new(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    food_bank = save_organisation(world.area_a, name="Food Bank", services=["food"], actor=None)
+    (request,) = record_needs(world.contact_a, ["food"], urgent=False, consent=True)
+    officer = world.users["support_a"]
+    first = refer(request, food_bank, actor=officer)
+    assert refer(request, food_bank, actor=officer) == first  # a double click, without JavaScript
+    assert Referral.objects.count() == 1
+    # Another officer, or the same one days later (the food bank could not help then), refers again.
+    later = refer(request, food_bank, actor=officer, at=timezone.now() + dt.timedelta(days=2))
+    assert later != first and Referral.objects.count() == 2
+
+
 def test_an_organisation_of_another_area_cannot_be_used(world: World) -> None:
     elsewhere = save_organisation(world.area_b, name="Southmoor Pantry", services=["food"], actor=None)
     (request,) = record_needs(world.case_a, ["food"], urgent=False, consent=True)

@@ -386,6 +386,11 @@ def record_attempt(
     return attempt
 
 
+# A second referral of one request to one organisation by the same officer within this time is the same form
+# sent twice; a referral made again later (the organisation could not help then) is a new one.
+SAME_REFERRAL = dt.timedelta(minutes=2)
+
+
 @transaction.atomic
 def refer(
     support_request: SupportRequest,
@@ -416,9 +421,14 @@ def refer(
         raise SupportError(
             f"{organisation.name} does not offer help with {support_request.get_need_display().lower()}."
         )
+    now = at or timezone.now()
+    repeated = Referral.objects.filter(
+        request=support_request, organisation=organisation, referred_by=actor, referred_at__gte=now - SAME_REFERRAL
+    ).first()
+    if repeated is not None:
+        return repeated  # the same form sent twice (a double click, without JavaScript to stop it): one referral
     referral = Referral.objects.create(
-        request=support_request, organisation=organisation, note=note_text, referred_at=at or timezone.now(),
-        referred_by=actor,
+        request=support_request, organisation=organisation, note=note_text, referred_at=now, referred_by=actor,
     )  # fmt: skip
     if support_request.status == RequestStatus.NEW:
         support_request.status = RequestStatus.IN_PROGRESS

@@ -225,3 +225,20 @@ def test_a_shared_message_that_bounces_moves_on_each_of_its_peoples_ladders_and_
         contact.refresh_from_db()
         assert contact.attempts.filter(outcome=Attempt.Outcome.WRONG_NUMBER, channel=Attempt.Channel.SMS).count() == 1
         assert ladder.step(contact.ladder_step).kind == ladder.CALL  # moved on past the link
+
+
+def test_people_sharing_a_phone_but_not_a_language_get_it_in_welsh_then_english(world: World) -> None:
+    contacts = household_sharing_a_phone(world)
+    Person.objects.filter(pk=contacts[1].person_id).update(preferred_language="en")
+    assert advance_due() == 2
+    [message] = Message.objects.filter(template="self_service_links_shared")
+    assert message.language == "cy+en"
+    welsh, english = (
+        message.body.index("llythyren gyntaf ei enw: R"),
+        message.body.index("first letter of their name: R"),
+    )
+    assert welsh < english
+    # Each link once in each language, with a date both can read.
+    assert len(LINK.findall(message.body)) == 4 and len(set(LINK.findall(message.body))) == 2
+    assert re.search(r"yn gweithio tan \d\d/\d\d/\d{4}", message.body)
+    assert re.search(r"works until \d\d/\d\d/\d{4}", message.body)

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from localtrace.people.models import Person
 
 LANGUAGES = ("en", "cy")
+# Welsh, then English, in one message: for several people who share one phone and not one language.
+BILINGUAL = "cy+en"
 BACKENDS = ("outbox", "notify")
 
 
@@ -47,8 +49,13 @@ class Rendered:
 def render_message(template: str, language: str, context: dict[str, Any]) -> Rendered:
     """Render templates/messages/<template>.<language>.txt; an e-mail's first line may be "Subject: …".
 
-    Falls back to English when the template has no version in the asked language.
+    Falls back to English when the template has no version in the asked language. `BILINGUAL` renders the
+    Welsh text and then the English one, as the Welsh Language Standards ask of bilingual correspondence.
     """
+    if language == BILINGUAL:
+        welsh, english = render_message(template, "cy", context), render_message(template, "en", context)
+        subject = f"{welsh.subject} / {english.subject}" if welsh.subject else ""
+        return Rendered(subject=subject, body=f"{welsh.body}\n{english.body}")
     language = language if language in LANGUAGES else "en"
     names = [f"messages/{template}.{language}.txt", f"messages/{template}.en.txt"]
     # Plain text, not HTML: "St Anne's Church" must not arrive as "St Anne&#x27;s Church".
@@ -126,7 +133,7 @@ def send_message(
         **text_to_keep(rendered.body, withheld=bool(reason)),
         purpose=purpose or template,
         template=template,
-        language=language if language in LANGUAGES else "en",
+        language=language if language in (*LANGUAGES, BILINGUAL) else "en",
         person=person,
         area=area,
         case=case,

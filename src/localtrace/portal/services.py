@@ -28,7 +28,7 @@ from localtrace.cases.events import note, owner
 from localtrace.cases.models import Attempt, Case, WorkItem
 from localtrace.config import policy
 from localtrace.messaging.models import Message, OptOut
-from localtrace.messaging.services import address_works, send_message
+from localtrace.messaging.services import BILINGUAL, address_works, send_message
 from localtrace.portal.models import PortalLink
 from localtrace.results.validation import takes_texts
 
@@ -150,8 +150,11 @@ def check_date_of_birth(link: PortalLink, date_of_birth: dt.date, *, request: Ht
 
 
 def _expires_words(link: PortalLink, language: str) -> str:
+    last_day = timezone.localtime(link.expires_at - dt.timedelta(seconds=1)).date()
+    if language == BILINGUAL:
+        return f"{last_day:%d/%m/%Y}"  # one date for the Welsh and the English text alike
     with translation.override(language):
-        return date_format(timezone.localtime(link.expires_at - dt.timedelta(seconds=1)).date(), "l j F Y")
+        return date_format(last_day, "l j F Y")
 
 
 def _channel(person: Any) -> tuple[str, str] | None:
@@ -240,6 +243,9 @@ def _send_group(
                      "expires_on": _expires_words(first.link, language)},
         )  # fmt: skip
     else:
+        # People sharing one phone but not one language get the message in Welsh and in English.
+        if len({language_of(i.person) for i, _ in issued}) > 1:  # type: ignore[attr-defined]
+            language = BILINGUAL
         people = [
             {"initial": (i.person.given_name or "?")[:1].upper(), "link": x.url,  # type: ignore[attr-defined]
              "expires_on": _expires_words(x.link, language)}

@@ -264,7 +264,7 @@ def stored_people(sim: Path) -> tuple[Path, float]:
         return out, 0.0
     import duckdb
 
-    from localtrace.people.blocking import blocking_keys
+    from localtrace.people.blocking import blocking_keys, postcode_keys
     from localtrace.people.matching import linkage_row
     from localtrace.people.models import Person
     from localtrace.people.names import name_key
@@ -304,7 +304,7 @@ def stored_people(sim: Path) -> tuple[Path, float]:
         """
     )
     columns = [c[0] for c in con.execute("DESCRIBE stored").fetchall()]
-    keys = ("match_key", "block_family_dob", "block_given_dob", "block_dob_postcode")
+    keys = KEY_COLUMNS
     sample = con.execute(
         f"SELECT *, {', '.join(sql for sql in STORED_KEYS_SQL)} FROM stored USING SAMPLE 5000 ROWS"  # noqa: S608
     ).fetchall()
@@ -323,6 +323,7 @@ def stored_people(sim: Path) -> tuple[Path, float]:
         python_keys = (
             Person.key_for(row["given_name"], row["family_name"]),
             *blocking_keys(row["given_name"], row["family_name"], row["date_of_birth"], row["postcode"]),
+            *postcode_keys(row["given_name"], row["family_name"], row["postcode"]),
         )
         wrong += ours != expected or python_keys != tuple(row[k] for k in keys)
     if wrong:
@@ -337,7 +338,10 @@ STORED_KEYS_SQL = (
     "CASE WHEN family_key IS NOT NULL AND date_of_birth IS NOT NULL THEN family_key || '|' || date_of_birth ELSE '' END AS block_family_dob",
     "CASE WHEN given_key IS NOT NULL AND date_of_birth IS NOT NULL THEN given_key || '|' || date_of_birth ELSE '' END AS block_given_dob",
     "CASE WHEN date_of_birth IS NOT NULL AND postcode_key IS NOT NULL THEN date_of_birth || '|' || postcode_key ELSE '' END AS block_dob_postcode",
+    "CASE WHEN given_key IS NOT NULL AND postcode_key IS NOT NULL THEN given_key || '|' || postcode_key ELSE '' END AS block_given_postcode",
+    "CASE WHEN family_key IS NOT NULL AND postcode_key IS NOT NULL THEN family_key || '|' || postcode_key ELSE '' END AS block_family_postcode",
 )
+KEY_COLUMNS = tuple(sql.rsplit(" AS ", 1)[1] for sql in STORED_KEYS_SQL)
 LINKAGE_SQL = (
     "SELECT person_id AS unique_id, given_key AS given_name, family_key AS family_name, date_of_birth, "
     "postcode_key AS postcode, nullif(phone, '') AS phone, email_key AS email FROM read_parquet('{path}')"
@@ -470,14 +474,13 @@ def load_people(people: Path) -> tuple[int, float]:
     Person.objects.all().delete()
     started = time.perf_counter()
     source = duckdb.connect()
-    columns = [c for c in PERSON_COLUMNS if c not in ("match_key", "block_family_dob", "block_given_dob",
-                                                      "block_dob_postcode", "created_at")]  # fmt: skip
+    columns = [c for c in PERSON_COLUMNS if c not in (*KEY_COLUMNS, "created_at")]
     select = (
         f"SELECT person_id, {', '.join(columns)}, {', '.join(STORED_KEYS_SQL)}, now()::TIMESTAMP AS created_at "  # noqa: S608
         f"FROM read_parquet('{people}') ORDER BY person_id"
     )
     cursor_source = source.execute(select)
-    names = ["id", *columns, "match_key", "block_family_dob", "block_given_dob", "block_dob_postcode", "created_at"]
+    names = ["id", *columns, *KEY_COLUMNS, "created_at"]
     table = Person._meta.db_table
     quote = connection.ops.quote_name
     column_sql = ", ".join(quote("date_of_birth" if n == "date_of_birth" else n) for n in names)

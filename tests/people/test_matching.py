@@ -189,3 +189,52 @@ def test_a_batch_finds_people_by_name_within_each_records_postcode() -> None:
     assert candidate.pk == anna and candidate.pk != elsewhere
     # Read back as the same types as the record's own key, on SQLite as on PostgreSQL.
     assert candidate.exact_key == (Person.key_for("Anna", "Kowalczyk"), dt.date(1986, 3, 9), "FX1 1AB")
+
+
+def test_a_misspelt_family_name_and_a_mistyped_birthday_are_found_by_the_given_name_in_the_postcode() -> None:
+    # No phone, no e-mail, and both keys with the date of birth broken: only one name within the postcode is left.
+    from localtrace.people.matching import _known_candidates
+
+    anna = one(change(ANNA, phone="", email=""))
+    typed = change(ANNA, family_name="Kowalcsyk", date_of_birth=dt.date(1986, 8, 9), phone="", email="")
+    found = _known_candidates([typed])
+    assert [c.pk for c in found[("block_given_postcode", "anna|FX11AB")]] == [anna]
+    again = one(typed)
+    assert again == anna or reviews_between(anna, again)
+
+
+def test_the_postcode_keys_are_kept_in_step_and_the_migration_fills_them_alike() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from localtrace.people.blocking import postcode_keys
+
+    people = [
+        one(change(ANNA, given_name="Zoë", family_name="O'Brien-Ng", postcode="fx1 1ab", phone="", email="")),
+        one(change(ANNA, given_name="", family_name="Evans", phone="", email="")),
+        one(change(ANNA, given_name="Huw", family_name="", phone="", email="")),
+        one(change(ANNA, given_name="Huw", family_name="Evans", postcode="", phone="", email="")),
+    ]
+    expected = {
+        p.pk: postcode_keys(p.given_name, p.family_name, p.postcode) for p in Person.objects.filter(pk__in=people)
+    }
+    stored = dict(
+        (pk, (given, family))
+        for pk, given, family in Person.objects.filter(pk__in=people).values_list(
+            "pk", "block_given_postcode", "block_family_postcode"
+        )
+    )
+    assert stored == expected
+    assert expected[people[0]] == ("zoe|FX11AB", "obrienng|FX11AB")
+    assert expected[people[1]][0] == "" and expected[people[3]] == ("", "")
+
+    Person.objects.update(block_given_postcode="", block_family_postcode="")
+    importlib.import_module("localtrace.people.migrations.0008_postcode_blocking_keys").fill_keys(apps, None)
+    refilled = dict(
+        (pk, (given, family))
+        for pk, given, family in Person.objects.filter(pk__in=people).values_list(
+            "pk", "block_given_postcode", "block_family_postcode"
+        )
+    )
+    assert refilled == expected

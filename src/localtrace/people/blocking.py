@@ -28,6 +28,14 @@ def blocking_keys(
     )
 
 
+def postcode_keys(given_name: str, family_name: str, postcode: str) -> tuple[str, str]:
+    """(given|postcode, family|postcode): one name within the postcode, for a record whose other name and date
+    of birth are both wrong (a misspelt family name and a mistyped birthday; a married name and a new date
+    format). Within a postcode a name is shared by a household at most."""
+    given, family, compact = name_key(given_name), name_key(family_name), compact_postcode(postcode)
+    return (f"{given}|{compact}" if given and compact else "", f"{family}|{compact}" if family and compact else "")
+
+
 def day_month_swapped(date_of_birth: dt.date | None) -> dt.date | None:
     """The date with day and month exchanged, when that is another real date."""
     if date_of_birth is None or date_of_birth.day > 12 or date_of_birth.day == date_of_birth.month:

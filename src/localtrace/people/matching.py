@@ -3,7 +3,8 @@
 Rules, in order:
 1. The same valid NHS number is the same person (a merged person answers with its survivor).
 2. Otherwise candidates are found by blocking keys (indexed columns: both names within a postcode,
-   family name or given name with the date of birth, date of birth with postcode, phone, e-mail;
+   family name or given name with the date of birth, date of birth with postcode, either name within
+   the postcode, phone, e-mail;
    also with given and family names swapped and day and month swapped)
    among the people already known and the new people of the same batch, and each is scored
    with the trained Splink model's parameters (`people.model`). The best candidate:
@@ -32,7 +33,7 @@ from django.utils.functional import cached_property  # no lock, unlike functools
 
 from localtrace.core.bulk import insert_returning_ids
 from localtrace.core.lookups import index_probes, text_array
-from localtrace.people.blocking import blocking_keys, compact_postcode, day_month_swapped
+from localtrace.people.blocking import blocking_keys, compact_postcode, day_month_swapped, postcode_keys
 from localtrace.people.model import LinkageModel, Score, current_model, thresholds
 from localtrace.people.models import DuplicateReview, Person
 from localtrace.people.names import name_key
@@ -82,6 +83,10 @@ class PersonRecord:
             # Given and family names swapped: each name looked up as the other, with the date of birth.
             swapped_family_dob, swapped_given_dob, _ = blocking_keys(self.family_name, self.given_name, born, "")
             keys += [("block_family_dob", swapped_family_dob), ("block_given_dob", swapped_given_dob)]
+        # One name within the postcode (each also as the other name, for names swapped).
+        for given_name, family_name in ((self.given_name, self.family_name), (self.family_name, self.given_name)):
+            given_postcode, family_postcode = postcode_keys(given_name, family_name, self.postcode)
+            keys += [("block_given_postcode", given_postcode), ("block_family_postcode", family_postcode)]
         if self.phone:
             keys.append(("phone", self.phone))
         if self.email:
@@ -114,7 +119,7 @@ def linkage_row(
 PERSON_COLUMNS = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address_line_1", "postcode",
     "phone", "email", "preferred_language", "match_key", "block_family_dob", "block_given_dob",
-    "block_dob_postcode", "created_at",
+    "block_dob_postcode", "block_given_postcode", "block_family_postcode", "created_at",
 )  # fmt: skip
 
 
@@ -340,11 +345,12 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
         family_dob, given_dob, dob_postcode = blocking_keys(
             record.given_name, record.family_name, record.date_of_birth, record.postcode
         )
+        given_postcode, family_postcode = postcode_keys(record.given_name, record.family_name, record.postcode)
         new_rows.append(
             (
                 record.nhs_number, record.given_name, record.family_name, record.date_of_birth, record.sex,
                 record.address_line_1, record.postcode, record.phone, record.email, record.preferred_language,
-                record.exact_key[0], family_dob, given_dob, dob_postcode, now,
+                record.exact_key[0], family_dob, given_dob, dob_postcode, given_postcode, family_postcode, now,
             )
         )  # fmt: skip
         new_slots[slot] = [len(ids)]

@@ -27,6 +27,10 @@ BLOCKING_RULES_SQL = (
     "l.given_name = r.family_name AND l.date_of_birth = r.date_of_birth",
     "l.family_name = r.given_name AND l.date_of_birth = r.date_of_birth",
     "l.date_of_birth = r.date_of_birth AND l.postcode = r.postcode",
+    "l.given_name = r.given_name AND l.postcode = r.postcode",
+    "l.family_name = r.family_name AND l.postcode = r.postcode",
+    "l.given_name = r.family_name AND l.postcode = r.postcode",
+    "l.family_name = r.given_name AND l.postcode = r.postcode",
     "l.phone = r.phone",
     "l.email = r.email",
 )

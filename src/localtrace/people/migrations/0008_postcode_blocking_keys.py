@@ -1,0 +1,51 @@
+"""One name within the postcode as two more blocking keys (people/blocking.py `postcode_keys`).
+
+The people already held get their keys from what is stored: the name keys are the two halves of
+`match_key` ("given|family", already folded by `name_key`), the postcode compacted as
+`compact_postcode` does. Done in two UPDATE statements, before the indexes are built.
+"""
+
+from django.db import migrations, models
+from django.db.models import Value
+from django.db.models.functions import Concat, Replace, StrIndex, Substr, Upper
+
+
+def fill_keys(apps, schema_editor):
+    Person = apps.get_model("people", "Person")
+    bar = StrIndex("match_key", Value("|"))
+    compact = Upper(Replace("postcode", Value(" "), Value("")))
+    Person.objects.exclude(postcode="").exclude(match_key="").update(
+        block_given_postcode=Concat(Substr("match_key", 1, bar - 1), Value("|"), compact),
+        block_family_postcode=Concat(Substr("match_key", bar + 1), Value("|"), compact),
+    )
+    # A missing name makes no key, as postcode_keys() does.
+    Person.objects.filter(match_key__startswith="|").update(block_given_postcode="")
+    Person.objects.filter(match_key__endswith="|").update(block_family_postcode="")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("people", "0007_review_source_change"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="person",
+            name="block_family_postcode",
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=120),
+        ),
+        migrations.AddField(
+            model_name="person",
+            name="block_given_postcode",
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=120),
+        ),
+        migrations.RunPython(fill_keys, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(fields=["block_given_postcode"], name="person_block_given_postcode"),
+        ),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(fields=["block_family_postcode"], name="person_block_family_postcode"),
+        ),
+    ]

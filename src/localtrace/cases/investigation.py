@@ -77,8 +77,11 @@ def record_symptoms(
     # A source named before the onset was known (at intake, on the test date alone) may now be one they met after
     # their symptoms began: it is kept only if they can have caught it there.
     from localtrace.cases.services import recheck_source
+    from localtrace.places.services import relabel_visits
 
     recheck_source(case, request=request, actor=_actor(request, actor), at=at)
+    # The same for the places they visited: where they caught it and where they may have passed it on move.
+    relabel_visits(case, request=request, actor=_actor(request, actor), at=at)
     if request is not None:
         touch(case, request.user)
     return case

@@ -57,6 +57,28 @@ def direction_for(case: Case, day: dt.date) -> str | None:
     return None
 
 
+def relabel_visits(
+    case: Case, *, request: HttpRequest | None = None, actor: Any = None, at: dt.datetime | None = None
+) -> int:
+    """After the case's dates changed (symptoms recorded later than the visits), each visit is labelled again:
+    where they may have caught it, or while infectious. Cluster detection reads the label, so a stale one raised
+    clusters from forward visits or missed backward ones. Returns how many visits changed.
+
+    A visit now outside both periods keeps its label: it was asked about and recorded, and a person decides.
+    """
+    changed = 0
+    for visit in Visit.objects.filter(case=case).select_related("setting").order_by("visited_on", "pk"):
+        direction = direction_for(case, visit.visited_on)
+        if direction is None or direction == visit.direction:
+            continue
+        Visit.objects.filter(pk=visit.pk).update(direction=direction)
+        label = "where they may have caught it" if direction == Visit.Direction.BACKWARD else "while infectious"
+        note(case, "visit", f"{visit.setting.name} on {visit.visited_on:%-d %B}: now {label}, from the new dates",
+             request=request, actor=actor, at=at, setting=visit.setting_id, direction=direction)  # fmt: skip
+        changed += 1
+    return changed
+
+
 def find_or_add_setting(*, area_id: int, name: str, kind: str, postcode: str = "", address_line_1: str = "") -> Setting:
     """The area's setting with this name (and postcode, if given), or a new one.
 

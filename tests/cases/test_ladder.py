@@ -161,13 +161,18 @@ def test_a_case_with_only_a_postcode_waits_for_a_visit_and_someone_with_nothing_
     assert ladder.first_step(ladder.Means.of(Person.objects.get(pk=case.person_id))) == 0
 
 
-def test_a_contact_named_with_only_an_address_waits_for_a_doorstep_visit(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
-    contact = name_contact(
+def named_with_only_an_address(world: World) -> Contact:
+    """A household member named without a phone or e-mail: they share the case's address, nothing more."""
+    return name_contact(
         world.case_a,
         NamedContact(given_name="Elin", family_name="Rowlands", kind=Contact.Kind.HOUSEHOLD,
                      last_exposure=timezone.localdate()),
         actor=world.users["tracer_a"],
     )  # fmt: skip
+
+
+def test_a_contact_named_with_only_an_address_waits_for_a_doorstep_visit(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    contact = named_with_only_an_address(world)
     assert ladder.step(contact.ladder_step).kind == ladder.DOORSTEP and contact.next_step_at is not None
     page = client_for("tracer_a").get("/contacts/?show=doorstep").content.decode()
     assert f'/contacts/{contact.pk}/"' in page and f'/contacts/{world.contact_a.pk}/"' not in page
@@ -204,12 +209,7 @@ def test_new_details_lead_to_a_step_never_tried_or_one_they_allow(
 def test_a_number_given_for_someone_waiting_on_a_visit_brings_the_call_forward(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     from localtrace.people.details import change_details, fingerprint
 
-    contact = name_contact(
-        world.case_a,
-        NamedContact(given_name="Elin", family_name="Rowlands", kind=Contact.Kind.HOUSEHOLD,
-                     last_exposure=timezone.localdate()),
-        actor=world.users["tracer_a"],
-    )  # fmt: skip
+    contact = named_with_only_an_address(world)
     assert ladder.step(contact.ladder_step).kind == ladder.DOORSTEP
     person = contact.person
     change_details(person, {"phone": "+447700900456"}, seen=fingerprint(person), item=contact)

@@ -105,20 +105,25 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
         def _error(self, status: int, name: str, message: str) -> None:
             self._answer(status, {"status_code": status, "errors": [{"error": name, "message": message}]})
 
-        def do_GET(self) -> None:
+        def _accepted(self, body: dict[str, Any]) -> bool:
+            """Record the request; answer its token problem or a forced error and say False, else True."""
             authorization = self.headers.get("Authorization", "")
-            url = urllib.parse.urlsplit(self.path)
             with fake.lock:
-                fake.requests.append(Recorded(path=self.path, body={}, authorization=authorization))
+                fake.requests.append(Recorded(path=self.path, body=body, authorization=authorization))
                 forced = fake.answers.pop(0) if fake.answers else None
-                listed = list(fake.notifications)
             problem = _check_token(authorization)
             if problem:
                 self._error(403, "AuthError", problem)
-                return
-            if forced is not None:
+            elif forced is not None:
                 self._error(*forced)
+            return not problem and forced is None
+
+        def do_GET(self) -> None:
+            if not self._accepted({}):
                 return
+            url = urllib.parse.urlsplit(self.path)
+            with fake.lock:
+                listed = list(fake.notifications)
             if url.path != "/v2/notifications":
                 self._error(404, "NotFoundError", "Not Found")
                 return
@@ -129,20 +134,11 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
-            authorization = self.headers.get("Authorization", "")
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = {"_unreadable": raw.decode(errors="replace")}
-            with fake.lock:
-                fake.requests.append(Recorded(path=self.path, body=body, authorization=authorization))
-                forced = fake.answers.pop(0) if fake.answers else None
-            problem = _check_token(authorization)
-            if problem:
-                self._error(403, "AuthError", problem)
-                return
-            if forced is not None:
-                self._error(*forced)
+            if not self._accepted(body):
                 return
             kind = self.path.removeprefix("/v2/notifications/")
             field_name = {"sms": "phone_number", "email": "email_address"}.get(kind)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from localtrace.contacts.models import Contact
 from localtrace.places.clusters import dismiss, explain, scan, store
 from localtrace.places.detection import Rule, detect_on_database, detect_on_duckdb
-from localtrace.places.models import Cluster, ClusterScan, Visit
+from localtrace.places.models import Cluster, ClusterScan, Setting, Visit
+from localtrace.places.outbreaks import promote
+from localtrace.places.services import merge_settings
 from localtrace.places.snapshots import duckdb_over, export_snapshot
 from tests.personas import World
 from tests.places.helpers import new_case, new_setting, visit
@@ -71,6 +73,28 @@ def test_a_household_contact_who_became_a_case_is_in_the_index_cases_household(w
     visit(new_case(world, address="3 High St"), crown, day(13))
     [finding] = found()
     assert (finding.case_count, finding.household_count) == (3, 2)
+
+
+def test_a_household_contact_of_an_index_case_with_no_address_is_still_in_its_household(
+    world: World, tmp_path: Path
+) -> None:
+    crown = new_setting(world)
+    index = new_case(world, address="")  # the index case's person has no address on record
+    later = new_case(world, address="9 Other Rd", postcode="FX9 9ZZ")
+    named = Contact.objects.create(
+        case=index, person=later.person, area=world.area_a, kind=Contact.Kind.HOUSEHOLD, last_exposure=day(10),
+        isolation_ends_on=day(20), reach_deadline=timezone.now(),
+    )  # fmt: skip
+    later.source_contact = named
+    later.save()
+    visit(index, crown, day(12))
+    visit(later, crown, day(12))
+    assert found() == []
+    visit(new_case(world, address="3 High St"), crown, day(13))
+    [finding] = found()
+    assert (finding.case_count, finding.household_count) == (3, 2)
+    export_snapshot(tmp_path / "snapshot")
+    assert detect_on_duckdb(duckdb_over(tmp_path / "snapshot"), RULE, FIRST, LAST) == [finding]
 
 
 @pytest.mark.parametrize(("gap", "clustered"), [(3, True), (4, False)])
@@ -234,6 +258,94 @@ def test_dismissing_needs_a_reason_and_changes_nothing_without_one(world: World)
         dismiss(cluster, reason="   ", actor=world.users["lead_a"])
     cluster.refresh_from_db()
     assert cluster.status == Cluster.Status.OPEN
+
+
+def _two_episodes(world: World) -> tuple[Setting, Cluster, Cluster]:
+    """Two households on 10–11 Nov and two on 16–17 Nov at one setting: more than the window apart."""
+    crown = new_setting(world)
+    for n, on in enumerate((10, 11, 16, 17)):
+        visit(new_case(world, address=f"{n} High St"), crown, day(on))
+    store(found(), RULE)
+    first, second = Cluster.objects.order_by("first_visit_on")
+    return crown, first, second
+
+
+def test_a_visit_between_two_episodes_joins_their_clusters_into_one_alert(world: World) -> None:
+    crown, first, second = _two_episodes(world)
+    bridge = new_case(world, address="9 High St")
+    visit(bridge, crown, day(13))
+    summary = store(found(), RULE, period=(FIRST, LAST))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert summary.folded == 1 and "1 joined into another of the same episode" in summary.line()
+    assert (first.status, first.case_count, first.first_visit_on, first.last_visit_on) == (
+        Cluster.Status.OPEN, 5, day(10), day(17)
+    )  # fmt: skip
+    assert first.cases.count() == 5
+    assert (second.status, second.dismissed_reason) == (
+        Cluster.Status.DISMISSED, f"Joined {first.reference}: one episode"
+    )  # fmt: skip
+    assert Cluster.objects.filter(status=Cluster.Status.OPEN).count() == 1
+    again = store(found(), RULE, period=(FIRST, LAST))
+    second.refresh_from_db()
+    assert again.folded == 0 and second.status == Cluster.Status.DISMISSED
+
+
+def test_merging_two_entries_for_one_place_joins_their_clusters_into_one_alert(world: World) -> None:
+    crown, duplicate = new_setting(world, "The Crown"), new_setting(world, "Crown PH")
+    for n, (where, on) in enumerate(((crown, 10), (crown, 11), (duplicate, 10), (duplicate, 11))):
+        visit(new_case(world, address=f"{n} High St"), where, day(on))
+    store(found(), RULE)
+    kept, moved = Cluster.objects.order_by("pk")
+    merge_settings(duplicate, crown, actor=world.users["lead_a"])
+    summary = store(found(), RULE, period=(FIRST, LAST))
+    kept.refresh_from_db()
+    moved.refresh_from_db()
+    assert summary.folded == 1
+    assert (kept.status, kept.case_count, kept.cases.count()) == (Cluster.Status.OPEN, 4, 4)
+    assert (moved.setting_id, moved.status, moved.dismissed_reason) == (
+        crown.pk, Cluster.Status.DISMISSED, f"Joined {kept.reference}: one episode"
+    )  # fmt: skip
+
+
+def test_a_cluster_made_an_outbreak_is_not_joined_into_another(world: World) -> None:
+    crown, first, second = _two_episodes(world)
+    promote(second, actor=world.users["lead_a"])
+    visit(new_case(world, address="9 High St"), crown, day(13))
+    summary = store(found(), RULE, period=(FIRST, LAST))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert summary.folded == 0
+    assert (first.status, first.case_count) == (Cluster.Status.OPEN, 5)
+    assert (second.status, second.dismissed_reason) == (Cluster.Status.PROMOTED, "")
+
+
+def test_an_open_cluster_is_not_joined_into_a_dismissed_one_that_stays_dismissed(world: World) -> None:
+    crown, first, second = _two_episodes(world)
+    dismiss(first, reason="Two staff who car-share", actor=world.users["lead_a"])
+    # A case it had that the scan no longer finds there: it does not alert again, so it takes nothing in.
+    first.cases.add(new_case(world, address="8 High St"))
+    visit(new_case(world, address="9 High St"), crown, day(13))
+    summary = store(found(), RULE, period=(FIRST, LAST))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert summary.folded == 0
+    assert (first.status, second.status) == (Cluster.Status.DISMISSED, Cluster.Status.OPEN)
+
+
+def test_an_open_cluster_joins_one_made_an_outbreak_and_its_cases_join_the_outbreak(world: World) -> None:
+    crown, first, second = _two_episodes(world)
+    outbreak = promote(first, actor=world.users["lead_a"])
+    visit(new_case(world, address="9 High St"), crown, day(13))
+    summary = store(found(), RULE, period=(FIRST, LAST))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert summary.folded == 1 and summary.joined == 3
+    assert (first.status, first.unreviewed_case_count) == (Cluster.Status.PROMOTED, 3)
+    assert (second.status, second.dismissed_reason) == (
+        Cluster.Status.DISMISSED, f"Joined {first.reference}: one episode"
+    )  # fmt: skip
+    assert outbreak.cases.count() == 5
 
 
 def test_the_scan_looks_back_from_today_and_records_its_run(world: World) -> None:

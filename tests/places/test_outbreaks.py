@@ -12,7 +12,7 @@ from localtrace.audit.models import AuditEvent
 from localtrace.messaging.models import Message
 from localtrace.places.clusters import ClusterError, dismiss, store
 from localtrace.places.detection import Rule, detect_on_database
-from localtrace.places.models import Cluster, Outbreak, OutbreakTask
+from localtrace.places.models import Cluster, Outbreak, OutbreakTask, Setting
 from localtrace.places.outbreaks import (
     OutbreakError,
     add_task,
@@ -22,6 +22,7 @@ from localtrace.places.outbreaks import (
     promote,
     set_status,
 )
+from localtrace.places.services import update_setting
 from tests.personas import World
 from tests.places.helpers import new_case, new_setting, visit
 
@@ -124,6 +125,35 @@ def test_a_letter_to_the_manager_that_fails_later_is_on_the_outbreaks_timeline(w
     assert "marked as not working" in failed.text
 
 
+def test_a_second_message_to_the_same_manager_within_five_minutes_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    setting = outbreak.settings.get()
+    setting.manager_email, setting.manager_phone = "landlord@example.com", "+447700900123"
+    setting.save()
+    client = client_for("lead_a")
+    url = reverse("places:outbreak-message", args=[outbreak.pk])
+    assert 'data-prevent-double-click="true"' in client.get(url).content.decode()
+    letter = {"setting": str(setting.pk), "channel": "email", "language": "en"}
+    # A double click: the first sends, the second is refused and says why.
+    assert client.post(url, letter).status_code == 302
+    again = client.post(url, letter).content.decode()
+    assert (
+        "A message was sent to the manager of The Crown by e-mail less than a minute ago, so this one was not sent"
+        in again
+    )
+    assert Message.objects.filter(recipient="landlord@example.com").count() == 1
+    assert outbreak.events.filter(kind="message").count() == 1
+    # By text message it is another message, and may go.
+    message_manager(outbreak, setting, channel="sms", actor=world.users["lead_a"])
+    Message.objects.filter(channel="sms").update(created_at=timezone.now() - dt.timedelta(minutes=2))
+    with pytest.raises(OutbreakError, match="by text message 2 minutes ago"):
+        message_manager(outbreak, setting, channel="sms", actor=world.users["area_lead_a"])
+    # Five minutes on, the letter may be sent again.
+    Message.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5, seconds=1))
+    message_manager(outbreak, setting, channel="email", actor=world.users["lead_a"])
+    assert Message.objects.filter(recipient="landlord@example.com").count() == 2
+
+
 def test_the_epidemic_curve_counts_cases_by_onset_with_every_day(world: World) -> None:
     outbreak = promote(_cluster(world), actor=world.users["lead_a"])
     assert onset_curve(outbreak) == [
@@ -173,6 +203,24 @@ def test_a_team_lead_dismisses_with_a_reason_and_the_alert_count_falls(world: Wo
     cluster.refresh_from_db()
     assert (cluster.status, cluster.dismissed_reason) == (Cluster.Status.DISMISSED, "One family, two addresses")
     assert "Clusters (1)" not in client.get(reverse("core:home")).content.decode()
+
+
+def test_a_dismiss_after_someone_made_it_an_outbreak_is_refused_and_changes_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    cluster = _cluster(world)
+    # Two team leads open the cluster at once: one makes it an outbreak, the other then dismisses it.
+    as_the_other_saw_it = Cluster.objects.get(pk=cluster.pk)
+    outbreak = promote(cluster, name="The Crown", actor=world.users["lead_a"])
+    with pytest.raises(ClusterError, match=f"already been made an outbreak \\({outbreak.reference}\\)"):
+        dismiss(as_the_other_saw_it, reason="One family", actor=world.users["area_lead_a"])
+    cluster.refresh_from_db()
+    assert (cluster.status, cluster.outbreak_id, cluster.dismissed_reason, cluster.dismissed_at) == (
+        Cluster.Status.PROMOTED, outbreak.pk, "", None
+    )  # fmt: skip
+    assert not AuditEvent.objects.filter(object_type="places.cluster", detail__dismissed=True).exists()
+    page = client_for("lead_a").post(reverse("places:cluster-dismiss", args=[cluster.pk]), {"reason": "One family"})
+    assert "already been made an outbreak" in page.content.decode()
+    cluster.refresh_from_db()
+    assert cluster.status == Cluster.Status.PROMOTED
 
 
 def test_with_no_managers_details_the_page_says_where_to_add_them_instead_of_a_form(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -274,6 +322,23 @@ def test_new_cases_of_a_cluster_made_an_outbreak_join_the_outbreak_and_alert(wor
     assert "Clusters (1)" in client.get(reverse("core:home")).content.decode()
 
 
+def test_a_setting_moved_to_another_areas_register_leaves_its_earlier_cluster_in_its_area(world: World) -> None:
+    from localtrace.accounts.access import forget_scope
+    from localtrace.areas.models import Membership, Role
+
+    cluster = _cluster(world)
+    outbreak = promote(cluster, name="The Crown", actor=world.users["lead_a"])
+    # A lead of both areas corrects the postcode: the setting moves to Southmoor's register.
+    Membership.objects.create(user=world.users["area_lead_a"], team=world.team_b, role=Role.AREA_LEAD)
+    forget_scope(world.users["area_lead_a"])
+    update_setting(cluster.setting, actor=world.users["area_lead_a"], postcode="GX10 4DG")
+    assert Setting.objects.get(pk=cluster.setting_id).area == world.area_b
+    newcomer, summary = _grow(cluster, world)
+    cluster.refresh_from_db()
+    assert (cluster.area, cluster.status, cluster.case_count) == (world.area_a, Cluster.Status.PROMOTED, 4)
+    assert summary.joined == 1 and outbreak.cases.filter(pk=newcomer.pk).exists()
+
+
 def test_new_cases_at_a_cluster_whose_outbreak_is_closed_alert_as_a_new_cluster(world: World) -> None:
     cluster = _cluster(world)
     outbreak = promote(cluster, actor=world.users["lead_a"])
@@ -295,6 +360,34 @@ def test_a_monitored_outbreak_still_takes_its_clusters_new_cases(world: World) -
 
 
 # --- the list, actions, and the pages' wording ----------------------------------------------------
+
+
+def test_marking_an_action_done_twice_writes_one_timeline_entry_and_one_audit_record(world: World) -> None:
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    task = add_task(outbreak, kind="action", text="Visit the pub", actor=world.users["lead_a"])
+    # Two "Mark done" at once (a double click, or two team leads): both loaded it as not done.
+    first, second = OutbreakTask.objects.get(pk=task.pk), OutbreakTask.objects.get(pk=task.pk)
+    complete_task(first, actor=world.users["lead_a"])
+    done_at = OutbreakTask.objects.get(pk=task.pk).done_at
+    complete_task(second, actor=world.users["area_lead_a"])
+    assert OutbreakTask.objects.get(pk=task.pk).done_at == done_at
+    assert outbreak.events.filter(kind="action_done").count() == 1
+    assert AuditEvent.objects.filter(object_type="places.outbreaktask", detail__done=True).count() == 1
+
+
+def test_an_action_over_2000_characters_is_refused_not_cut(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    with pytest.raises(OutbreakError, match="2,000 characters or fewer"):
+        add_task(outbreak, kind="note", text="x" * 2001, actor=world.users["lead_a"])
+    client = client_for("lead_a")
+    url = reverse("places:outbreak-task-add", args=[outbreak.pk])
+    form = client.get(url).content.decode()
+    assert 'data-module="govuk-character-count" data-maxlength="2000"' in form and ' maxlength="' not in form
+    refused = client.post(url, {"kind": "note", "text": "y" * 2001}).content.decode()
+    assert "The action or note must be 2,000 characters or fewer" in refused and "y" * 2001 in refused
+    assert not OutbreakTask.objects.exists()
+    assert client.post(url, {"kind": "note", "text": "z" * 2000}).status_code == 302
+    assert OutbreakTask.objects.get().text == "z" * 2000
 
 
 def test_the_outbreak_list_shows_open_then_monitoring_then_closed(world: World, client_for) -> None:  # type: ignore[no-untyped-def]

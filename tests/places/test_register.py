@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -155,14 +156,59 @@ def test_a_team_lead_adds_and_corrects_a_setting_with_its_manager(world: World, 
         reverse("places:setting-add"), {"name": "hill primary", "kind": "school", "postcode": "FX1 2AB"}
     )
     assert "already in the register" in again.content.decode()
+    edit = reverse("places:setting-edit", args=[setting.pk])
     client.post(
-        reverse("places:setting-edit", args=[setting.pk]),
-        {"name": "Hill Primary School", "kind": "school", "postcode": "FX1 2AB", "manager_email": "office@example.org"},
-    )
+        edit,
+        {"name": "Hill Primary School", "kind": "school", "postcode": "FX1 2AB", "manager_email": "office@example.org",
+         "seen": _seen(client.get(edit).content.decode())},
+    )  # fmt: skip
     setting.refresh_from_db()
     assert (setting.name, setting.manager_email, setting.manager_phone) == (
         "Hill Primary School", "office@example.org", "",
     )  # fmt: skip
+
+
+def _seen(page: str) -> str:
+    """The edit form's fingerprint of the details as the page showed them."""
+    found = re.search(r'name="seen" value="([0-9a-f]+)"', page)
+    assert found is not None, "the edit page carries the details' fingerprint"
+    return found.group(1)
+
+
+def test_a_change_to_a_setting_saved_while_another_lead_was_editing_it_is_not_undone(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    crown = new_setting(world)
+    url = reverse("places:setting-edit", args=[crown.pk])
+    lead, area_lead = client_for("lead_a"), client_for("area_lead_a")
+    as_lead_saw_it = _seen(lead.get(url).content.decode())
+    details = {"name": "The Crown", "kind": "hospitality", "address_line_1": "", "postcode": "FX1 2AB",
+               "manager_email": "", "manager_phone": ""}  # fmt: skip
+    saved = area_lead.post(
+        url, details | {"manager_email": "manager@crown.example", "seen": _seen(area_lead.get(url).content.decode())}
+    )
+    assert saved.status_code == 302
+    # The team lead's page was opened before that change: saving it would wipe the manager's e-mail address.
+    refused = lead.post(url, details | {"name": "The Crown Inn", "seen": as_lead_saw_it})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert (
+        "Someone changed these details while you were editing. They are shown as they are now: make your change again."
+        in page
+    )
+    assert 'value="manager@crown.example"' in page and 'value="The Crown"' in page
+    crown.refresh_from_db()
+    assert (crown.name, crown.manager_email) == ("The Crown", "manager@crown.example")
+    assert (
+        AuditEvent.objects.filter(object_type="places.setting", object_id=str(crown.pk), action="change").count() == 1
+    )
+    # Made again from the page as it is now, the change goes through and keeps the other one.
+    again = lead.post(
+        url, details | {"name": "The Crown Inn", "manager_email": "manager@crown.example", "seen": _seen(page)}
+    )
+    assert again.status_code == 302
+    crown.refresh_from_db()
+    assert (crown.name, crown.manager_email) == ("The Crown Inn", "manager@crown.example")
+    # A page sent without its fingerprint is refused too.
+    assert "This page was not sent whole" in lead.post(url, details).content.decode()
 
 
 def test_the_register_lists_only_settings_of_the_users_areas(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -268,3 +314,15 @@ def test_a_setting_with_no_visits_says_so(world: World, client_for) -> None:  # 
     visit(new_case(world, address="1 High St"), crown, dt.date(2020, 11, 13))
     both = client.get(reverse("places:setting-detail", args=[crown.pk])).content.decode()
     assert "Also 1 visit by cases in other areas" in both and "Visits by cases you may see" in both
+
+
+def test_the_setting_page_audits_the_cases_it_lists(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    crown = new_setting(world)
+    listed = new_case(world, address="1 High St")
+    visit(listed, crown, dt.date(2020, 11, 12))
+    visit(listed, crown, dt.date(2020, 11, 14))
+    visit(new_case(world, address="9 Far Lane", postcode="GX10 4DG", area=world.area_b), crown, dt.date(2020, 11, 13))
+    page = client_for("tracer_a").get(reverse("places:setting-detail", args=[crown.pk])).content.decode()
+    assert f"C{listed.pk}" in page
+    viewed = AuditEvent.objects.filter(object_type="places.setting", object_id=str(crown.pk), action="view").get()
+    assert viewed.detail == {"cases_listed": [listed.pk]}

@@ -2,7 +2,9 @@
 
 `scan` is the scheduled task's work. A finding updates the stored cluster of the same setting
 whose dates overlap it (widened by the window), so re-runs never duplicate; a dismissed cluster
-stays dismissed unless more cases join it than it had when dismissed.
+stays dismissed unless more cases join it than it had when dismissed. When one finding overlaps two
+new clusters of a setting (two entries merged into one, or a visit bridging two episodes), the later
+one joins the earlier.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -55,6 +57,8 @@ class ScanSummary:
     # Cases that joined outbreaks through their clusters, and new clusters no longer found (visits removed).
     joined: int = 0
     withdrawn: int = 0
+    # New clusters that joined another of the same setting and episode (dismissed, their cases moved).
+    folded: int = 0
 
     def line(self) -> str:
         text = (
@@ -65,6 +69,8 @@ class ScanSummary:
             text += f", {self.joined} new case{'s' if self.joined != 1 else ''} joined outbreaks"
         if self.withdrawn:
             text += f", {self.withdrawn} no longer found"
+        if self.folded:
+            text += f", {self.folded} joined into another of the same episode"
         return text + "."
 
 
@@ -97,17 +103,54 @@ def _join_outbreak(cluster: Cluster, outbreak: Outbreak, case_ids: tuple[int, ..
     return len(joining)
 
 
-def _matching(finding: Finding, rule: Rule) -> Cluster | None:
+def _overlapping(finding: Finding, rule: Rule) -> QuerySet[Cluster]:
+    """The stored clusters of the finding's setting whose dates overlap it, widened by the window."""
     widen = dt.timedelta(days=rule.window_days)
-    return (
-        Cluster.objects.filter(
-            setting_id=finding.setting_id,
-            first_visit_on__lte=finding.last_visit_on + widen,
-            last_visit_on__gte=finding.first_visit_on - widen,
-        )
-        .order_by("detected_at", "pk")
-        .first()
+    return Cluster.objects.filter(
+        setting_id=finding.setting_id,
+        first_visit_on__lte=finding.last_visit_on + widen,
+        last_visit_on__gte=finding.first_visit_on - widen,
     )
+
+
+def _matching(finding: Finding, rule: Rule) -> Cluster | None:
+    return _overlapping(finding, rule).order_by("detected_at", "pk").first()
+
+
+def _fold(
+    cluster: Cluster, outbreak: Outbreak | None, finding: Finding, rule: Rule, now: dt.datetime, summary: ScanSummary
+) -> None:
+    """Other new clusters the finding overlaps are the same episode: they join `cluster` and are dismissed.
+
+    Two entries for one place merged into one, or a visit on a day between two episodes, leave two clusters of
+    one setting that one finding now covers; without this both would alert. A cluster made an outbreak is a
+    team lead's decision and is left as it is; `outbreak` is `cluster`'s, if not closed, which the cases join.
+    """
+    others = (
+        _overlapping(finding, rule)
+        .select_for_update()
+        .filter(status=Cluster.Status.OPEN)
+        .exclude(pk=cluster.pk)
+        .order_by("detected_at", "pk")
+    )
+    for other in others:
+        case_ids = tuple(other.cases.values_list("pk", flat=True))
+        cluster.cases.add(*case_ids)
+        if outbreak is not None:
+            summary.joined += _join_outbreak(cluster, outbreak, case_ids, now)
+        reason = f"Joined {cluster.reference}: one episode"
+        other.status = Cluster.Status.DISMISSED
+        other.dismissed_at = other.updated_at = now
+        other.dismissed_by = None
+        other.dismissed_reason = reason
+        other.dismissed_case_count = len(case_ids)
+        other.save(
+            update_fields=["status", "dismissed_at", "updated_at", "dismissed_by", "dismissed_reason",
+                           "dismissed_case_count"]
+        )  # fmt: skip
+        record(Action.CHANGE, obj=other, area=other.area,
+               detail={"dismissed": True, "reason": reason, "joined": cluster.pk})  # fmt: skip
+        summary.folded += 1
 
 
 @transaction.atomic
@@ -142,11 +185,14 @@ def store(
             "explanation": explain(finding, names[finding.setting_id])[:300],
         }
         cluster = _matching(finding, rule)
+        outbreak: Outbreak | None = None
         if cluster is None:
             cluster = Cluster.objects.create(setting_id=finding.setting_id, detected_at=now, updated_at=now, **fields)
             summary.created += 1
         else:
-            # A cluster seen before keeps its earliest start and every case it ever had.
+            # A cluster seen before keeps its earliest start, every case it ever had, and its area (a setting
+            # moved to another area's register takes only its later clusters there).
+            del fields["area_id"]
             fields["first_visit_on"] = min(cluster.first_visit_on, finding.first_visit_on)
             fields["last_visit_on"] = max(cluster.last_visit_on, finding.last_visit_on)
             changed = any(getattr(cluster, k) != v for k, v in fields.items() if k != "explanation")
@@ -184,6 +230,8 @@ def store(
                 setattr(cluster, name, value)
             cluster.save(update_fields=list(fields))
         cluster.cases.add(*finding.case_ids)
+        if cluster.status != Cluster.Status.DISMISSED:
+            _fold(cluster, outbreak, finding, rule, now, summary)
         seen.add(cluster.pk)
     if period is not None:
         summary.withdrawn = _withdraw_unfound(findings, rule, period, seen, now)
@@ -254,15 +302,21 @@ def dismiss(cluster: Cluster, *, reason: str, request: HttpRequest | None = None
         raise ClusterError("Enter why you are dismissing this cluster")
     if len(reason) > REASON_MAX:
         raise ClusterError(f"The reason must be {REASON_MAX} characters or fewer")
-    if cluster.status != Cluster.Status.OPEN:
-        raise ClusterError("Only a new cluster can be dismissed")
+    # As it is now, not as the page showed it: another team lead may have made it an outbreak meanwhile.
+    current = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if current.status == Cluster.Status.PROMOTED:
+        made = f" ({current.outbreak.reference})" if current.outbreak is not None else ""
+        raise ClusterError(f"This cluster has already been made an outbreak{made}, so it cannot be dismissed")
+    if current.status != Cluster.Status.OPEN:
+        raise ClusterError("This cluster has already been dismissed")
     actor = actor or (request.user if request is not None else None)
+    cluster = current
     cluster.status = Cluster.Status.DISMISSED
     cluster.dismissed_at = timezone.now()
     cluster.dismissed_by = actor
     cluster.dismissed_reason = reason
     cluster.dismissed_case_count = cluster.case_count
-    cluster.save()
+    cluster.save(update_fields=["status", "dismissed_at", "dismissed_by", "dismissed_reason", "dismissed_case_count"])
     record(Action.CHANGE, request=request, actor=actor, obj=cluster, area=cluster.area,
            detail={"dismissed": True, "reason": cluster.dismissed_reason})  # fmt: skip
     return cluster

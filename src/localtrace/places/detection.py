@@ -33,8 +33,9 @@ from typing import Any
 
 from django.conf import settings
 
-# A household: the index case's household when they were named as its household contact, else
-# the person's own address and postcode (normalised), else the case alone.
+# A household: the index case's household when they were named as its household contact (the index case's
+# address, else the index case alone, never the named person's own address first), else the person's own
+# address and postcode (normalised), else the case alone.
 _HOUSEHOLD = """
     CASE WHEN trim(COALESCE({p}.address_line_1, '')) = '' OR trim(COALESCE({p}.postcode, '')) = '' THEN NULL
          ELSE lower(trim({p}.address_line_1)) || '|' || upper(replace({p}.postcode, ' ', '')) END
@@ -65,8 +66,10 @@ busy_visit AS (
 -- Each case's household, worked out once per case (not once per visit).
 case_household AS (
     SELECT c.id AS case_id,
-           COALESCE({_HOUSEHOLD.format(p="sp")}, {_HOUSEHOLD.format(p="p")},
-                    'case:' || CAST(COALESCE(sc.case_id, c.id) AS VARCHAR(20))) AS household
+           COALESCE({_HOUSEHOLD.format(p="sp")},
+                    CASE WHEN sc.id IS NOT NULL THEN 'case:' || CAST(sc.case_id AS VARCHAR(20)) END,
+                    {_HOUSEHOLD.format(p="p")},
+                    'case:' || CAST(c.id AS VARCHAR(20))) AS household
     FROM cases_case c
     JOIN people_person p ON p.id = c.person_id
     LEFT JOIN contacts_contact sc ON sc.id = c.source_contact_id AND sc.kind = 'household'

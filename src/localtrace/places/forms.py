@@ -8,7 +8,8 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 
 from localtrace.core.forms import GovukDateField, GovukForm
-from localtrace.places.models import REASON_MAX, Outbreak, OutbreakTask, Setting
+from localtrace.places.models import REASON_MAX, TASK_TEXT_MAX, Outbreak, OutbreakTask, Setting
+from localtrace.places.outbreaks import TASK_TEXT_TOO_LONG
 from localtrace.results.validation import normalise_phone
 
 
@@ -46,6 +47,17 @@ class SettingForm(GovukForm):
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
+
+
+class SettingEditForm(SettingForm):
+    # The details as the page showed them (places.services.setting_fingerprint), to refuse a stale save.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("seen"):
+            raise forms.ValidationError("This page was not sent whole. Open it again from the setting's page.")
+        return data
 
 
 class MergeForm(GovukForm):
@@ -116,8 +128,8 @@ class TaskForm(GovukForm):
         widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Choose action or note"},
     )
-    text = forms.CharField(
-        label="What is it?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+    text = CountedTextField(
+        label="What is it?", max_characters=TASK_TEXT_MAX, too_long=TASK_TEXT_TOO_LONG,
         error_messages={"required": "Enter the action or note"},
     )  # fmt: skip
     owner = forms.ChoiceField(label="Who owns the action?", choices=[], required=False)

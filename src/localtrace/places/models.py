@@ -11,6 +11,8 @@ from django.utils import timezone
 
 # The longest reason a user may give for a dismissal or a removal: longer ones are refused, never cut.
 REASON_MAX = 500
+# The longest action or note on an outbreak: a longer one is refused, never cut.
+TASK_TEXT_MAX = 2000
 
 
 class Setting(models.Model):
@@ -201,7 +203,7 @@ class OutbreakTask(models.Model):
 
     outbreak = models.ForeignKey(Outbreak, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=6, choices=Kind.choices)
-    text = models.TextField(max_length=2000)
+    text = models.TextField(max_length=TASK_TEXT_MAX)
     owner = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

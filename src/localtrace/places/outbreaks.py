@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from localtrace.audit.services import Action, record
 from localtrace.places.clusters import ClusterError
-from localtrace.places.models import Cluster, Outbreak, OutbreakEvent, OutbreakTask, Setting
+from localtrace.places.models import TASK_TEXT_MAX, Cluster, Outbreak, OutbreakEvent, OutbreakTask, Setting
 
 
 class OutbreakError(ValueError):
@@ -27,6 +27,13 @@ def _actor(request: HttpRequest | None, actor: Any) -> Any:
     if actor is None and request is not None and request.user.is_authenticated:
         return request.user
     return actor
+
+
+TASK_TEXT_TOO_LONG = f"The action or note must be {TASK_TEXT_MAX:,} characters or fewer"
+
+# A second message to the same manager, by the same means, about the same outbreak within this time is
+# refused: a double click, or two team leads at once, must not send the letter twice.
+MESSAGE_AGAIN_AFTER = dt.timedelta(minutes=5)
 
 
 def event(outbreak: Outbreak, kind: str, text: str, *, actor: Any = None) -> OutbreakEvent:
@@ -126,12 +133,14 @@ def add_task(
         raise OutbreakError("Choose an action or a note")
     if not text:
         raise OutbreakError("Enter the action or note")
+    if len(text) > TASK_TEXT_MAX:
+        raise OutbreakError(TASK_TEXT_TOO_LONG, field="text")
     if kind == OutbreakTask.Kind.NOTE and (owner is not None or due_on is not None):
         raise OutbreakError("A note has no owner or due date; add an action instead")
     if due_on is not None and due_on < timezone.localdate():
         raise OutbreakError("The due date must be today or in the future", field="due_on")
     task = OutbreakTask.objects.create(
-        outbreak=outbreak, kind=kind, text=text[:2000], owner=owner, due_on=due_on, created_by=actor
+        outbreak=outbreak, kind=kind, text=text, owner=owner, due_on=due_on, created_by=actor
     )
     if kind == OutbreakTask.Kind.ACTION:
         who = f" for {owner.get_full_name() or owner.username}" if owner is not None else ""
@@ -146,6 +155,8 @@ def add_task(
 @transaction.atomic
 def complete_task(task: OutbreakTask, *, request: HttpRequest | None = None, actor: Any = None) -> OutbreakTask:
     actor = _actor(request, actor)
+    # As it is now: a second "Mark done" (a double click, or two team leads) finds it done and writes nothing.
+    task = OutbreakTask.objects.select_for_update(of=("self",)).select_related("outbreak__area").get(pk=task.pk)
     if task.kind != OutbreakTask.Kind.ACTION:
         raise OutbreakError("Only an action can be marked as done")
     if task.done_at is None:
@@ -167,9 +178,12 @@ def message_manager(
     actor: Any = None,
 ) -> Any:
     """The outbreak letter to the setting's manager, by e-mail or SMS, through messaging (sent after commit)."""
+    from localtrace.messaging.models import Message, MessageAbout
     from localtrace.messaging.services import send_message, why_not_send
 
     actor = _actor(request, actor)
+    # The outbreak's row is locked while it checks for an earlier message, so two sends at once cannot both pass.
+    Outbreak.objects.select_for_update().filter(pk=outbreak.pk).first()
     if not outbreak.settings.filter(pk=setting.pk).exists():
         raise OutbreakError("That setting is not part of this outbreak")
     recipient = setting.manager_email if channel == "email" else setting.manager_phone
@@ -177,6 +191,26 @@ def message_manager(
         raise OutbreakError(
             f"{setting.name} has no manager {'e-mail address' if channel == 'email' else 'phone number'}: "
             "add one to the setting first"
+        )
+    now = timezone.now()
+    earlier = (
+        MessageAbout.objects.filter(
+            outbreak=outbreak,
+            message__channel=channel,
+            message__recipient=recipient.strip(),
+            message__created_at__gt=now - MESSAGE_AGAIN_AFTER,
+        )
+        .exclude(message__status=Message.Status.WITHHELD)
+        .order_by("-message__created_at")
+        .values_list("message__created_at", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        how = "e-mail" if channel == "email" else "text message"
+        raise OutbreakError(
+            f"A message was sent to the manager of {setting.name} by {how} {_ago(now - earlier)}, so this one was "
+            f"not sent. It is on the outbreak's timeline. You can send another "
+            f"{MESSAGE_AGAIN_AFTER.seconds // 60} minutes after the first."
         )
     template = "outbreak_manager_email" if channel == "email" else "outbreak_manager_sms"
     context = {
@@ -201,6 +235,14 @@ def message_manager(
     record(Action.CREATE, request=request, actor=actor, obj=message, area=outbreak.area,
            detail={"outbreak": outbreak.pk, "setting": setting.pk})  # fmt: skip
     return message
+
+
+def _ago(elapsed: dt.timedelta) -> str:
+    """less than a minute ago; a minute ago; 3 minutes ago."""
+    minutes = int(elapsed.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    return "a minute ago" if minutes == 1 else f"{minutes} minutes ago"
 
 
 def onset_curve(outbreak: Outbreak) -> list[tuple[dt.date, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,6 +327,23 @@ def _register_area(postcode: str, chosen: Any, actor: Any) -> Any:
     return routed
 
 
+# What the edit page shows and saves; its fingerprint tells whether someone changed them since it was opened.
+EDITABLE = ("name", "kind", "address_line_1", "postcode", "manager_email", "manager_phone")
+STALE_SETTING = (
+    "Someone changed these details while you were editing. They are shown as they are now: make your change again."
+)
+
+
+class StaleSetting(RegisterError):
+    """The setting changed since the form was opened: saving it would quietly undo that change."""
+
+
+def setting_fingerprint(setting: Setting) -> str:
+    """A digest of the details as a form showed them, to tell whether they changed since."""
+    text = "\x1f".join(str(getattr(setting, name) or "") for name in EDITABLE)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _same_setting_in(area: Any, *, name: str, kind: str, postcode: str, exclude: int | None = None) -> bool:
     key = name_key(name)
     same = Setting.objects.filter(area=area, kind=kind, postcode=postcode, merged_into__isnull=True)
@@ -336,20 +354,30 @@ def _same_setting_in(area: Any, *, name: str, kind: str, postcode: str, exclude:
 
 @transaction.atomic
 def update_setting(
-    setting: Setting, *, request: HttpRequest | None = None, actor: Any = None, **fields: Any
+    setting: Setting,
+    *,
+    seen: str | None = None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    **fields: Any,
 ) -> Setting:
     """Change a setting's details (name, kind, address, postcode, manager's e-mail and phone), audited.
 
     A new postcode in another area moves the setting to that area's register (see `_register_area`).
+    `seen` is the edit form's `setting_fingerprint`: if the details changed since the form was opened, the
+    change is refused (StaleSetting) rather than allowed to put back what someone else just changed.
     """
     from localtrace.audit.services import Action, record
 
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    allowed = {"name", "kind", "address_line_1", "postcode", "manager_email", "manager_phone"}
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    # As it is now, locked until the change is saved; `setting` shows the current details afterwards either way.
+    setting.refresh_from_db(from_queryset=Setting.objects.select_for_update())
+    if seen is not None and setting_fingerprint(setting) != seen:
+        raise StaleSetting(STALE_SETTING)
     if fields.get("postcode"):
         try:
             fields["postcode"] = normalise_postcode(fields["postcode"])
@@ -370,7 +398,7 @@ def update_setting(
         setting.area = area
     for name, value in fields.items():
         setattr(setting, name, value)
-    setting.save()
+    setting.save(update_fields=[*fields, "area"])
     record(Action.CHANGE, request=request, actor=actor, obj=setting, area=setting.area, detail=detail)
     return setting
 

@@ -16,10 +16,10 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
 from localtrace.places import services
-from localtrace.places.forms import MergeForm, SettingForm
+from localtrace.places.forms import MergeForm, SettingEditForm, SettingForm
 from localtrace.places.models import Setting
 
-FIELDS = ("name", "kind", "address_line_1", "postcode", "manager_email", "manager_phone")
+FIELDS = services.EDITABLE
 
 
 def _managed_areas(scope: Scope) -> list[Area]:
@@ -96,7 +96,10 @@ def setting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             :200
         ]
     )
-    record(Action.VIEW, request=request, obj=setting, area=setting.area, detail={"visits_listed": len(visits)})
+    record(
+        Action.VIEW, request=request, obj=setting, area=setting.area,
+        detail={"cases_listed": sorted({case_id for case_id, _, _ in visits})},
+    )  # fmt: skip
     # Visits by cases the reader may not open are counted, never listed (the register shows the total anyway).
     visit_total = setting.visits.count()
     visits_elsewhere = visit_total - (readable.count() if visits else 0)
@@ -117,11 +120,24 @@ def setting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     setting = get_or_404(request.user, "setting.manage", Setting.objects.filter(merged_into__isnull=True), pk=pk)
-    form = SettingForm(request.POST or None, initial={f: getattr(setting, f) for f in FIELDS})
+    form = SettingEditForm(
+        request.POST or None,
+        initial={f: getattr(setting, f) for f in FIELDS} | {"seen": services.setting_fingerprint(setting)},
+    )
     if request.method == "POST" and form.is_valid():
         area_before = setting.area_id
         try:
-            services.update_setting(setting, request=request, **{f: form.cleaned_data[f] for f in FIELDS})
+            services.update_setting(
+                setting, seen=form.cleaned_data["seen"], request=request, **{f: form.cleaned_data[f] for f in FIELDS}
+            )
+        except services.StaleSetting as error:
+            # The form again, with the details as they are now (update_setting read them) and a fresh
+            # fingerprint to save against.
+            form = SettingEditForm(
+                {f: getattr(setting, f) for f in FIELDS} | {"seen": services.setting_fingerprint(setting)}
+            )
+            form.is_valid()
+            form.add_error(None, str(error))
         except InvestigationError as error:
             form.add_error(getattr(error, "field", None) or "postcode", str(error))
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -137,3 +138,22 @@ def test_a_case_in_another_area_is_named_on_the_contact_page_without_a_link(
     html = client_for("tracer_a").get(reverse("contacts:contact-detail", args=[contact.pk])).content.decode()
     assert f"They tested positive: now case {elsewhere.reference}." in html
     assert reverse("cases:case-detail", args=[elsewhere.pk]) not in html
+
+
+def test_naming_someone_who_is_already_a_case_says_so_and_gives_no_contacts_isolation(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    already = positive(world, "Owain", specimen=days_ago(1), onset=days_ago(3))
+    person, met = already.person, days_ago(3)
+    response = client_for("tracer_a").post(
+        reverse("cases:contact-add", args=[world.case_a.pk]),
+        {"kind": "close", "given_name": person.given_name, "family_name": person.family_name,
+         "date_of_birth_0": person.date_of_birth.day, "date_of_birth_1": person.date_of_birth.month,
+         "date_of_birth_2": person.date_of_birth.year, "postcode": person.postcode,
+         "last_exposure_0": met.day, "last_exposure_1": met.month, "last_exposure_2": met.year},
+    )  # fmt: skip
+    contact = Contact.objects.get(case=world.case_a, person=person)
+    assert contact.status == Status.BECAME_CASE
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert f"They are already case {already.reference}: the case's isolation dates and advice apply" in said
+    assert "must isolate" not in said

@@ -12,14 +12,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from localtrace.audit.models import AuditEvent
 from localtrace.cases import ladder
 from localtrace.cases.investigation import InvestigationError, close_unreachable, complete, record_attempt
-from localtrace.cases.models import Status
+from localtrace.cases.models import Case, Status
 from localtrace.cases.queue import claim_next
+from localtrace.cases.services import close_contact_now_a_case
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.contacts.services import record_symptom_report
 from localtrace.people.models import Person
 from localtrace.portal import services as portal
+from localtrace.results.models import TestResult
 from tests.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +135,41 @@ def test_a_contact_closed_for_another_reason_stays_closed(world: World) -> None:
     Contact.objects.filter(pk=world.contact_a.pk).update(status=Status.TRANSFERRED, closed_at=timezone.now())
     record_symptom_report(fresh(world.contact_a), has_symptoms=True)
     assert fresh(world.contact_a).status == Status.TRANSFERRED
+
+
+def _case_of(world: World, contact: Contact, specimen_id: str = "BECAME-1") -> Case:
+    """The contact's person tested positive today: a case of their own."""
+    result = TestResult.objects.create(
+        source_id="LAB-A", specimen_id=specimen_id, submission=world.submission, row_number=9,
+        person=contact.person, area=world.area_a, postcode="FX1 1AB", test_type="PCR", result="positive",
+        specimen_date=TODAY, result_date=TODAY,
+    )  # fmt: skip
+    return Case.objects.create(
+        person=contact.person, area=world.area_a, first_result=result, specimen_date=TODAY, result_date=TODAY,
+        reach_deadline=timezone.now() + dt.timedelta(hours=20),
+    )  # fmt: skip
+
+
+def test_a_contact_told_to_isolate_who_became_a_case_is_not_reopened_by_symptoms_online(world: World) -> None:
+    contact = with_phone(world.contact_a)
+    complete(contact, actor=world.users["tracer_a"])
+    case = _case_of(world, contact)
+    assert close_contact_now_a_case(fresh(contact), case)
+    assert fresh(contact).status == Status.COMPLETED  # told to isolate stays, with "now case C2" on its timeline
+    record_symptom_report(fresh(contact), has_symptoms=True)
+    contact = fresh(contact)
+    assert contact.status == Status.COMPLETED and contact.closed_at is not None
+    assert contact.symptoms_reported_on == timezone.localdate()  # the report is kept
+    assert "Reopened" not in contact.events.get(kind="symptom_report").summary
+    assert claim_next(Contact.objects.all(), world.users["tracer_a"]) is None
+
+
+def test_a_contact_whose_person_is_a_case_now_is_not_reopened_even_without_the_timeline_entry(world: World) -> None:
+    contact = with_phone(world.contact_a)
+    complete(contact, actor=world.users["tracer_a"])
+    _case_of(world, contact)  # not (yet) noted on the contact's timeline
+    record_symptom_report(fresh(contact), has_symptoms=True)
+    assert fresh(contact).status == Status.COMPLETED
 
 
 def test_no_symptoms_change_nothing_in_the_queue(world: World) -> None:
@@ -253,3 +291,12 @@ def test_there_is_no_daily_check_to_record_after_isolation(world: World, client_
     assert f'href="{url}"' not in contact_page(client_for, world.contact_a)
     assert client_for("tracer_a").post(url, {"symptoms": "yes"}).status_code == 302
     assert not SymptomReport.objects.exists()
+
+
+def test_opening_the_daily_check_page_is_audited(world: World, client_for: Callable[[str], Client]) -> None:
+    url = reverse("contacts:symptom-check", args=[world.contact_a.pk])
+    assert world.contact_a.person.full_name in client_for("tracer_a").get(url).content.decode()
+    viewed = AuditEvent.objects.get(
+        action="view", object_type="contacts.contact", object_id=str(world.contact_a.pk), detail__page="symptom check"
+    )
+    assert viewed.actor == world.users["tracer_a"] and viewed.area == world.area_a

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils import timezone
 
 from localtrace.areas.models import Area
 from localtrace.cases.models import Attempt
 from localtrace.contacts.models import Contact
-from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.core.forms import EmailAddressField, GovukDateField, GovukForm
 from localtrace.results.validation import normalise_phone
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -92,11 +94,7 @@ class ContactForm(GovukForm):
         help_text="For example partner, son, colleague.",
     )
     phone = forms.CharField(label="Mobile or phone number (optional)", required=False, max_length=40)
-    email = forms.EmailField(
-        label="Email address (optional)",
-        required=False,
-        error_messages={"invalid": "Enter an email address like name@example.org"},
-    )
+    email = EmailAddressField(label="Email address (optional)", required=False)
     date_of_birth = GovukDateField(label="Date of birth (optional)", required=False)
     postcode = forms.CharField(
         label="Postcode (optional)",
@@ -114,6 +112,12 @@ class ContactForm(GovukForm):
         super().__init__(*args, **kwargs)
         if window_hint:
             self.fields["last_exposure"].help_text = window_hint
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        born: dt.date | None = self.cleaned_data["date_of_birth"]
+        if born is not None and born > timezone.localdate():
+            raise forms.ValidationError("Date of birth must be today or in the past")
+        return born
 
     def clean_phone(self) -> str:
         """Stored as E.164, as intake and the portal store it, so that "Find" by any form of the number finds them."""

@@ -147,6 +147,8 @@ def record_attempt(
 ) -> Attempt:
     """Record a try to reach someone; the ladder moves on by itself when it failed.
 
+    The same attempt by the same user moments ago (a double click on "Record the attempt") is one submission:
+    the attempt already recorded is returned and nothing changes, so a failed call moves the ladder one step.
     `at` is when it was made, for replays (the demo's working day); the ladder counts from it.
     """
     if problem := Attempt.mismatch(channel, outcome):
@@ -154,9 +156,19 @@ def record_attempt(
     # The item as stored now, under a row lock: a completion a moment ago must not be undone by this save.
     if not _locked(item).is_open:
         raise InvestigationError(f"This {'case' if isinstance(item, Case) else 'contact'} is closed.")
-    item.refresh_from_db(fields=["status", "ladder_step", "next_step_at", "reached_at"])
     actor = _actor(request, actor)
     now = at or timezone.now()
+    # The item's latest attempt, read under the lock, so a second submit waits for the first to commit and then
+    # finds it. Half a minute: longer than a double click or a resent form, shorter than two real calls.
+    latest = Attempt.objects.filter(**owner(item), made_at__lte=now).order_by("-made_at", "-pk").first()
+    if (
+        actor is not None
+        and latest is not None
+        and (latest.channel, latest.outcome, latest.made_by_id) == (channel, outcome, actor.pk)
+        and latest.made_at >= now - dt.timedelta(seconds=30)
+    ):
+        return latest
+    item.refresh_from_db(fields=["status", "ladder_step", "next_step_at", "reached_at"])
     attempt = Attempt.objects.create(
         **owner(item),
         channel=channel,

@@ -20,7 +20,7 @@ from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case, Status, hold_is_current
 from localtrace.cases.queue import touch
-from localtrace.cases.services import link_case_to_naming_contact
+from localtrace.cases.services import BECAME_CASE, case_now, link_case_to_naming_contact
 from localtrace.config import policy
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.matching import PersonRecord, find_or_create_people
@@ -28,6 +28,7 @@ from localtrace.people.models import Person
 from localtrace.results.validation import normalise_phone
 
 BAD_PHONE = "Enter a phone number, like 07123 456789 or +44 7123 456789"
+EMAIL_MAX_LENGTH = Person._meta.get_field("email").max_length or 254  # the column's width
 # Closed contacts whom a report of symptoms puts back in the queue: told to isolate, or never reached. Not those
 # closed for another reason (transferred away, or now a case whose own advice replaces theirs).
 REOPENED_BY_SYMPTOMS = (Status.COMPLETED, Status.UNREACHABLE)
@@ -47,6 +48,34 @@ class NamedContact:
     address_line_1: str = ""
 
 
+class NamingError(InvestigationError):
+    """A contact that cannot be named as given; `field` is the answer at fault, when one is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _name_key(given_name: str, family_name: str) -> tuple[str, str]:
+    return " ".join(given_name.split()).casefold(), " ".join(family_name.split()).casefold()
+
+
+def names_the_same_person(named: NamedContact, person: Person) -> bool:
+    """Whether someone just named is, for all we can tell, this person already named: the same name, and neither a
+    phone number nor a date of birth tells them apart.
+
+    The rule the portal uses for "already named", with the date of birth the tracer's form also asks for. A
+    father and son of one name are two people when a number or a birthday says so; "Owain Pugh" named twice
+    with nothing more (a double click on Save) is one.
+    """
+    phone = normalise_phone(named.phone.strip()) if named.phone.strip() else ""
+    return (
+        _name_key(named.given_name, named.family_name) == _name_key(person.given_name, person.family_name)
+        and not (phone and person.phone and phone != person.phone)
+        and not (named.date_of_birth and person.date_of_birth and named.date_of_birth != person.date_of_birth)
+    )
+
+
 @transaction.atomic
 def name_contact(
     case: Case,
@@ -63,28 +92,62 @@ def name_contact(
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    # One naming of this case's contacts at a time: a second submit of the same form (a double click, two tabs)
+    # waits here for the first to commit, then finds the contact it named.
+    Case.objects.select_for_update().get(pk=case.pk)
     now = at or timezone.now()
     today = timezone.localdate(now)
     window = policy.infectious_period(case.anchor_date)
     if named.last_exposure > today:
-        raise InvestigationError("The last time they met must be today or in the past")
+        raise NamingError("The last time they met must be today or in the past", field="last_exposure")
     if named.last_exposure < window.first:
-        raise InvestigationError(
+        raise NamingError(
             f"Contact before {window.first:%-d %B} is outside the infectious period: record it as a place or person "
-            "they may have caught it from instead"
+            "they may have caught it from instead",
+            field="last_exposure",
         )
+    if named.last_exposure > window.last:
+        raise NamingError(
+            f"The last day they were together must be no later than {window.last:%A} {window.last.day} "
+            f"{window.last:%B}, when the case stopped being infectious. For someone who still lives with them, "
+            f"enter {window.last.day} {window.last:%B}",
+            field="last_exposure",
+        )
+    if policy.contact_isolation_ends_on(named.last_exposure) < today:
+        raise NamingError(
+            "Their isolation period is already over, so they need no isolation advice: do not add them as a contact",
+            field="last_exposure",
+        )
+    if named.date_of_birth is not None and named.date_of_birth > today:
+        raise NamingError("Date of birth must be today or in the past", field="date_of_birth")
     # E.164, as intake and the portal store it, so that matching and "Find" by phone number find them.
     phone = normalise_phone(named.phone.strip()) if named.phone.strip() else ""
     if named.phone.strip() and not phone:
-        raise InvestigationError(BAD_PHONE)
-    household = named.kind == Contact.Kind.HOUSEHOLD
-    postcode = named.postcode or (case.person.postcode if household else "")
-    address = named.address_line_1 or (case.person.address_line_1 if household else "")
+        raise NamingError(BAD_PHONE, field="phone")
+    # Lower case, as intake stores it, so that matching and searches find it by an exact lookup.
+    email = named.email.strip().lower()
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise NamingError(f"Email address must be {EMAIL_MAX_LENGTH} characters or fewer", field="email")
+    # Someone who lives with the case shares their address, unless a postcode of their own was given.
+    same_home = named.kind == Contact.Kind.HOUSEHOLD and not named.postcode.strip()
+    postcode = named.postcode.strip() or (case.person.postcode if same_home else "")
+    address = named.address_line_1 or (case.person.address_line_1 if same_home else "")
     if postcode:
         try:
             postcode = normalise_postcode(postcode)
         except InvalidPostcode as error:
-            raise InvestigationError(str(error)) from None
+            raise NamingError(str(error), field="postcode") from None
+    namesake = next(
+        (k for k in case.contacts.select_related("person").order_by("pk") if names_the_same_person(named, k.person)),
+        None,
+    )
+    if namesake is not None:
+        raise NamingError(
+            f"{named.given_name.strip()} {named.family_name.strip()} is already a contact of this case "
+            f"({namesake.reference}). If this is someone else with the same name, give their date of birth or "
+            "phone number"
+        )
+    household = named.kind == Contact.Kind.HOUSEHOLD
     (person_id,) = find_or_create_people(
         [
             PersonRecord(
@@ -95,8 +158,7 @@ def name_contact(
                 address_line_1=address,
                 postcode=postcode,
                 phone=phone,
-                # Lower case, as intake stores it, so that matching and searches find it by an exact lookup.
-                email=named.email.strip().lower(),
+                email=email,
                 preferred_language=case.person.preferred_language if household else "en",
             )
         ]
@@ -212,7 +274,8 @@ def record_symptom_report(
     already reached is made waiting again, and an open one not yet reached has its next call or visit made due now.
     Only new symptoms do this: the first report of them, or symptoms again after a report of none. Someone who
     answers "symptoms" every day until their test is not put back in the queue every day after the team has spoken
-    to them. A contact closed for another reason (see REOPENED_BY_SYMPTOMS) stays closed; the report is recorded.
+    to them. A contact closed for another reason (see REOPENED_BY_SYMPTOMS), or who has become a case (completed
+    before they tested positive, say), stays as it is; the report is recorded.
 
     Symptoms recorded by a tracer on a call ("by phone") do none of this: the tracer was speaking to them and
     gave the advice there and then.
@@ -238,7 +301,7 @@ def record_symptom_report(
     locked.symptoms_reported_on = today
     fields = ["symptoms_reported_on"]
     summary = f"Reported symptoms {via} on {today:%-d %B}: advised to get a test."
-    raising = news and online and (locked.is_open or locked.status in REOPENED_BY_SYMPTOMS)
+    raising = news and online and (locked.is_open or locked.status in REOPENED_BY_SYMPTOMS) and not _a_case_now(locked)
     if raising:
         changed, raised = _raise_for_symptoms(locked, now)
         fields += changed
@@ -247,6 +310,13 @@ def record_symptom_report(
     _copy(locked, contact, fields)
     note(contact, "symptom_report", summary, request=request, has_symptoms=True, raised=raising)
     return report
+
+
+def _a_case_now(contact: Contact) -> bool:
+    """Whether the contact has become a case: the case's team follows them up, with the case's advice, so their
+    symptoms put nothing back in the contact queue. A told-to-isolate contact keeps its status when it becomes a
+    case, so the status alone does not say it."""
+    return contact.events.filter(kind=BECAME_CASE).exists() or case_now(contact) is not None
 
 
 def _raise_for_symptoms(contact: Contact, now: dt.datetime) -> tuple[list[str], str]:

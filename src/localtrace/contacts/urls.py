@@ -13,4 +13,5 @@ urlpatterns = [
     path("contacts/<int:pk>/attempts/", views.attempt, name="attempt"),
     path("contacts/<int:pk>/complete/", views.complete, name="complete"),
     path("contacts/<int:pk>/symptoms/", views.symptom_check, name="symptom-check"),
+    path("contacts/<int:pk>/transfer/", views.transfer, name="transfer"),
 ]

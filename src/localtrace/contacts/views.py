@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,11 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import get_or_404, scoped
+from localtrace.accounts.models import User
 from localtrace.audit.services import Action, record
 from localtrace.cases import investigation, ladder
-from localtrace.cases.forms import AttemptForm
+from localtrace.cases.forms import AttemptForm, TransferForm
 from localtrace.cases.investigation import InvestigationError
-from localtrace.cases.models import Case
+from localtrace.cases.models import Case, hold_is_current
 from localtrace.cases.services import BECAME_CASE
 from localtrace.contacts.forms import SymptomCheckForm
 from localtrace.contacts.models import Contact
@@ -81,20 +83,54 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, ". ".join(error for errors in form.errors.values() for error in errors) + ".")
         return redirect("contacts:contact-detail", contact.pk)
-    targets = [contact]
-    if request.POST.get("whole_household") == "yes":
-        targets = [c for c in _visible_household(request, contact) if c.is_open]
+    targets: list[Contact] = [contact]
+    held: list[tuple[Contact, str]] = []
     try:
-        for target in targets:
-            investigation.record_attempt(
-                target, channel=form.cleaned_data["channel"], outcome=form.cleaned_data["outcome"],
-                note_text=form.cleaned_data["note"], request=request,
-            )  # fmt: skip
+        # One household's attempts together: a refusal part way through leaves none of them recorded.
+        with transaction.atomic():
+            if request.POST.get("whole_household") == "yes":
+                targets, held = _household_to_record(request, contact)
+            for target in targets:
+                investigation.record_attempt(
+                    target, channel=form.cleaned_data["channel"], outcome=form.cleaned_data["outcome"],
+                    note_text=form.cleaned_data["note"], request=request,
+                )  # fmt: skip
     except InvestigationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Attempt recorded for {len(targets)} {'person' if len(targets) == 1 else 'people'}.")
+        said = f"Attempt recorded for {len(targets)} {'person' if len(targets) == 1 else 'people'}."
+        if held:
+            said += _left_to_holders(held, done="recorded")
+        messages.success(request, said)
     return redirect("contacts:contact-detail", contact.pk)
+
+
+def _household_to_record(request: HttpRequest, contact: Contact) -> tuple[list[Contact], list[tuple[Contact, str]]]:
+    """The household members an attempt for everyone applies to, the contact on the page first; and those left to
+    another tracer who holds them now (they may be on the phone to that person), each with the holder's name."""
+    targets: list[Contact] = [contact]
+    held: list[tuple[Contact, int]] = []
+    for member in _visible_household(request, contact):
+        if member.pk == contact.pk:
+            continue
+        # The hold as it is now, under a row lock: the page's copy of the household may be minutes old.
+        current = Contact.objects.select_for_update().filter(pk=member.pk).first()
+        if current is None or not current.is_open:
+            continue
+        holder = current.claimed_by_id
+        if holder is not None and hold_is_current(current) and holder != request.user.pk:
+            held.append((member, holder))
+            continue
+        targets.append(member)
+    names = dict(User.objects.filter(pk__in=[h for _, h in held]).values_list("pk", "full_name"))
+    return targets, [(member, names.get(holder) or "another tracer") for member, holder in held]
+
+
+def _left_to_holders(held: list[tuple[Contact, str]], *, done: str) -> str:
+    """What the message says of household members left to whoever holds them."""
+    left = "; ".join(f"{m.person.full_name} ({m.reference}), held by {holder}" for m, holder in held)
+    them = "it" if len(held) == 1 else "them"
+    return f" Not {done}, because someone else is working on {them}: {left}. Leave {them} to them."
 
 
 @require_POST
@@ -111,9 +147,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     said = f"{done} {'contact' if done == 1 else 'contacts'} told to isolate and completed."
     if told.held_by_others:
         # Left to whoever holds them: they may be on the phone to that person now.
-        left = "; ".join(f"{m.person.full_name} ({m.reference}), held by {holder}" for m, holder in told.held_by_others)
-        them = "it" if len(told.held_by_others) == 1 else "them"
-        said += f" Not completed, because someone else is working on {them}: {left}. Leave {them} to them."
+        said += _left_to_holders(told.held_by_others, done="completed")
     messages.success(request, said)
     return redirect("contacts:queue")
 
@@ -126,6 +160,8 @@ def symptom_check(request: HttpRequest, pk: int) -> HttpResponse:
     if timezone.localdate() > ends:
         messages.error(request, "Their isolation has ended: there is no symptom check to record.")
         return redirect(back)
+    if request.method != "POST":
+        record(Action.VIEW, request=request, obj=contact, area=contact.area, detail={"page": "symptom check"})
     form = SymptomCheckForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         has_symptoms = form.cleaned_data["symptoms"] == "yes"
@@ -153,5 +189,33 @@ def symptom_check(request: HttpRequest, pk: int) -> HttpResponse:
             "introduction": f"Ask them today. They isolate until the end of {ends:%A} {ends.day} {ends:%B}.",
             "back_url": back,
             "button": "Save the check",
+        },
+    )
+
+
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the contact to the area where they live, as a case is handed over (`investigation.transfer`)."""
+    contact = _contact(request, pk)
+    form = TransferForm(request.POST or None)
+    form.fields["to_area"].queryset = form.fields["to_area"].queryset.exclude(pk=contact.area_id)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        try:
+            investigation.transfer(contact, form.cleaned_data["to_area"], form.cleaned_data["reason"], request=request)
+        except InvestigationError as error:
+            form.add_error("to_area", str(error))
+        else:
+            messages.success(
+                request, f"Contact {contact.reference} transferred to {form.cleaned_data['to_area'].name}."
+            )
+            return redirect("contacts:queue")
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": "Transfer to another area",
+            "caption": f"{contact.reference} · {contact.person.full_name}",
+            "back_url": address("contacts:contact-detail", contact.pk),
+            "button": "Transfer",
         },
     )

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
-from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.core.forms import EmailAddressField, GovukDateField, GovukForm
 from localtrace.results.validation import normalise_phone
 
 
@@ -38,10 +38,10 @@ class PersonFieldsForm(GovukForm):
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
     )
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="E-mail address (optional)",
         required=False,
-        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
+        invalid="Enter an e-mail address in the correct format, like name@example.com",
     )
     postcode = forms.CharField(
         label="Postcode (optional)",

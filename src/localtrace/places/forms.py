@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.validators import MaxLengthValidator
 
-from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.core.forms import EmailAddressField, GovukDateField, GovukForm
 from localtrace.places.models import REASON_MAX, TASK_TEXT_MAX, Outbreak, OutbreakTask, Setting
 from localtrace.places.outbreaks import TASK_TEXT_TOO_LONG
 from localtrace.results.validation import normalise_phone
@@ -23,11 +23,11 @@ class SettingForm(GovukForm):
     )
     address_line_1 = forms.CharField(label="Address (optional)", max_length=200, required=False)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
-    manager_email = forms.EmailField(
+    manager_email = EmailAddressField(
         label="Manager's e-mail address (optional)",
         required=False,
         help_text="For outbreak letters to the setting. Used for nothing else.",
-        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
+        invalid="Enter an e-mail address in the correct format, like name@example.com",
     )
     manager_phone = forms.CharField(
         label="Manager's mobile number (optional)",

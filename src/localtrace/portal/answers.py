@@ -21,10 +21,9 @@ from localtrace.cases.models import Attempt, Case
 from localtrace.cases.needs import record_support_needs
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
-from localtrace.contacts.services import NamedContact, name_contact
+from localtrace.contacts.services import NamedContact, name_contact, names_the_same_person
 from localtrace.places.services import record_visit
 from localtrace.portal.models import PortalLink
-from localtrace.results.validation import normalise_phone
 
 
 @dataclass(frozen=True)
@@ -64,20 +63,14 @@ def submit_case_answers(
         investigation.record_symptoms(case, symptomatic=symptomatic, onset_date=onset, at=at)
     infectious = policy.infectious_period(case.anchor_date)
     today = timezone.localdate(now)
-    # Someone the tracer already named for this case (same name, and no other phone number) is not named twice.
-    # Two people of one name among the answers themselves are both named: a father and son can share a name.
-    known = [
-        (c.person.given_name.casefold(), c.person.family_name.casefold(), c.person.phone)
-        for c in case.contacts.select_related("person")
-    ]
+    # Someone the tracer already named for this case (same name, and no other phone number) is not named twice:
+    # the event lists them. Two people of one name among the answers themselves are both named when their phone
+    # numbers tell them apart (a father and son); without, `name_contact` refuses the second, and it is listed
+    # below for a tracer to check with them.
+    known = [c.person for c in case.contacts.select_related("person")]
 
     def named_already(person: NamedContact) -> bool:
-        phone = normalise_phone(person.phone) if person.phone else ""
-        return any(
-            (given, family) == (person.given_name.casefold(), person.family_name.casefold())
-            and (not phone or not known_phone or phone == known_phone)
-            for given, family, known_phone in known
-        )
+        return any(names_the_same_person(person, k) for k in known)
 
     already: list[str] = []
     named: list[NamedContact] = [

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from localtrace.cases.models import SUPPORT_NEEDS
-from localtrace.core.forms import GovukForm
+from localtrace.core.forms import EmailAddressField, GovukForm
 from localtrace.support.models import OUTCOMES, Organisation, SupportAttempt
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -134,11 +134,7 @@ class OrganisationForm(GovukForm):
         error_messages={"required": "Choose what the organisation helps with"},
     )
     phone = forms.CharField(label="Phone (optional)", required=False, max_length=30)
-    email = forms.EmailField(
-        label="Email (optional)",
-        required=False,
-        error_messages={"invalid": "Enter an email address like name@example.org"},
-    )
+    email = EmailAddressField(label="Email (optional)", required=False)
     website = forms.URLField(
         label="Website (optional)",
         required=False,

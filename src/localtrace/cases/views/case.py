@@ -26,8 +26,9 @@ from localtrace.cases.forms import (
     VisitForm,
 )
 from localtrace.cases.investigation import InvestigationError
-from localtrace.cases.models import SUPPORT_NEEDS, Case
+from localtrace.cases.models import SUPPORT_NEEDS, Case, Status
 from localtrace.cases.needs import record_support_needs
+from localtrace.cases.services import BECAME_CASE
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
@@ -209,13 +210,16 @@ def symptoms(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     window = policy.infectious_period(case.anchor_date)
+    # Someone who still lives with them was last exposed today, or on the last infectious day if that has passed.
+    still_together = min(timezone.localdate(), window.last)
     kind = request.GET.get("kind", "close")
     form = ContactForm(
         request.POST or None,
         initial={"kind": kind if kind in Contact.Kind.values else "close"},
         window_hint=(
             f"They were infectious from {window.first:%A} {window.first.day} {window.first:%B} to "
-            f"{window.last:%A} {window.last.day} {window.last:%B}. For someone they live with, today if they still do."
+            f"{window.last:%A} {window.last.day} {window.last:%B}. For someone they still live with, "
+            f"{still_together:%A} {still_together.day} {still_together:%B}."
         ),
     )
     if request.method == "POST" and form.is_valid():
@@ -231,13 +235,10 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )  # fmt: skip
         except InvestigationError as error:
-            form.add_error(None, str(error))
+            # On the answer at fault where there is one (the date, the phone number, the postcode).
+            form.add_error(getattr(error, "field", None), str(error))
         else:
-            messages.success(
-                request,
-                f"{data['given_name']} {data['family_name']} added. They must isolate until the end of "
-                f"{contact.isolation_ends_on:%A} {contact.isolation_ends_on.day} {contact.isolation_ends_on:%B}.",
-            )
+            messages.success(request, _added(contact, f"{data['given_name']} {data['family_name']}"))
             if "add_another" in request.POST:
                 return redirect(reverse("cases:contact-add", args=[case.pk]) + f"?kind={data['kind']}")
             return redirect("cases:case-detail", case.pk)
@@ -245,6 +246,20 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request, case, form, "Add a contact", request.path, add_another=True, nothing_more=_nothing_more(part)
     )
+
+
+def _added(contact: Contact, name: str) -> str:
+    """What the tracer is told of someone just named: their isolation, or the case they already are."""
+    if contact.status == Status.BECAME_CASE:
+        # Closed as they were named: a contact's isolation advice would contradict the case's.
+        became = contact.events.filter(kind=BECAME_CASE).values_list("detail", flat=True).first() or {}
+        reference = Case(pk=became["case"]).reference if became.get("case") else "a case"
+        return (
+            f"{name} added. They are already case {reference}: the case's isolation dates and advice apply, not a "
+            "contact's, and this contact record is closed."
+        )
+    ends = contact.isolation_ends_on
+    return f"{name} added. They must isolate until the end of {ends:%A} {ends.day} {ends:%B}."
 
 
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,15 +15,11 @@ from localtrace.cases import investigation, ladder
 from localtrace.cases.investigation import InvestigationError, record_attempt
 from localtrace.cases.models import Attempt, Status
 from localtrace.contacts.models import Contact
-from localtrace.contacts.services import NamedContact, name_contact
 from localtrace.people.models import Person
+from tests.contacts.helpers import household_member, one_held_by_the_lead_and_one_free, said
 from tests.personas import World
 
 pytestmark = pytest.mark.django_db
-
-
-def said(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def callable_contact(world: World) -> Contact:
@@ -32,14 +27,6 @@ def callable_contact(world: World) -> Contact:
     Person.objects.filter(pk=world.contact_a.person_id).update(phone="+447911123470")
     Contact.objects.filter(pk=world.contact_a.pk).update(ladder_step=0)
     return Contact.objects.get(pk=world.contact_a.pk)
-
-
-def household_member(world: World, given_name: str) -> Contact:
-    return name_contact(
-        world.case_a,
-        NamedContact(given_name, "Morgan-Davies", "household", timezone.localdate()),
-        actor=world.users["tracer_a"],
-    )
 
 
 def test_a_double_click_on_record_the_attempt_records_it_once_and_moves_the_ladder_one_step(
@@ -111,9 +98,7 @@ def test_the_attempt_buttons_cannot_be_pressed_twice(world: World, client_for: C
 def test_the_same_for_everyone_leaves_a_member_someone_else_holds_to_them_and_names_them(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
-    held = household_member(world, "Mali")
-    free = household_member(world, "Ifan")
-    Contact.objects.filter(pk=held.pk).update(claimed_by=world.users["lead_a"], claimed_at=timezone.now())
+    held, free = one_held_by_the_lead_and_one_free(world)
     response = client_for("tracer_a").post(
         reverse("contacts:attempt", args=[world.contact_a.pk]),
         {"channel": "phone", "outcome": "answered", "whole_household": "yes"},

@@ -6,33 +6,20 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from localtrace.cases.models import Status, claim_lapses_after
 from localtrace.contacts.models import Contact
-from localtrace.contacts.services import NamedContact, name_contact
+from tests.contacts.helpers import household_member, one_held_by_the_lead_and_one_free, said
 from tests.personas import World
 
 pytestmark = pytest.mark.django_db
 
 
-def household_member(world: World, given_name: str = "Mali") -> Contact:
-    return name_contact(
-        world.case_a,
-        NamedContact(given_name, "Morgan-Davies", "household", timezone.localdate()),
-        actor=world.users["tracer_a"],
-    )
-
-
 def status_of(contact: Contact) -> str:
     return Contact.objects.get(pk=contact.pk).status
-
-
-def said(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def test_the_household_box_is_not_ticked_by_default(world: World, client_for: Callable[[str], Client]) -> None:
@@ -53,9 +40,7 @@ def test_without_the_box_only_the_contact_is_completed(world: World, client_for:
 def test_a_household_member_someone_else_holds_is_left_to_them_and_named(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
-    held = household_member(world, "Mali")
-    free = household_member(world, "Ifan")
-    Contact.objects.filter(pk=held.pk).update(claimed_by=world.users["lead_a"], claimed_at=timezone.now())
+    held, free = one_held_by_the_lead_and_one_free(world)
     response = client_for("tracer_a").post(
         reverse("contacts:complete", args=[world.contact_a.pk]), {"whole_household": "yes"}
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from localtrace.contacts.models import Contact
 from localtrace.places.clusters import dismiss, explain, scan, store
-from localtrace.places.detection import Rule, detect_on_database, detect_on_duckdb
+from localtrace.places.detection import Finding, Rule, detect_on_database, detect_on_duckdb
 from localtrace.places.models import Cluster, ClusterScan, Setting, Visit
 from localtrace.places.outbreaks import promote
 from localtrace.places.services import merge_settings
@@ -56,10 +56,11 @@ def test_cases_of_one_household_are_not_a_cluster(world: World) -> None:
     assert found() == []
 
 
-def test_a_household_contact_who_became_a_case_is_in_the_index_cases_household(world: World) -> None:
+def household_contact_then_case_at_the_crown(world: World, *, index_address: str) -> Finding:
+    """An index case and their household contact who tested positive (their own record has another address: they
+    moved in) both at The Crown one day, then a case of another household the next: the finding."""
     crown = new_setting(world)
-    index = new_case(world, address="1 High St")
-    # Named as a household contact, then tested positive; their own record has another address (moved in).
+    index = new_case(world, address=index_address)
     later = new_case(world, address="9 Other Rd", postcode="FX9 9ZZ")
     named = Contact.objects.create(
         case=index, person=later.person, area=world.area_a, kind=Contact.Kind.HOUSEHOLD, last_exposure=day(10),
@@ -69,29 +70,22 @@ def test_a_household_contact_who_became_a_case_is_in_the_index_cases_household(w
     later.save()
     visit(index, crown, day(12))
     visit(later, crown, day(12))
-    assert found() == []
+    assert found() == []  # one household alone is no cluster
     visit(new_case(world, address="3 High St"), crown, day(13))
     [finding] = found()
+    return finding
+
+
+def test_a_household_contact_who_became_a_case_is_in_the_index_cases_household(world: World) -> None:
+    finding = household_contact_then_case_at_the_crown(world, index_address="1 High St")
     assert (finding.case_count, finding.household_count) == (3, 2)
 
 
 def test_a_household_contact_of_an_index_case_with_no_address_is_still_in_its_household(
     world: World, tmp_path: Path
 ) -> None:
-    crown = new_setting(world)
-    index = new_case(world, address="")  # the index case's person has no address on record
-    later = new_case(world, address="9 Other Rd", postcode="FX9 9ZZ")
-    named = Contact.objects.create(
-        case=index, person=later.person, area=world.area_a, kind=Contact.Kind.HOUSEHOLD, last_exposure=day(10),
-        isolation_ends_on=day(20), reach_deadline=timezone.now(),
-    )  # fmt: skip
-    later.source_contact = named
-    later.save()
-    visit(index, crown, day(12))
-    visit(later, crown, day(12))
-    assert found() == []
-    visit(new_case(world, address="3 High St"), crown, day(13))
-    [finding] = found()
+    # The index case's person has no address on record: the household is the index case's all the same.
+    finding = household_contact_then_case_at_the_crown(world, index_address="")
     assert (finding.case_count, finding.household_count) == (3, 2)
     export_snapshot(tmp_path / "snapshot")
     assert detect_on_duckdb(duckdb_over(tmp_path / "snapshot"), RULE, FIRST, LAST) == [finding]

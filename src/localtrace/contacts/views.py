@@ -14,10 +14,11 @@ from localtrace.accounts.access import get_or_404, scoped
 from localtrace.accounts.models import User
 from localtrace.audit.services import Action, record
 from localtrace.cases import investigation, ladder
-from localtrace.cases.forms import AttemptForm, TransferForm
+from localtrace.cases.forms import AttemptForm
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case, hold_is_current
 from localtrace.cases.services import BECAME_CASE
+from localtrace.cases.views.case import transfer_form
 from localtrace.contacts.forms import SymptomCheckForm
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import household_of, record_symptom_report, tell_to_isolate
@@ -196,18 +197,9 @@ def symptom_check(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand the contact to the area where they live, as a case is handed over (`investigation.transfer`)."""
     contact = _contact(request, pk)
-    form = TransferForm(request.POST or None)
-    form.fields["to_area"].queryset = form.fields["to_area"].queryset.exclude(pk=contact.area_id)  # type: ignore[attr-defined]
-    if request.method == "POST" and form.is_valid():
-        try:
-            investigation.transfer(contact, form.cleaned_data["to_area"], form.cleaned_data["reason"], request=request)
-        except InvestigationError as error:
-            form.add_error("to_area", str(error))
-        else:
-            messages.success(
-                request, f"Contact {contact.reference} transferred to {form.cleaned_data['to_area'].name}."
-            )
-            return redirect("contacts:queue")
+    form = transfer_form(request, contact)
+    if form is None:
+        return redirect("contacts:queue")
     return render(
         request,
         "core/form_page.html",

@@ -279,18 +279,27 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, case, form, "Outcome", request.path)
 
 
-def transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+def transfer_form(request: HttpRequest, item: Case | Contact) -> TransferForm | None:
+    """The transfer form for a case or a contact, with its errors; None once it was transferred (and said so)."""
     form = TransferForm(request.POST or None)
-    form.fields["to_area"].queryset = form.fields["to_area"].queryset.exclude(pk=case.area_id)  # type: ignore[attr-defined]
+    form.fields["to_area"].queryset = form.fields["to_area"].queryset.exclude(pk=item.area_id)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
-            investigation.transfer(case, form.cleaned_data["to_area"], form.cleaned_data["reason"], request=request)
+            investigation.transfer(item, form.cleaned_data["to_area"], form.cleaned_data["reason"], request=request)
         except InvestigationError as error:
             form.add_error("to_area", str(error))
         else:
-            messages.success(request, f"Case {case.reference} transferred to {form.cleaned_data['to_area'].name}.")
-            return redirect("cases:queue")
+            what = "Case" if isinstance(item, Case) else "Contact"
+            messages.success(request, f"{what} {item.reference} transferred to {form.cleaned_data['to_area'].name}.")
+            return None
+    return form
+
+
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = transfer_form(request, case)
+    if form is None:
+        return redirect("cases:queue")
     return _form_page(request, case, form, "Transfer to another area", request.path, button="Transfer")
 
 

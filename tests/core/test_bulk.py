@@ -37,7 +37,6 @@ def test_the_rows_read_back_exactly_as_given_and_the_ids_come_back_in_order() ->
             "b|1950-01-01",
             "1950-01-01|FX11AB",
             f"given{i}|FX11AB",
-            "",
             created,
         )
         for i in range(ROWS_PER_STATEMENT + 37)  # more than one statement's worth on SQLite

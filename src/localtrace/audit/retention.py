@@ -113,7 +113,7 @@ def _erase_people(ids: list[int], now: dt.datetime, erased: Erased) -> None:
         nhs_number="", given_name="", family_name="", date_of_birth=None, sex=Person.Sex.UNKNOWN,
         address_line_1="", postcode="", phone="", email="",
         match_key="", block_family_dob="", block_given_dob="", block_dob_postcode="", block_given_postcode="",
-        block_family_postcode="", erased_at=now,
+        erased_at=now,
     )  # fmt: skip
     erased.results += TestResult.objects.filter(person_id__in=ids).exclude(postcode="").update(postcode="")
     cases = Case.objects.filter(person_id__in=ids)

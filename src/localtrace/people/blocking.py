@@ -28,12 +28,13 @@ def blocking_keys(
     )
 
 
-def postcode_keys(given_name: str, family_name: str, postcode: str) -> tuple[str, str]:
-    """(given|postcode, family|postcode): one name within the postcode, for a record whose other name and date
-    of birth are both wrong (a misspelt family name and a mistyped birthday; a married name and a new date
-    format). Within a postcode a name is shared by a household at most."""
-    given, family, compact = name_key(given_name), name_key(family_name), compact_postcode(postcode)
-    return (f"{given}|{compact}" if given and compact else "", f"{family}|{compact}" if family and compact else "")
+def given_postcode_key(given_name: str, postcode: str) -> str:
+    """given|postcode: the given name within the postcode, for a record whose family name and date of birth are
+    both wrong (a misspelt family name and a mistyped birthday; a married name and a new date format). Within a
+    postcode a given name is rarely shared (1.2 people a key in the generator's million); a family name is shared
+    by the household, whose other members would each be scored: only the batch job pairs family names so."""
+    given, compact = name_key(given_name), compact_postcode(postcode)
+    return f"{given}|{compact}" if given and compact else ""
 
 
 def day_month_swapped(date_of_birth: dt.date | None) -> dt.date | None:

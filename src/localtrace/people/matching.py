@@ -3,7 +3,7 @@
 Rules, in order:
 1. The same valid NHS number is the same person (a merged person answers with its survivor).
 2. Otherwise candidates are found by blocking keys (indexed columns: both names within a postcode,
-   family name or given name with the date of birth, date of birth with postcode, either name within
+   family name or given name with the date of birth, date of birth with postcode, given name within
    the postcode, phone, e-mail;
    also with given and family names swapped and day and month swapped)
    among the people already known and the new people of the same batch, and each is scored
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from django.utils.functional import cached_property  # no lock, unlike functools
 
 from localtrace.core.bulk import insert_returning_ids
 from localtrace.core.lookups import index_probes, text_array
-from localtrace.people.blocking import blocking_keys, compact_postcode, day_month_swapped, postcode_keys
+from localtrace.people.blocking import blocking_keys, compact_postcode, day_month_swapped, given_postcode_key
 from localtrace.people.model import LinkageModel, Score, current_model, thresholds
 from localtrace.people.models import DuplicateReview, Person
 from localtrace.people.names import name_key
@@ -70,6 +70,11 @@ class PersonRecord:
     @cached_property
     def lookup_keys(self) -> list[tuple[str, str]]:
         """(column, value) pairs any one of which finds a candidate."""
+        return self.first_lookup_keys + self.postcode_lookup_keys
+
+    @cached_property
+    def first_lookup_keys(self) -> list[tuple[str, str]]:
+        """Every key but the given name within the postcode."""
         keys: list[tuple[str, str]] = []
         given, family = name_key(self.given_name), name_key(self.family_name)
         if given and family and self.postcode:
@@ -83,15 +88,18 @@ class PersonRecord:
             # Given and family names swapped: each name looked up as the other, with the date of birth.
             swapped_family_dob, swapped_given_dob, _ = blocking_keys(self.family_name, self.given_name, born, "")
             keys += [("block_family_dob", swapped_family_dob), ("block_given_dob", swapped_given_dob)]
-        # One name within the postcode (each also as the other name, for names swapped).
-        for given_name, family_name in ((self.given_name, self.family_name), (self.family_name, self.given_name)):
-            given_postcode, family_postcode = postcode_keys(given_name, family_name, self.postcode)
-            keys += [("block_given_postcode", given_postcode), ("block_family_postcode", family_postcode)]
         if self.phone:
             keys.append(("phone", self.phone))
         if self.email:
             keys.append(("email", self.email))
         return [(column, value) for column, value in keys if value]
+
+    @cached_property
+    def postcode_lookup_keys(self) -> list[tuple[str, str]]:
+        """The given name within the postcode (the family name also looked up as one, for names swapped): the last
+        resort, for a record whose other keys are all broken. Looked up only for records not found exactly."""
+        keys = [given_postcode_key(self.given_name, self.postcode), given_postcode_key(self.family_name, self.postcode)]
+        return [("block_given_postcode", value) for value in keys if value]
 
 
 def linkage_row(
@@ -119,7 +127,7 @@ def linkage_row(
 PERSON_COLUMNS = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address_line_1", "postcode",
     "phone", "email", "preferred_language", "match_key", "block_family_dob", "block_given_dob",
-    "block_dob_postcode", "block_given_postcode", "block_family_postcode", "created_at",
+    "block_dob_postcode", "block_given_postcode", "created_at",
 )  # fmt: skip
 
 
@@ -207,15 +215,18 @@ def survivor_of(pk: int) -> int:
         pk = into
 
 
-def _known_candidates(records: Sequence[PersonRecord]) -> dict[tuple[str, str], list[Candidate]]:
-    """(column, value) → the known, unmerged people with that blocking key."""
+def _known_candidates(
+    records: Sequence[PersonRecord], keys_of: Callable[[PersonRecord], list[tuple[str, str]]] | None = None
+) -> dict[tuple[str, str], list[Candidate]]:
+    """(column, value) → the known, unmerged people with that blocking key; every key of each record unless
+    `keys_of` chooses some."""
     found: dict[tuple[str, str], dict[int, Candidate]] = {}
     for start in range(0, len(records), LOOKUP_CHUNK):
         wanted: dict[str, set[str]] = {}
         # A name alone is shared by hundreds in a million people: names meet within a postcode.
         names: set[tuple[str, str]] = set()
         for record in records[start : start + LOOKUP_CHUNK]:
-            for column, value in record.lookup_keys:
+            for column, value in keys_of(record) if keys_of is not None else record.lookup_keys:
                 if column == "match_key":
                     names.add((value, record.postcode))
                 else:
@@ -290,11 +301,38 @@ def _people_by_name_in_postcode(pairs: set[tuple[str, str]]) -> list[tuple[Any, 
         return cursor.fetchall()
 
 
+def _known_by_stages(
+    records: Sequence[PersonRecord],
+) -> tuple[dict[tuple[str, str], list[Candidate]], set[int]]:
+    """The known candidates of every record, and the records (by `id`) not found exactly.
+
+    First by every key but the given name within the postcode; then by that too, for the records not found exactly
+    (`decide` takes an exact match at once, so more candidates would change nothing for those). Most results are
+    of people already known, whose details repeat exactly: they skip the postcode keys, which find a household's
+    other members and would cost every record another index probe and their scoring."""
+    known = _known_candidates(records, lambda record: record.first_lookup_keys)
+    unsure = [record for record in records if not _found_exactly(record, known)]
+    for key, people in _known_candidates(unsure, lambda record: record.postcode_lookup_keys).items():
+        known[key] = people
+    return known, {id(record) for record in unsure}
+
+
+def _found_exactly(record: PersonRecord, known: dict[tuple[str, str], list[Candidate]]) -> bool:
+    if not record.given_name:
+        return False
+    return any(
+        candidate.exact_key == record.exact_key
+        and not (record.nhs_number and candidate.nhs_number and candidate.nhs_number != record.nhs_number)
+        for key in record.first_lookup_keys
+        for candidate in known.get(key, ())
+    )
+
+
 def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
     """The id of each record's person, in order; records of one person within the batch share it."""
     owners = _nhs_owners({r.nhs_number for r in records if r.nhs_number})
     unresolved = [r for r in records if not (r.nhs_number and r.nhs_number in owners)]
-    known = _known_candidates(unresolved) if unresolved else {}
+    known, unsure = _known_by_stages(unresolved) if unresolved else ({}, set())
     model = current_model() if unresolved else None
     limits = thresholds()
 
@@ -317,7 +355,9 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
             ids.append(None)
             continue
         candidates: dict[int, Candidate] = {}
-        for key in record.lookup_keys:
+        # A record found exactly is that person (see `decide`): its first keys are enough.
+        keys = record.lookup_keys if id(record) in unsure else record.first_lookup_keys
+        for key in keys:
             for candidate in (*known.get(key, ()), *pending.get(key, ())):
                 candidates.setdefault(id(candidate), candidate)
         assert model is not None
@@ -345,12 +385,12 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
         family_dob, given_dob, dob_postcode = blocking_keys(
             record.given_name, record.family_name, record.date_of_birth, record.postcode
         )
-        given_postcode, family_postcode = postcode_keys(record.given_name, record.family_name, record.postcode)
+        given_postcode = given_postcode_key(record.given_name, record.postcode)
         new_rows.append(
             (
                 record.nhs_number, record.given_name, record.family_name, record.date_of_birth, record.sex,
                 record.address_line_1, record.postcode, record.phone, record.email, record.preferred_language,
-                record.exact_key[0], family_dob, given_dob, dob_postcode, given_postcode, family_postcode, now,
+                record.exact_key[0], family_dob, given_dob, dob_postcode, given_postcode, now,
             )
         )  # fmt: skip
         new_slots[slot] = [len(ids)]

@@ -37,7 +37,6 @@ class Person(models.Model):
     block_given_dob = models.CharField(max_length=120, editable=False, blank=True)
     block_dob_postcode = models.CharField(max_length=24, editable=False, blank=True)
     block_given_postcode = models.CharField(max_length=120, editable=False, blank=True, default="", db_default="")
-    block_family_postcode = models.CharField(max_length=120, editable=False, blank=True, default="", db_default="")
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
@@ -57,7 +56,6 @@ class Person(models.Model):
             models.Index(fields=["block_given_dob"], name="person_block_given_dob"),
             models.Index(fields=["block_dob_postcode"], name="person_block_dob_postcode"),
             models.Index(fields=["block_given_postcode"], name="person_block_given_postcode"),
-            models.Index(fields=["block_family_postcode"], name="person_block_family_postcode"),
             models.Index(fields=["phone"], name="person_phone"),
             models.Index(fields=["email"], name="person_email"),
             # Only the few merged people: a new person adds nothing to it, and with no entry for "not
@@ -72,15 +70,13 @@ class Person(models.Model):
         return f"Person {self.pk}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        from localtrace.people.blocking import blocking_keys, postcode_keys
+        from localtrace.people.blocking import blocking_keys, given_postcode_key
 
         self.match_key = self.key_for(self.given_name, self.family_name)
         self.block_family_dob, self.block_given_dob, self.block_dob_postcode = blocking_keys(
             self.given_name, self.family_name, self.date_of_birth, self.postcode
         )
-        self.block_given_postcode, self.block_family_postcode = postcode_keys(
-            self.given_name, self.family_name, self.postcode
-        )
+        self.block_given_postcode = given_postcode_key(self.given_name, self.postcode)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property

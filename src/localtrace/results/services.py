@@ -159,7 +159,8 @@ def prepare_batch(rows: list[RawRow], *, today: dt.date, source_id: str | None =
             verdict = validate(row.fields, today=today, source_id=source_id)
             if not isinstance(verdict, Problems):
                 person = _person_record(verdict)
-                person.lookup_keys, person.exact_key  # noqa: B018 (worked out here, in the preparing process)
+                # Worked out here, in the preparing process; the postcode keys only where needed (people.matching).
+                person.first_lookup_keys, person.exact_key  # noqa: B018
                 batch.clean.append((row.row_number, verdict, person))
                 continue
             reasons, reason_fields = list(verdict), verdict.fields

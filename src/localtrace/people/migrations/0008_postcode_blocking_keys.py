@@ -1,8 +1,8 @@
-"""One name within the postcode as two more blocking keys (people/blocking.py `postcode_keys`).
+"""The given name within the postcode as one more blocking key (people/blocking.py `given_postcode_key`).
 
-The people already held get their keys from what is stored: the name keys are the two halves of
-`match_key` ("given|family", already folded by `name_key`), the postcode compacted as
-`compact_postcode` does. Done in two UPDATE statements, before the indexes are built.
+The people already held get their key from what is stored: the given name's key is the first half of
+`match_key` ("given|family", already folded by `name_key`), the postcode compacted as `compact_postcode`
+does. Done in two UPDATE statements, before the index is built.
 """
 
 from django.db import migrations, models
@@ -16,11 +16,9 @@ def fill_keys(apps, schema_editor):
     compact = Upper(Replace("postcode", Value(" "), Value("")))
     Person.objects.exclude(postcode="").exclude(match_key="").update(
         block_given_postcode=Concat(Substr("match_key", 1, bar - 1), Value("|"), compact),
-        block_family_postcode=Concat(Substr("match_key", bar + 1), Value("|"), compact),
     )
-    # A missing name makes no key, as postcode_keys() does.
+    # No given name makes no key, as given_postcode_key() does.
     Person.objects.filter(match_key__startswith="|").update(block_given_postcode="")
-    Person.objects.filter(match_key__endswith="|").update(block_family_postcode="")
 
 
 class Migration(migrations.Migration):
@@ -31,11 +29,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="person",
-            name="block_family_postcode",
-            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=120),
-        ),
-        migrations.AddField(
-            model_name="person",
             name="block_given_postcode",
             field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=120),
         ),
@@ -43,9 +36,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="person",
             index=models.Index(fields=["block_given_postcode"], name="person_block_given_postcode"),
-        ),
-        migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["block_family_postcode"], name="person_block_family_postcode"),
         ),
     ]

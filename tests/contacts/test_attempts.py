@@ -16,7 +16,7 @@ from localtrace.cases.investigation import InvestigationError, record_attempt
 from localtrace.cases.models import Attempt, Status
 from localtrace.contacts.models import Contact
 from localtrace.people.models import Person
-from tests.contacts.helpers import household_member, one_held_by_the_lead_and_one_free, said
+from tests.contacts.helpers import household_member, one_held_by_the_lead_and_one_free, one_mine_and_one_lapsed, said
 from tests.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -116,12 +116,7 @@ def test_the_same_for_everyone_leaves_a_member_someone_else_holds_to_them_and_na
 def test_the_same_for_everyone_takes_a_member_the_user_holds_or_whose_hold_lapsed(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
-    mine = household_member(world, "Mali")
-    lapsed = household_member(world, "Ifan")
-    Contact.objects.filter(pk=mine.pk).update(claimed_by=world.users["tracer_a"], claimed_at=timezone.now())
-    Contact.objects.filter(pk=lapsed.pk).update(
-        claimed_by=world.users["lead_a"], claimed_at=timezone.now() - dt.timedelta(days=1)
-    )
+    mine, lapsed = one_mine_and_one_lapsed(world)
     response = client_for("tracer_a").post(
         reverse("contacts:attempt", args=[world.contact_a.pk]),
         {"channel": "phone", "outcome": "answered", "whole_household": "yes"},

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from localtrace.cases.models import Status, claim_lapses_after
+from localtrace.cases.models import Status
 from localtrace.contacts.models import Contact
-from tests.contacts.helpers import household_member, one_held_by_the_lead_and_one_free, said
+from tests.contacts.helpers import household_member, one_held_by_the_lead_and_one_free, one_mine_and_one_lapsed, said
 from tests.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +53,7 @@ def test_a_household_member_someone_else_holds_is_left_to_them_and_named(
 def test_household_members_the_tracer_holds_or_whose_hold_lapsed_are_completed(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
-    mine = household_member(world, "Mali")
-    lapsed = household_member(world, "Ifan")
-    Contact.objects.filter(pk=mine.pk).update(claimed_by=world.users["tracer_a"], claimed_at=timezone.now())
-    Contact.objects.filter(pk=lapsed.pk).update(
-        claimed_by=world.users["lead_a"], claimed_at=timezone.now() - claim_lapses_after() - dt.timedelta(minutes=1)
-    )
+    mine, lapsed = one_mine_and_one_lapsed(world)
     client_for("tracer_a").post(reverse("contacts:complete", args=[world.contact_a.pk]), {"whole_household": "yes"})
     assert {status_of(c) for c in (world.contact_a, mine, lapsed)} == {Status.COMPLETED}
 

@@ -238,12 +238,10 @@ def tell_to_isolate(
     for member in household or []:
         if member.pk == contact.pk:
             continue
-        # The hold as it is now, under a row lock: the page's copy of the household may be minutes old.
-        current = Contact.objects.select_for_update().filter(pk=member.pk).first()
-        if current is None or not current.is_open:
+        current, holder = household_member_now(member, actor)
+        if current is None:
             continue
-        holder = current.claimed_by_id
-        if holder is not None and hold_is_current(current) and (actor is None or holder != actor.pk):
+        if holder is not None:
             held.append((member, holder))
             continue
         try:
@@ -310,6 +308,18 @@ def record_symptom_report(
     _copy(locked, contact, fields)
     note(contact, "symptom_report", summary, request=request, has_symptoms=True, raised=raising)
     return report
+
+
+def household_member_now(member: Contact, actor: Any) -> tuple[Contact | None, int | None]:
+    """A household member as stored now, under a row lock (the page's copy of the household may be minutes old):
+    None when closed meanwhile; and who holds them, when someone other than `actor` does now."""
+    current = Contact.objects.select_for_update().filter(pk=member.pk).first()
+    if current is None or not current.is_open:
+        return None, None
+    holder = current.claimed_by_id
+    if holder is not None and hold_is_current(current) and (actor is None or holder != actor.pk):
+        return current, holder
+    return current, None
 
 
 def _a_case_now(contact: Contact) -> bool:

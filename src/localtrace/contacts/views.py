@@ -16,12 +16,12 @@ from localtrace.audit.services import Action, record
 from localtrace.cases import investigation, ladder
 from localtrace.cases.forms import AttemptForm
 from localtrace.cases.investigation import InvestigationError
-from localtrace.cases.models import Case, hold_is_current
+from localtrace.cases.models import Case
 from localtrace.cases.services import BECAME_CASE
 from localtrace.cases.views.case import transfer_form
 from localtrace.contacts.forms import SymptomCheckForm
 from localtrace.contacts.models import Contact
-from localtrace.contacts.services import household_of, record_symptom_report, tell_to_isolate
+from localtrace.contacts.services import household_member_now, household_of, record_symptom_report, tell_to_isolate
 from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
 from localtrace.people.details_views import change_details_page
@@ -114,12 +114,10 @@ def _household_to_record(request: HttpRequest, contact: Contact) -> tuple[list[C
     for member in _visible_household(request, contact):
         if member.pk == contact.pk:
             continue
-        # The hold as it is now, under a row lock: the page's copy of the household may be minutes old.
-        current = Contact.objects.select_for_update().filter(pk=member.pk).first()
-        if current is None or not current.is_open:
+        current, holder = household_member_now(member, request.user)
+        if current is None:
             continue
-        holder = current.claimed_by_id
-        if holder is not None and hold_is_current(current) and holder != request.user.pk:
+        if holder is not None:
             held.append((member, holder))
             continue
         targets.append(member)

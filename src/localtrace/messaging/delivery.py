@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -226,35 +227,35 @@ def refused(message: Message, reason: str, *, bad_address: bool, at: dt.datetime
 
 def _tell_item(message: Message, summary: str) -> None:
     """Every case, contact and outbreak the message is about hears that it failed."""
+    for record_ in records_about(message):
+        _tell(record_, message, summary)
+
+
+def _tell(record_: Any, message: Message, summary: str) -> None:
+    """One record's timeline says the message failed: a case's or contact's, or an outbreak's (a manager's letter)."""
     from localtrace.cases.events import note
     from localtrace.places.models import Outbreak
+    from localtrace.places.outbreaks import event
 
-    for record_ in records_about(message):
-        if isinstance(record_, Outbreak):
-            from localtrace.places.outbreaks import event
-
-            event(record_, "message_failed", f"The message to a setting's manager failed: {summary}")
-        else:
-            note(record_, "message_failed", summary[:500], message=message.pk)
+    if isinstance(record_, Outbreak):
+        event(record_, "message_failed", f"The message to a setting's manager failed: {summary}")
+    else:
+        note(record_, "message_failed", summary[:500], message=message.pk)
 
 
 def _record_failed_attempt(message: Message, reason: str, now: dt.datetime) -> None:
-    """The number or address is marked bad: each case or contact it belongs to has a failed attempt on record,
-    which moves its ladder on; an outbreak (a manager's address) is told."""
-    from localtrace.cases.events import note
+    """The number or address is marked bad: each open case or contact it belongs to has a failed attempt on
+    record, which moves its ladder on; the others (closed ones, an outbreak) are told."""
     from localtrace.cases.investigation import record_attempt
     from localtrace.cases.models import Attempt
     from localtrace.places.models import Outbreak
-    from localtrace.places.outbreaks import event
 
     what = "number" if message.channel == Message.Channel.SMS else "e-mail address"
     text = f"{message.get_channel_display()} could not be delivered ({reason}); the {what} is marked as not working"
     channel = Attempt.Channel.SMS if message.channel == Message.Channel.SMS else Attempt.Channel.EMAIL
     for record_ in records_about(message):
-        if isinstance(record_, Outbreak):
-            event(record_, "message_failed", f"The message to a setting's manager failed: {text}")
-        elif not record_.is_open:
-            note(record_, "message_failed", text[:500], message=message.pk)
+        if isinstance(record_, Outbreak) or not record_.is_open:
+            _tell(record_, message, text)
         else:
             record_attempt(
                 record_, channel=channel, outcome=Attempt.Outcome.WRONG_NUMBER, note_text=text[:500], at=now,  # type: ignore[arg-type]

@@ -68,10 +68,10 @@ def find(receipt: Receipt) -> Message | None:
 def apply(receipt: Receipt, *, at: dt.datetime | None = None) -> Message | None:
     """Update the message the receipt is about; None when no message has that id. Safe to receive twice."""
     now = at or timezone.now()
-    abandoned = AbandonedNotification.objects.filter(provider_id=receipt.notification_id).first()
-    if abandoned is not None:
+    abandoned = AbandonedNotification.objects.filter(provider_id=receipt.notification_id).select_related("message")
+    if (given_up := abandoned.first()) is not None:
         # An earlier try that Notify failed, and the message has been sent again since (or is waiting to be).
-        return Message.objects.get(pk=abandoned.message_id)
+        return given_up.message
     message = find(receipt)
     if message is None:
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +18,7 @@ from localtrace.accounts.access import forget_scope
 from localtrace.accounts.models import User
 from localtrace.areas.models import Membership
 from localtrace.audit.services import Action, record
+from localtrace.core.fingerprints import fingerprint
 
 
 def _send_set_password_email(request: HttpRequest, user: User, purpose: str) -> None:
@@ -122,8 +122,7 @@ class StaleAccount(AccountRefused):
 
 
 def account_fingerprint(user: User) -> str:
-    text = "\x1f".join(str(getattr(user, name) or "") for name in EDITABLE)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return fingerprint(user, EDITABLE)
 
 
 @transaction.atomic

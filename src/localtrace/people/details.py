@@ -8,7 +8,6 @@ refused rather than allowed to overwrite it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.http import HttpRequest
 
 from localtrace.audit.services import Action, record
 from localtrace.cases import ladder
+from localtrace.core.fingerprints import fingerprint as fingerprint_of
 from localtrace.people.matching import review_after_change
 from localtrace.people.models import Person
 
@@ -53,8 +53,7 @@ class StaleDetails(DetailsError):
 
 def fingerprint(person: Person) -> str:
     """A digest of the details as a form showed them, to tell whether they changed since."""
-    text = "\x1f".join(str(getattr(person, name) or "") for name in FIELDS)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return fingerprint_of(person, FIELDS)
 
 
 def change_details(

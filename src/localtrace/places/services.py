@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from localtrace.cases.events import note
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
 from localtrace.config import policy
+from localtrace.core.fingerprints import fingerprint
 from localtrace.people.names import name_key
 from localtrace.places.models import REASON_MAX, Setting, Visit
 
@@ -340,8 +340,7 @@ class StaleSetting(RegisterError):
 
 def setting_fingerprint(setting: Setting) -> str:
     """A digest of the details as a form showed them, to tell whether they changed since."""
-    text = "\x1f".join(str(getattr(setting, name) or "") for name in EDITABLE)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return fingerprint(setting, EDITABLE)
 
 
 def _same_setting_in(area: Any, *, name: str, kind: str, postcode: str, exclude: int | None = None) -> bool:

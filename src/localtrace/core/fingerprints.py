@@ -1,0 +1,16 @@
+"""A digest of a record's editable fields as a form showed them.
+
+An edit page carries it in a hidden field; the save compares it with the record as it is then, and refuses
+a change made on a page opened before someone else's, which would otherwise quietly put the old values back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+
+def fingerprint(record: Any, fields: Iterable[str]) -> str:
+    text = "\x1f".join(str(getattr(record, name) or "") for name in fields)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -23,12 +23,12 @@ from localtrace.cases.queue import touch
 from localtrace.cases.services import BECAME_CASE, case_now, link_case_to_naming_contact
 from localtrace.config import policy
 from localtrace.contacts.models import Contact, SymptomReport
+from localtrace.core.forms import EMAIL_MAX_LENGTH
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.people.models import Person
 from localtrace.results.validation import normalise_phone
 
 BAD_PHONE = "Enter a phone number, like 07123 456789 or +44 7123 456789"
-EMAIL_MAX_LENGTH = Person._meta.get_field("email").max_length or 254  # the column's width
 # Closed contacts whom a report of symptoms puts back in the queue: told to isolate, or never reached. Not those
 # closed for another reason (transferred away, or now a case whose own advice replaces theirs).
 REOPENED_BY_SYMPTOMS = (Status.COMPLETED, Status.UNREACHABLE)
@@ -56,10 +56,6 @@ class NamingError(InvestigationError):
         self.field = field
 
 
-def _name_key(given_name: str, family_name: str) -> tuple[str, str]:
-    return " ".join(given_name.split()).casefold(), " ".join(family_name.split()).casefold()
-
-
 def names_the_same_person(named: NamedContact, person: Person) -> bool:
     """Whether someone just named is, for all we can tell, this person already named: the same name, and neither a
     phone number nor a date of birth tells them apart.
@@ -70,7 +66,7 @@ def names_the_same_person(named: NamedContact, person: Person) -> bool:
     """
     phone = normalise_phone(named.phone.strip()) if named.phone.strip() else ""
     return (
-        _name_key(named.given_name, named.family_name) == _name_key(person.given_name, person.family_name)
+        Person.key_for(named.given_name, named.family_name) == Person.key_for(person.given_name, person.family_name)
         and not (phone and person.phone and phone != person.phone)
         and not (named.date_of_birth and person.date_of_birth and named.date_of_birth != person.date_of_birth)
     )

@@ -30,19 +30,25 @@ def test_each_sources_rows_add_up_to_what_its_submissions_received(world: World)
                    row(source_id="LAB-SENT", specimen_id="S2", nhs_number="1")]),
         sent,
     )  # fmt: skip
-    # A file of two sources with no sender chosen: its duplicate cannot be given to either.
-    mixed = run(csv_bytes([row(specimen_id="T1"), row(specimen_id="T1"), row(source_id="LAB-OTHER", specimen_id="U1")]))
+    # A file of two sources with no sender chosen: each duplicate is its own row's source's, a good one or a
+    # bad one (a bad row sent again unchanged while the first copy waits in quarantine).
+    bad = row(source_id="LAB-OTHER", specimen_id="U2", nhs_number="1")
+    mixed = run(
+        csv_bytes([row(specimen_id="T1"), row(specimen_id="T1"), row(source_id="LAB-OTHER", specimen_id="U1"),
+                   bad, bad, row(specimen_id="T1")])
+    )  # fmt: skip
     assert (by_sender.accepted, by_sender.quarantined, by_sender.duplicate) == (1, 1, 1)
-    assert (mixed.accepted, mixed.duplicate) == (2, 1)
+    assert (mixed.accepted, mixed.quarantined, mixed.duplicate) == (2, 1, 3)
 
     report = report_for(scope_for(world.users["admin"]))
     by_source = {s.source_id: s for s in report.sources}
     assert (by_source["LAB-SENT"].received, by_source["LAB-SENT"].duplicate) == (3, 1)
-    assert (by_source["LAB-TEST"].received, by_source["LAB-OTHER"].received) == (1, 1)
-    assert report.duplicates_not_by_source == 1
+    assert (by_source["LAB-TEST"].received, by_source["LAB-TEST"].duplicate) == (3, 2)
+    assert (by_source["LAB-OTHER"].received, by_source["LAB-OTHER"].duplicate) == (3, 1)
+    assert report.duplicates_not_by_source == 0
     submissions = Submission.objects.all()
-    assert report.received == sum(s.received for s in submissions) == 2 + 3 + 3  # the world's two rows too
-    assert report.duplicate == sum(s.duplicate for s in submissions) == 2
+    assert report.received == sum(s.received for s in submissions) == 2 + 3 + 6  # the world's two rows too
+    assert report.duplicate == sum(s.duplicate for s in submissions) == 4
     for source in report.sources:
         assert source.received == source.accepted + source.quarantined + source.duplicate
 
@@ -82,8 +88,23 @@ def test_an_area_lead_is_told_that_rows_routed_nowhere_are_for_administrators(wo
     assert "2 received = 0 accepted + 2 quarantined + 0 duplicates" in admin_page
 
 
-def test_the_csv_counts_duplicates_and_those_not_split_by_source(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
-    run(csv_bytes([row(specimen_id="T1"), row(specimen_id="T1")]))
+def test_duplicates_of_one_file_add_up_over_its_batches(world: World) -> None:
+    rows = [row(specimen_id=f"T{n % 3}") for n in range(7)]  # T0 T1 T2, then four copies
+    submission = Submission.objects.create(channel=Submission.Channel.UPLOAD)
+    claim(submission.pk)
+    process_rows(submission, read_results(io.BytesIO(csv_bytes(rows))), batch_size=2)
+    submission.refresh_from_db()
+    assert (submission.accepted, submission.duplicate) == (3, 4)
+    (split,) = submission.duplicates_by_source.all()
+    assert (split.source_id, split.rows) == ("LAB-TEST", 4)
+
+
+def test_duplicates_counted_before_they_were_kept_by_source_stay_apart(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    # A file of the old kind: its total kept, not whose its duplicates were.
+    older = run(csv_bytes([row(specimen_id="T1"), row(specimen_id="T1")]))
+    older.duplicates_by_source.all().delete()
+    page = " ".join(client_for("admin").get(reverse("results:quality")).content.decode().split())
+    assert "1 of the duplicates came in older files that were counted as a whole" in page
     response = client_for("admin").get(reverse("results:quality-export"))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     by_source = {r["source"]: r for r in rows}
@@ -93,3 +114,4 @@ def test_the_csv_counts_duplicates_and_those_not_split_by_source(world: World, c
     assert by_source["LAB-A"]["quarantined_to_fix"] == "2"
     assert (by_source[NOT_BY_SOURCE]["received"], by_source[NOT_BY_SOURCE]["duplicate"]) == ("1", "1")
     assert sum(int(r["received"]) for r in rows) == sum(s.received for s in Submission.objects.all()) == 4
+    assert (by_source["LAB-TEST"]["received"], by_source["LAB-TEST"]["duplicate"]) == ("1", "0")

@@ -94,6 +94,26 @@ class Submission(models.Model):
         return self.received == self.accepted + self.quarantined + self.duplicate
 
 
+class SubmissionDuplicates(models.Model):
+    """How many of a submission's duplicate rows came from each source.
+
+    A file may carry several laboratories' rows, so the submission's one `duplicate` count cannot say whose
+    they are; the data-quality report gives each source its own from here.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="duplicates_by_source")
+    source_id = models.CharField(max_length=40)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "source_id"], name="submission_duplicates_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rows} duplicates from {self.source_id} in submission {self.submission_id}"
+
+
 class TestResult(models.Model):
     """An accepted lab result, linked to a person and routed to an area."""
 

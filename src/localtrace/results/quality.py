@@ -16,11 +16,17 @@ from django.utils import timezone
 
 from localtrace.accounts.access import Scope
 from localtrace.areas.models import Role
-from localtrace.results.models import REASON_FIELD_LABELS, QuarantinedRow, Submission, TestResult
+from localtrace.results.models import (
+    REASON_FIELD_LABELS,
+    QuarantinedRow,
+    Submission,
+    SubmissionDuplicates,
+    TestResult,
+)
 
 WEEKS = 8
 NO_SOURCE = "(none)"
-# The duplicates of submissions sent with no one source for the whole file (see QualityReport).
+# The duplicates of files with no one source, counted before duplicates were kept by source (see QualityReport).
 NOT_BY_SOURCE = "(not split by source)"
 # A row keyed in on a quarantined row's page is our correction, not a row the source sent: it goes through
 # intake as a one-row submission of its own, and is counted here under the quarantined row it corrects.
@@ -68,8 +74,8 @@ class SourceQuality:
 @dataclass
 class QualityReport:
     sources: list[SourceQuality]
-    # Duplicates are counted per submission, not per row: only a submission sent as from one source (an API
-    # token, an upload's "Sent by", `--submitter`) says whose they are. The rest are counted here.
+    # Each batch counts its duplicates by source (SubmissionDuplicates). Files with no one source for the
+    # whole file that came in before that have only their submission's total: those are counted here.
     duplicates_not_by_source: int = 0
     # Duplicates are not stored, so they have no area: only a report over every area counts them.
     counts_duplicates: bool = True
@@ -127,17 +133,17 @@ def quality_by_source(
 
     not_by_source = 0
     if submissions is not None:
-        for code, n in (
-            submissions.exclude(channel=CORRECTION)
-            .filter(duplicate__gt=0)
-            .values_list("submitter__code")
-            .annotate(n=Sum("duplicate"))
+        sent = submissions.exclude(channel=CORRECTION)
+        given = 0
+        for source, n in (
+            SubmissionDuplicates.objects.filter(submission__in=sent)
+            .values_list("source_id")
+            .annotate(n=Sum("rows"))
             .order_by()
         ):
-            if code:
-                get(code).duplicate += n
-            else:
-                not_by_source += n
+            get(source).duplicate += n
+            given += n
+        not_by_source = (sent.aggregate(n=Sum("duplicate"))["n"] or 0) - given
 
     weekly: dict[tuple[str, dt.date], list[int]] = defaultdict(lambda: [0, 0])
     for source, week, n in (

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from localtrace.core.heap import fewer_collections
 from localtrace.core.lookups import index_probes, text_array
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
-from localtrace.results.models import QuarantinedRow, Submission, Submitter, TestResult
+from localtrace.results.models import QuarantinedRow, Submission, SubmissionDuplicates, Submitter, TestResult
 from localtrace.results.reading import COLUMNS, RawRow, ResultFileError, read_results
 from localtrace.results.validation import CleanResult, Problems, validate
 
@@ -328,6 +329,10 @@ def commit_batch(
             duplicate=F("duplicate") + counts["duplicate"],
             cases_created=F("cases_created") + cases_opened,
         )
+        if duplicates:
+            # Counted as its quarantined rows are: under the sender's source, else the one the row names.
+            by_source = Counter(source_id or source for source, _ in duplicates.values())
+            _count_duplicates_by_source(submission, by_source)
     if not row_outcomes:
         return []
     outcomes.sort(key=lambda o: o.row_number)
@@ -382,6 +387,25 @@ def _person_record(r: CleanResult) -> PersonRecord:
         phone=r.phone,
         email=r.email,
         preferred_language=r.preferred_language,
+    )
+
+
+def _count_duplicates_by_source(submission: Submission, counts: Counter[str]) -> None:
+    """Adds a batch's duplicates to its submission's count for each source (the batches of one submission
+    run one after another, and the submission row was just updated, so it is locked)."""
+    held = set(
+        SubmissionDuplicates.objects.filter(submission=submission, source_id__in=counts).values_list(
+            "source_id", flat=True
+        )
+    )
+    for source in held:
+        SubmissionDuplicates.objects.filter(submission=submission, source_id=source).update(
+            rows=F("rows") + counts[source]
+        )
+    SubmissionDuplicates.objects.bulk_create(
+        SubmissionDuplicates(submission=submission, source_id=source, rows=n)
+        for source, n in counts.items()
+        if source not in held
     )
 
 

@@ -92,3 +92,30 @@ def test_a_contact_who_tested_positive_before_anyone_reached_them_is_counted_so(
     fact = ReachFact.objects.get(kind=ReachFact.Kind.CONTACT, item_id=contact.pk)
     assert (fact.outcome, fact.reached_at) == ("became_case", None)
     assert (fact.outcome,) == tuple(f.outcome for f in metrics.facts_for(ReachFact.Kind.CONTACT, [contact.pk]))
+
+
+def test_a_contact_reopened_by_symptoms_stays_told_at_their_first_completion(world: World) -> None:
+    # Told to isolate is the first completion on the timeline: reopening the record for a call about symptoms
+    # reported online, and completing it again, move neither the moment nor the team. On both databases.
+    from localtrace.contacts.services import record_symptom_report
+
+    contact = world.contact_a
+    Contact.objects.filter(pk=contact.pk).update(named_at=timezone.now() - dt.timedelta(hours=30))
+    told = timezone.now() - dt.timedelta(hours=20)
+    complete(Contact.objects.get(pk=contact.pk), actor=world.users["tracer_a"], at=told, summary="Told to isolate")
+    record_symptom_report(Contact.objects.get(pk=contact.pk), has_symptoms=True)
+    assert Contact.objects.get(pk=contact.pk).status != Status.COMPLETED  # reopened for a call
+    rollup.refresh()
+    fact = ReachFact.objects.get(kind=ReachFact.Kind.CONTACT, item_id=contact.pk)
+    assert (fact.told_at, fact.reached_at, fact.outcome, fact.reached_by_team_id) == (
+        told, told, "other", world.team_a.pk
+    )  # fmt: skip
+    assert fact.hours_to_told == pytest.approx(10)
+
+    complete(Contact.objects.get(pk=contact.pk), actor=world.users["surge_active"], summary="Called about symptoms")
+    rollup.refresh()
+    (again,) = metrics.facts_for(ReachFact.Kind.CONTACT, [contact.pk])
+    stored = ReachFact.objects.get(kind=ReachFact.Kind.CONTACT, item_id=contact.pk)
+    assert (stored.told_at, stored.reached_by_team_id) == (again.told_at, again.reached_by_team_id) == (
+        told, world.team_a.pk
+    )  # fmt: skip

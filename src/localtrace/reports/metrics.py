@@ -111,11 +111,16 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
         .values_list(owner, "channel", "outcome", "made_by_id", "made_at")
     ):
         attempts.setdefault(item_id, []).append((channel, outcome, made_by, made_at))
-    completed_by = dict(
+    # The first completion: someone told them to isolate then, whatever became of the record since (a contact
+    # reopened by symptoms reported online, or who became a case, was still told).
+    first_completed: dict[int, tuple[int | None, dt.datetime]] = {}
+    for item_id, actor_id, occurred_at in (
         TraceEvent.objects.filter(**among(owner), kind="completed")
         .order_by("occurred_at", "pk")
-        .values_list(owner, "actor_id")
-    )
+        .values_list(owner, "actor_id", "occurred_at")
+    ):
+        first_completed.setdefault(item_id, (actor_id, occurred_at))
+    completed_by = {item_id: actor for item_id, (actor, _) in first_completed.items()}
     actors = {a[2] for tries in attempts.values() for a in tries} | set(completed_by.values())
     memberships: dict[int, list[tuple[int, str, int]]] = {}
     for user_id, team_id, team_kind, team_area in Membership.objects.filter(user_id__in=actors - {None}).values_list(
@@ -130,6 +135,8 @@ def facts_for(kind: str, ids: Iterable[int] = (), *, id_range: tuple[int, int] |
     for item in items:
         clock: dt.datetime = item["clock"]
         told_at = item["closed_at"] if item["status"] == Status.COMPLETED else None
+        if item["pk"] in first_completed:
+            told_at = first_completed[item["pk"]][1]
         tries = attempts.get(item["pk"], [])
         # Answers sent online set the record's reached_at (they stop the ladder) but reach nobody for the figures:
         # a tracer reaches them, on the phone or at the door, or else by completing the record (docs/metrics.md).
@@ -222,9 +229,9 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
             FROM att GROUP BY item
         ),
         done AS (
-            SELECT DISTINCT ON (e.{owner}) e.{owner} AS item, e.actor_id FROM "{table[TraceEvent]}" e
+            SELECT DISTINCT ON (e.{owner}) e.{owner} AS item, e.actor_id, e.occurred_at FROM "{table[TraceEvent]}" e
             WHERE e.kind = %(completed_event)s AND {scope.format(item=f"e.{owner}")}
-            ORDER BY e.{owner}, e.occurred_at DESC, e.id DESC
+            ORDER BY e.{owner}, e.occurred_at, e.id
         ),
         named AS ({named}),
         local_team AS (
@@ -237,11 +244,17 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
             FROM "{table[Membership]}" m JOIN "{table[Team]}" t ON t.id = m.team_id WHERE t.kind = %(surge)s
             GROUP BY m.user_id
         ),
+        told AS (
+            -- Told to isolate at the first completion, whatever became of the record since.
+            SELECT i.*, COALESCE(d.occurred_at, CASE WHEN i.status = %(completed)s THEN i.closed_at END) AS told_at,
+                d.actor_id AS completed_by
+            FROM items i LEFT JOIN done d ON d.item = i.id
+        ),
         base AS (
             SELECT i.*,
                 -- A tracer reaching them, else completion: not the record reached_at, which a web answer sets.
-                COALESCE(r.made_at, CASE WHEN i.status = %(completed)s THEN i.closed_at END) AS reached_at,
-                CASE WHEN r.item IS NULL AND i.status <> %(completed)s THEN
+                COALESCE(r.made_at, i.told_at) AS reached_at,
+                CASE WHEN r.item IS NULL AND i.told_at IS NULL THEN
                          CASE WHEN i.status = %(unreachable)s THEN 'unreachable'
                               WHEN i.status = %(became_case)s THEN 'became_case' ELSE 'not_reached' END
                      WHEN r.item IS NULL THEN 'other'
@@ -249,14 +262,12 @@ def facts_sql(kind: str, scope: str) -> tuple[str, dict[str, Any]]:
                      WHEN r.channel = %(phone)s THEN CASE WHEN r.rn = 1 THEN 'first_call' ELSE 'later_call' END
                      ELSE 'other' END AS outcome,
                 CASE WHEN r.item IS NOT NULL THEN r.made_by_id
-                     WHEN i.status = %(completed)s THEN d.actor_id END AS reached_by,
-                CASE WHEN i.status = %(completed)s THEN i.closed_at END AS told_at,
+                     WHEN i.told_at IS NOT NULL THEN i.completed_by END AS reached_by,
                 COALESCE(f.link_sent, FALSE) AS link_sent, COALESCE(f.answered_online, FALSE) AS answered_online,
                 COALESCE(n.n, 0) AS contacts_named
-            FROM items i
+            FROM told i
             LEFT JOIN reach r ON r.item = i.id
             LEFT JOIN flags f ON f.item = i.id
-            LEFT JOIN done d ON d.item = i.id
             LEFT JOIN named n ON n.item = i.id
         )
         SELECT %(kind)s AS kind, b.id AS item_id, b.area_id, (b.clock AT TIME ZONE %(zone)s)::date AS day,

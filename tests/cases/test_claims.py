@@ -77,3 +77,38 @@ def test_tracers_pressing_get_next_at_the_same_moment_never_get_the_same_case() 
     claimed = [pk for pk in got if pk is not None]
     assert len(claimed) == 12  # every case went to someone
     assert len(set(claimed)) == len(claimed)  # and to one person only
+
+
+def test_a_case_reached_while_get_next_chooses_is_not_claimed(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from localtrace.cases import queue
+    from localtrace.cases.investigation import record_attempt
+
+    real = queue.waiting_for_a_call
+    reached: list[bool] = []
+
+    class ReadThenReached:
+        """The candidates as get next read them; then, before it claims one, another tracer reaches that case."""
+
+        def __init__(self, items):  # type: ignore[no-untyped-def]
+            self.items = items
+
+        def filter(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return ReadThenReached(self.items.filter(*args, **kwargs))
+
+        def values_list(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return ReadThenReached(self.items.values_list(*args, **kwargs))
+
+        def __getitem__(self, index):  # type: ignore[no-untyped-def]
+            read = list(self.items[index])
+            if not reached:
+                # Opened from the queue's list (not claimed) and answered: the lead is interviewing them now.
+                record_attempt(Case.objects.get(pk=world.case_a.pk), channel="phone", outcome="answered",
+                               actor=world.users["lead_a"])  # fmt: skip
+                reached.append(True)
+            return read
+
+    monkeypatch.setattr(queue, "waiting_for_a_call", lambda items, now: ReadThenReached(real(items, now)))
+    tracer = world.users["tracer_a"]
+    assert claim_next(cases_for(tracer), tracer) is None
+    case = Case.objects.get(pk=world.case_a.pk)
+    assert case.reached_at is not None and case.claimed_by is None

@@ -224,6 +224,52 @@ def test_the_team_lead_assigns_after_confirming(world: World, client_for) -> Non
     assert "Tracer A" in page
 
 
+def test_a_case_taken_by_a_tracer_before_the_lead_confirms_stays_with_that_tracer(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    lead = client_for("lead_a")
+    data = {"case": world.case_a.pk, "tracer": world.users["tracer_a"].pk}
+    assert b"Assign 1 case to" in lead.post(reverse("cases:assign"), data).content
+    # While the lead reads the confirmation page, a surge tracer presses "Get the next case" and calls them.
+    client_for("surge_active").post(reverse("cases:get-next"))
+    world.case_a.refresh_from_db()
+    assert world.case_a.claimed_by == world.users["surge_active"]
+    page = lead.post(reverse("cases:assign"), {**data, "confirmed": "yes"}, follow=True).content.decode()
+    world.case_a.refresh_from_db()
+    assert world.case_a.claimed_by == world.users["surge_active"]
+    assert not world.case_a.events.filter(kind="assigned").exists()
+    assert f"Not assigned, as someone is already working on it or it is closed: {world.case_a.reference}." in page
+    assert "assigned to Tracer A" not in page
+
+
+def test_confirming_an_assignment_twice_assigns_once(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    lead = client_for("lead_a")
+    data = {"case": world.case_a.pk, "tracer": world.users["tracer_a"].pk, "confirmed": "yes"}
+    lead.post(reverse("cases:assign"), data)
+    page = lead.post(reverse("cases:assign"), data, follow=True).content.decode()
+    assert "1 case assigned to Tracer A." in page and "Not assigned" not in page
+    assert world.case_a.events.filter(kind="assigned").count() == 1
+
+
+def test_a_case_id_that_is_not_a_number_chooses_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("lead_a").post(
+        reverse("cases:assign"), {"case": ["C1", "1.5"], "tracer": world.users["tracer_a"].pk}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose at least one case and the tracer to assign them to." in response.content.decode()
+    assert not Case.objects.filter(claimed_by__isnull=False).exists()
+
+
+def test_the_team_page_counts_the_contacts_a_tracer_holds_as_well_as_cases(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    client_for("tracer_a").post(reverse("contacts:get-next"))
+    assert Contact.objects.get(pk=world.contact_a.pk).claimed_by == world.users["tracer_a"]
+    page = client_for("lead_a").get(reverse("cases:team")).content.decode()
+    cells = re.search(r"Tracer A</td>((?:<td[^>]*>[^<]*</td>){4})", page)
+    assert cells is not None
+    holding = re.findall(r">([^<]*)</td>", cells.group(1))[2]  # attempts, completed, holding, since
+    assert holding == "1"
+
+
 def test_the_sending_area_still_sees_that_it_transferred_the_case(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     tracer_a = client_for("tracer_a")
     tracer_a.post(
@@ -274,6 +320,23 @@ def test_a_transfer_made_from_a_page_opened_before_another_transfer_is_refused(w
     with pytest.raises(InvestigationError, match="Someone else transferred it"):
         transfer(stale, third, "Lives in Westmarch", request=request)
     assert Case.objects.get(pk=stale.pk).area == world.area_b
+
+
+def test_a_case_completed_while_the_transfer_page_was_open_is_not_transferred(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.cases.models import Transfer
+
+    tracer = client_for("tracer_a")
+    assert tracer.get(reverse("cases:transfer", args=[world.case_a.pk])).status_code == 200
+    complete(world.case_a, actor=world.users["lead_a"])  # someone else finishes it meanwhile
+    response = tracer.post(
+        reverse("cases:transfer", args=[world.case_a.pk]), {"to_area": world.area_b.pk, "reason": "Moved house"}
+    )
+    assert response.status_code == 200
+    assert "This case is already closed: it stays with the area that worked it." in response.content.decode()
+    case = Case.objects.get(pk=world.case_a.pk)
+    assert (case.area, case.status) == (world.area_a, Status.COMPLETED)
+    assert not Transfer.objects.filter(case=case).exists()
+    assert not case.events.filter(kind="transferred").exists()
 
 
 @pytest.mark.parametrize(

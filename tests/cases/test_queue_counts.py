@@ -103,7 +103,8 @@ def _unreachable(world: World) -> None:
 
 def _transfer(world: World) -> None:
     request = _request(world.users["tracer_a"])
-    investigation.transfer(Case.objects.filter(area=world.area_a).first(), world.area_b, "Lives there", request=request)  # type: ignore[arg-type]
+    case = Case.objects.filter(area=world.area_a, status__in=OPEN_STATUSES).first()
+    investigation.transfer(case, world.area_b, "Lives there", request=request)  # type: ignore[arg-type]
     contact = Contact.objects.filter(area=world.area_a, status__in=OPEN_STATUSES).last()
     investigation.transfer(contact, world.area_b, "Lives there", request=request)  # type: ignore[arg-type]
 

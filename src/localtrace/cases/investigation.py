@@ -273,8 +273,14 @@ def transfer(item: WorkItem, to_area: Any, reason: str, *, request: HttpRequest)
         raise InvestigationError("Choose a different area: this one already owns it.")
     if to_area.level != "upper_tier":
         raise InvestigationError("Transfer to an upper-tier council, which owns public health.")
-    if _locked(item).area_id != item.area_id:
+    current = _locked(item)
+    if current.area_id != item.area_id:
         raise InvestigationError("Someone else transferred it while you were on this page.")
+    # A closed record stays with the area that worked it, as its own record and in its figures; only open work
+    # moves (a page opened before someone else completed it must not send the finished record away).
+    if not current.is_open:
+        what = "case" if isinstance(item, Case) else "contact"
+        raise InvestigationError(f"This {what} is already closed: it stays with the area that worked it.")
     from_area = item.area
     record = Transfer.objects.create(
         **owner(item),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from localtrace.cases import ladder
 from localtrace.cases.events import note
-from localtrace.cases.models import Status, WorkItem, claim_lapses_after
+from localtrace.cases.models import OPEN_STATUSES, Status, WorkItem, claim_lapses_after
 
 W = TypeVar("W", bound=WorkItem)
 
@@ -19,14 +19,17 @@ def _unclaimed(now: dt.datetime) -> Q:
     return Q(claimed_by__isnull=True) | Q(claimed_at__lt=now - claim_lapses_after())
 
 
+def _waiting(now: dt.datetime) -> Q:
+    """Open, not yet reached, on a call step that is due."""
+    call_steps = [i for i, s in enumerate(ladder.ladder()) if s.kind == ladder.CALL]
+    return Q(status__in=[Status.NEW, Status.IN_PROGRESS], reached_at__isnull=True, ladder_step__in=call_steps) & (
+        Q(next_step_at__isnull=True) | Q(next_step_at__lte=now)
+    )
+
+
 def waiting_for_a_call(items: QuerySet[W], now: dt.datetime) -> QuerySet[W]:
     """Open, not yet reached, on a call step that is due, in queue order."""
-    call_steps = [i for i, s in enumerate(ladder.ladder()) if s.kind == ladder.CALL]
-    return (
-        items.filter(status__in=[Status.NEW, Status.IN_PROGRESS], reached_at__isnull=True, ladder_step__in=call_steps)
-        .filter(Q(next_step_at__isnull=True) | Q(next_step_at__lte=now))
-        .order_by("priority", "reach_deadline", "pk")
-    )
+    return items.filter(_waiting(now)).order_by("priority", "reach_deadline", "pk")
 
 
 def current_claim(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> W | None:
@@ -57,7 +60,9 @@ def claim_next(items: QuerySet[W], user: Any) -> W | None:
         if not candidates:
             return None
         for pk in candidates:
-            won = items.model._default_manager.filter(_unclaimed(now), pk=pk).update(claimed_by=user, claimed_at=now)
+            # Still waiting as well as free: a tracer may have reached or closed it since the candidates were read.
+            free = items.model._default_manager.filter(_unclaimed(now), _waiting(now), pk=pk)
+            won = free.update(claimed_by=user, claimed_at=now)
             if won == 1:
                 item = items.model._default_manager.get(pk=pk)
                 note(item, "claimed", f"Taken by {user.full_name or user.username}", actor=user)
@@ -76,10 +81,21 @@ def release(item: WorkItem) -> None:
     type(item)._default_manager.filter(pk=item.pk).update(claimed_by=None, claimed_at=None)
 
 
-def assign(items: list[WorkItem], tracer: Any, *, by: Any) -> int:
-    """A lead gives items to a tracer: the tracer holds them as if they had taken them."""
+def assign(items: list[W], tracer: Any, *, by: Any) -> list[W]:
+    """A lead gives items to a tracer: the tracer holds them as if they had taken them. Returns those assigned.
+
+    The lead chose from a page of items nobody was working on, but a tracer may have taken one with "get next",
+    or closed it, since: each is assigned with a conditional UPDATE, so another tracer's hold (or a closed item)
+    is left as it is. An item the tracer holds already (a second submit of the confirmation) counts as assigned.
+    """
     now = timezone.now()
+    assigned = []
     for item in items:
-        type(item)._default_manager.filter(pk=item.pk).update(claimed_by=tracer, claimed_at=now)
-        note(item, "assigned", f"Assigned to {tracer.full_name or tracer.username}", actor=by)
-    return len(items)
+        manager = type(item)._default_manager
+        free = manager.filter(_unclaimed(now), pk=item.pk, status__in=OPEN_STATUSES)
+        if free.update(claimed_by=tracer, claimed_at=now):
+            note(item, "assigned", f"Assigned to {tracer.full_name or tracer.username}", actor=by)
+            assigned.append(item)
+        elif current_claim(manager.filter(pk=item.pk), tracer, now) is not None:
+            assigned.append(item)
+    return assigned

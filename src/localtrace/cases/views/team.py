@@ -38,8 +38,8 @@ def _tracer_users(lead: Any) -> QuerySet[User]:
     return User.objects.filter(Q(pk__in=local.values("user_id")) | Q(pk__in=surge.values("user_id")), is_active=True)
 
 
-def _activity(lead: Any, cases: QuerySet[Case], now: dt.datetime) -> list[User]:
-    """Each tracer with what they did today and what they hold now, in three queries.
+def _activity(lead: Any, cases: QuerySet[Case], contacts: QuerySet[Contact], now: dt.datetime) -> list[User]:
+    """Each tracer with what they did today and what they hold now (cases and contacts), in three queries.
 
     Each figure reads an index that starts with the tracer ((made_by, made_at) for attempts,
     (actor, occurred_at) for events, claimed_by for cases): today's rows and each tracer's latest
@@ -49,12 +49,16 @@ def _activity(lead: Any, cases: QuerySet[Case], now: dt.datetime) -> list[User]:
     """
     today = listing.start_of_day(now)
     tracer = OuterRef("pk")
-    holding = cases.filter(claimed_by=tracer, claimed_at__gte=now - claim_lapses_after(), status__in=OPEN_STATUSES)
+    held = {"claimed_by": tracer, "claimed_at__gte": now - claim_lapses_after(), "status__in": OPEN_STATUSES}
+    holding, holding_contacts = cases.filter(**held), contacts.filter(**held)
     last = TraceEvent.objects.filter(actor=tracer).order_by("-occurred_at").values("occurred_at")[:1]
     tracers: list[User] = list(
         _tracer_users(lead)
         .annotate(
-            holding=Coalesce(Subquery(holding.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")), 0),
+            holding=Coalesce(Subquery(holding.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")), 0)
+            + Coalesce(
+                Subquery(holding_contacts.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")), 0
+            ),
             last_action=Subquery(last),
         )
         .order_by("full_name")
@@ -94,7 +98,7 @@ def queue_health(request: HttpRequest) -> HttpResponse:
     cases = scoped(request.user, "case.lead", Case.objects.all())
     # The contacts of the same areas as the case.lead rule: the areas the user leads.
     contacts = Contact.objects.filter(area_id__in=scope_for(request.user).areas_with({Role.TEAM_LEAD, Role.AREA_LEAD}))
-    tracers = _activity(request.user, cases, now)
+    tracers = _activity(request.user, cases, contacts, now)
     activity = [
         {
             "tracer": t,
@@ -143,9 +147,9 @@ def assign(request: HttpRequest) -> HttpResponse:
     """Assign the chosen cases to a tracer, after a confirmation page."""
     require_capability(request.user, "team.lead")
     form = AssignForm(request.POST, tracers=_tracers(request.user))
-    chosen = scoped(
-        request.user, "case.lead", Case.objects.filter(pk__in=request.POST.getlist("case"), status__in=OPEN_STATUSES)
-    )
+    # Case ids as the page sends them; anything else (a hand-made form) chooses nothing rather than fail.
+    ids = [int(value) for value in request.POST.getlist("case") if value.isdigit() and len(value) < 19]
+    chosen = scoped(request.user, "case.lead", Case.objects.filter(pk__in=ids, status__in=OPEN_STATUSES))
     cases = list(chosen.select_related("area").order_by("priority", "reach_deadline"))
     if not cases or not form.is_valid():
         messages.error(request, "Choose at least one case and the tracer to assign them to.")
@@ -153,6 +157,16 @@ def assign(request: HttpRequest) -> HttpResponse:
     tracer = form.cleaned_data["tracer"]
     if request.POST.get("confirmed") != "yes":
         return render(request, "cases/assign_confirm.html", {"cases": cases, "tracer": tracer})
-    count = assign_items(cases, tracer, by=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"{count} case{'s' if count != 1 else ''} assigned to {tracer.full_name}.")
+    assigned = assign_items(cases, tracer, by=request.user)
+    name = tracer.full_name or tracer.username
+    if assigned:
+        count = len(assigned)
+        messages.success(request, f"{count} case{'s' if count != 1 else ''} assigned to {name}.")
+    if left := [c.reference for c in cases if c not in assigned]:
+        # Taken (or closed) by someone else since the lead chose them; their hold stands.
+        messages.error(
+            request,
+            f"Not assigned, as someone is already working on {'it' if len(left) == 1 else 'them'} or "
+            f"{'it is' if len(left) == 1 else 'they are'} closed: {', '.join(left)}.",
+        )
     return redirect("cases:team")

@@ -443,3 +443,14 @@ def test_nothing_more_for_an_unknown_part_changes_nothing(world: World, client_f
     assert (case.household_asked_at, case.contacts_asked_at, case.places_asked_at) == (None, None, None)
     assert not case.events.filter(kind="nothing_more").exists()
     assert tracer.get(reverse("cases:nothing-more", args=[case.pk])).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "page", ["identity", "symptoms", "contact-add", "visit-add", "support-needs", "outcome", "transfer"]
+)
+def test_each_page_of_a_case_that_shows_the_person_is_audited_as_a_read(world: World, client_for, page) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.audit.models import AuditEvent
+
+    client_for("tracer_a").get(reverse(f"cases:{page}", args=[world.case_a.pk]))
+    (event,) = AuditEvent.objects.filter(action="view", object_type="cases.case", object_id=str(world.case_a.pk))
+    assert event.detail == {"page": page}

@@ -162,7 +162,14 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, case, form, "Record an attempt to reach them", reverse("cases:attempt", args=[case.pk]))
 
 
+def _audit_read(request: HttpRequest, case: Case) -> None:
+    """A page of the case's that shows the person (a name at least) is a read of their record, as the case page is."""
+    page = request.resolver_match.url_name if request.resolver_match else ""
+    record(Action.VIEW, request=request, obj=case, area=case.area, detail={"page": page})
+
+
 def _form_page(request: HttpRequest, case: Case, form: Any, title: str, action: str, **extra: Any) -> HttpResponse:
+    _audit_read(request, case)
     return render(
         request,
         "cases/case_form.html",
@@ -335,6 +342,7 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
             if "add_another" in request.POST:
                 return redirect("cases:visit-add", case.pk)
             return redirect("cases:case-detail", case.pk)
+    _audit_read(request, case)
     return render(
         request,
         "places/visit_form.html",

@@ -79,3 +79,21 @@ def test_a_failed_sign_in_keeps_the_username_only_when_it_is_an_account(client: 
     sign_in_with_password(client, "a long enough passphrase 42", "oops, password in the wrong box")
     details = list(AuditEvent.objects.filter(action="sign_in_failed").order_by("pk").values_list("detail", flat=True))
     assert details == [{"username": "FFION"}, {"username": "(no such account)"}]
+
+
+def test_a_deactivated_account_cannot_finish_a_password_reset_sent_before(client: Client, person: User) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid, token = urlsafe_base64_encode(force_bytes(person.pk)), default_token_generator.make_token(person)
+    link = reverse("accounts:password-reset-confirm", args=[uid, token])
+    # An administrator closes the account after the link was sent (accounts.services.set_active).
+    User.objects.filter(pk=person.pk).update(is_active=False)
+    page = client.get(link, follow=True)
+    assert b"The link has expired or has been used" in page.content
+    new_password = "a password set after the account was closed"
+    client.post(page.redirect_chain[-1][0] if page.redirect_chain else link,
+                {"new_password1": new_password, "new_password2": new_password})  # fmt: skip
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD) and not person.check_password(new_password)

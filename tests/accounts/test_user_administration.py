@@ -273,3 +273,53 @@ def test_a_stale_edit_page_cannot_put_back_a_role_another_administrator_removed(
     )  # fmt: skip
     target.refresh_from_db()
     assert (target.deployment_role, target.phone) == ("", "+447911123499")
+
+
+@pytest.mark.parametrize("change", ["deactivate", "remove the role"])
+def test_two_administrators_removing_each_other_at_once_leave_one_administrator(world: World, rf, change) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.accounts import services
+
+    first = world.users["admin"]
+    second = User.objects.create(username="admin.two", full_name="Bea Admin", email="bea@staff.example.org",
+                                 deployment_role=User.DeploymentRole.ADMINISTRATOR)  # fmt: skip
+    # The second administrator's request has just taken the first out; the first's request, begun a moment
+    # before, now does the same to the second.
+    if change == "deactivate":
+        User.objects.filter(pk=first.pk).update(is_active=False)
+    else:
+        User.objects.filter(pk=first.pk).update(deployment_role="")
+    request = rf.post("/")
+    request.user = first
+    with pytest.raises(services.AccountRefused, match="no active administrator"):
+        if change == "deactivate":
+            services.set_active(request, second, False)
+        else:
+            second.deployment_role = ""
+            services.update_user(request, second, ["deployment_role"])
+    assert User.objects.filter(pk=second.pk, is_active=True, deployment_role="administrator").exists()
+
+
+def test_an_administrator_may_still_deactivate_or_demote_another_administrator(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    second = User.objects.create(username="admin.two", full_name="Bea Admin", email="bea@staff.example.org",
+                                 deployment_role=User.DeploymentRole.ADMINISTRATOR)  # fmt: skip
+    client = client_for("admin")
+    client.post(reverse("accounts:set-active", args=[second.pk]), {"active": "0"})
+    second.refresh_from_db()
+    assert not second.is_active
+    client.post(reverse("accounts:set-active", args=[second.pk]), {"active": "1"})
+    client.post(reverse("accounts:user-edit", args=[second.pk]),
+                _new_user(full_name=second.full_name, username=second.username, email=second.email))  # fmt: skip
+    second.refresh_from_db()
+    assert second.is_active and second.deployment_role == ""
+
+
+def test_a_team_role_is_refused_when_a_service_wide_role_was_given_since_the_page_was_opened(world: World, rf) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.accounts import services
+
+    person = world.users["tracer_b"]  # as the membership page loaded them: no service-wide role
+    User.objects.filter(pk=person.pk).update(deployment_role=User.DeploymentRole.ADMINISTRATOR)  # meanwhile
+    request = rf.post("/")
+    request.user = world.users["admin"]
+    with pytest.raises(services.AccountRefused, match="cannot also have a team role"):
+        services.add_membership(request, Membership(user=person, team=world.team_a, role="tracer"))
+    assert not Membership.objects.filter(user=person, team=world.team_a).exists()

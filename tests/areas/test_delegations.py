@@ -186,3 +186,11 @@ def test_cancelling_a_scheduled_grant_does_not_claim_access_was_taken_away(world
     assert "no longer has access" not in page and "can still work" not in page
     scheduled.refresh_from_db()
     assert scheduled.revoked_at is not None
+
+
+def test_a_date_at_the_end_of_the_calendar_is_refused_not_an_error(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    response = client_for("area_lead_a").post(url, form_data(world, dt.date(9999, 12, 31), dt.date(9999, 12, 31)))
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not Delegation.objects.filter(team=world.idle_surge_team).exists()

@@ -92,3 +92,46 @@ def test_the_command_reports_rejected_rows(capsys: pytest.CaptureFixture[str]) -
 def test_the_command_refuses_a_missing_file() -> None:
     with pytest.raises(CommandError, match="There is no file"):
         call_command("load_postcodes", "/nonexistent/onspd.csv")
+
+
+HEADER = "pcds,dointr,doterm,oscty,oslaua,rgn,ctry,lat,long\n"
+GOOD = "FX1 1AB,199806,,E10000901,E07000901,E12000901,E92000001,52.10,-1.20\n"
+
+
+def test_a_date_that_is_not_a_month_rejects_its_row_and_the_rest_still_load() -> None:
+    report = load_postcode_directory(
+        io.StringIO(HEADER + GOOD + "FX1 1AD,199813,,E10000901,E07000901,E12000901,E92000001,52.11,-1.21\n")
+    )
+    assert (report.received, report.loaded) == (2, 1)
+    assert report.rejected == [(3, "FX1 1AD: dointr “199813” is not a year and month like 199806.")]
+    assert list(Postcode.objects.values_list("postcode", flat=True)) == ["FX1 1AB"]
+
+
+def test_a_postcode_twice_in_a_file_is_loaded_once_and_the_second_row_rejected() -> None:
+    again = "FX11AB,199806,,E10000902,E07000903,E12000901,E92000001,52.10,-1.20\n"
+    report = load_postcode_directory(io.StringIO(HEADER + GOOD + again))
+    assert (report.received, report.loaded) == (2, 1) and report.accounted
+    assert report.rejected == [(3, "FX1 1AB is in the file again (first on line 2).")]
+    assert Postcode.objects.get().upper_tier.code == "E10000901"
+
+
+@pytest.mark.parametrize(
+    "row, reason",
+    [
+        ("FX1 1AD,199806,,E1000090199,E07000901,E12000901,E92000001,,\n",
+         "FX1 1AD: oscty “E1000090199” is not an ONS area code like E10000001."),
+        # The district of the row above, given as a county: its postcode would route to a district.
+        ("FX1 1AD,199806,,E07000901,E07000905,E12000901,E92000001,,\n",
+         "FX1 1AD: oscty E07000901 is a district, not an upper-tier council."),
+    ],
+)  # fmt: skip
+def test_an_area_code_that_is_wrong_rejects_its_row_and_creates_no_area(row: str, reason: str) -> None:
+    report = load_postcode_directory(io.StringIO(HEADER + GOOD + row))
+    assert report.rejected == [(3, reason)]
+    assert set(Area.objects.values_list("code", flat=True)) == {"E92000001", "E12000901", "E10000901", "E07000901"}
+    assert Postcode.objects.get(postcode="FX1 1AB").upper_tier.code == "E10000901"
+
+
+def test_rejected_rows_are_reported_at_their_line_after_a_blank_line() -> None:
+    report = load_postcode_directory(io.StringIO(HEADER + GOOD + "\n" + "rubbish,,,,,,,,\n"))
+    assert [line for line, _ in report.rejected] == [4]

@@ -109,6 +109,28 @@ def _refuse_self_grant(request: HttpRequest, user_id: int) -> None:
         raise SelfGrant
 
 
+NO_ADMINISTRATOR_LEFT = (
+    "This would leave the service with no active administrator. Make someone else an administrator first"
+)
+
+
+def _refuse_leaving_no_administrator(user_id: int) -> None:
+    """Refuse a change that takes this person out of the administrators if nobody else active is one.
+
+    Every active administrator's row is locked first, in one order, so two administrators removing each other
+    at the same moment take turns: the second sees the first's change and is refused, and nobody is left
+    unable to manage accounts.
+    """
+    administrators = set(
+        User.objects.select_for_update()
+        .filter(is_active=True, deployment_role=User.DeploymentRole.ADMINISTRATOR)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if user_id in administrators and not administrators - {user_id}:
+        raise AccountRefused(NO_ADMINISTRATOR_LEFT, field="deployment_role")
+
+
 # What the user edit page shows and saves; its fingerprint tells whether someone changed them since it was opened.
 EDITABLE = ("full_name", "username", "email", "phone", "deployment_role")
 STALE_ACCOUNT = (
@@ -129,6 +151,8 @@ def account_fingerprint(user: User) -> str:
 def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: str | None = None) -> User:
     """Save the fields the form changed, only those, and only if nobody changed the account since the form
     was opened (`seen`, its `account_fingerprint`): a stale page must not put back a role someone removed."""
+    if "deployment_role" in changed and user.deployment_role != User.DeploymentRole.ADMINISTRATOR:
+        _refuse_leaving_no_administrator(user.pk)
     current = User.objects.select_for_update().get(pk=user.pk)
     if seen is not None and account_fingerprint(current) != seen:
         raise StaleAccount(STALE_ACCOUNT)
@@ -147,7 +171,10 @@ def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: s
 @transaction.atomic
 def add_membership(request: HttpRequest, membership: Membership) -> Membership:
     _refuse_self_grant(request, membership.user_id)
-    if refusal := team_role_refusal(membership.user):
+    # The account as it is now, locked: update_user locks it too, so a service-wide role given at the same
+    # moment is either seen here or sees this role, and nobody ends up holding both.
+    person = User.objects.select_for_update().get(pk=membership.user_id)
+    if refusal := team_role_refusal(person):
         raise AccountRefused(refusal, field="team")
     membership.save()
     forget_scope(membership.user)
@@ -180,6 +207,8 @@ def reset_second_factor(request: HttpRequest, user: User) -> int:
 
 @transaction.atomic
 def set_active(request: HttpRequest, user: User, active: bool) -> None:
+    if not active:
+        _refuse_leaving_no_administrator(user.pk)
     user.is_active = active
     user.save(update_fields=["is_active"])
     record(Action.CHANGE, request=request, obj=user, detail={"is_active": active})

@@ -71,6 +71,9 @@ class DelegationForm(GovukForm):
             self.add_error("starts_on", "Access cannot start in the past")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The last day of access must be on or after the first day")
+        elif ends_on and ends_on >= dt.date.max:
+            # Access ends at the start of the next day, which the calendar does not have (a 500, not an answer).
+            self.add_error("ends_on", "The last day of access must be before 31 December 9999")
         return cleaned
 
     def period(self) -> tuple[dt.datetime, dt.datetime]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,8 @@ _PSEUDO_CODES = {"", "E99999999", "W99999999", "S99999999", "N99999999", "L99999
 _UNITARY_PREFIXES = ("E06", "W06", "S12", "N09")
 
 REQUIRED_ONSPD_COLUMNS = ("pcds", "oslaua", "oscty", "rgn", "ctry")
+# A GSS code: a letter for the nation and eight digits, as in E10000001.
+_AREA_CODE = re.compile(r"[A-Z][0-9]{8}")
 
 
 @dataclass
@@ -166,11 +169,25 @@ class PostcodeFileError(ValueError):
     """The file is not an ONS Postcode Directory CSV; nothing was loaded."""
 
 
-def _yyyymm(value: str) -> dt.date | None:
+class _RowRejected(ValueError):
+    """One row cannot be loaded; the message is the reason shown against its line."""
+
+
+def _with_article(words: str) -> str:
+    return f"{'an' if words[:1] in 'aeiou' else 'a'} {words}"
+
+
+def _yyyymm(value: str | None, column: str) -> dt.date | None:
     value = (value or "").strip()
-    if len(value) == 6 and value.isdigit():
-        return dt.date(int(value[:4]), int(value[4:]), 1)
-    return None
+    if not value:
+        return None
+    try:
+        if len(value) == 6 and value.isdigit():
+            return dt.date(int(value[:4]), int(value[4:]), 1)
+    except ValueError:
+        pass
+    # A date the row gives but that is not one is refused, not loaded as "no date".
+    raise _RowRejected(f"{column} “{value}” is not a year and month like 199806.")
 
 
 def _float(value: str) -> float | None:
@@ -221,6 +238,19 @@ def load_postcode_directory(
     report = PostcodeLoadReport()
     areas: dict[str, Area] = {a.code: a for a in Area.objects.all()}
 
+    def check_codes(wanted: list[tuple[str, str, str]]) -> None:
+        """Refuse the row before it creates any area: a code that is not one, or one of another kind."""
+        levels: dict[str, str] = {}
+        for code, level, column in wanted:
+            if not _AREA_CODE.fullmatch(code):
+                raise _RowRejected(f"{column} “{code[:20]}” is not an ONS area code like E10000001.")
+            known = areas[code].level if code in areas else levels.get(code)
+            if known is not None and known != level:
+                # Loaded, it would route postcodes to an area of the wrong kind (a district as if a council).
+                was, wanted_kind = (_with_article(Area.Level(lv).label.lower()) for lv in (known, level))
+                raise _RowRejected(f"{column} {code} is {was}, not {wanted_kind}.")
+            levels[code] = level
+
     def area_for(code: str, level: str, parent: Area | None) -> Area:
         area = areas.get(code)
         if area is None:
@@ -231,8 +261,12 @@ def load_postcode_directory(
         return area
 
     with transaction.atomic():
-        for chunk in _chunks(enumerate(reader, start=2), batch_size):
+        # The reader's own line count, so a blank line or a quoted line break does not shift the numbers reported.
+        for chunk in _chunks(((reader.line_num, row) for row in reader), batch_size):
             postcodes: list[Postcode] = []
+            # One row per postcode in a batch: a second would overwrite the first unseen (and PostgreSQL refuses
+            # to update one row twice in one statement, which would lose the whole load).
+            first_line: dict[str, int] = {}
             for line, row in chunk:
                 report.received += 1
                 try:
@@ -240,27 +274,48 @@ def load_postcode_directory(
                 except InvalidPostcode as error:
                     report.rejected.append((line, str(error)))
                     continue
+                if postcode in first_line:
+                    report.rejected.append(
+                        (line, f"{postcode} is in the file again (first on line {first_line[postcode]}).")
+                    )
+                    continue
                 country, region, county, district = (
                     (row.get(c) or "").strip() for c in ("ctry", "rgn", "oscty", "oslaua")
                 )
                 if district in _PSEUDO_CODES or country in _PSEUDO_CODES:
                     report.rejected.append((line, f"{postcode} has no local authority in the directory."))
                     continue
+                unitary = district.startswith(_UNITARY_PREFIXES) or county in _PSEUDO_CODES
+                wanted: list[tuple[str, str, str]] = [(country, Area.Level.NATION, "ctry")]
+                if region not in _PSEUDO_CODES:
+                    wanted.append((region, Area.Level.REGION, "rgn"))
+                if unitary:
+                    wanted.append((district, Area.Level.UPPER_TIER, "oslaua"))
+                else:
+                    wanted += [(county, Area.Level.UPPER_TIER, "oscty"), (district, Area.Level.DISTRICT, "oslaua")]
+                try:
+                    introduced_on = _yyyymm(row.get("dointr"), "dointr")
+                    terminated_on = _yyyymm(row.get("doterm"), "doterm")
+                    check_codes(wanted)
+                except _RowRejected as error:
+                    report.rejected.append((line, f"{postcode}: {error}"))
+                    continue
                 nation = area_for(country, Area.Level.NATION, None)
                 parent = area_for(region, Area.Level.REGION, nation) if region not in _PSEUDO_CODES else nation
-                if district.startswith(_UNITARY_PREFIXES) or county in _PSEUDO_CODES:
+                if unitary:
                     upper = area_for(district, Area.Level.UPPER_TIER, parent)
                     lowest = upper
                 else:
                     upper = area_for(county, Area.Level.UPPER_TIER, parent)
                     lowest = area_for(district, Area.Level.DISTRICT, upper)
+                first_line[postcode] = line
                 postcodes.append(
                     Postcode(
                         postcode=postcode,
                         district=lowest,
                         upper_tier=upper,
-                        introduced_on=_yyyymm(row.get("dointr", "")),
-                        terminated_on=_yyyymm(row.get("doterm", "")),
+                        introduced_on=introduced_on,
+                        terminated_on=terminated_on,
                         latitude=_float(row.get("lat", "")),
                         longitude=_float(row.get("long", "")),
                     )

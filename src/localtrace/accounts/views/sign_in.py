@@ -25,6 +25,7 @@ from localtrace.accounts import mfa
 from localtrace.accounts.access import acting_user
 from localtrace.accounts.forms import CodeForm, GovukPasswordResetForm, GovukSetPasswordForm, SignInForm
 from localtrace.accounts.middleware import second_factor_optional
+from localtrace.accounts.models import User
 from localtrace.audit.services import Action, record
 
 NEXT_SESSION_KEY = "localtrace_next"
@@ -178,6 +179,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     form_class = GovukSetPasswordForm
     success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def get_user(self, uidb64: str) -> User | None:  # type: ignore[override]
+        # Django's own view finds the account whether or not it is active, and the link's token does not change
+        # when an administrator deactivates someone: a link sent before would still set a password for an
+        # account that has been closed. A deactivated account's link simply no longer works.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)

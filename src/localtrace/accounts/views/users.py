@@ -153,6 +153,10 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("accounts:user-detail", person.pk)
     active = request.POST.get("active") == "1"
-    services.set_active(request, person, active)
+    try:
+        services.set_active(request, person, active)
+    except services.AccountRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("accounts:user-detail", person.pk)
     messages.success(request, f"{person.full_name}'s account is now {'active' if active else 'deactivated'}.")
     return redirect("accounts:user-detail", person.pk)

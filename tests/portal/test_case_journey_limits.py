@@ -164,3 +164,87 @@ def test_answers_online_with_nobody_in_a_part_complete_that_part_for_the_tracer(
     submit_case_answers(link, case, _answers(link.pk))  # lives with nobody new, close to nobody, went nowhere
     case.refresh_from_db()
     assert None not in (case.household_asked_at, case.contacts_asked_at, case.places_asked_at)
+
+
+def test_a_change_to_having_symptoms_asks_when_they_started_before_the_answers_can_be_sent(world: World) -> None:
+    case = world.case_a
+    client = signed_in_with_link(case, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    for path in ("/self-service/household/", "/self-service/close-contacts/", "/self-service/places/"):
+        client.post(path, {})
+    assert client.post("/self-service/help/", {})["Location"] == "/self-service/check-your-answers/"
+    # "Change" on the check page, "Yes", then the browser's Back button to the check page: no day given yet.
+    assert (
+        client.post("/self-service/symptoms/", {"symptomatic": "yes"})["Location"] == "/self-service/symptoms/started/"
+    )
+    assert client.get("/self-service/check-your-answers/")["Location"] == "/self-service/symptoms/started/"
+    assert client.post("/self-service/check-your-answers/")["Location"] == "/self-service/symptoms/started/"
+    assert case.portal_links.get().submitted_at is None
+    onset = case.specimen_date - dt.timedelta(days=1)
+    client.post("/self-service/symptoms/started/", date_fields("onset_date", onset))
+    assert client.post("/self-service/check-your-answers/")["Location"] == "/self-service/sent/"
+    case.refresh_from_db()
+    assert case.symptomatic and case.onset_date == onset
+
+
+def test_a_postcode_that_is_not_one_gets_an_error_and_the_place_reaches_the_tracers_records(world: World) -> None:
+    from localtrace.places.models import Visit
+
+    case = world.case_a
+    client = signed_in_with_link(case, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    place = {"name": "The Crown", "kind": "hospitality", **date_fields("visited_on", case.specimen_date)}
+    typo = client.post("/self-service/places/", {**place, "postcode": "FX1 1A"})
+    page = typo.content.decode()
+    assert typo.status_code == 200 and '<a href="#id_postcode">Enter a postcode like SW1A 2AA' in page
+    assert client.session["portal_answers"]["places"] == []  # nothing kept until it is put right
+    assert client.post("/self-service/places/", {**place, "postcode": "fx11ab"})["Location"] == "/self-service/help/"
+    client.post("/self-service/help/", {})
+    assert client.post("/self-service/check-your-answers/")["Location"] == "/self-service/sent/"
+    visit = Visit.objects.get(case=case)
+    assert visit.setting.name == "The Crown" and visit.setting.postcode == "FX1 1AB"
+
+
+def test_someone_close_to_them_on_a_day_that_cannot_be_recorded_is_asked_about_again(world: World) -> None:
+    from django.utils import timezone
+
+    from localtrace.config import policy
+
+    case = world.case_a
+    today = timezone.localdate()
+    # Infectious until 4 days ago; anyone last met 11 days ago isolated until yesterday.
+    onset = today - dt.timedelta(days=14)
+    client = signed_in_with_link(case, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "yes"})
+    client.post("/self-service/symptoms/started/", date_fields("onset_date", onset))
+    infectious = policy.infectious_period(onset)
+    assert infectious.last < today and policy.contact_isolation_ends_on(infectious.first) < today
+    first = today - (policy.contact_isolation_ends_on(today) - today)  # the earliest day whose isolation is not over
+    person = {"given_name": "Alun", "family_name": "Price", "kind": "close"}
+    page = client.get("/self-service/close-contacts/").content.decode()
+    last = infectious.last
+    assert f"from {first:%A} {first.day} {first:%B} to {last:%A} {last.day} {last:%B}." in page
+    for day in (today, infectious.last + dt.timedelta(days=1), first - dt.timedelta(days=1)):
+        refused = client.post("/self-service/close-contacts/", {**person, **date_fields("last_met", day)})
+        assert refused.status_code == 200 and "Only tell us about people you were close to between" in (
+            refused.content.decode()
+        ), day
+    assert client.session["portal_answers"]["contacts"] == []
+    client.post("/self-service/close-contacts/", {**person, **date_fields("last_met", infectious.last)})
+    client.post("/self-service/places/", {})
+    client.post("/self-service/help/", {})
+    assert client.post("/self-service/check-your-answers/")["Location"] == "/self-service/sent/"
+    assert case.contacts.get(person__given_name="Alun").last_exposure == infectious.last
+    assert not case.events.filter(summary__contains="Not recorded").exists()
+
+
+def test_a_name_too_long_is_one_error_that_says_so_not_that_it_is_missing(world: World) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    long = client.post("/self-service/household/", {"given_name": "Gwenllian" * 12, "family_name": "Morgan"})
+    page = long.content.decode()
+    assert long.status_code == 200 and "at most 100 characters" in page and "Enter their first name" not in page
+    place = {"name": "Y" * 201, "kind": "school", **date_fields("visited_on", world.case_a.specimen_date)}
+    page = client.post("/self-service/places/", place).content.decode()
+    assert "at most 200 characters" in page and "Enter the name of the place" not in page
+    assert client.session["portal_answers"]["household"] == [] and client.session["portal_answers"]["places"] == []

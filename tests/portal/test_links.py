@@ -198,6 +198,26 @@ def test_a_brute_force_of_dates_of_birth_stops_at_the_lock(world: World) -> None
     assert link.failed_attempts == 5 and link.locked_at is not None
 
 
+def test_a_guess_sent_as_the_link_locked_does_not_get_in(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    """Guesses sent at once each load the link while it still works; the ones decided after it locked fail,
+    the right date among them too (else 5 attempts would be as many as could be sent at once)."""
+    settings.PORTAL_DOB_ATTEMPTS = 5
+    link, _ = issued(world)
+    as_loaded = services.usable(link.pk)  # by a guess's request, before the others were decided
+    assert as_loaded is not None
+    PortalLink.objects.filter(pk=link.pk).update(failed_attempts=5, locked_at=timezone.now())
+    assert not services.check_date_of_birth(as_loaded, dt.date(1979, 3, 14), request=_staff_request(world))
+    link.refresh_from_db()
+    assert link.confirmed_at is None and link.locked_at is not None
+    # Revoked by staff while the date-of-birth page was open: the same.
+    other, _ = issued(world)
+    as_loaded = services.usable(other.pk)
+    services.revoke_link(other, request=_staff_request(world))
+    assert not services.check_date_of_birth(as_loaded, dt.date(1979, 3, 14), request=_staff_request(world))  # type: ignore[arg-type]
+    other.refresh_from_db()
+    assert other.confirmed_at is None
+
+
 def test_the_token_is_in_no_later_url_or_page(world: World) -> None:
     _, path = issued(world)
     token = path.strip("/").split("/")[-1]

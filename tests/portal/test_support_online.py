@@ -185,3 +185,22 @@ def test_a_claim_too_late_is_refused_in_their_words_and_language_before_they_sen
     assert "so it is too late to claim" in first and "Continue" not in first
     client.post("/self-service/support-payment/", ELIGIBLE)
     assert not PaymentClaim.objects.exists()
+
+
+def test_a_claim_refused_on_the_check_page_says_error_in_the_page_title(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    contact = contact_with_dob(world)
+    client = signed_in_with_link(contact, dt.date(1990, 7, 1))
+    client.post("/self-service/support-payment/", ELIGIBLE)
+    assert "<title>Check your answers" in client.get("/self-service/support-payment/check/").content.decode()
+    ended = timezone.localdate() - dt.timedelta(days=60)
+    type(contact).objects.filter(pk=contact.pk).update(
+        last_exposure=ended - dt.timedelta(days=10), isolation_ends_on=ended
+    )
+    # A screen reader announces the title first: the problem must be in it, as on every page with an error.
+    assert "<title>Error: Check your answers" in client.get("/self-service/support-payment/check/").content.decode()
+    client.cookies["django_language"] = "cy"
+    assert "<title>Gwall: " in client.get("/self-service/support-payment/check/").content.decode()

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.cases.models import SUPPORT_NEEDS
 from localtrace.core.forms import GovukDateField, GovukForm
 from localtrace.places.models import Setting
@@ -101,9 +102,10 @@ class PersonForm(GovukForm):
         data = super().clean() or {}
         if self.is_blank():
             return data
-        if not data.get("given_name", "").strip():
+        # A name refused already (too long) is not also missing: one error, the one that says what to change.
+        if not data.get("given_name", "").strip() and "given_name" not in self.errors:
             self.add_error("given_name", _("Enter their first name"))
-        if not data.get("family_name", "").strip():
+        if not data.get("family_name", "").strip() and "family_name" not in self.errors:
             self.add_error("family_name", _("Enter their last name"))
         return data
 
@@ -157,6 +159,16 @@ class PlaceForm(GovukForm):
     )
     postcode = forms.CharField(label=_("Postcode (if you know it)"), max_length=10, required=False)
 
+    def clean_postcode(self) -> str:
+        # Checked here, where they can correct it: a place with a postcode that is not one cannot be recorded.
+        typed = self.cleaned_data.get("postcode", "").strip()
+        if not typed:
+            return ""
+        try:
+            return normalise_postcode(typed)
+        except InvalidPostcode:
+            raise forms.ValidationError(_("Enter a postcode like SW1A 2AA, or leave it blank")) from None
+
     def is_blank(self) -> bool:
         raw = self.data
         names = ("name", "postcode", "visited_on_0", "visited_on_1", "visited_on_2")
@@ -166,7 +178,7 @@ class PlaceForm(GovukForm):
         data = super().clean() or {}
         if self.is_blank():
             return data
-        if not data.get("name", "").strip():
+        if not data.get("name", "").strip() and "name" not in self.errors:
             self.add_error("name", _("Enter the name of the place"))
         if not data.get("kind"):
             self.add_error("kind", _("Select what kind of place it is"))

@@ -127,8 +127,16 @@ def opened(link: PortalLink, request: HttpRequest) -> None:
 
 @transaction.atomic
 def check_date_of_birth(link: PortalLink, date_of_birth: dt.date, *, request: HttpRequest) -> bool:
-    """True when it matches. Each miss counts; the link locks at the configured number of misses."""
+    """True when it matches and the link still works. Each miss counts; the link locks at the configured number
+    of misses.
+
+    Decided on the link's row, locked: guesses sent at once wait for each other, so none gets in after the
+    misses before it locked the link (or after it was revoked or expired since its page loaded `link`).
+    """
     area = link.item.area  # type: ignore[attr-defined]
+    current = PortalLink.objects.select_for_update().filter(pk=link.pk).first()
+    if current is None or not current.is_usable:
+        return False
     if link.person.date_of_birth == date_of_birth:
         PortalLink.objects.filter(pk=link.pk).update(failed_attempts=0, confirmed_at=timezone.now())
         record(Action.VIEW, request=request, obj=link, area=area, detail={"portal": "date of birth confirmed"})

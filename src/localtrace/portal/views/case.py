@@ -176,17 +176,28 @@ def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[
     )  # fmt: skip
 
 
+def _contacts_window(windows: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    """The days someone can have last been close to them and still be named (`name_contact` refuses the others):
+    in the infectious period, not after today, and recent enough that the person's own isolation is not over."""
+    infectious, today = windows["infectious"], windows["today"]
+    first = infectious.first
+    while first < today and policy.contact_isolation_ends_on(first) < today:
+        first += dt.timedelta(days=1)
+    return first, min(infectious.last, today)
+
+
 @case_page
 def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
     windows = _windows(case, answers)
+    first, last = _contacts_window(windows)
     form = CloseContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and not form.is_blank():
-        last = form.cleaned_data["last_met"]
-        if last < windows["infectious"].first:
+        last_met = form.cleaned_data["last_met"]
+        if not first <= last_met <= last:
             form.add_error(
                 "last_met",
-                _("Only tell us about people you were close to from %(first)s.")
-                % {"first": _words(windows["infectious"].first)},
+                _("Only tell us about people you were close to between %(first)s and %(last)s.")
+                % {"first": _words(first), "last": _words(last)},
             )
 
     def build(data: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +206,8 @@ def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[s
 
     return _list_page(
         request, answers, key="contacts", form=form, build=build, next_url="portal:case-places",
-        back="portal:case-household", template="contacts", kinds=dict(CONTACT_KINDS), **windows,
+        back="portal:case-household", template="contacts", kinds=dict(CONTACT_KINDS), contacts_from=first,
+        contacts_until=last, **windows,
     )  # fmt: skip
 
 
@@ -246,6 +258,9 @@ def _words(day: dt.date) -> str:
 def check(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str, Any]) -> HttpResponse:
     if "symptomatic" not in answers or "support" not in answers:
         return redirect("portal:case-symptoms")
+    if answers["symptomatic"] == "yes" and not answers.get("onset") and not answers.get("recorded"):
+        # Changed to "yes" from here, then back here (the browser's Back button) before saying when they started.
+        return redirect("portal:case-onset")
     error = ""
     if request.method == "POST":
         try:

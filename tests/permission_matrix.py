@@ -64,6 +64,16 @@ def _user_pk(world: World) -> dict[str, Any]:
     return {"pk": world.users["tracer_a"].pk}
 
 
+def _role_grant(world: World) -> dict[str, Any]:
+    """A team role for tracer B, given by someone other than the administrator persona, who may then approve it."""
+    from localtrace.accounts.models import RoleGrant
+
+    grant = RoleGrant.objects.create(
+        user=world.users["tracer_b"], team=world.team_a, role="tracer", granted_by=world.users["dpo"]
+    )
+    return {"pk": grant.user_id, "grant_pk": grant.pk}
+
+
 MATRIX: dict[str, Entry] = {
     # Public pages.
     "core:accessibility": Entry(everyone(200)),
@@ -107,6 +117,8 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"pk": w.users["tracer_a"].pk, "membership_pk": w.users["tracer_a"].memberships.get().pk},
         method="post",
     ),
+    "accounts:role-approve": Entry(only("admin", status=302), kwargs=lambda w: _role_grant(w), method="post"),
+    "accounts:role-withdraw": Entry(only("admin", status=302), kwargs=lambda w: _role_grant(w), method="post"),
     "accounts:reset-second-factor": Entry(only("admin", status=302), kwargs=_user_pk, method="post"),
     "accounts:send-password-link": Entry(only("admin", status=302), kwargs=_user_pk, method="post"),
     "accounts:set-active": Entry(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts.access import scope_for
-from localtrace.accounts.models import User
+from localtrace.accounts.models import RoleGrant, User
 from localtrace.areas.models import Membership
 from localtrace.audit.models import AuditEvent
 from localtrace.messaging.models import Message
@@ -53,15 +53,147 @@ def test_a_duplicate_email_is_refused_with_a_message(world: World, client_for) -
     assert not User.objects.filter(username="someone").exists()
 
 
-def test_giving_a_team_role_changes_what_the_person_may_see(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+def _second_administrator(world: World) -> User:
+    """A second administrator, signed in by client_for("admin_2")."""
+    from tests.personas import make_user
+
+    world.users["admin_2"] = make_user("admin_2", deployment_role=User.DeploymentRole.ADMINISTRATOR)
+    return world.users["admin_2"]
+
+
+def test_a_team_role_changes_what_the_person_may_see_once_a_second_administrator_approves_it(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
     tracer_b = world.users["tracer_b"]
+    _second_administrator(world)
     assert world.area_a.pk not in scope_for(tracer_b).working_area_ids
+    admin = client_for("admin")
+    given = admin.post(
+        reverse("accounts:membership-add", args=[tracer_b.pk]), {"team": world.team_a.pk, "role": "tracer"},
+        follow=True,
+    ).content.decode()  # fmt: skip
+    assert "Tracer in Northshire Tracing for Tracer B waits for another administrator to approve it." in given
+    assert "You gave this role: another administrator approves it." in given and ">Approve<" not in given
+    # Given, it gives nothing yet.
+    (grant,) = RoleGrant.objects.filter(user=tracer_b)
+    assert not Membership.objects.filter(user=tracer_b, team=world.team_a).exists()
+    assert world.area_a.pk not in scope_for(User.objects.get(pk=tracer_b.pk)).working_area_ids
+    # Whoever gave it cannot approve it, even by posting the form by hand.
+    refused = admin.post(reverse("accounts:role-approve", args=[tracer_b.pk, grant.pk]), follow=True).content.decode()
+    assert "You gave this role, so another administrator must approve it" in refused
+    assert RoleGrant.objects.filter(pk=grant.pk).exists()
+
+    second = client_for("admin_2")
+    assert "Tracer B: Tracer in Northshire Tracing" in second.get(reverse("accounts:user-list")).content.decode()
+    assert "1 role waiting for your approval" in second.get(reverse("core:home")).content.decode()
+    approved = second.post(reverse("accounts:role-approve", args=[tracer_b.pk, grant.pk]), follow=True)
+    assert "Approved: Tracer B is now a tracer in Northshire Tracing." in approved.content.decode()
+    assert Membership.objects.filter(user=tracer_b, team=world.team_a, role="tracer").exists()
+    assert not RoleGrant.objects.exists()
+    assert world.area_a.pk in scope_for(User.objects.get(pk=tracer_b.pk)).working_area_ids
+    event = AuditEvent.objects.get(action="grant", object_type="areas.membership")
+    assert (event.actor, event.detail["granted_by"], event.detail["approved_by"]) == (
+        world.users["admin_2"], world.users["admin"].pk, world.users["admin_2"].pk
+    )  # fmt: skip
+    # Approved twice (a second tab, a double click): the second is told, and nothing changes.
+    again = second.post(reverse("accounts:role-approve", args=[tracer_b.pk, grant.pk]), follow=True)
+    assert "Another administrator has approved or withdrawn this role" in again.content.decode()
+    assert Membership.objects.filter(user=tracer_b, team=world.team_a).count() == 1
+
+
+def test_an_administrator_cannot_make_a_second_account_of_their_own_an_administrator_to_approve_their_grants(
+    world: World, client_for, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    admin = client_for("admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = admin.post(reverse("accounts:user-create"), _new_user(deployment_role="administrator"), follow=True)
+    assert "Their role across the whole service waits for another administrator to approve it." in made.content.decode()
+    alias = User.objects.get(username="director.b")
+    assert alias.deployment_role == ""  # nothing yet: it cannot approve anything
+    (grant,) = RoleGrant.objects.filter(user=alias)
+    assert (grant.team, grant.role, grant.granted_by) == (None, "administrator", world.users["admin"])
+    # Nor can a role given to an existing account by editing it.
+    target = world.users["tracer_b"]
+    Membership.objects.filter(user=target).delete()
+    edited = admin.post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name=target.full_name, username=target.username, email=target.email,
+                  deployment_role="data_protection_officer"),
+        follow=True,
+    ).content.decode()  # fmt: skip
+    assert "Data protection officer for the whole service waits for another administrator to approve it." in edited
+    target.refresh_from_db()
+    assert target.deployment_role == ""
+    # Withdrawn by whoever gave it: it never takes effect.
+    admin.post(reverse("accounts:role-withdraw", args=[alias.pk, grant.pk]))
+    assert not RoleGrant.objects.filter(user=alias).exists()
+    assert AuditEvent.objects.filter(
+        action="revoke", object_type="accounts.rolegrant", object_id=str(grant.pk)
+    ).exists()
+
+
+def test_a_service_wide_role_approved_by_a_second_administrator_takes_effect(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    _second_administrator(world)
+    target = world.users["tracer_b"]
+    Membership.objects.filter(user=target).delete()
     client_for("admin").post(
-        reverse("accounts:membership-add", args=[tracer_b.pk]), {"team": world.team_a.pk, "role": "tracer"}
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name=target.full_name, username=target.username, email=target.email,
+                  deployment_role="data_protection_officer"),
+    )  # fmt: skip
+    (grant,) = RoleGrant.objects.filter(user=target)
+    client_for("admin_2").post(reverse("accounts:role-approve", args=[target.pk, grant.pk]))
+    target.refresh_from_db()
+    assert target.deployment_role == "data_protection_officer"
+    event = AuditEvent.objects.get(action="grant", object_type="accounts.user", object_id=str(target.pk))
+    assert event.detail["deployment_role"] == "data_protection_officer"
+    # Nobody approves a role given to themselves.
+    admin_2 = world.users["admin_2"]
+    own = RoleGrant.objects.create(user=admin_2, role="data_protection_officer", granted_by=world.users["admin"])
+    page = client_for("admin_2").post(reverse("accounts:role-approve", args=[admin_2.pk, own.pk]), follow=True)
+    assert "You cannot change your own roles" in page.content.decode()
+    assert RoleGrant.objects.filter(pk=own.pk).exists()
+
+
+def test_taking_a_role_away_needs_no_approval(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    target = world.users["dpo"]
+    client_for("admin").post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name=target.full_name, username=target.username, email=target.email, deployment_role=""),
+    )  # fmt: skip
+    target.refresh_from_db()
+    assert target.deployment_role == "" and not RoleGrant.objects.exists()
+
+
+def test_on_the_server_an_operator_makes_an_administrator_and_approves_a_waiting_role(world: World) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("create_administrator", "bea.admin", email="bea@staff.example.org", full_name="Bea Admin", stdout=out)
+    bea = User.objects.get(username="bea.admin")
+    assert bea.is_administrator and not bea.has_usable_password()
+    assert "/password-reset/" in out.getvalue()  # the outbox sends nothing: the operator hands the link over
+    assert AuditEvent.objects.get(action="create", object_id=str(bea.pk)).detail["made_on_the_server"] is True
+    with pytest.raises(CommandError, match="There is already an account with this email address"):
+        call_command(
+            "create_administrator", "bea2", email="BEA@staff.example.org", full_name="Bea", stdout=io.StringIO()
+        )
+
+    grant = RoleGrant.objects.create(
+        user=world.users["tracer_b"], team=world.team_a, role="tracer", granted_by=world.users["admin"]
     )
-    assert Membership.objects.filter(user=tracer_b, team=world.team_a).exists()
-    fresh = User.objects.get(pk=tracer_b.pk)
-    assert world.area_a.pk in scope_for(fresh).working_area_ids
+    listing = io.StringIO()
+    call_command("approve_role", stdout=listing)
+    assert f"{grant.pk}: Tracer in Northshire Tracing for Tracer B" in listing.getvalue()
+    call_command("approve_role", str(grant.pk), stdout=io.StringIO())
+    assert Membership.objects.filter(user=world.users["tracer_b"], team=world.team_a).exists()
+    event = AuditEvent.objects.get(action="grant", object_type="areas.membership")
+    assert event.actor is None and event.detail["approved_by"] == "on the server"
+    with pytest.raises(CommandError, match="No role numbered"):
+        call_command("approve_role", str(grant.pk), stdout=io.StringIO())
 
 
 def test_the_same_role_twice_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -204,10 +336,10 @@ def test_the_membership_service_refuses_a_team_role_for_a_service_wide_role(worl
 
     request = rf.post("/")
     request.user = world.users["admin"]
-    membership = Membership(user=world.users["dpo"], team=world.team_a, role="tracer")
     with pytest.raises(services.AccountRefused, match="cannot also have a team role"):
-        services.add_membership(request, membership)
+        services.give_team_role(request, world.users["dpo"], world.team_a, "tracer")
     assert not Membership.objects.filter(user=world.users["dpo"]).exists()
+    assert not RoleGrant.objects.exists()
 
 
 def test_someone_with_team_roles_cannot_be_given_a_service_wide_role(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -224,12 +356,13 @@ def test_someone_with_team_roles_cannot_be_given_a_service_wide_role(world: Worl
 
 def test_the_confirmation_of_a_team_role_reads_as_english(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     person = world.users["tracer_b"]
-    response = client_for("admin").post(
-        reverse("accounts:membership-add", args=[person.pk]),
-        {"team": world.team_b.pk, "role": "area_lead"},
-        follow=True,
+    _second_administrator(world)
+    client_for("admin").post(
+        reverse("accounts:membership-add", args=[person.pk]), {"team": world.team_b.pk, "role": "area_lead"}
     )
-    assert "Tracer B is now an area lead in Southmoor Tracing." in response.content.decode()
+    grant = RoleGrant.objects.get(user=person)
+    response = client_for("admin_2").post(reverse("accounts:role-approve", args=[person.pk, grant.pk]), follow=True)
+    assert "Approved: Tracer B is now an area lead in Southmoor Tracing." in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -321,5 +454,5 @@ def test_a_team_role_is_refused_when_a_service_wide_role_was_given_since_the_pag
     request = rf.post("/")
     request.user = world.users["admin"]
     with pytest.raises(services.AccountRefused, match="cannot also have a team role"):
-        services.add_membership(request, Membership(user=person, team=world.team_a, role="tracer"))
-    assert not Membership.objects.filter(user=person, team=world.team_a).exists()
+        services.give_team_role(request, person, world.team_a, "tracer")
+    assert not RoleGrant.objects.filter(user=person).exists()

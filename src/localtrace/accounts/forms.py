@@ -104,7 +104,10 @@ class UserForm(GovukModelForm):
         help_texts = {
             "username": USERNAME_HINT,
             "phone": "For example, 07123 456789 or +44 7123 456789.",
-            "deployment_role": "Most staff have none: their roles come from their teams.",
+            "deployment_role": (
+                "Most staff have none: their roles come from their teams. A role given here takes effect when another"
+                " administrator approves it; taking one away is at once."
+            ),
         }
         widgets = {"deployment_role": forms.RadioSelect}
 

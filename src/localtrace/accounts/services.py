@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -15,16 +16,21 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts.access import forget_scope
-from localtrace.accounts.models import User
-from localtrace.areas.models import Membership
+from localtrace.accounts.models import RoleGrant, User
+from localtrace.areas.models import Membership, Team
 from localtrace.audit.services import Action, record
 from localtrace.core.fingerprints import fingerprint
 
 
-def _send_set_password_email(request: HttpRequest, user: User, purpose: str) -> None:
+def set_password_link(user: User, request: HttpRequest | None = None) -> str:
+    """The one-off link to set a password: on this site's address, or (from a command) LOCALTRACE_PUBLIC_URL's."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = request.build_absolute_uri(reverse("accounts:password-reset-confirm", args=[uid, token]))
+    path = reverse("accounts:password-reset-confirm", args=[uid, default_token_generator.make_token(user)])
+    return request.build_absolute_uri(path) if request is not None else settings.PORTAL_PUBLIC_URL.rstrip("/") + path
+
+
+def _send_set_password_email(request: HttpRequest | None, user: User, purpose: str) -> None:
+    link = set_password_link(user, request)
     body = render_to_string("accounts/email/set_password.txt", {"user": user, "link": link, "purpose": purpose})
     message = EmailMessage(
         subject="Set your localtrace password",
@@ -86,12 +92,16 @@ def team_role_refusal(user: User) -> str:
 
 @transaction.atomic
 def create_user(request: HttpRequest, form_data: dict[str, Any]) -> User:
+    """A new account, invited by e-mail to set its password. A service-wide role chosen for it waits for another
+    administrator's approval (RoleGrant): the account starts with none."""
     if email_in_use(form_data.get("email", "")):
         raise AccountRefused(DUPLICATE_EMAIL, field="email")
-    user = User(**form_data)
+    user = User(**{**form_data, "deployment_role": ""})
     user.set_unusable_password()
     user.save()
-    record(Action.CREATE, request=request, obj=user, detail={"deployment_role": user.deployment_role})
+    record(Action.CREATE, request=request, obj=user, detail={"deployment_role": ""})
+    if role := form_data.get("deployment_role"):
+        _give(request, user, team=None, role=role)
     _send_set_password_email(request, user, "account_invitation")
     return user
 
@@ -148,6 +158,21 @@ def account_fingerprint(user: User) -> str:
 
 
 @transaction.atomic
+def create_administrator_on_server(form_data: dict[str, Any]) -> User:
+    """The first administrator (or one more, for a service with a single one), made by an operator on the server
+    (`localtrace create-administrator`): whoever runs commands there holds the database already, so no second
+    administrator approves it. Audited as made on the server, and invited by e-mail like any account."""
+    if email_in_use(form_data.get("email", "")):
+        raise AccountRefused(DUPLICATE_EMAIL, field="email")
+    user = User(**{**form_data, "deployment_role": User.DeploymentRole.ADMINISTRATOR})
+    user.set_unusable_password()
+    user.save()
+    record(Action.CREATE, obj=user, detail={"deployment_role": user.deployment_role, "made_on_the_server": True})
+    _send_set_password_email(None, user, "account_invitation")
+    return user
+
+
+@transaction.atomic
 def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: str | None = None) -> User:
     """Save the fields the form changed, only those, and only if nobody changed the account since the form
     was opened (`seen`, its `account_fingerprint`): a stale page must not put back a role someone removed."""
@@ -156,36 +181,124 @@ def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: s
     current = User.objects.select_for_update().get(pk=user.pk)
     if seen is not None and account_fingerprint(current) != seen:
         raise StaleAccount(STALE_ACCOUNT)
+    given: str = ""
     if "deployment_role" in changed:
         _refuse_self_grant(request, user.pk)
         if user.deployment_role and Membership.objects.filter(user=user).exists():
             raise AccountRefused(SERVICE_ROLE_NEEDS_NO_TEAM_ROLES, field="deployment_role")
+        # Taking a service-wide role away is at once; giving one waits for another administrator (RoleGrant).
+        if user.deployment_role:
+            given, user.deployment_role = user.deployment_role, current.deployment_role
+            changed = [name for name in changed if name != "deployment_role"]
     if "email" in changed and email_in_use(user.email, exclude=user.pk):
         raise AccountRefused(DUPLICATE_EMAIL, field="email")
+    if given:
+        _give(request, current, team=None, role=given)
     if changed:
         user.save(update_fields=[name for name in changed if name in EDITABLE])
     record(Action.CHANGE, request=request, obj=user, detail={"fields": changed})
     return user
 
 
-@transaction.atomic
-def add_membership(request: HttpRequest, membership: Membership) -> Membership:
-    _refuse_self_grant(request, membership.user_id)
-    # The account as it is now, locked: update_user locks it too, so a service-wide role given at the same
-    # moment is either seen here or sees this role, and nobody ends up holding both.
-    person = User.objects.select_for_update().get(pk=membership.user_id)
-    if refusal := team_role_refusal(person):
-        raise AccountRefused(refusal, field="team")
-    membership.save()
-    forget_scope(membership.user)
+ALREADY_WAITING = "This role is already waiting for another administrator to approve it"
+SERVICE_ROLE_WAITING = (
+    "Another service-wide role is already waiting for approval for them: approve or withdraw that one first"
+)
+ALREADY_DECIDED = "Another administrator has approved or withdrawn this role since you opened the page"
+APPROVED_BY_ANOTHER = "You gave this role, so another administrator must approve it"
+
+
+def _give(request: HttpRequest, person: User, *, team: Team | None, role: str) -> RoleGrant:
+    """Record a role given, to wait for a second administrator. The caller holds `person` locked."""
+    waiting = RoleGrant.objects.filter(user=person)
+    if team is not None and waiting.filter(team=team, role=role).exists():
+        raise AccountRefused(ALREADY_WAITING, field="role")
+    if team is None and waiting.filter(team__isnull=True).exists():
+        raise AccountRefused(SERVICE_ROLE_WAITING, field="deployment_role")
+    grant = RoleGrant.objects.create(user=person, team=team, role=role, granted_by=cast(User, request.user))
     record(
-        Action.GRANT,
+        Action.CREATE,
         request=request,
-        obj=membership,
-        area=membership.team.area,
-        detail={"user": membership.user_id, "team": membership.team_id, "role": membership.role},
+        obj=grant,
+        area=team.area if team is not None else None,
+        detail={"user": person.pk, "team": team.pk if team else None, "role": role, "waiting_for_approval": True},
     )
-    return membership
+    return grant
+
+
+@transaction.atomic
+def give_team_role(request: HttpRequest, person: User, team: Team, role: str) -> RoleGrant:
+    """A team role for someone, waiting for another administrator's approval (see RoleGrant)."""
+    _refuse_self_grant(request, person.pk)
+    # The account as it is now, locked: update_user and approve_role lock it too, so a service-wide role given
+    # at the same moment is either seen here or sees this role, and nobody ends up holding both.
+    locked = User.objects.select_for_update().get(pk=person.pk)
+    if refusal := team_role_refusal(locked):
+        raise AccountRefused(refusal, field="team")
+    if Membership.objects.filter(user=locked, team=team, role=role).exists():
+        raise AccountRefused("They already have this role in this team.", field="role")
+    return _give(request, locked, team=team, role=role)
+
+
+def _decided(grant: RoleGrant) -> RoleGrant:
+    """The grant, locked, or a refusal if someone approved or withdrew it since the page was opened."""
+    locked = RoleGrant.objects.select_for_update().select_related("team__area").filter(pk=grant.pk).first()
+    if locked is None:
+        raise AccountRefused(ALREADY_DECIDED)
+    return locked
+
+
+@transaction.atomic
+def approve_role(request: HttpRequest | None, grant: RoleGrant) -> None:
+    """A second administrator approves a role given: it takes effect now. Without a request, an operator approves
+    on the server (`localtrace approve-role`), for a service with a single administrator."""
+    grant = _decided(grant)
+    approver = request.user if request is not None else None
+    if approver is not None:
+        if approver.pk == grant.granted_by_id:
+            raise AccountRefused(APPROVED_BY_ANOTHER)
+        _refuse_self_grant(request, grant.user_id)  # type: ignore[arg-type]
+    person = User.objects.select_for_update().get(pk=grant.user_id)
+    if not person.is_active:
+        raise AccountRefused(f"{person.full_name}'s account is deactivated: reactivate it first, or withdraw the role")
+    detail = {
+        "user": person.pk,
+        "role": grant.role,
+        "granted_by": grant.granted_by_id,
+        "approved_by": approver.pk if approver is not None else "on the server",
+    }
+    if grant.team is not None:
+        if refusal := team_role_refusal(person):
+            raise AccountRefused(refusal)
+        membership, _ = Membership.objects.get_or_create(user=person, team=grant.team, role=grant.role)
+        forget_scope(person)
+        record(
+            Action.GRANT,
+            request=request,
+            obj=membership,
+            area=grant.team.area,
+            detail={**detail, "team": grant.team_id},
+        )
+    else:
+        if Membership.objects.filter(user=person).exists():
+            raise AccountRefused(SERVICE_ROLE_NEEDS_NO_TEAM_ROLES)
+        if person.is_administrator and grant.role != User.DeploymentRole.ADMINISTRATOR:
+            _refuse_leaving_no_administrator(person.pk)
+        person.deployment_role = grant.role
+        person.save(update_fields=["deployment_role"])
+        forget_scope(person)
+        record(Action.GRANT, request=request, obj=person, detail={**detail, "deployment_role": grant.role})
+    grant.delete()
+
+
+@transaction.atomic
+def withdraw_role(request: HttpRequest, grant: RoleGrant) -> None:
+    """A role given is withdrawn (by whoever gave it) or refused (by another administrator): it never takes effect."""
+    grant = _decided(grant)
+    pk, area = grant.pk, grant.team.area if grant.team is not None else None
+    detail = {"user": grant.user_id, "team": grant.team_id, "role": grant.role, "granted_by": grant.granted_by_id}
+    grant.delete()
+    record(Action.REVOKE, request=request, object_type="accounts.rolegrant", object_id=pk, area=area, detail=detail)
 
 
 @transaction.atomic

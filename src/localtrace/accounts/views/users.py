@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -13,7 +15,7 @@ from localtrace.accounts import services
 from localtrace.accounts.access import get_or_404, require_capability, scoped
 from localtrace.accounts.forms import MembershipForm, UserForm
 from localtrace.accounts.mfa import confirmed_device
-from localtrace.accounts.models import User
+from localtrace.accounts.models import RoleGrant, User
 from localtrace.areas.models import Membership
 from localtrace.audit.services import Action, record
 
@@ -39,8 +41,21 @@ def user_list(request: HttpRequest) -> HttpResponse:
     query = request.session.get(USER_SEARCH, "")
     if query:
         users = users.filter(Q(full_name__icontains=query) | Q(username__icontains=query))
-    page = Paginator(users.prefetch_related("memberships__team"), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "query": query})
+    page = Paginator(users.prefetch_related("memberships__team", "role_grants__team"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "accounts/user_list.html", {"page": page, "query": query, "for_approval": _for_approval(request.user)}
+    )
+
+
+def _for_approval(administrator: Any) -> list[RoleGrant]:
+    """Roles other administrators gave that this one may approve: not their own grants, not roles for themselves."""
+    return list(
+        RoleGrant.objects.exclude(granted_by=administrator)
+        .exclude(user=administrator)
+        .select_related("user", "team", "granted_by")
+    )
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -52,8 +67,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except services.AccountRefused as refused:
             form.add_error(refused.field, str(refused))
         else:
+            waiting = (
+                " Their role across the whole service waits for another administrator to approve it."
+                if form.cleaned_data["deployment_role"]
+                else ""
+            )
             messages.success(
-                request, f"Account created. We have emailed {user.full_name} a link to set their password."
+                request, f"Account created. We have emailed {user.full_name} a link to set their password.{waiting}"
             )
             return redirect("accounts:user-detail", user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
@@ -64,10 +84,11 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Staff contact details are personal data: every read is audited.
     record(Action.VIEW, request=request, obj=person)
     memberships = Membership.objects.filter(user=person).select_related("team__area")
+    grants = RoleGrant.objects.filter(user=person).select_related("team__area", "granted_by")
     return render(
         request,
         "accounts/user_detail.html",
-        {"person": person, "memberships": memberships, "device": confirmed_device(person)},
+        {"person": person, "memberships": memberships, "grants": grants, "device": confirmed_device(person)},
     )
 
 
@@ -86,7 +107,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changed = [name for name in form.changed_data if name != "seen"]
-            services.update_user(request, form.save(commit=False), changed, seen=form.cleaned_data["seen"] or None)
+            wanted = form.cleaned_data["deployment_role"]
+            saved = services.update_user(
+                request, form.save(commit=False), changed, seen=form.cleaned_data["seen"] or None
+            )
         except services.StaleAccount as refused:
             messages.error(request, str(refused))
             return redirect("accounts:user-edit", person.pk)
@@ -95,7 +119,14 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.AccountRefused as refused:
             form.add_error(refused.field, str(refused))
         else:
-            messages.success(request, "Account details saved.")
+            if "deployment_role" in changed and wanted and saved.deployment_role != wanted:
+                messages.success(
+                    request,
+                    f"Account details saved. {User.DeploymentRole(wanted).label} for the whole service waits for "
+                    "another administrator to approve it.",
+                )
+            else:
+                messages.success(request, "Account details saved.")
             return redirect("accounts:user-detail", person.pk)
     return render(request, "accounts/user_form.html", {"form": form, "person": person})
 
@@ -111,12 +142,15 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MembershipForm(request.POST if request.method == "POST" else None, user=person)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.add_membership(request, form.save(commit=False))
+            grant = services.give_team_role(request, person, form.cleaned_data["team"], form.cleaned_data["role"])
         except services.AccountRefused as refused:
             form.add_error(refused.field, str(refused))
         else:
-            role = membership.get_role_display().lower()
-            messages.success(request, f"{person.full_name} is now {_a_or_an(role)} {role} in {membership.team.name}.")
+            messages.success(
+                request,
+                f"{grant.description} for {person.full_name} waits for another administrator to approve it. "
+                "Until then it gives them nothing.",
+            )
             return redirect("accounts:user-detail", person.pk)
     return render(request, "accounts/membership_form.html", {"form": form, "person": person})
 
@@ -127,6 +161,42 @@ def membership_remove(request: HttpRequest, pk: int, membership_pk: int) -> Http
     membership = get_object_or_404(Membership.objects.select_related("team__area"), user=person, pk=membership_pk)
     services.remove_membership(request, membership)
     messages.success(request, f"Removed the role {membership.get_role_display().lower()} in {membership.team.name}.")
+    return redirect("accounts:user-detail", person.pk)
+
+
+def _grant(request: HttpRequest, pk: int, grant_pk: int) -> tuple[User, RoleGrant | None]:
+    person = get_or_404(request.user, "user.manage", User, pk=pk)
+    grant = RoleGrant.objects.select_related("team", "user").filter(user=person, pk=grant_pk).first()
+    if grant is None:
+        # Decided (approved or withdrawn) by someone else since the page was opened; the page shows what happened.
+        messages.error(request, services.ALREADY_DECIDED + ".")
+    return person, grant
+
+
+@require_POST
+def role_approve(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    person, grant = _grant(request, pk, grant_pk)
+    if grant is not None:
+        try:
+            services.approve_role(request, grant)
+        except (services.AccountRefused, services.SelfGrant) as refused:
+            messages.error(request, str(refused))
+        else:
+            role = grant.description[:1].lower() + grant.description[1:]
+            messages.success(request, f"Approved: {person.full_name} is now {_a_or_an(role)} {role}.")
+    return redirect("accounts:user-detail", person.pk)
+
+
+@require_POST
+def role_withdraw(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    person, grant = _grant(request, pk, grant_pk)
+    if grant is not None:
+        try:
+            services.withdraw_role(request, grant)
+        except services.AccountRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"Withdrawn: {grant.description} for {person.full_name} will not take effect.")
     return redirect("accounts:user-detail", person.pk)
 
 

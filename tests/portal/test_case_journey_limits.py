@@ -4,14 +4,17 @@ a namesake, or take a number that is not one."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from localtrace.cases.investigation import InvestigationError, complete, record_symptoms
 from localtrace.contacts.services import NamedContact, name_contact
 from localtrace.portal import services
 from localtrace.portal.answers import submit_case_answers
+from localtrace.portal.views.case import MOST_ENTRIES_PER_LIST
 from tests.personas import World
 from tests.portal.test_journeys import date_fields, signed_in_with_link
 
@@ -248,3 +251,69 @@ def test_a_name_too_long_is_one_error_that_says_so_not_that_it_is_missing(world:
     page = client.post("/self-service/places/", place).content.decode()
     assert "at most 200 characters" in page and "Enter the name of the place" not in page
     assert client.session["portal_answers"]["household"] == [] and client.session["portal_answers"]["places"] == []
+
+
+def _full_list(client: Client, key: str, entry: dict[str, str]) -> None:
+    session = client.session
+    session["portal_answers"][key] = [entry] * MOST_ENTRIES_PER_LIST
+    session.save()
+
+
+@pytest.mark.parametrize(
+    "path, key, entry, refusal",
+    [
+        ("/self-service/household/", "household", {}, "You can add up to 50 people you live with."),
+        (
+            "/self-service/close-contacts/",
+            "contacts",
+            {"kind": "close"},
+            "You can add up to 50 people you were close to.",
+        ),
+        ("/self-service/places/", "places", {"kind": "hospitality"}, "You can add up to 50 places."),
+    ],
+)
+def test_a_list_takes_at_most_fifty_entries_and_says_to_call_about_more(
+    world: World, path: str, key: str, entry: dict[str, str], refusal: str
+) -> None:
+    case = world.case_a
+    client = signed_in_with_link(case, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    if key == "places":
+        entry = {**entry, "name": "The Crown", "postcode": "FX1 1AB", **date_fields("visited_on", case.specimen_date)}
+    else:
+        entry = {**entry, "given_name": "Ann", "family_name": "Lee", **date_fields("last_met", case.specimen_date)}
+    assert client.post(path, {**entry, "add_another": "1"})["Location"] == path
+    kept = client.session["portal_answers"][key][0]
+    _full_list(client, key, kept)
+    for extra in ({**entry, "add_another": "1"}, entry):  # "Add this …" and Continue with the boxes filled in
+        refused = client.post(path, extra)
+        page = refused.content.decode()
+        assert refused.status_code == 200 and "There is a problem" in page
+        assert f"{refusal} If " in page and "call your local test and trace team." in page
+        assert len(client.session["portal_answers"][key]) == MOST_ENTRIES_PER_LIST
+    # Continue with the boxes empty still moves on, and a removed entry makes room for another.
+    assert client.post(path, {})["Location"] != path
+    client.post(path, {"remove": "0"})
+    assert client.post(path, {**entry, "add_another": "1"})["Location"] == path
+    assert len(client.session["portal_answers"][key]) == MOST_ENTRIES_PER_LIST
+
+
+def test_a_full_list_is_refused_in_welsh_when_welsh_is_chosen(world: World) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    client.cookies["django_language"] = "cy"
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    _full_list(client, "household", {"given_name": "Ann", "family_name": "Lee", "phone": ""})
+    page = client.post("/self-service/household/", {"given_name": "Ann", "family_name": "Lee"}).content.decode()
+    assert "Gallwch ychwanegu hyd at 50 o bobl rydych yn byw gyda nhw." in page
+
+
+@pytest.mark.parametrize("path, add", [("/self-service/household/", "Add this person"),
+                                       ("/self-service/close-contacts/", "Add this person"),
+                                       ("/self-service/places/", "Add this place")])  # fmt: skip
+def test_the_add_and_continue_buttons_are_kept_from_sending_twice(world: World, path: str, add: str) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    page = client.get(path).content.decode()
+    for label in (add, "Continue"):
+        button = re.search(rf"<button[^>]*>{label}</button>", page)
+        assert button is not None and 'data-prevent-double-click="true"' in button.group(0), label

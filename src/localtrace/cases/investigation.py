@@ -20,6 +20,10 @@ from localtrace.config import policy
 ONSET_BEFORE_SPECIMEN_DAYS = 21
 
 
+# A second identical submit this soon after the first is the same one (a double click or a resent form).
+SAME_SUBMISSION_WITHIN = dt.timedelta(minutes=1)
+
+
 class InvestigationError(ValueError):
     """A change that cannot be made; the message says why, in plain English."""
 
@@ -34,7 +38,10 @@ def _actor(request: HttpRequest | None, actor: Any) -> Any:
 def confirm_identity(
     request: HttpRequest | None, case: Case, *, actor: Any = None, at: dt.datetime | None = None
 ) -> Case:
+    """They are who the case is about. Once confirmed it stays so: a second submit (a double click, or a page
+    opened before someone else confirmed it) writes nothing, as the stored value is read under a row lock."""
     actor = _actor(request, actor)
+    case.identity_confirmed_at = _locked_case(case, "identity_confirmed_at").identity_confirmed_at
     if case.identity_confirmed_at is None:
         case.identity_confirmed_at = at or timezone.now()
         case.save(update_fields=["identity_confirmed_at"])
@@ -105,13 +112,28 @@ def nothing_more_to_add(
     actor: Any = None,
     at: dt.datetime | None = None,
 ) -> Case:
-    """They were asked, and there is nobody (more) to add: "lives alone" is an answer, so the task is done."""
+    """They were asked, and there is nobody (more) to add: "lives alone" is an answer, so the task is done.
+
+    The same answer by the same user moments ago, with nothing on the timeline since (a double click on the
+    button), is one submission: nothing changes and no second line is written.
+    """
     if part not in ASKED:
         raise InvestigationError("Choose household members, close contacts or places")
     field, summary = ASKED[part]
     actor = _actor(request, actor)
+    now = at or timezone.now()
+    # Read under the case's row lock, so a second submit waits for the first to commit and then finds its line.
+    setattr(case, field, getattr(_locked_case(case, field), field))
+    latest = case.events.filter(occurred_at__lte=now).order_by("-occurred_at", "-pk").first()
+    if (
+        actor is not None
+        and latest is not None
+        and (latest.kind, latest.detail.get("part"), latest.actor_id) == ("nothing_more", part, actor.pk)
+        and latest.occurred_at >= now - SAME_SUBMISSION_WITHIN
+    ):
+        return case
     if getattr(case, field) is None:
-        setattr(case, field, at or timezone.now())
+        setattr(case, field, now)
         case.save(update_fields=[field])
     note(case, "nothing_more", summary, request=request, actor=actor, at=at, part=part)
     if actor is not None and case.is_open:
@@ -209,6 +231,11 @@ def record_attempt(
     if actor is not None:
         touch(item, actor)
     return attempt
+
+
+def _locked_case(case: Case, field: str) -> Case:
+    """The case's field as stored now, locked until the transaction ends (the page's copy may be stale)."""
+    return Case.objects.select_for_update().only(field).get(pk=case.pk)
 
 
 def _locked(item: WorkItem) -> WorkItem:

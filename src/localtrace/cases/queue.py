@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from localtrace.accounts.access import scoped
 from localtrace.cases import ladder
 from localtrace.cases.events import note
 from localtrace.cases.models import OPEN_STATUSES, Status, WorkItem, claim_lapses_after
@@ -81,21 +83,48 @@ def release(item: WorkItem) -> None:
     type(item)._default_manager.filter(pk=item.pk).update(claimed_by=None, claimed_at=None)
 
 
-def assign(items: list[W], tracer: Any, *, by: Any) -> list[W]:
-    """A lead gives items to a tracer: the tracer holds them as if they had taken them. Returns those assigned.
+def out_of_reach(items: list[W], tracer: Any) -> list[W]:
+    """The items the tracer may not open (their pages answer 404 for them).
 
-    The lead chose from a page of items nobody was working on, but a tracer may have taken one with "get next",
-    or closed it, since: each is assigned with a conditional UPDATE, so another tracer's hold (or a closed item)
-    is left as it is. An item the tracer holds already (a second submit of the confirmation) counts as assigned.
+    A lead of several areas, or of an area a surge team is delegated to among others, chooses from tracers who
+    may work only some of them. The item's own page asks "case.view" or "contact.view": so does this.
+    """
+    may_open: set[tuple[type[Any], int]] = set()
+    for model in {type(item) for item in items}:
+        pks = [item.pk for item in items if type(item) is model]
+        reachable = scoped(tracer, f"{model._meta.model_name}.view", model._default_manager.filter(pk__in=pks))
+        may_open |= {(model, pk) for pk in reachable.values_list("pk", flat=True)}
+    return [item for item in items if (type(item), item.pk) not in may_open]
+
+
+@dataclass
+class Assignment(Generic[W]):
+    """What `assign` did: the items the tracer now holds, and those refused as the tracer may not open them.
+    Items in neither are held by someone else or closed."""
+
+    assigned: list[W] = field(default_factory=list)
+    refused: list[W] = field(default_factory=list)
+
+
+def assign(items: list[W], tracer: Any, *, by: Any) -> Assignment[W]:
+    """A lead gives items to a tracer: the tracer holds them as if they had taken them.
+
+    An item the tracer may not open is refused: they would hold a page they cannot see, and nobody else would
+    get it from "get next" until the hold lapsed. The lead chose from a page of items nobody was working on,
+    but a tracer may have taken one with "get next", or closed it, since: each is assigned with a conditional
+    UPDATE, so another tracer's hold (or a closed item) is left as it is. An item the tracer holds already
+    (a second submit of the confirmation) counts as assigned.
     """
     now = timezone.now()
-    assigned = []
+    result: Assignment[W] = Assignment(refused=out_of_reach(items, tracer))
     for item in items:
+        if any(item is refused for refused in result.refused):
+            continue
         manager = type(item)._default_manager
         free = manager.filter(_unclaimed(now), pk=item.pk, status__in=OPEN_STATUSES)
         if free.update(claimed_by=tracer, claimed_at=now):
             note(item, "assigned", f"Assigned to {tracer.full_name or tracer.username}", actor=by)
-            assigned.append(item)
+            result.assigned.append(item)
         elif current_claim(manager.filter(pk=item.pk), tracer, now) is not None:
-            assigned.append(item)
-    return assigned
+            result.assigned.append(item)
+    return result

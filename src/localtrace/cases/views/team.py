@@ -20,7 +20,7 @@ from localtrace.areas.models import Delegation, Membership, Role, Team
 from localtrace.cases import listing
 from localtrace.cases.models import OPEN_STATUSES, Attempt, Case, TraceEvent
 from localtrace.cases.queue import assign as assign_items
-from localtrace.cases.queue import claim_lapses_after
+from localtrace.cases.queue import claim_lapses_after, out_of_reach
 from localtrace.contacts.models import Contact
 from localtrace.core.forms import GovukForm
 
@@ -142,9 +142,21 @@ class AssignForm(GovukForm):
         field.label_from_instance = lambda u: u.full_name or u.username  # type: ignore[attr-defined]
 
 
+def _out_of_reach_message(name: str, references: list[str]) -> str:
+    one = len(references) == 1
+    return (
+        f"Not assigned, as {name} does not work in {'its area' if one else 'their areas'} and could not open "
+        f"{'it' if one else 'them'}: {', '.join(references)}. Choose a tracer who works there."
+    )
+
+
 @require_POST
 def assign(request: HttpRequest) -> HttpResponse:
-    """Assign the chosen cases to a tracer, after a confirmation page."""
+    """Assign the chosen cases to a tracer, after a confirmation page.
+
+    The tracers offered work in any of the lead's areas; a case the chosen tracer may not open is refused
+    (and named), on the confirmation page and again when the lead confirms, and the rest are assigned.
+    """
     require_capability(request.user, "team.lead")
     form = AssignForm(request.POST, tracers=_tracers(request.user))
     # Case ids as the page sends them; anything else (a hand-made form) chooses nothing rather than fail.
@@ -155,14 +167,28 @@ def assign(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose at least one case and the tracer to assign them to.")
         return redirect("cases:team")
     tracer = form.cleaned_data["tracer"]
-    if request.POST.get("confirmed") != "yes":
-        return render(request, "cases/assign_confirm.html", {"cases": cases, "tracer": tracer})
-    assigned = assign_items(cases, tracer, by=request.user)
     name = tracer.full_name or tracer.username
-    if assigned:
-        count = len(assigned)
+    if request.POST.get("confirmed") != "yes":
+        refused = out_of_reach(cases, tracer)
+        if len(refused) == len(cases):
+            messages.error(request, _out_of_reach_message(name, [c.reference for c in refused]))
+            return redirect("cases:team")
+        return render(
+            request,
+            "cases/assign_confirm.html",
+            {
+                "cases": [c for c in cases if c not in refused],
+                "tracer": tracer,
+                "refused": _out_of_reach_message(name, [c.reference for c in refused]) if refused else "",
+            },
+        )
+    result = assign_items(cases, tracer, by=request.user)
+    if result.assigned:
+        count = len(result.assigned)
         messages.success(request, f"{count} case{'s' if count != 1 else ''} assigned to {name}.")
-    if left := [c.reference for c in cases if c not in assigned]:
+    if result.refused:
+        messages.error(request, _out_of_reach_message(name, [c.reference for c in result.refused]))
+    if left := [c.reference for c in cases if c not in result.assigned and c not in result.refused]:
         # Taken (or closed) by someone else since the lead chose them; their hold stands.
         messages.error(
             request,

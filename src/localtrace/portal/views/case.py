@@ -34,6 +34,10 @@ from localtrace.portal.views.base import ANSWERS_KEY, keep_for, kept_for, not_wo
 
 # Some of the sent answers could not be recorded as given: the confirmation says a tracer will check them.
 TO_CHECK_KEY = "portal_answers_to_check"
+# The most people (or places) one list takes online. The answers wait in the session until they are sent
+# together: without a cap, a script could grow the session and send one huge submission. More than this is
+# a matter for a call with the local team, not a web form.
+MOST_ENTRIES_PER_LIST = 50
 STEPS = ("symptoms", "onset", "household", "contacts", "places", "support", "check")
 
 
@@ -138,9 +142,12 @@ def onset(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str,
 
 def _list_page(
     request: HttpRequest, answers: dict[str, Any], *, key: str, form: Any, build: Any, next_url: str, back: str,
-    template: str, **context: Any,
+    template: str, too_many: str, **context: Any,
 ) -> HttpResponse:  # fmt: skip
-    """A "who or where, add another" page: the form adds one; Continue with it empty moves on."""
+    """A "who or where, add another" page: the form adds one; Continue with it empty moves on.
+
+    A list holds at most MOST_ENTRIES_PER_LIST entries; `too_many` says so, with %(most)s for the number.
+    """
     if request.method == "POST":
         remove = request.POST.get("remove", "")
         if remove.isdigit() and int(remove) < len(answers[key]):
@@ -149,6 +156,9 @@ def _list_page(
             return redirect(request.path)
         if form.is_valid():
             if not form.is_blank():
+                if len(answers[key]) >= MOST_ENTRIES_PER_LIST:
+                    form.add_error(None, too_many % {"most": MOST_ENTRIES_PER_LIST})
+                    return _page(request, template, back, form=form, entries=answers[key], **context)
                 answers[key].append(build(form.cleaned_data))
                 _save(request, answers)
                 return redirect(request.path if "add_another" in request.POST else next_url)
@@ -173,6 +183,8 @@ def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[
     return _list_page(
         request, answers, key="household", form=form, build=build, next_url="portal:case-contacts", back=back,
         template="household",
+        too_many=_("You can add up to %(most)s people you live with. If you live with more, call your local test "
+                   "and trace team."),
     )  # fmt: skip
 
 
@@ -208,6 +220,8 @@ def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[s
         request, answers, key="contacts", form=form, build=build, next_url="portal:case-places",
         back="portal:case-household", template="contacts", kinds=dict(CONTACT_KINDS), contacts_from=first,
         contacts_until=last, **windows,
+        too_many=_("You can add up to %(most)s people you were close to. If there were more, call your local test "
+                   "and trace team."),
     )  # fmt: skip
 
 
@@ -231,6 +245,7 @@ def places(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str
     return _list_page(
         request, answers, key="places", form=form, build=build, next_url="portal:case-support",
         back="portal:case-contacts", template="places", kinds=PLACE_KINDS, **windows,
+        too_many=_("You can add up to %(most)s places. If you went to more, call your local test and trace team."),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from localtrace.accounts.models import User
 from localtrace.audit.models import AuditEvent
 from tests.accounts.test_sign_in import PASSWORD, sign_in_with_password, totp_code
+from tests.personas import World
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,36 @@ def test_a_deactivated_account_cannot_finish_a_password_reset_sent_before(client
                 {"new_password1": new_password, "new_password2": new_password})  # fmt: skip
     person.refresh_from_db()
     assert person.check_password(PASSWORD) and not person.check_password(new_password)
+
+
+@pytest.mark.parametrize(
+    "age, invited, works",
+    [
+        ("1 hour", True, True),
+        ("1 day", True, True),  # an invitation outlasts a reset: people start on a Monday
+        ("4 days", True, False),
+        ("1 hour", False, True),
+        ("1 day", False, False),  # a reset lasts 2 hours
+    ],
+)
+def test_an_invitation_link_lasts_days_and_a_reset_link_two_hours(
+    world: World, age: str, invited: bool, works: bool
+) -> None:
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+
+    from localtrace.accounts.tokens import set_password_tokens
+
+    ago = {"1 hour": dt.timedelta(hours=1), "1 day": dt.timedelta(days=1), "4 days": dt.timedelta(days=4)}[age]
+
+    class Then(PasswordResetTokenGenerator):
+        def _now(self) -> dt.datetime:
+            return super()._now() - ago
+
+    user = world.users["tracer_b"]
+    if invited:
+        user.last_login = None
+        user.set_unusable_password()
+    else:
+        user.set_password("a long enough password 1")
+    user.save()
+    assert set_password_tokens.check_token(user, Then().make_token(user)) is works

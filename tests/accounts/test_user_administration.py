@@ -37,7 +37,7 @@ def test_a_new_user_is_invited_by_one_email_with_a_set_password_link(
     assert response["Location"] == reverse("accounts:user-detail", args=[user.pk])
     assert not user.has_usable_password()
     message = Message.objects.get(recipient="eilidh@staff.example.org")
-    assert "/password-reset/" in message.body
+    assert "/password-reset/" in message.body and "the link works for 3 days, once" in message.body
     assert AuditEvent.objects.filter(action="create", object_type="accounts.user", object_id=str(user.pk)).exists()
 
 
@@ -219,10 +219,18 @@ def test_an_administrator_cannot_deactivate_themselves(world: World, client_for)
     assert admin.is_active
 
 
-def test_a_deactivated_user_is_signed_out_of_everything(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
-    tracer = client_for("tracer_a")
-    client_for("admin").post(reverse("accounts:set-active", args=[world.users["tracer_a"].pk]), {"active": "0"})
+def test_a_deactivated_user_is_signed_out_of_everything_and_stays_so_when_reactivated(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    tracer, other = client_for("tracer_a"), client_for("tracer_b")
+    admin = client_for("admin")
+    admin.post(reverse("accounts:set-active", args=[world.users["tracer_a"].pk]), {"active": "0"})
     assert tracer.get(reverse("core:home")).status_code == 302
+    # Reactivated, the account signs in again; the sessions it had before do not come back.
+    admin.post(reverse("accounts:set-active", args=[world.users["tracer_a"].pk]), {"active": "1"})
+    assert tracer.get(reverse("core:home")).status_code == 302
+    assert other.get(reverse("core:home")).status_code == 200  # nobody else's session was touched
+    event = AuditEvent.objects.filter(action="change", object_id=str(world.users["tracer_a"].pk)).first()
+    assert event is not None and event.detail == {"is_active": True, "sessions_ended": 0}
+    assert AuditEvent.objects.filter(detail__sessions_ended=1).exists()
 
 
 def test_an_administrator_cannot_give_themselves_roles(world: World, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
@@ -17,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts.access import forget_scope
 from localtrace.accounts.models import RoleGrant, User
+from localtrace.accounts.tokens import set_password_tokens
 from localtrace.areas.models import Membership, Team
 from localtrace.audit.services import Action, record
 from localtrace.core.fingerprints import fingerprint
@@ -25,13 +25,14 @@ from localtrace.core.fingerprints import fingerprint
 def set_password_link(user: User, request: HttpRequest | None = None) -> str:
     """The one-off link to set a password: on this site's address, or (from a command) LOCALTRACE_PUBLIC_URL's."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    path = reverse("accounts:password-reset-confirm", args=[uid, default_token_generator.make_token(user)])
+    path = reverse("accounts:password-reset-confirm", args=[uid, set_password_tokens.make_token(user)])
     return request.build_absolute_uri(path) if request is not None else settings.PORTAL_PUBLIC_URL.rstrip("/") + path
 
 
 def _send_set_password_email(request: HttpRequest | None, user: User, purpose: str) -> None:
     link = set_password_link(user, request)
-    body = render_to_string("accounts/email/set_password.txt", {"user": user, "link": link, "purpose": purpose})
+    context = {"user": user, "link": link, "purpose": purpose, "invitation_days": settings.LOCALTRACE_INVITATION_DAYS}
+    body = render_to_string("accounts/email/set_password.txt", context)
     message = EmailMessage(
         subject="Set your localtrace password",
         body=body,
@@ -324,7 +325,25 @@ def set_active(request: HttpRequest, user: User, active: bool) -> None:
         _refuse_leaving_no_administrator(user.pk)
     user.is_active = active
     user.save(update_fields=["is_active"])
-    record(Action.CHANGE, request=request, obj=user, detail={"is_active": active})
+    ended = 0 if active else end_sessions(user)
+    record(Action.CHANGE, request=request, obj=user, detail={"is_active": active, "sessions_ended": ended})
+
+
+def end_sessions(user: User) -> int:
+    """Delete every session signed in as this person. A deactivated account's sessions stop working at once
+    (Django finds no active user), but they would work again if the account were reactivated: a leaver's
+    laptop left signed in must not come back to life. Sessions last a working day at most, so this reads few."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    theirs = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500)
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=theirs).delete()
+    return len(theirs)
 
 
 @transaction.atomic

@@ -134,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "core:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+# An invitation (a link to an account that has never had a password) lasts longer: people start on a Monday.
+LOCALTRACE_INVITATION_DAYS = env_int("LOCALTRACE_INVITATION_DAYS", 3, minimum=1)
 
 # Lockout after repeated failures, per username and address together, so that one
 # attacker cannot lock every account and one account cannot be guessed from many places.

@@ -26,6 +26,7 @@ from localtrace.accounts.access import acting_user
 from localtrace.accounts.forms import CodeForm, GovukPasswordResetForm, GovukSetPasswordForm, SignInForm
 from localtrace.accounts.middleware import second_factor_optional
 from localtrace.accounts.models import User
+from localtrace.accounts.tokens import set_password_tokens
 from localtrace.audit.services import Action, record
 
 NEXT_SESSION_KEY = "localtrace_next"
@@ -179,6 +180,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     form_class = GovukSetPasswordForm
     success_url = reverse_lazy("accounts:password-reset-complete")
+    token_generator = set_password_tokens  # an invitation's link lasts days, a reset's 2 hours
 
     def get_user(self, uidb64: str) -> User | None:  # type: ignore[override]
         # Django's own view finds the account whether or not it is active, and the link's token does not change

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             # The outbox stores e-mail rather than sending it, and nobody can sign in to read it yet.
             self.stdout.write(
                 "E-mail is not sent with the outbox backend: give them this link to set their password "
-                f"(it works once, for {settings.PASSWORD_RESET_TIMEOUT // 3600} hours):\n"
+                f"(it works once, for {settings.LOCALTRACE_INVITATION_DAYS} days):\n"
                 f"{services.set_password_link(user)}"
             )
         else:

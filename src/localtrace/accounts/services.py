@@ -243,7 +243,7 @@ def give_team_role(request: HttpRequest, person: User, team: Team, role: str) ->
 
 def _decided(grant: RoleGrant) -> RoleGrant:
     """The grant, locked, or a refusal if someone approved or withdrew it since the page was opened."""
-    locked = RoleGrant.objects.select_for_update().select_related("team__area").filter(pk=grant.pk).first()
+    locked = RoleGrant.objects.select_for_update(of=("self",)).select_related("team__area").filter(pk=grant.pk).first()
     if locked is None:
         raise AccountRefused(ALREADY_DECIDED)
     return locked

@@ -64,3 +64,24 @@ def test_known_examples() -> None:
     assert normalise_postcode(" m1 1ae ") == "M1 1AE"
     assert normalise_postcode("GIR0AA") == "GIR 0AA"
     assert outward_code("b33 8th") == "B33"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "FXI 4TE",
+            "“FXI 4TE” is not in UK postcode format: it may have a letter O or I where a 0 or 1 should be (FX1 4TE).",
+        ),
+        (
+            "LX1 OYZ",
+            "“LX1 OYZ” is not in UK postcode format: it may have a letter O or I where a 0 or 1 should be (LX1 0YZ).",
+        ),
+        ("FX1 2AV", "“FX1 2AV” is not in UK postcode format: its last two letters can never be C, I, K, M, O or V."),
+        ("GX6 TNF", "“GX6 TNF” is not in UK postcode format, for example SW1A 2AA."),
+    ],
+)
+def test_a_postcode_shaped_mistake_says_what_is_wrong_with_it(typed: str, said: str) -> None:
+    with pytest.raises(InvalidPostcode) as refused:
+        normalise_postcode(typed)
+    assert str(refused.value) == said

@@ -326,3 +326,12 @@ def test_the_setting_page_audits_the_cases_it_lists(world: World, client_for) ->
     assert f"C{listed.pk}" in page
     viewed = AuditEvent.objects.filter(object_type="places.setting", object_id=str(crown.pk), action="view").get()
     assert viewed.detail == {"cases_listed": [listed.pk]}
+
+
+def test_after_merging_one_visit_the_message_says_one_visit_moved(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    duplicate = new_setting(world, "The Crown Inn")
+    keep = new_setting(world, "The Crown")
+    visit(new_case(world, address="1 High St"), duplicate, dt.date(2020, 11, 12))
+    url = reverse("places:setting-merge", args=[duplicate.pk])
+    done = client_for("lead_a").post(url, {"keep": str(keep.pk), "confirmed": "yes"}, follow=True).content.decode()
+    assert "The Crown Inn merged into The Crown: 1 visit moved." in done

@@ -281,3 +281,10 @@ def test_the_identical_file_warning_counts_some_duplicates_as_some() -> None:
     assert _identical_file_note(done) == (
         "1 of its 3 rows was a duplicate of a result already received; the rest are counted below."
     )
+
+
+def test_the_quarantine_list_names_each_rows_submission_in_words(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    row = world.quarantined_a
+    page = client_for("area_lead_a").get(reverse("results:quarantine-list")).content.decode()
+    assert f"Row {row.row_number} of submission {row.submission_id}<" in page
+    assert f"of #{row.submission_id}" not in page

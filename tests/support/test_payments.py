@@ -315,3 +315,10 @@ def test_a_record_transferred_away_offers_no_claim_to_the_old_area(world: World,
     assert create not in detail and "transferred to another area" in detail
     assert "transferred to another area" in client.get(create, follow=True).content.decode()
     assert not PaymentClaim.objects.exists()
+
+
+def test_a_one_day_isolation_reads_one_day_on_the_claim(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    claim = _claim(world.contact_a)
+    PaymentClaim.objects.filter(pk=claim.pk).update(isolation_starts_on=claim.isolation_ends_on)
+    page = client_for("support_a").get(reverse("support:claim-detail", args=[claim.pk])).content.decode()
+    assert "(1 day)" in page and "(1 days)" not in page

@@ -29,8 +29,20 @@ def normalise_postcode(raw: str) -> str:
         raise InvalidPostcode(f"“{raw.strip()}” is not a UK postcode: it should have 5 to 7 letters and numbers.")
     candidate = f"{compact[:-3]} {compact[-3:]}"
     if not _POSTCODE.match(candidate):
-        raise InvalidPostcode(f"“{raw.strip()}” is not in UK postcode format, for example SW1A 2AA.")
+        raise InvalidPostcode(f"“{raw.strip()}” is not in UK postcode format{_why_not(candidate)}")
     return candidate
+
+
+def _why_not(candidate: str) -> str:
+    """The end of the message for text shaped like a postcode that is not one: the likeliest slip, if seen."""
+    # The letters O and I typed for the digits 0 and 1 are the commonest slip in a copied postcode.
+    corrected = candidate.translate(str.maketrans("OI", "01"))
+    if _POSTCODE.match(corrected):
+        return f": it may have a letter O or I where a 0 or 1 should be ({corrected})."
+    inward = candidate.split(" ")[1]
+    if inward[0].isdigit() and set(inward[1:]) & set("CIKMOV"):
+        return ": its last two letters can never be C, I, K, M, O or V."
+    return ", for example SW1A 2AA."
 
 
 def is_valid_postcode(raw: str) -> bool:

@@ -12,6 +12,7 @@ from localtrace.accounts.access import get_or_404, require_capability, scoped
 from localtrace.audit.services import Action, record
 from localtrace.cases.models import Case
 from localtrace.places.clusters import ClusterError, dismiss, mark_reviewed
+from localtrace.places.detection import Rule
 from localtrace.places.forms import DismissForm, PromoteForm
 from localtrace.places.models import Cluster, ClusterScan, Outbreak
 from localtrace.places.outbreaks import add_to_outbreak, open_outbreak_at, promote
@@ -73,7 +74,13 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "places/cluster_list.html",
-        {"clusters": clusters, "shown": status, "counts": counts, "last_scan": last_scan},
+        {
+            "clusters": clusters,
+            "shown": status,
+            "counts": counts,
+            "last_scan": last_scan,
+            "window_days": Rule.configured().window_days,
+        },
     )
 
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from localtrace.accounts.access import Scope, get_or_404, may, require_capability, scope_for, scoped
@@ -191,7 +192,10 @@ def setting_merge(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if request.POST.get("confirmed") == "yes":
                 services.merge_settings(duplicate, keep, request=request)
-                messages.success(request, f"{duplicate.name} merged into {keep.name}: {plan.visits} visits moved.")
+                messages.success(
+                    request,
+                    f"{duplicate.name} merged into {keep.name}: {plan.visits} visit{pluralize(plan.visits)} moved.",
+                )
                 return redirect("places:setting-detail", keep.pk)
             return render(request, "places/setting_merge_confirm.html", {"plan": plan})
     return render(

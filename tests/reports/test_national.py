@@ -141,3 +141,20 @@ def test_a_trend_chart_says_in_words_what_its_latest_week_shows_and_hides_its_dr
     html = render_to_string("core/includes/chart.html", {"chart": chart})
     assert 'role="img" aria-label="Cases received by week, a line for Longsedgeshire and England.' in html
     assert "hidden></div>" in html  # without JavaScript no empty image is announced; charts.mjs shows it
+
+
+def test_a_series_has_one_colour_and_dash_in_every_chart_whatever_the_alphabet() -> None:
+    import altair as alt
+
+    week = dt.date(2026, 11, 9)
+    own = dashboards.Series("Longsedgeshire", {week: {"cases_received": 64, "told_24h_share": 0.5}})
+    nation = dashboards.Series("England", {week: {"cases_received": 900, "told_24h_share": 0.6}})
+    alone = dashboards.trend_chart("a", "Cases received", "cases_received", [own]).spec
+    compared = dashboards.trend_chart("b", "Told", "told_24h_share", [own, nation]).spec
+    # Vega-Lite would sort the names: England first, and Longsedgeshire blue alone but orange beside it.
+    for spec in (alone, compared):
+        colour, dash = spec["encoding"]["color"]["scale"], spec["encoding"]["strokeDash"]["scale"]
+        assert (colour["domain"][0], colour["range"][0], dash["range"][0]) == ("Longsedgeshire", "#1d70b8", [1, 0])
+        alt.Chart.from_dict(spec)  # still a valid Vega-Lite spec
+    assert compared["encoding"]["color"]["scale"]["domain"] == ["Longsedgeshire", "England"]
+    assert compared["encoding"]["strokeDash"]["scale"]["range"][1] != [1, 0]  # a line on top of another shows

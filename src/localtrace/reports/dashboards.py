@@ -114,6 +114,27 @@ def with_data(template: str, records: list[dict[str, Any]]) -> dict[str, Any]:
     return spec
 
 
+# One colour and one dash pattern for each line, in the order the lines are given (the area first, then its
+# region and the nation, or the teams), so a series looks the same in every chart of a page; the dashes tell
+# apart lines that lie on one another, and lines for readers who do not see the colours. GOV.UK's palette.
+SERIES_COLOURS = ("#1d70b8", "#f47738", "#00703c", "#4c2c92", "#d53880", "#28a197", "#b58840", "#505a5f")
+SERIES_DASHES = ([1, 0], [8, 4], [2, 3], [8, 3, 2, 3])
+
+
+def with_series_styles(spec: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
+    domain = list(dict.fromkeys(labels))
+    colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(domain))]
+    dashes = [SERIES_DASHES[i % len(SERIES_DASHES)] for i in range(len(domain))]
+    legend = {"orient": "bottom", "symbolType": "stroke", "symbolStrokeWidth": 3, "symbolSize": 400}
+    spec["encoding"]["color"].update(scale={"domain": domain, "range": colours}, sort=domain, legend=legend)
+    # The same field, scale order and legend: Vega-Lite draws one legend whose symbols show colour and dash.
+    spec["encoding"]["strokeDash"] = {
+        "field": "series", "type": "nominal", "title": None, "sort": domain, "legend": legend,
+        "scale": {"domain": domain, "range": dashes},
+    }  # fmt: skip
+    return spec
+
+
 @functools.cache
 def _trend_spec(y_title: str) -> str:
     spec = (
@@ -168,7 +189,7 @@ def trend_chart(chart_id: str, title: str, key: str, lines: Sequence[Series], *,
                     }
                 )
     y_title = "Per cent" if unit == metrics.SHARE else "Hours" if unit == metrics.HOURS else "Number"
-    spec = with_data(_trend_spec(y_title), records)
+    spec = with_series_styles(with_data(_trend_spec(y_title), records), [s.label for s in lines])
     columns = ["Week starting", *(s.label for s in lines)]
     rows = [[week_label(w), *(formatted(key, s.by_week.get(w, {}).get(key)) for s in lines)] for w in all_weeks]
     if not summary and all_weeks:  # what the drawing shows, in words: the latest week of each line

@@ -65,6 +65,12 @@ def test_a_lapsed_hold_is_not_named_and_the_deadline_follows_the_reference(
     assert headers.index(">Case<") < headers.index(">Reach by<") < headers.index(">Priority<")
 
 
-def test_an_empty_filter_says_so(world: World, client_for: Callable[[str], Client]) -> None:
-    page = client_for("tracer_a").get("/cases/?show=doorstep").content.decode()
-    assert "Nothing to show." in page
+def test_an_empty_filter_says_what_it_would_have_listed(world: World, client_for: Callable[[str], Client]) -> None:
+    tracer = client_for("tracer_a")
+    assert "No cases are waiting for a doorstep visit." in tracer.get("/cases/?show=doorstep").content.decode()
+    assert "No contacts are overdue." in tracer.get("/contacts/?show=overdue").content.decode()
+    assert (
+        "No open cases speak a language other than English or Welsh."
+        in tracer.get("/cases/?show=other_language").content.decode()
+    )
+    assert "Nothing to show." not in tracer.get("/cases/?show=closed").content.decode()

@@ -223,7 +223,7 @@ def test_the_symptoms_filter_lists_only_contacts_who_reported_symptoms(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
     page = client_for("tracer_a").get("/contacts/?show=symptoms").content.decode()
-    assert "Nothing to show." in page and f">{world.contact_a.reference}</a>" not in page
+    assert "No open contacts have reported symptoms." in page and f">{world.contact_a.reference}</a>" not in page
     assert 'href="?show=symptoms"' in page
     # The case queue has no such filter: asking for it shows the open cases.
     cases = client_for("tracer_a").get("/cases/?show=symptoms").content.decode()

@@ -40,8 +40,13 @@ def _visible_household(request: HttpRequest, contact: Contact) -> list[Contact]:
 
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # The page shows the case's reference only: its row and the holder's are not read.
-    contact = get_or_404(request.user, "contact.view", Contact.objects.select_related("person", "area"), pk=pk)
+    # The page shows the case's reference only, and the holder's name only: neither row is read.
+    contact = get_or_404(
+        request.user,
+        "contact.view",
+        Contact.objects.select_related("person", "area").annotate(claimed_by_name=F("claimed_by__full_name")),
+        pk=pk,
+    )
     case = Case(pk=contact.case_id)
     record(Action.VIEW, request=request, obj=contact, area=contact.area)
     household = _visible_household(request, contact)
@@ -68,6 +73,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case_in_scope": case.pk in may_open,
             "became_case": became,
             "became_case_in_scope": became is not None and became.pk in may_open,
+            "is_mine": contact.is_held and contact.claimed_by_id == request.user.pk,
+            "now": timezone.now(),
         },
     )
 
@@ -187,6 +194,7 @@ def symptom_check(request: HttpRequest, pk: int) -> HttpResponse:
             "caption": f"{contact.reference} · {contact.person.full_name}",
             "introduction": f"Ask them today. They isolate until the end of {ends:%A} {ends.day} {ends:%B}.",
             "back_url": back,
+            "back_text": f"Back to {contact.reference}",
             "button": "Save the check",
         },
     )
@@ -206,6 +214,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             "title": "Transfer to another area",
             "caption": f"{contact.reference} · {contact.person.full_name}",
             "back_url": address("contacts:contact-detail", contact.pk),
+            "back_text": f"Back to {contact.reference}",
             "button": "Transfer",
         },
     )

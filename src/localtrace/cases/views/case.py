@@ -26,7 +26,7 @@ from localtrace.cases.forms import (
     VisitForm,
 )
 from localtrace.cases.investigation import InvestigationError
-from localtrace.cases.models import SUPPORT_NEEDS, Case, Status
+from localtrace.cases.models import SUPPORT_NEEDS, Attempt, Case, Status
 from localtrace.cases.needs import record_support_needs
 from localtrace.cases.services import BECAME_CASE
 from localtrace.config import policy
@@ -313,7 +313,13 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     record(Action.EXPORT, request=request, obj=case, area=case.area, detail={"visit_sheet": True})
-    return render(request, "cases/visit_sheet.html", {"case": case, "attempts": case.attempts.all(), **_dates(case)})
+    # The boxes to tick are the outcomes a doorstep visit can be recorded with, in the words the form uses.
+    outcomes = [Attempt.Outcome(o).label.lower() for o in Attempt.OUTCOMES[Attempt.Channel.DOORSTEP]]
+    return render(
+        request,
+        "cases/visit_sheet.html",
+        {"case": case, "attempts": case.attempts.all(), "outcomes": outcomes, **_dates(case)},
+    )
 
 
 def visit_add(request: HttpRequest, pk: int) -> HttpResponse:

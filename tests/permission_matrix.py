@@ -103,6 +103,7 @@ MATRIX: dict[str, Entry] = {
     "areas:team-detail": Entry(only(*TEAM_A_MEMBERS), kwargs=lambda w: {"pk": w.team_a.pk}),
     "areas:team-create": Entry(only("admin")),
     "areas:delegation-create": Entry(only("area_lead_a"), kwargs=lambda w: {"code": w.area_a.code}),
+    "areas:area-public-phone": Entry(only("area_lead_a", "admin"), kwargs=lambda w: {"code": w.area_a.code}),
     "areas:delegation-revoke": Entry(
         only("area_lead_a", status=302), kwargs=lambda w: {"pk": w.delegation.pk}, method="post"
     ),

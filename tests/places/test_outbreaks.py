@@ -97,6 +97,20 @@ def test_the_manager_gets_one_message_in_their_language_and_none_without_contact
     assert outbreak.events.filter(kind="message").exists()
 
 
+def test_a_text_asking_the_manager_to_call_gives_the_areas_number_when_it_has_one(world: World) -> None:
+    outbreak = promote(_cluster(world), actor=world.users["lead_a"])
+    setting = outbreak.settings.get()
+    setting.manager_phone = "+447700900123"
+    setting.save()
+    text = message_manager(outbreak, setting, channel="sms", actor=world.users["lead_a"]).body
+    assert "Please call us today about keeping people there safe" in text  # no number to give
+    type(world.area_a).objects.filter(pk=world.area_a.pk).update(public_phone="+443069990101")
+    Message.objects.all().delete()  # the five-minute guard counts the first text
+    outbreak.refresh_from_db()
+    text = message_manager(outbreak, setting, channel="sms", actor=world.users["lead_a"]).body
+    assert "Please call us today on 0306 999 0101 about keeping people there safe" in text
+
+
 def test_a_refused_message_to_the_manager_is_an_error_not_a_sent_message(world: World) -> None:
     from localtrace.messaging.models import BadAddress
 

@@ -296,6 +296,9 @@ def test_a_list_takes_at_most_fifty_entries_and_says_to_call_about_more(
     client.post(path, {"remove": "0"})
     assert client.post(path, {**entry, "add_another": "1"})["Location"] == path
     assert len(client.session["portal_answers"][key]) == MOST_ENTRIES_PER_LIST
+    # With a number for the public, the refusal gives it.
+    type(case.area).objects.filter(pk=case.area_id).update(public_phone="+443069990101")
+    assert "Their number is 0306 999 0101." in client.post(path, entry).content.decode()
 
 
 def test_a_full_list_is_refused_in_welsh_when_welsh_is_chosen(world: World) -> None:

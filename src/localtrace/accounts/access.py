@@ -165,6 +165,14 @@ def _area_manage_delegations(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]
     return qs.filter(pk__in=scope.areas_with({Role.AREA_LEAD}), level=Area.Level.UPPER_TIER)
 
 
+@rule("area.manage_contact", Area)
+def _area_manage_contact(scope: Scope, qs: QuerySet[Area]) -> QuerySet[Area]:
+    """The area's number for the public: its area leads, and administrators, who set a new service up."""
+    if scope.administrator:
+        return qs.filter(level=Area.Level.UPPER_TIER)
+    return qs.filter(pk__in=scope.areas_with({Role.AREA_LEAD}), level=Area.Level.UPPER_TIER)
+
+
 @rule("team.view", Team)
 def _team_view(scope: Scope, qs: QuerySet[Team]) -> QuerySet[Team]:
     if scope.administrator:

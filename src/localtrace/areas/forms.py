@@ -84,3 +84,26 @@ class DelegationForm(GovukForm):
         if self.cleaned_data["starts_on"] == timezone.localdate():
             start = timezone.now()
         return start, end
+
+
+class PublicPhoneForm(GovukForm):
+    public_phone = forms.CharField(
+        label="Phone number for the public",
+        help_text=(
+            "The local test and trace team's number. Messages and pages that ask someone to call the team give it: "
+            "a setting's manager, or a case with more people to tell us about than the online form takes. "
+            "Leave it empty to give none."
+        ),
+        max_length=32,
+        required=False,
+    )
+
+    def clean_public_phone(self) -> str:
+        from localtrace.results.validation import normalise_phone
+
+        typed = self.cleaned_data["public_phone"].strip()
+        if not typed:
+            return ""
+        if not (number := normalise_phone(typed)):
+            raise forms.ValidationError("Enter a phone number, like 01632 960 001 or 0300 123 4567")
+        return number

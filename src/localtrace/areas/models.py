@@ -22,6 +22,9 @@ class Area(models.Model):
     name = models.CharField(max_length=120)
     level = models.CharField(max_length=12, choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # The local test and trace team's number for the public, in E.164: messages and pages that ask someone to
+    # call the team give it (a manager of a setting, a case with more to tell than a web form takes).
+    public_phone = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from localtrace.accounts.access import can, get_or_404, may, require_capability, scoped
 from localtrace.areas import services
-from localtrace.areas.forms import DelegationForm, TeamForm
+from localtrace.areas.forms import DelegationForm, PublicPhoneForm, TeamForm
 from localtrace.areas.models import Area, Delegation, Membership, Team
+from localtrace.audit.services import Action, record
 
 
 def area_list(request: HttpRequest) -> HttpResponse:
@@ -50,6 +51,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
             "teams": teams,
             "delegations": delegations[:20],
             "may_delegate": may(request.user, "area.manage_delegations", area),
+            "may_set_phone": may(request.user, "area.manage_contact", area),
             "now": timezone.now(),
         },
     )
@@ -86,6 +88,30 @@ def team_create(request: HttpRequest) -> HttpResponse:
         return redirect("areas:team-detail", team.pk)
     return render(
         request, "core/form_page.html", {"form": form, "title": "Add a team", "back_url": reverse("areas:team-list")}
+    )
+
+
+def public_phone(request: HttpRequest, code: str) -> HttpResponse:
+    """The area's number for the public, one question on a page."""
+    area = get_or_404(request.user, "area.manage_contact", Area, code=code)
+    form = PublicPhoneForm(request.POST or None, initial={"public_phone": area.public_phone})
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["public_phone"]
+        Area.objects.filter(pk=area.pk).update(public_phone=number)
+        record(Action.CHANGE, request=request, obj=area, area=area, detail={"public_phone": number})
+        messages.success(request, f"{area.name}'s number for the public is {'saved' if number else 'removed'}.")
+        return redirect("areas:area-detail", area.code)
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": "Phone number for the public",
+            "caption": area.name,
+            "back_url": reverse("areas:area-detail", args=[area.code]),
+            "back_text": f"Back to {area.name}",
+            "button": "Save",
+        },
     )
 
 

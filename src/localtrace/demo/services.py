@@ -78,6 +78,9 @@ def create_demo_staff() -> list[DemoLogin]:
     if region is None:
         raise DemoSetupError(f"{area_a.name} has no region: the demo's surge teams belong to one.")
 
+    # Each local team's number for the public, from Ofcom's range kept for drama (0306 999 0000 to 0999).
+    for area, number in ((area_a, "+443069990101"), (area_b, "+443069990102")):
+        Area.objects.filter(pk=area.pk, public_phone="").update(public_phone=number)
     team_a, _ = Team.objects.get_or_create(
         name=f"{area_a.name} Contact Tracing", defaults={"kind": Team.Kind.LOCAL, "area": area_a}
     )

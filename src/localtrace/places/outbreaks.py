@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from localtrace.audit.services import Action, record
+from localtrace.core.phones import dialled
 from localtrace.places.clusters import ClusterError
 from localtrace.places.models import TASK_TEXT_MAX, Cluster, Outbreak, OutbreakEvent, OutbreakTask, Setting
 
@@ -218,6 +219,7 @@ def message_manager(
         "outbreak_reference": outbreak.reference,
         "area_name": outbreak.area.name,
         "case_count": outbreak.cases.count(),
+        "team_phone": dialled(outbreak.area.public_phone),  # "call us" gives the number, when the area has one
     }
     message = send_message(
         channel=channel, recipient=recipient, template=template, context=context, language=language,

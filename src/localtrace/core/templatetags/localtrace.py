@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from localtrace.core.addresses import address as _address
+from localtrace.core.phones import dialled as _dialled
 
 register = template.Library()
 
@@ -61,15 +62,5 @@ def language(code: str) -> str:
 
 @register.filter
 def dialled(number: str) -> str:
-    """A stored phone number as a person dials it: "+447723714500" → "07723 714500"; another country's in its
-    international form ("+33 1 23 45 67 89"). Numbers are kept in E.164; `tel:` links keep that form."""
-    import phonenumbers
-
-    if not number:
-        return ""
-    try:
-        parsed = phonenumbers.parse(number, "GB")
-    except phonenumbers.NumberParseException:
-        return number
-    style = phonenumbers.PhoneNumberFormat
-    return phonenumbers.format_number(parsed, style.NATIONAL if parsed.country_code == 44 else style.INTERNATIONAL)
+    """A stored phone number as a person dials it (core/phones.py)."""
+    return _dialled(number)

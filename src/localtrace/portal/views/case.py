@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from localtrace.cases.investigation import ONSET_BEFORE_SPECIMEN_DAYS, InvestigationError
 from localtrace.cases.models import Case
 from localtrace.config import policy
+from localtrace.core.phones import dialled
 from localtrace.portal.answers import submit_case_answers
 from localtrace.portal.forms import (
     CONTACT_KINDS,
@@ -142,11 +143,12 @@ def onset(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str,
 
 def _list_page(
     request: HttpRequest, answers: dict[str, Any], *, key: str, form: Any, build: Any, next_url: str, back: str,
-    template: str, too_many: str, **context: Any,
+    template: str, too_many: str, case: Case, **context: Any,
 ) -> HttpResponse:  # fmt: skip
     """A "who or where, add another" page: the form adds one; Continue with it empty moves on.
 
-    A list holds at most MOST_ENTRIES_PER_LIST entries; `too_many` says so, with %(most)s for the number.
+    A list holds at most MOST_ENTRIES_PER_LIST entries; `too_many` says so, with %(most)s for the number, and
+    gives the team's number when the case's area has one.
     """
     if request.method == "POST":
         remove = request.POST.get("remove", "")
@@ -157,7 +159,8 @@ def _list_page(
         if form.is_valid():
             if not form.is_blank():
                 if len(answers[key]) >= MOST_ENTRIES_PER_LIST:
-                    form.add_error(None, too_many % {"most": MOST_ENTRIES_PER_LIST})
+                    call = _team_number(case)
+                    form.add_error(None, (too_many % {"most": MOST_ENTRIES_PER_LIST}) + (f" {call}" if call else ""))
                     return _page(request, template, back, form=form, entries=answers[key], **context)
                 answers[key].append(build(form.cleaned_data))
                 _save(request, answers)
@@ -165,6 +168,12 @@ def _list_page(
             if "add_another" not in request.POST:
                 return redirect(next_url)
     return _page(request, template, back, form=form, entries=answers[key], **context)
+
+
+def _team_number(case: Case) -> str:
+    """ "Their number is 0306 999 0101.", or "" when the area has given none."""
+    number = dialled(case.area.public_phone)
+    return _("Their number is %(phone)s.") % {"phone": number} if number else ""
 
 
 @case_page
@@ -182,7 +191,7 @@ def household(request: HttpRequest, link: PortalLink, case: Case, answers: dict[
 
     return _list_page(
         request, answers, key="household", form=form, build=build, next_url="portal:case-contacts", back=back,
-        template="household",
+        template="household", case=case,
         too_many=_("You can add up to %(most)s people you live with. If you live with more, call your local test "
                    "and trace team."),
     )  # fmt: skip
@@ -218,7 +227,7 @@ def contacts(request: HttpRequest, link: PortalLink, case: Case, answers: dict[s
 
     return _list_page(
         request, answers, key="contacts", form=form, build=build, next_url="portal:case-places",
-        back="portal:case-household", template="contacts", kinds=dict(CONTACT_KINDS), contacts_from=first,
+        back="portal:case-household", template="contacts", case=case, kinds=dict(CONTACT_KINDS), contacts_from=first,
         contacts_until=last, **windows,
         too_many=_("You can add up to %(most)s people you were close to. If there were more, call your local test "
                    "and trace team."),
@@ -244,7 +253,7 @@ def places(request: HttpRequest, link: PortalLink, case: Case, answers: dict[str
 
     return _list_page(
         request, answers, key="places", form=form, build=build, next_url="portal:case-support",
-        back="portal:case-contacts", template="places", kinds=PLACE_KINDS, **windows,
+        back="portal:case-contacts", template="places", case=case, kinds=PLACE_KINDS, **windows,
         too_many=_("You can add up to %(most)s places. If you went to more, call your local test and trace team."),
     )  # fmt: skip
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from localtrace.audit.services import Action, record
+from localtrace.core.phones import dialled
 from localtrace.portal import services
 from localtrace.portal.forms import DateOfBirthForm
 from localtrace.portal.models import PortalLink
@@ -94,6 +95,7 @@ def home(request: HttpRequest, link: PortalLink) -> HttpResponse:
         # The local team has finished with the case: its questions are not asked online any more.
         "case_closed": bool(link.case_id) and not item.is_open,  # type: ignore[attr-defined]
         "isolation_over": services.isolation_ends_on(item) < timezone.localdate(),  # type: ignore[arg-type]
+        "team_phone": dialled(item.area.public_phone),  # type: ignore[attr-defined]
     }
     if not link.case_id:
         from localtrace.portal.views.contact import contact_context

@@ -32,6 +32,14 @@ class DelegationError(ValueError):
 
 
 @transaction.atomic
+def set_public_phone(request: HttpRequest, area: Area, number: str) -> None:
+    """The area's number for the public (E.164, or "" for none), which messages asking people to call give."""
+    Area.objects.filter(pk=area.pk).update(public_phone=number)
+    area.public_phone = number
+    record(Action.CHANGE, request=request, obj=area, area=area, detail={"public_phone": number})
+
+
+@transaction.atomic
 def grant_delegation(
     request: HttpRequest, *, area: Area, team: Team, starts_at: dt.datetime, ends_at: dt.datetime, reason: str
 ) -> Delegation:

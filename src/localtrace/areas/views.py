@@ -14,7 +14,6 @@ from localtrace.accounts.access import can, get_or_404, may, require_capability,
 from localtrace.areas import services
 from localtrace.areas.forms import DelegationForm, PublicPhoneForm, TeamForm
 from localtrace.areas.models import Area, Delegation, Membership, Team
-from localtrace.audit.services import Action, record
 
 
 def area_list(request: HttpRequest) -> HttpResponse:
@@ -97,8 +96,7 @@ def public_phone(request: HttpRequest, code: str) -> HttpResponse:
     form = PublicPhoneForm(request.POST or None, initial={"public_phone": area.public_phone})
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["public_phone"]
-        Area.objects.filter(pk=area.pk).update(public_phone=number)
-        record(Action.CHANGE, request=request, obj=area, area=area, detail={"public_phone": number})
+        services.set_public_phone(request, area, number)
         messages.success(request, f"{area.name}'s number for the public is {'saved' if number else 'removed'}.")
         return redirect("areas:area-detail", area.code)
     return render(

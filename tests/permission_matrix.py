@@ -192,6 +192,7 @@ MATRIX: dict[str, Entry] = {
     # A daily symptom check given on a call: the same people as the contact's page.
     "contacts:symptom-check": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
     "contacts:transfer": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
+    "contacts:visit-sheet": Entry(only(*AREA_A_TRACING), kwargs=lambda w: {"pk": w.contact_a.pk}),
     # The team lead's page and assignment: team and area leads of the area.
     "cases:team": Entry(only("lead_a", "area_lead_a")),
     "cases:assign": Entry(

@@ -14,4 +14,5 @@ urlpatterns = [
     path("contacts/<int:pk>/complete/", views.complete, name="complete"),
     path("contacts/<int:pk>/symptoms/", views.symptom_check, name="symptom-check"),
     path("contacts/<int:pk>/transfer/", views.transfer, name="transfer"),
+    path("contacts/<int:pk>/visit-sheet/", views.visit_sheet, name="visit-sheet"),
 ]

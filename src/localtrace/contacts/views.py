@@ -18,7 +18,7 @@ from localtrace.cases.forms import AttemptForm
 from localtrace.cases.investigation import InvestigationError
 from localtrace.cases.models import Case
 from localtrace.cases.services import BECAME_CASE
-from localtrace.cases.views.case import transfer_form
+from localtrace.cases.views.case import transfer_form, visit_sheet_page
 from localtrace.contacts.forms import SymptomCheckForm
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import household_member_now, household_of, record_symptom_report, tell_to_isolate
@@ -74,6 +74,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "became_case": became,
             "became_case_in_scope": became is not None and became.pk in may_open,
             "is_mine": contact.is_held and contact.claimed_by_id == request.user.pk,
+            "doorstep": ladder.step(contact.ladder_step).kind == ladder.DOORSTEP and contact.reached_at is None,
             "now": timezone.now(),
         },
     )
@@ -218,3 +219,9 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             "button": "Transfer",
         },
     )
+
+
+def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable sheet for the ladder's doorstep visit, as cases have."""
+    contact = get_or_404(request.user, "contact.view", Contact.objects.select_related("person", "area"), pk=pk)
+    return visit_sheet_page(request, contact, isolation_ends_on=contact.isolation_ends_on)

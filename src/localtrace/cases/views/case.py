@@ -310,16 +310,25 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, case, form, "Transfer to another area", request.path, button="Transfer")
 
 
-def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
-    record(Action.EXPORT, request=request, obj=case, area=case.area, detail={"visit_sheet": True})
+def visit_sheet_page(request: HttpRequest, item: Case | Contact, *, isolation_ends_on: Any) -> HttpResponse:
+    """The printable sheet for a doorstep visit to a case or a contact; printing it is an export of their details."""
+    record(Action.EXPORT, request=request, obj=item, area=item.area, detail={"visit_sheet": True})
     # The boxes to tick are the outcomes a doorstep visit can be recorded with, in the words the form uses.
     outcomes = [Attempt.Outcome(o).label.lower() for o in Attempt.OUTCOMES[Attempt.Channel.DOORSTEP]]
+    kind = "case" if isinstance(item, Case) else "contact"
     return render(
         request,
         "cases/visit_sheet.html",
-        {"case": case, "attempts": case.attempts.all(), "outcomes": outcomes, **_dates(case)},
-    )
+        {
+            "item": item, "kind": kind, "attempts": item.attempts.all(), "outcomes": outcomes,
+            "isolation_ends_on": isolation_ends_on, "back_url": address(f"{kind}s:{kind}-detail", item.pk),
+        },
+    )  # fmt: skip
+
+
+def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return visit_sheet_page(request, case, isolation_ends_on=_dates(case)["isolation_ends_on"])
 
 
 def visit_add(request: HttpRequest, pk: int) -> HttpResponse:

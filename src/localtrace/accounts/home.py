@@ -10,7 +10,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from localtrace.accounts.access import Scope, scoped
-from localtrace.accounts.models import RoleGrant, User
+from localtrace.accounts.models import User
+from localtrace.accounts.services import roles_waiting_for
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Role, Team
 from localtrace.audit.models import AuditEvent, RetentionRun
 from localtrace.audit.retention import retention_days
@@ -116,7 +117,7 @@ def home_sections(user: Any, scope: Scope) -> list[Section]:
                     "areas": Area.objects.filter(level=Area.Level.UPPER_TIER).count(),
                     "postcodes": Postcode.objects.count(),
                     # Roles another administrator gave, for this one to approve (accounts.models.RoleGrant).
-                    "for_approval": RoleGrant.objects.exclude(granted_by=user).exclude(user=user).count(),
+                    "for_approval": roles_waiting_for(user).count(),
                 },
             )
         )

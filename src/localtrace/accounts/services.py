@@ -7,6 +7,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -207,6 +208,11 @@ SERVICE_ROLE_WAITING = (
 )
 ALREADY_DECIDED = "Another administrator has approved or withdrawn this role since you opened the page"
 APPROVED_BY_ANOTHER = "You gave this role, so another administrator must approve it"
+
+
+def roles_waiting_for(administrator: Any) -> QuerySet[RoleGrant]:
+    """The roles this administrator may approve: given by someone else, to someone else (approve_role's rule)."""
+    return RoleGrant.objects.exclude(granted_by=administrator).exclude(user=administrator)
 
 
 def _give(request: HttpRequest, person: User, *, team: Team | None, role: str) -> RoleGrant:

@@ -50,12 +50,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def _for_approval(administrator: Any) -> list[RoleGrant]:
-    """Roles other administrators gave that this one may approve: not their own grants, not roles for themselves."""
-    return list(
-        RoleGrant.objects.exclude(granted_by=administrator)
-        .exclude(user=administrator)
-        .select_related("user", "team", "granted_by")
-    )
+    return list(services.roles_waiting_for(administrator).select_related("user", "team", "granted_by"))
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -85,11 +80,15 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record(Action.VIEW, request=request, obj=person)
     memberships = Membership.objects.filter(user=person).select_related("team__area")
     grants = RoleGrant.objects.filter(user=person).select_related("team__area", "granted_by")
+    approvable = set(services.roles_waiting_for(request.user).filter(user=person).values_list("pk", flat=True))
     return render(
         request,
         "accounts/user_detail.html",
-        {"person": person, "memberships": memberships, "grants": grants, "device": confirmed_device(person)},
-    )
+        {
+            "person": person, "memberships": memberships, "grants": grants, "approvable": approvable,
+            "device": confirmed_device(person),
+        },
+    )  # fmt: skip
 
 
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:

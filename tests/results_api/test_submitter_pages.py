@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from localtrace.audit.models import AuditEvent
 from localtrace.results.models import Submitter, SubmitterToken
+from localtrace.results.services import import_file
+from tests.results.factories import csv_bytes, many_rows
 from tests.results_api.conftest import post
 
 
@@ -120,3 +122,21 @@ def test_the_source_code_hint_names_underscores_which_the_check_allows(client_fo
     assert "Capital letters, digits, hyphens and underscores." in page
     client.post(reverse("submitters:submitter-create"), {"code": "LAB_WEST", "name": "West laboratory"})
     assert Submitter.objects.filter(code="LAB_WEST").exists()
+
+
+def test_a_submitters_page_counts_its_results_that_came_in_a_file_imported_without_naming_it(
+    client_for, tmp_path
+) -> None:
+    submitter = Submitter.objects.create(code="LAB-TEST", name="Test laboratory")
+    client = client_for("admin")
+    before = client.get(reverse("submitters:submitter-detail", args=[submitter.pk])).content.decode()
+    assert "Nothing sent under its name yet" in before and "with the source code LAB-TEST" not in before
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(csv_bytes(list(many_rows(3))))
+    submission = import_file(path)
+    assert submission.submitter is None and submission.accepted == 3
+    page = client.get(reverse("submitters:submitter-detail", args=[submitter.pk])).content.decode()
+    assert "Nothing sent under its name yet" in page
+    assert "3 results with the source code LAB-TEST were accepted in all" in page
+    listing = client.get(reverse("submitters:submitter-list")).content.decode()
+    assert "None under its name" in listing and "data quality report" in listing

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from localtrace.accounts.access import get_or_404, require_capability, scoped
 from localtrace.results import tokens
 from localtrace.results.forms_submitters import SubmitterForm, TokenForm
-from localtrace.results.models import Submission, Submitter
+from localtrace.results.models import Submission, Submitter, TestResult
 
 
 def submitter_list(request: HttpRequest) -> HttpResponse:
@@ -48,7 +48,14 @@ def submitter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "results/submitters/detail.html",
-        {"submitter": submitter, "tokens": submitter_tokens, "submissions": submissions.order_by("-created_at")[:10]},
+        {
+            "submitter": submitter,
+            "tokens": submitter_tokens,
+            "submissions": submissions.order_by("-created_at")[:10],
+            # A count over the (source, specimen) unique index: a file mixing sources, or imported without
+            # --submitter, carries this source's rows under no submitter, and the page should not say "nothing".
+            "results_from_source": TestResult.objects.filter(source_id=submitter.code).count(),
+        },
     )
 
 

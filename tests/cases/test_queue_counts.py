@@ -165,6 +165,8 @@ def test_the_queue_page_and_the_team_page_show_the_counts(busy: World, client_fo
     assert expected["closed_today"] == 1
     page = queue.content.decode()
     assert f"Open: {expected['open']}, most urgent first" in page
+    # The team page's "Completed today" is a part of the queue's "closed today", and the queue says which part.
+    assert f"{expected['completed_today']} completed; the rest could not be reached" in page
     # Every open case is on this one page: a link to each, and an Overdue tag on each overdue one.
     for case in Case.objects.filter(area=busy.area_a, status__in=OPEN_STATUSES):
         assert f'<a class="govuk-link" href="/cases/{case.pk}/">C{case.pk}</a>' in page

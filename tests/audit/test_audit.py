@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -155,3 +156,28 @@ def test_a_from_date_after_the_to_date_is_an_error_not_an_empty_list(world: Worl
     )
     assert page.status_code == 200
     assert "The to date must be the same as or after the from date" in page.content.decode()
+
+
+def test_a_record_or_a_user_in_the_list_shows_every_event_on_it_or_by_them(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    record("view", object_type="people.person", object_id="1810", actor=world.users["tracer_a"])
+    record("view", object_type="people.person", object_id="1811", actor=world.users["lead_a"])
+    record("export", object_type="people.person", object_id="1810", actor=world.users["lead_a"])
+    client = client_for("dpo")
+    page = client.get(reverse("audit:event-list")).content.decode()
+    forms = re.findall(r'<form method="post" class="lt-inline-form">(.*?)</form>', page, re.S)
+
+    def fields_of(form: str) -> dict[str, str]:
+        return dict(re.findall(r'<input type="hidden" name="(actor|object_type|object_id)" value="([^"]*)"', form))
+
+    on_record = next(fields_of(f) for f in forms if "Person 1810" in f and "every event on this record" in f)
+    assert on_record == {"object_type": "people.person", "object_id": "1810"}
+    response = client.post(reverse("audit:event-list"), on_record)
+    assert response.status_code == 302 and "1810" not in response["Location"]
+    events = client.get(response["Location"]).context["page"].object_list
+    assert {(e.object_id, e.actor_username) for e in events} == {("1810", "tracer_a"), ("1810", "lead_a")}
+
+    by_user = next(fields_of(f) for f in forms if "every event by this user" in f and "tracer_a" in f)
+    assert by_user == {"actor": "tracer_a"}
+    client.post(reverse("audit:event-list"), by_user)
+    events = client.get(reverse("audit:event-list")).context["page"].object_list
+    assert {e.actor_username for e in events} == {"tracer_a"}

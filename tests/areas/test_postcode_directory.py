@@ -135,3 +135,16 @@ def test_an_area_code_that_is_wrong_rejects_its_row_and_creates_no_area(row: str
 def test_rejected_rows_are_reported_at_their_line_after_a_blank_line() -> None:
     report = load_postcode_directory(io.StringIO(HEADER + GOOD + "\n" + "rubbish,,,,,,,,\n"))
     assert [line for line, _ in report.rejected] == [4]
+
+
+def test_a_postcode_repeated_in_a_later_batch_of_the_file_is_rejected_with_its_first_line() -> None:
+    other = "FX1 1AD,199806,,E10000901,E07000901,E12000901,E92000001,52.11,-1.21\n"
+    again = "FX11AB,199806,,E10000902,E07000903,E12000901,E92000001,52.10,-1.20\n"
+    report = load_postcode_directory(io.StringIO(HEADER + GOOD + other + again), batch_size=2)
+    assert (report.received, report.loaded) == (3, 2) and report.accounted
+    assert report.rejected == [(4, "FX1 1AB is in the file again (first on line 2).")]
+    assert Postcode.objects.get(postcode="FX1 1AB").upper_tier.code == "E10000901"
+    # A later load of a newer directory still updates the postcode: the repeat is within one file only.
+    newer = load_postcode_directory(io.StringIO(HEADER + again))
+    assert (newer.loaded, newer.rejected) == (1, [])
+    assert Postcode.objects.get(postcode="FX1 1AB").upper_tier.code == "E10000902"

@@ -60,6 +60,10 @@ class Postcode(models.Model):
     terminated_on = models.DateField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # Which directory load last wrote this row, and from which line: a postcode a load meets again in a later
+    # batch of the same file is refused with the line it was first on, however long the file.
+    load_marker = models.BigIntegerField(null=True, blank=True, editable=False)
+    load_line = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["upper_tier"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +225,13 @@ def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _postcode_of(row: dict[str, str]) -> str | InvalidPostcode:
+    try:
+        return normalise_postcode(row.get("pcds") or row.get("pcd") or "")
+    except InvalidPostcode as error:
+        return error
+
+
 def load_postcode_directory(
     handle: IO[str],
     names: dict[str, tuple[str, str]] | None = None,
@@ -245,6 +253,9 @@ def load_postcode_directory(
     reader.fieldnames = [c.strip().lower() for c in reader.fieldnames or []]
     report = PostcodeLoadReport()
     areas: dict[str, Area] = {a.code: a for a in Area.objects.all()}
+    # Marks the rows this load writes, so a repeat in a later batch is found in the table, not in a set of
+    # every postcode read so far (2.7 million in the full directory).
+    marker = secrets.randbits(62)
 
     def check_codes(wanted: list[tuple[str, str, str]]) -> None:
         """Refuse the row before it creates any area: a code that is not one, or one of another kind."""
@@ -275,17 +286,20 @@ def load_postcode_directory(
             # One row per postcode in a batch: a second would overwrite the first unseen (and PostgreSQL refuses
             # to update one row twice in one statement, which would lose the whole load).
             first_line: dict[str, int] = {}
-            for line, row in chunk:
+            read = [(line, row, _postcode_of(row)) for line, row in chunk]
+            earlier_batches = dict(
+                Postcode.objects.filter(
+                    load_marker=marker, postcode__in={p for _, _, p in read if not isinstance(p, InvalidPostcode)}
+                ).values_list("postcode", "load_line")
+            )
+            for line, row, postcode in read:
                 report.received += 1
-                try:
-                    postcode = normalise_postcode(row.get("pcds") or row.get("pcd") or "")
-                except InvalidPostcode as error:
-                    report.rejected.append((line, str(error)))
+                if isinstance(postcode, InvalidPostcode):
+                    report.rejected.append((line, str(postcode)))
                     continue
-                if postcode in first_line:
-                    report.rejected.append(
-                        (line, f"{postcode} is in the file again (first on line {first_line[postcode]}).")
-                    )
+                if postcode in first_line or postcode in earlier_batches:
+                    first = first_line.get(postcode) or earlier_batches[postcode]
+                    report.rejected.append((line, f"{postcode} is in the file again (first on line {first})."))
                     continue
                 country, region, county, district = (
                     (row.get(c) or "").strip() for c in ("ctry", "rgn", "oscty", "oslaua")
@@ -326,13 +340,24 @@ def load_postcode_directory(
                         terminated_on=terminated_on,
                         latitude=_float(row.get("lat", "")),
                         longitude=_float(row.get("long", "")),
+                        load_marker=marker,
+                        load_line=line,
                     )
                 )
             Postcode.objects.bulk_create(
                 postcodes,
                 update_conflicts=True,
                 unique_fields=["postcode"],
-                update_fields=["district", "upper_tier", "introduced_on", "terminated_on", "latitude", "longitude"],
+                update_fields=[
+                    "district",
+                    "upper_tier",
+                    "introduced_on",
+                    "terminated_on",
+                    "latitude",
+                    "longitude",
+                    "load_marker",
+                    "load_line",
+                ],
             )
             report.loaded += len(postcodes)
             if progress:

@@ -1,4 +1,4 @@
-"""The outbox backend: every e-mail becomes one message per recipient, never a shared list."""
+"""The outbox backend: every email becomes one message per recipient, never a shared list."""
 
 from __future__ import annotations
 

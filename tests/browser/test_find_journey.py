@@ -22,7 +22,7 @@ def test_a_tracer_finds_a_case_by_phone_number_and_opens_it(world: World, visit:
     page.get_by_role("link", name="Enter a name, a phone number").wait_for()
     visit.check_accessibility()
 
-    page.get_by_label("Name, phone number, NHS number, e-mail address or reference").fill("07911 123456")
+    page.get_by_label("Name, phone number, NHS number, email address or reference").fill("07911 123456")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("heading", name="1 record found")).to_be_visible()
     # The search was posted: nothing the tracer typed is in the address.

@@ -162,7 +162,7 @@ def test_a_case_with_only_a_postcode_waits_for_a_visit_and_someone_with_nothing_
 
 
 def named_with_only_an_address(world: World) -> Contact:
-    """A household member named without a phone or e-mail: they share the case's address, nothing more."""
+    """A household member named without a phone or email: they share the case's address, nothing more."""
     return name_contact(
         world.case_a,
         NamedContact(given_name="Elin", family_name="Rowlands", kind=Contact.Kind.HOUSEHOLD,
@@ -230,7 +230,7 @@ def test_a_number_removed_moves_a_waiting_call_on_and_a_reached_case_is_left_alo
     person = case.person
     change_details(person, {"phone": ""}, seen=fingerprint(person), item=case)
     case.refresh_from_db()
-    # No phone and no e-mail: the next thing that can be done is a doorstep visit.
+    # No phone and no email: the next thing that can be done is a doorstep visit.
     assert ladder.step(case.ladder_step).kind == ladder.DOORSTEP
 
     reached = world.case_a

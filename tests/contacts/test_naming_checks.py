@@ -101,7 +101,7 @@ def test_a_date_of_birth_in_the_future_is_refused(world: World, client_for: Call
 def test_an_email_address_longer_than_the_record_holds_is_a_form_error(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
-    # A well-formed address of 314 characters (the e-mail check alone allows 320); the record holds 254.
+    # A well-formed address of 314 characters (the email check alone allows 320); the record holds 254.
     email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"
     assert len(email) > 254
     status, page = add(client_for("tracer_a"), world, email=email)

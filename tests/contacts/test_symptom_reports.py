@@ -249,8 +249,8 @@ def test_the_warning_follows_the_latest_check(world: World, client_for: Callable
     ("phone", "email", "postcode", "says"),
     [
         ("+447911123470", "", "FX1 1AB", "Call them to check they have booked a test"),
-        ("", "rhys@example.org", "FX1 1AB", "There is no phone number for them: e-mail them, or visit them at home"),
-        ("", "", "FX1 1AB", "There is no phone number or e-mail address for them: visit them at home"),
+        ("", "rhys@example.org", "FX1 1AB", "There is no phone number for them: email them, or visit them at home"),
+        ("", "", "FX1 1AB", "There is no phone number or email address for them: visit them at home"),
         ("", "", "", "ask case C"),
     ],
 )

@@ -152,7 +152,7 @@ def test_a_message_whose_link_is_gone_is_not_sent_again_without_it(world, notify
 
 
 def test_a_password_reset_link_is_hidden_from_administrators(world, client_for, notify, settings):
-    # pytest-django swaps in Django's locmem e-mail backend; staff e-mail goes through Messages in the service.
+    # pytest-django swaps in Django's locmem email backend; staff email goes through Messages in the service.
     settings.EMAIL_BACKEND = "localtrace.messaging.backends.OutboxEmailBackend"
     user = world.user("tracer_a")
     user.email = "aled@staff.example.org"

@@ -85,7 +85,7 @@ def test_a_postcode_in_another_area_suggests_a_transfer_and_does_not_make_one(wo
     [
         ("phone", "12345", "Enter a phone number"),
         ("postcode", "NOTAPOST", "Enter a full UK postcode"),
-        ("email", "gwen@", "Enter an e-mail address in the correct format"),
+        ("email", "gwen@", "Enter an email address in the correct format"),
         # Valid, but longer than the record holds: a form error, not a database error (a 500 on PostgreSQL).
         ("email", "g" * 60 + "@" + ".".join(["e" * 60] * 4) + ".org", "Email address must be 254 characters or fewer"),
         ("given_name", "  ", "Enter their given name"),

@@ -49,7 +49,7 @@ def check(report, people: dict[str, Person]) -> None:  # type: ignore[no-untyped
     assert Person.objects.get(pk=people["erin_swapped"].pk).merged_into_id == people["erin"].pk
     for merge in Merge.objects.all():
         assert merge.review is not None and merge.review.source == DuplicateReview.Source.DEDUPE
-    # The father and son share a name, an address and an e-mail: a person decides.
+    # The father and son share a name, an address and an email: a person decides.
     review = DuplicateReview.objects.get(first=people["david"], second=people["david_son"])
     assert review.status == DuplicateReview.Status.OPEN
     assert report.sent_to_review == 1

@@ -80,7 +80,7 @@ def test_any_text_is_read_as_something_or_refused_in_plain_words(typed: str, bor
     except SearchError as error:
         assert str(error)
     else:
-        assert why in {"NHS number", "e-mail address", "phone number", "name", "name and date of birth"}
+        assert why in {"NHS number", "email address", "phone number", "name", "name and date of birth"}
 
 
 def test_the_page_searches_only_what_is_posted_and_audits_each_record_shown(world, client_for) -> None:

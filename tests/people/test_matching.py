@@ -54,7 +54,7 @@ def test_names_swapped_and_one_misspelt_are_the_same_person() -> None:
 
 
 def test_names_swapped_after_a_move_are_found_by_the_date_of_birth() -> None:
-    # No phone, no e-mail and a new postcode: only the swapped name with the date of birth finds Anna.
+    # No phone, no email and a new postcode: only the swapped name with the date of birth finds Anna.
     anna = one(change(ANNA, phone="", email=""))
     moved = change(ANNA, given_name="Kowalczyk", family_name="Anna", postcode="GX10 4DG", phone="", email="")
     assert one(moved) == anna
@@ -175,7 +175,7 @@ def test_a_mistyped_or_transposed_digit_in_the_date_of_birth_is_the_same_person(
 
 
 def test_a_batch_finds_people_by_name_within_each_records_postcode() -> None:
-    # Only the name-in-postcode rule can find Anna here: a new date of birth, no phone, no e-mail.
+    # Only the name-in-postcode rule can find Anna here: a new date of birth, no phone, no email.
     from localtrace.people.matching import _known_candidates
 
     anna = one(change(ANNA, phone="", email=""))
@@ -192,7 +192,7 @@ def test_a_batch_finds_people_by_name_within_each_records_postcode() -> None:
 
 
 def test_a_misspelt_family_name_and_a_mistyped_birthday_are_found_by_the_given_name_in_the_postcode() -> None:
-    # No phone, no e-mail, and both keys with the date of birth broken: only one name within the postcode is left.
+    # No phone, no email, and both keys with the date of birth broken: only one name within the postcode is left.
     from localtrace.people.matching import _known_candidates
 
     anna = one(change(ANNA, phone="", email=""))

@@ -163,5 +163,5 @@ def test_undoing_a_merge_keeps_a_correction_made_since_to_a_field_it_filled(worl
     change_details(survivor, {"phone": "+447911000333"}, seen=fingerprint(survivor), item=world.case_a)
     undo_merge(merge, actor=world.users["lead_a"])
     survivor.refresh_from_db()
-    # The copied e-mail goes back to blank; the number corrected since stays.
+    # The copied email goes back to blank; the number corrected since stays.
     assert (survivor.email, survivor.phone) == ("", "+447911000333")

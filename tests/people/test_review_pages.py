@@ -90,7 +90,7 @@ def test_the_pages_say_why_a_person_must_decide_not_just_a_score(world: World, c
     assert "Dates of birth differ" in listing and "1.000" not in listing
     page = client.get(reverse("people:duplicate-detail", args=[review.pk])).content.decode()
     assert "such as a parent and child" in page and f"person {father.pk}" not in page
-    assert page.count("Only one has it") == 1  # the e-mail: one has it, which is not a difference
+    assert page.count("Only one has it") == 1  # the email: one has it, which is not a difference
     assert "English (en)" in page
     assert not_sure(make_review(world)) == "Not sure enough (0.93)"
 

@@ -83,7 +83,7 @@ def test_the_manager_gets_one_message_in_their_language_and_none_without_contact
     outbreak = promote(_cluster(world), actor=world.users["lead_a"])
     setting = outbreak.settings.get()
     before = Message.objects.count()
-    with pytest.raises(OutbreakError, match="no manager e-mail address"):
+    with pytest.raises(OutbreakError, match="no manager email address"):
         message_manager(outbreak, setting, channel="email", actor=world.users["lead_a"])
     assert Message.objects.count() == before
     setting.manager_email = "landlord@example.com"
@@ -135,7 +135,7 @@ def test_a_letter_to_the_manager_that_fails_later_is_on_the_outbreaks_timeline(w
     message = message_manager(outbreak, setting, channel="email", actor=world.users["lead_a"])
     refused(message, "The provider says the number or address does not exist", bad_address=True)
     failed = outbreak.events.get(kind="message_failed")
-    assert failed.text.startswith("The message to a setting's manager failed: E-mail could not be delivered")
+    assert failed.text.startswith("The message to a setting's manager failed: Email could not be delivered")
     assert "marked as not working" in failed.text
 
 
@@ -152,7 +152,7 @@ def test_a_second_message_to_the_same_manager_within_five_minutes_is_refused(wor
     assert client.post(url, letter).status_code == 302
     again = client.post(url, letter).content.decode()
     assert (
-        "A message was sent to the manager of The Crown by e-mail less than a minute ago, so this one was not sent"
+        "A message was sent to the manager of The Crown by email less than a minute ago, so this one was not sent"
         in again
     )
     assert Message.objects.filter(recipient="landlord@example.com").count() == 1
@@ -243,7 +243,7 @@ def test_with_no_managers_details_the_page_says_where_to_add_them_instead_of_a_f
     page = client.get(reverse("places:outbreak-detail", args=[outbreak.pk])).content.decode()
     assert "Message the setting&#x27;s manager" not in page and "add them on its page" in page
     bounced = client.get(reverse("places:outbreak-message", args=[outbreak.pk]), follow=True).content.decode()
-    assert "has a manager&#x27;s e-mail address or phone number yet" in bounced
+    assert "has a manager&#x27;s email address or phone number yet" in bounced
     outbreak.settings.update(manager_phone="+447911123456")
     assert client.get(reverse("places:outbreak-message", args=[outbreak.pk])).status_code == 200
 

@@ -143,7 +143,7 @@ def test_a_team_lead_adds_and_corrects_a_setting_with_its_manager(world: World, 
         {"name": "Hill Primary", "kind": "school", "manager_email": "not-an-address", "manager_phone": "12"},
     )
     page = bad.content.decode()
-    assert "Enter an e-mail address in the correct format" in page and "Enter a phone number" in page
+    assert "Enter an email address in the correct format" in page and "Enter a phone number" in page
     assert not Setting.objects.exists()
     client.post(
         reverse("places:setting-add"),
@@ -186,7 +186,7 @@ def test_a_change_to_a_setting_saved_while_another_lead_was_editing_it_is_not_un
         url, details | {"manager_email": "manager@crown.example", "seen": _seen(area_lead.get(url).content.decode())}
     )
     assert saved.status_code == 302
-    # The team lead's page was opened before that change: saving it would wipe the manager's e-mail address.
+    # The team lead's page was opened before that change: saving it would wipe the manager's email address.
     refused = lead.post(url, details | {"name": "The Crown Inn", "seen": as_lead_saw_it})
     page = refused.content.decode()
     assert refused.status_code == 200 and "govuk-error-summary" in page

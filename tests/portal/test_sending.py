@@ -151,7 +151,7 @@ def test_a_landline_gets_no_text_the_link_goes_by_email_or_not_at_all(world: Wor
     person.save()
     services.send_links([world.case_a])
     assert sent().get().channel == "email"
-    # Without an e-mail address there is no link to send, and the ladder's link step is passed over (a call).
+    # Without an email address there is no link to send, and the ladder's link step is passed over (a call).
     sent().delete()
     PortalLink.objects.all().delete()
     person.email = ""

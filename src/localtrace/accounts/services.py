@@ -94,7 +94,7 @@ def team_role_refusal(user: User) -> str:
 
 @transaction.atomic
 def create_user(request: HttpRequest, form_data: dict[str, Any]) -> User:
-    """A new account, invited by e-mail to set its password. A service-wide role chosen for it waits for another
+    """A new account, invited by email to set its password. A service-wide role chosen for it waits for another
     administrator's approval (RoleGrant): the account starts with none."""
     if email_in_use(form_data.get("email", "")):
         raise AccountRefused(DUPLICATE_EMAIL, field="email")
@@ -163,7 +163,7 @@ def account_fingerprint(user: User) -> str:
 def create_administrator_on_server(form_data: dict[str, Any]) -> User:
     """The first administrator (or one more, for a service with a single one), made by an operator on the server
     (`localtrace create-administrator`): whoever runs commands there holds the database already, so no second
-    administrator approves it. Audited as made on the server, and invited by e-mail like any account."""
+    administrator approves it. Audited as made on the server, and invited by email like any account."""
     if email_in_use(form_data.get("email", "")):
         raise AccountRefused(DUPLICATE_EMAIL, field="email")
     user = User(**{**form_data, "deployment_role": User.DeploymentRole.ADMINISTRATOR})

@@ -6,13 +6,13 @@ contact being traced, a support request, a payment claim waiting for a decision)
 
 - the person keeps their row, so their cases, contacts and results still count in the figures, but
   loses every detail that identifies them: NHS number, names, date of birth, sex, address, postcode,
-  phone and e-mail, and the matching keys built from them;
+  phone and email, and the matching keys built from them;
 - the free text written about them goes: case, contact, attempt and support notes, relationships,
   support needs, payment evidence notes, the wording of their timeline events, a merge's copied values;
 - messages to them lose their recipient and their text, and their results their postcode.
 
 Rows not tied to a person are erased by age alone: quarantined rows' raw text and fields, uploaded
-files, messages (staff e-mail included), addresses marked as not working, and the requester's details on
+files, messages (staff email included), addresses marked as not working, and the requester's details on
 subject access requests closed before the cutoff. Nothing about a person is erased while a subject access
 request for them is open. Dates, areas, statuses,
 outcomes and counts stay, so weekly figures, chains and clusters read the same afterwards.

@@ -107,7 +107,7 @@ def _match_conditions(sar: SubjectAccessRequest) -> list[tuple[str, Q]]:
         conditions.append(("Same phone number", Q(phone=phone)))
     if sar.email:
         # Stored in lower case by every door (people/matching.py), so an exact match can use the index.
-        conditions.append(("Same e-mail address", Q(email=sar.email.strip().lower())))
+        conditions.append(("Same email address", Q(email=sar.email.strip().lower())))
     return conditions
 
 
@@ -380,7 +380,7 @@ def _person_entries(people: list[Any]) -> list[Entry]:
             entry.fact("Address", person.address_line_1)
             entry.fact("Postcode", person.postcode)
             entry.fact("Phone number", person.phone)
-            entry.fact("E-mail address", person.email)
+            entry.fact("Email address", person.email)
             entry.fact("Language for messages", {"en": "English", "cy": "Welsh"}.get(person.preferred_language, ""))
         entry.fact("First recorded", person.created_at)
         entries.append(entry)
@@ -542,7 +542,7 @@ def _message_section(people: list[Any]) -> Section:
 
     section = Section(
         "Messages and self-service links",
-        "Text messages and e-mails we sent you, and the links that let you answer online. A link that let you "
+        "Text messages and emails we sent you, and the links that let you answer online. A link that let you "
         "in is shown as hidden: only you could use it, and it no longer works for anyone.",
     )
     ids = [p.pk for p in people]
@@ -630,7 +630,7 @@ def build_copy(sar: SubjectAccessRequest, *, at: dt.datetime | None = None) -> C
         recipients=[
             f"{settings.ORGANISATION_NAME}'s tracers, support officers and their managers, for the areas that "
             "worked your records",
-            "GOV.UK Notify, which delivers our text messages and e-mails",
+            "GOV.UK Notify, which delivers our text messages and emails",
             *(f"{name}, to whom we referred you for help" for name in organisations),
         ],
         retention_days=retention_days(),

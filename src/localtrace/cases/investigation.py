@@ -208,8 +208,8 @@ def record_attempt(
         if item.status == Status.NEW:
             item.status = Status.IN_PROGRESS
         current = ladder.step(item.ladder_step)
-        # A failed call or doorstep visit moves the ladder to its next step; so does a failed text or e-mail
-        # while the ladder waits on its link step. A text or e-mail that fails while the ladder waits on a
+        # A failed call or doorstep visit moves the ladder to its next step; so does a failed text or email
+        # while the ladder waits on its link step. A text or email that fails while the ladder waits on a
         # call or a visit (a link that bounced after the ladder moved on) does not skip that step: it makes
         # it due now, since nobody should wait hours for a link that never arrived.
         if channel in (Attempt.Channel.PHONE, Attempt.Channel.DOORSTEP) or current.kind == ladder.LINK:

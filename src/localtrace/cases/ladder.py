@@ -66,7 +66,7 @@ def step(index: int) -> Step:
 @dataclass(frozen=True)
 class Means:
     """The ways someone can be reached, from their person's details: a call needs a phone number, the link a
-    mobile (for a text) or an e-mail address, a doorstep visit an address."""
+    mobile (for a text) or an email address, a doorstep visit an address."""
 
     phone: bool
     email: bool
@@ -88,7 +88,7 @@ class Means:
 
 def first_step(means: Means | None = None) -> int:
     """Where a new (or reopened) item starts: the first step that can be taken. Someone with no phone number
-    starts at the link (by e-mail) or the doorstep visit, not at a call nobody can make. With no way to reach them
+    starts at the link (by email) or the doorstep visit, not at a call nobody can make. With no way to reach them
     at all, it is the first step all the same: a tracer has to find a number (the case who named them may know),
     and the ladder must not close them as unreachable before anyone has tried."""
     steps = ladder()

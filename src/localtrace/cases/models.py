@@ -193,8 +193,8 @@ class Attempt(models.Model):
         SPOKE_AT_DOOR = "spoke_at_door", "Spoke at the door"
 
     REACHED = {Outcome.ANSWERED, Outcome.SPOKE_AT_DOOR}
-    # What can happen on each channel: nobody is "at home" for an e-mail, and a doorstep takes no voicemail.
-    # A bounced text or e-mail is recorded as a wrong number (messaging.delivery).
+    # What can happen on each channel: nobody is "at home" for an email, and a doorstep takes no voicemail.
+    # A bounced text or email is recorded as a wrong number (messaging.delivery).
     OUTCOMES = {
         Channel.PHONE: (Outcome.ANSWERED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER, Outcome.REFUSED,
                         Outcome.CALL_BACK),

@@ -216,7 +216,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env_bool("LOCALTRACE_STATIC_FINDERS", True)
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Outbound e-mail goes through the outbox until GOV.UK Notify is configured.
+# Outbound email goes through the outbox until GOV.UK Notify is configured.
 EMAIL_BACKEND = "localtrace.messaging.backends.OutboxEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("LOCALTRACE_FROM_EMAIL", "localtrace@localhost")
 

@@ -164,7 +164,7 @@ def name_contact(
     if Contact.objects.filter(case=case, person_id=person_id).exists():
         raise InvestigationError(f"{named.given_name} {named.family_name} is already a contact of this case")
     route = getattr(route_postcode(postcode), "pk", None) if postcode else None
-    # Someone without a phone number starts at the step that can reach them (the link by e-mail, a visit).
+    # Someone without a phone number starts at the step that can reach them (the link by email, a visit).
     start = ladder.first_step(ladder.Means.of(Person.objects.get(pk=person_id)))
     contact = Contact.objects.create(
         ladder_step=start,
@@ -394,9 +394,9 @@ def how_to_reach_about_symptoms(contact: Contact) -> str:
     if person.phone:
         return "Call them to check they have booked a test and are isolating, and ask what help they need."
     if person.email:
-        return "There is no phone number for them: e-mail them, or visit them at home (a doorstep visit)."
+        return "There is no phone number for them: email them, or visit them at home (a doorstep visit)."
     if person.address_line_1 or person.postcode:
-        return "There is no phone number or e-mail address for them: visit them at home (a doorstep visit)."
+        return "There is no phone number or email address for them: visit them at home (a doorstep visit)."
     return (
-        f"There is no phone number, e-mail address or address for them: ask case C{contact.case_id} how to reach them."
+        f"There is no phone number, email address or address for them: ask case C{contact.case_id} how to reach them."
     )

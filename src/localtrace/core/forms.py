@@ -104,13 +104,13 @@ class GovukDateField(forms.MultiValueField):
         return self.compress(value if value else [])
 
 
-# The longest e-mail address stored anywhere (Django's EmailField column). A form's EmailField allows 320 by
+# The longest email address stored anywhere (Django's EmailField column). A form's EmailField allows 320 by
 # default, so a longer address reached the database: a 500 on PostgreSQL, with the address in the error log.
 EMAIL_MAX_LENGTH = 254
 
 
 class EmailAddressField(forms.EmailField):
-    """An e-mail address a record can hold: a longer one is a form error, in the design system's words."""
+    """An email address a record can hold: a longer one is a form error, in the design system's words."""
 
     def __init__(self, *, invalid: str = "Enter an email address like name@example.org", **kwargs: Any) -> None:
         messages = {"invalid": invalid, "max_length": f"Email address must be {EMAIL_MAX_LENGTH} characters or fewer"}

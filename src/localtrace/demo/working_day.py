@@ -366,7 +366,7 @@ class WorkingDay:
             return
         at = sent + dt.timedelta(hours=rng.uniform(*ONLINE_AFTER))
         link = case.portal_links.filter(submitted_at__isnull=True).order_by("-pk").first()
-        if at > self.now or link is None:  # not yet, or nothing was sent (no phone or e-mail on record)
+        if at > self.now or link is None:  # not yet, or nothing was sent (no phone or email on record)
             return
         answers, told_by_name = self.online_answers(case, response, at)
         submitted = submit_case_answers(link, case, answers, at=at)

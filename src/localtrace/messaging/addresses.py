@@ -6,7 +6,7 @@ import phonenumbers
 
 
 def normalise(channel: str, recipient: str) -> str:
-    """E.164 for mobile numbers (UK by default), lower case for e-mail addresses; otherwise as given, trimmed."""
+    """E.164 for mobile numbers (UK by default), lower case for email addresses; otherwise as given, trimmed."""
     recipient = recipient.strip()
     if channel == "sms":
         try:

@@ -1,4 +1,4 @@
-"""Where messages go: the outbox (kept here, readable by staff) or GOV.UK Notify; and Django's e-mail backend.
+"""Where messages go: the outbox (kept here, readable by staff) or GOV.UK Notify; and Django's email backend.
 
 A message backend has one method, `send(message) -> provider id`, and raises TemporaryFailure
 (try again later) or PermanentFailure (never try again) when the provider does not take it.
@@ -170,7 +170,7 @@ def backend_named(name: str) -> MessageBackend:
 
 
 class OutboxEmailBackend(BaseEmailBackend):
-    """Django's e-mail (password links to staff) as one Message per recipient, through the configured backend.
+    """Django's email (password links to staff) as one Message per recipient, through the configured backend.
 
     Django may hand over a message with several To/Cc/Bcc addresses; this splits it so that no
     recipient ever sees another's address. With the outbox backend they are stored as sent; with

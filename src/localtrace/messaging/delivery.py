@@ -250,7 +250,7 @@ def _record_failed_attempt(message: Message, reason: str, now: dt.datetime) -> N
     from localtrace.cases.models import Attempt
     from localtrace.places.models import Outbreak
 
-    what = "number" if message.channel == Message.Channel.SMS else "e-mail address"
+    what = "number" if message.channel == Message.Channel.SMS else "email address"
     text = f"{message.get_channel_display()} could not be delivered ({reason}); the {what} is marked as not working"
     channel = Attempt.Channel.SMS if message.channel == Message.Channel.SMS else Attempt.Channel.EMAIL
     for record_ in records_about(message):

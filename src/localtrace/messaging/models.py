@@ -1,4 +1,4 @@
-"""Messages: one SMS or e-mail to exactly one recipient; what became of it; addresses and people not to write to."""
+"""Messages: one SMS or email to exactly one recipient; what became of it; addresses and people not to write to."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 class Message(models.Model):
     class Channel(models.TextChoices):
-        EMAIL = "email", "E-mail"
+        EMAIL = "email", "Email"
         SMS = "sms", "Text message"
 
     class Status(models.TextChoices):
@@ -70,7 +70,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="message_due"),
             models.Index(fields=["status"], condition=models.Q(holds_private_links=True), name="message_private_links"),
-            # Messages that belong to no one person (to a number several people share, and staff e-mail), by
+            # Messages that belong to no one person (to a number several people share, and staff email), by
             # address: a subject access request finds the shared ones this way (audit/subject_access.py).
             models.Index(
                 fields=["recipient"], condition=models.Q(person__isnull=True), name="message_unowned_recipient"
@@ -147,10 +147,10 @@ class AbandonedNotification(models.Model):
 
 
 class BadAddress(models.Model):
-    """A mobile number or e-mail address the provider said cannot receive messages; nothing more is sent to it."""
+    """A mobile number or email address the provider said cannot receive messages; nothing more is sent to it."""
 
     channel = models.CharField(max_length=8, choices=Message.Channel.choices)
-    # Normalised: E.164 for numbers, lower case for e-mail addresses.
+    # Normalised: E.164 for numbers, lower case for email addresses.
     address = models.CharField(max_length=254)
     reason = models.CharField(max_length=500)
     marked_at = models.DateTimeField(default=timezone.now)

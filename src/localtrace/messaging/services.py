@@ -1,4 +1,4 @@
-"""Sending a message: one SMS or e-mail, to one recipient, written from a template in their language.
+"""Sending a message: one SMS or email, to one recipient, written from a template in their language.
 
 `send_message` is the one door every feature uses (portal links, outbreak letters, support
 updates). It stores the Message in the caller's transaction and, only after that transaction
@@ -47,7 +47,7 @@ class Rendered:
 
 
 def render_message(template: str, language: str, context: dict[str, Any]) -> Rendered:
-    """Render templates/messages/<template>.<language>.txt; an e-mail's first line may be "Subject: …".
+    """Render templates/messages/<template>.<language>.txt; an email's first line may be "Subject: …".
 
     Falls back to English when the template has no version in the asked language. `BILINGUAL` renders the
     Welsh text and then the English one, as the Welsh Language Standards ask of bilingual correspondence.
@@ -97,7 +97,7 @@ def why_not_send(channel: str, recipient: str, person: Person | None) -> str:
         return "The person asked for no more messages."
     bad = BadAddress.objects.filter(channel=channel, address=normalise(channel, recipient)).first()
     if bad is not None:
-        what = "number" if channel == Message.Channel.SMS else "e-mail address"
+        what = "number" if channel == Message.Channel.SMS else "email address"
         return f"This {what} was marked as not working on {timezone.localtime(bad.marked_at):%-d %B %Y}: {bad.reason}"
     return ""
 

@@ -6,7 +6,7 @@ where starting a database engine per record would cost more than the whole budge
 agree on every level; `tests/people/test_comparisons.py` checks them against DuckDB.
 
 Records compared here are "linkage rows": names as `name_key` (letters a–z), the date of birth
-as ISO text, the postcode without its space, the phone in E.164 and the e-mail in lower case;
+as ISO text, the postcode without its space, the phone in E.164 and the email in lower case;
 missing values are None.
 """
 
@@ -251,7 +251,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ),
     ),
     Comparison("phone", "Phone", (_null("phone"), _exact("phone"), _ELSE)),
-    Comparison("email", "E-mail", (_null("email"), _exact("email"), _ELSE)),
+    Comparison("email", "Email", (_null("email"), _exact("email"), _ELSE)),
 )
 
 LINKAGE_COLUMNS = ("unique_id", "given_name", "family_name", "date_of_birth", "postcode", "phone", "email")

@@ -28,7 +28,7 @@ FIELDS = {
     "address_line_1": "address",
     "postcode": "postcode",
     "phone": "phone number",
-    "email": "e-mail address",
+    "email": "email address",
     "preferred_language": "language for messages",
 }
 
@@ -69,7 +69,7 @@ def change_details(
 
     Every case and contact record of the person hears of it, whichever area holds it: a date of birth
     changed from area A is the one area B's self-service links now ask for. A corrected name, date of
-    birth, postcode, phone or e-mail may show that the person is held twice: the pair goes to the
+    birth, postcode, phone or email may show that the person is held twice: the pair goes to the
     duplicate review queue (never linked here), and the person's open reviews are scored again.
     """
     from localtrace.cases.events import note
@@ -157,7 +157,7 @@ def _forget_old_addresses(
 
     live = PortalLink.objects.filter(person=person, revoked_at__isnull=True, locked_at__isnull=True)
     holders = set(live.values_list("case_id", "contact_id"))
-    live.update(revoked_at=timezone.now(), revoked_reason="Phone number or e-mail address changed")
+    live.update(revoked_at=timezone.now(), revoked_reason="Phone number or email address changed")
     for record_ in records:
         if ((record_.pk, None) if isinstance(record_, Case) else (None, record_.pk)) in holders:
             note(record_, "portal_link", "Self-service link stopped: the number or address was changed",

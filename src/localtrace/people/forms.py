@@ -39,9 +39,9 @@ class PersonFieldsForm(GovukForm):
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
     )
     email = EmailAddressField(
-        label="E-mail address (optional)",
+        label="Email address (optional)",
         required=False,
-        invalid="Enter an e-mail address in the correct format, like name@example.com",
+        invalid="Enter an email address in the correct format, like name@example.com",
     )
     postcode = forms.CharField(
         label="Postcode (optional)",
@@ -120,10 +120,10 @@ class PersonDetailsForm(PersonFieldsForm):
 
 class FindForm(GovukForm):
     query = forms.CharField(
-        label="Name, phone number, NHS number, e-mail address or reference",
+        label="Name, phone number, NHS number, email address or reference",
         max_length=200,
         help_text="For example: Gwen Morgan-Davies, 07911 123456, 943 476 5919 or C123.",
-        error_messages={"required": "Enter a name, a phone number, an NHS number, an e-mail address or a reference"},
+        error_messages={"required": "Enter a name, a phone number, an NHS number, an email address or a reference"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     date_of_birth = GovukDateField(

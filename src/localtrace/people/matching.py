@@ -4,7 +4,7 @@ Rules, in order:
 1. The same valid NHS number is the same person (a merged person answers with its survivor).
 2. Otherwise candidates are found by blocking keys (indexed columns: both names within a postcode,
    family name or given name with the date of birth, date of birth with postcode, given name within
-   the postcode, phone, e-mail;
+   the postcode, phone, email;
    also with given and family names swapped and day and month swapped)
    among the people already known and the new people of the same batch, and each is scored
    with the trained Splink model's parameters (`people.model`). The best candidate:
@@ -160,7 +160,7 @@ def decide(
     """The best candidate for one record, and whether it is the same person.
 
     A candidate sure enough to link (and agreeing on given name and date of birth) wins over a
-    higher-scoring one that is not: a parent whose phone and e-mail a child's result carries
+    higher-scoring one that is not: a parent whose phone and email a child's result carries
     agrees on more fields than the child's own record, but not on the date of birth.
     """
     best_link: tuple[Candidate, Score] | None = None

@@ -55,7 +55,7 @@ class Score:
         """False when the given name or the date of birth plainly disagree.
 
         Twins, and a father and son at one address, share a household's surname, postcode,
-        phone and e-mail; those agreements are not independent evidence, so a pair whose given
+        phone and email; those agreements are not independent evidence, so a pair whose given
         name or date of birth differs outright is never linked without a person looking at it.
         Not plainly different: a given name within Jaro–Winkler 0.8 or one slip away (two letters
         transposed, one dropped or added); a date of birth with day and month swapped or one or

@@ -1,6 +1,6 @@
 """Finding someone's case or contact record: a call comes in, a GP rings, a person calls back a missed number.
 
-A tracer types what they were told: a reference (C123, K45), an NHS number, a phone number, an e-mail
+A tracer types what they were told: a reference (C123, K45), an NHS number, a phone number, an email
 address, or a name (with a date of birth, a single name is enough). Every lookup is an equality on an
 indexed column, so a search costs the same however many people the store holds. Only cases and contacts
 the user may see come back, through the access module: a person with no record in the user's areas is
@@ -54,11 +54,11 @@ def _name_keys(words: list[str]) -> list[str]:
 
 
 def _identifier(text: str) -> tuple[Q, str] | None:
-    """An NHS number, an e-mail address or a phone number, when that is what was typed."""
+    """An NHS number, an email address or a phone number, when that is what was typed."""
     from localtrace.results.validation import nhs_number_is_valid, normalise_phone
 
     if "@" in text:
-        return Q(email=text.replace(" ", "").lower()), "e-mail address"
+        return Q(email=text.replace(" ", "").lower()), "email address"
     number = _EXTENSION.sub("", text)
     if not _PHONE_LIKE.match(number):
         return None
@@ -79,7 +79,7 @@ def people_matching(text: str, date_of_birth: dt.date | None) -> tuple[Q, str]:
     """The condition on Person for what was typed, and how it was read."""
     text = " ".join(text.split())
     if not text:
-        raise SearchError("Enter a name, a phone number, an NHS number, an e-mail address or a reference")
+        raise SearchError("Enter a name, a phone number, an NHS number, an email address or a reference")
     identified = _identifier(text)
     if identified is not None:
         condition, why = identified

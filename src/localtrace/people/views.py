@@ -22,7 +22,7 @@ from localtrace.people.models import DuplicateReview, Merge, Person
 COMPARED_FIELDS = (
     ("given_name", "Given name"), ("family_name", "Family name"), ("date_of_birth", "Date of birth"),
     ("nhs_number", "NHS number"), ("sex", "Sex"), ("address_line_1", "Address"), ("postcode", "Postcode"),
-    ("phone", "Phone"), ("email", "E-mail"), ("preferred_language", "Preferred language"),
+    ("phone", "Phone"), ("email", "Email"), ("preferred_language", "Preferred language"),
 )  # fmt: skip
 
 

@@ -24,10 +24,10 @@ class SettingForm(GovukForm):
     address_line_1 = forms.CharField(label="Address (optional)", max_length=200, required=False)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
     manager_email = EmailAddressField(
-        label="Manager's e-mail address (optional)",
+        label="Manager's email address (optional)",
         required=False,
         help_text="For outbreak letters to the setting. Used for nothing else.",
-        invalid="Enter an e-mail address in the correct format, like name@example.com",
+        invalid="Enter an email address in the correct format, like name@example.com",
     )
     manager_phone = forms.CharField(
         label="Manager's mobile number (optional)",
@@ -158,9 +158,9 @@ class MessageForm(GovukForm):
     )  # fmt: skip
     channel = forms.ChoiceField(
         label="How?",
-        choices=[("email", "E-mail"), ("sms", "Text message")],
+        choices=[("email", "Email"), ("sms", "Text message")],
         widget=forms.RadioSelect(attrs={"small": True}),
-        error_messages={"required": "Choose e-mail or text message"},
+        error_messages={"required": "Choose email or text message"},
     )
     language = forms.ChoiceField(
         label="Language", choices=[("en", "English"), ("cy", "Cymraeg (Welsh)")], initial="en",

@@ -47,7 +47,7 @@ class Setting(models.Model):
 
     @property
     def has_manager_contact(self) -> bool:
-        """Whether its manager can be sent the outbreak message, by e-mail or text."""
+        """Whether its manager can be sent the outbreak message, by email or text."""
         return bool(self.manager_email or self.manager_phone)
 
     @property

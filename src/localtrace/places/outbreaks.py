@@ -178,7 +178,7 @@ def message_manager(
     request: HttpRequest | None = None,
     actor: Any = None,
 ) -> Any:
-    """The outbreak letter to the setting's manager, by e-mail or SMS, through messaging (sent after commit)."""
+    """The outbreak letter to the setting's manager, by email or SMS, through messaging (sent after commit)."""
     from localtrace.messaging.models import Message, MessageAbout
     from localtrace.messaging.services import send_message, why_not_send
 
@@ -190,7 +190,7 @@ def message_manager(
     recipient = setting.manager_email if channel == "email" else setting.manager_phone
     if not recipient:
         raise OutbreakError(
-            f"{setting.name} has no manager {'e-mail address' if channel == 'email' else 'phone number'}: "
+            f"{setting.name} has no manager {'email address' if channel == 'email' else 'phone number'}: "
             "add one to the setting first"
         )
     now = timezone.now()
@@ -207,7 +207,7 @@ def message_manager(
         .first()
     )
     if earlier is not None:
-        how = "e-mail" if channel == "email" else "text message"
+        how = "email" if channel == "email" else "text message"
         raise OutbreakError(
             f"A message was sent to the manager of {setting.name} by {how} {_ago(now - earlier)}, so this one was "
             f"not sent. It is on the outbreak's timeline. You can send another "
@@ -227,12 +227,12 @@ def message_manager(
     )  # fmt: skip
     if message is None:
         # Refused (the address was marked as not working): the team must hear it now, not read "sent".
-        what = "e-mail address" if channel == "email" else "phone number"
+        what = "email address" if channel == "email" else "phone number"
         raise OutbreakError(
             f"Nothing was sent to the manager of {setting.name}. {why_not_send(channel, recipient, None)} "
             f"Change the setting's manager {what}, or contact them another way."
         )
-    label = "E-mail" if channel == "email" else "Text message"
+    label = "Email" if channel == "email" else "Text message"
     event(outbreak, "message", f"{label} sent to the manager of {setting.name}", actor=actor)
     record(Action.CREATE, request=request, actor=actor, obj=message, area=outbreak.area,
            detail={"outbreak": outbreak.pk, "setting": setting.pk})  # fmt: skip

@@ -360,7 +360,7 @@ def update_setting(
     actor: Any = None,
     **fields: Any,
 ) -> Setting:
-    """Change a setting's details (name, kind, address, postcode, manager's e-mail and phone), audited.
+    """Change a setting's details (name, kind, address, postcode, manager's email and phone), audited.
 
     A new postcode in another area moves the setting to that area's register (see `_register_area`).
     `seen` is the edit form's `setting_fingerprint`: if the details changed since the form was opened, the

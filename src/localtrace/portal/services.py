@@ -166,8 +166,8 @@ def _expires_words(link: PortalLink, language: str) -> str:
 
 
 def _channel(person: Any) -> tuple[str, str] | None:
-    """A text to their mobile, else an e-mail; an address marked as not working gives way to the other. With
-    neither working, the mobile (or e-mail) all the same: sending withholds it and says why. A landline takes no
+    """A text to their mobile, else an email; an address marked as not working gives way to the other. With
+    neither working, the mobile (or email) all the same: sending withholds it and says why. A landline takes no
     texts, so someone with only a landline gets no link (a tracer calls them)."""
     options = [
         (Message.Channel.SMS, person.phone) if person.phone and takes_texts(person.phone) else None,

@@ -606,7 +606,7 @@ for _key, _label in OUTCOMES.items():
 
 # Self-service: cases sent a portal link, and how many of them answered online.
 _count("cases_link_sent", "Cases sent a self-service link",
-       "Cases received in the week sent a self-service link by text or e-mail (at any time since).",
+       "Cases received in the week sent a self-service link by text or email (at any time since).",
        "cases_link_sent", group="self-service")  # fmt: skip
 _count("cases_online_of_sent", "Cases sent a link who answered online",
        "Cases received in the week who were sent a self-service link and answered online.",

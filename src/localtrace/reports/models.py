@@ -34,7 +34,7 @@ class ReachFact(models.Model):
     outcome = models.CharField(max_length=12)
     household = models.BooleanField(default=False)
     contacts_named = models.PositiveIntegerField(default=0)
-    # Self-service: a portal link went out to them (an SMS or e-mail attempt "sent"), and they answered online.
+    # Self-service: a portal link went out to them (an SMS or email attempt "sent"), and they answered online.
     link_sent = models.BooleanField(default=False)
     answered_online = models.BooleanField(default=False)
     reached_by_team = models.ForeignKey(

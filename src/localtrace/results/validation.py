@@ -170,7 +170,7 @@ def _postcode_or_problem(text: str) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=100_000)
 def _email_is_valid(email: str) -> bool:
-    """Django's e-mail check, cached: a person's results repeat their address."""
+    """Django's email check, cached: a person's results repeat their address."""
     try:
         _email(email)
     except ValidationError:
@@ -343,7 +343,7 @@ def _person_part(
     language_text: str,
     today: dt.date,
 ) -> _Part:
-    """Names, NHS number, date of birth, sex, postcode, phone, e-mail, language: the same on each of a
+    """Names, NHS number, date of birth, sex, postcode, phone, email, language: the same on each of a
     person's results, so checked once per person (while they stay among the last 50,000 seen)."""
     reasons = Problems()
     given_name, family_name = " ".join(given_text.split()), " ".join(family_text.split())

@@ -1,5 +1,5 @@
 """Turns a person's numeric record into the text a laboratory would hold: names, address,
-phone, e-mail, date of birth."""
+phone, email, date of birth."""
 
 from __future__ import annotations
 

@@ -54,12 +54,12 @@ class Population:
     family_name: np.ndarray  # int16 index into NameBook.family_names
     nhs_number: np.ndarray  # int64, 0 when the person has none
     phone: np.ndarray  # int64 national number without the leading 0, 0 when none
-    email_style: np.ndarray  # int8, -1 when no e-mail address
+    email_style: np.ndarray  # int8, -1 when no email address
     email_number: np.ndarray  # int16
     email_domain: np.ndarray  # int8
     language: np.ndarray  # int8 index into NameBook.languages
     occupation: np.ndarray  # int8, constants.OCCUPATIONS
-    contact_person: np.ndarray  # int32: whose phone and e-mail reach this person
+    contact_person: np.ndarray  # int32: whose phone and email reach this person
     # per household
     household_start: np.ndarray  # int32 first member
     household_size: np.ndarray  # int16
@@ -257,7 +257,7 @@ def build(config: SimulationConfig, geography: Geography, names: NameBook, rng: 
     email_style[rng.random(people) >= email_share] = -1
     email_number = rng.integers(1, 100, size=people).astype(np.int16)
     email_domain = rng.integers(0, len(constants.EMAIL_DOMAINS), size=people).astype(np.int8)
-    # Children are reached through the reference person's phone and e-mail.
+    # Children are reached through the reference person's phone and email.
     contact_person = np.where(minor, head, np.arange(people)).astype(np.int32)
     phone[minor] = 0
     email_style[minor] = -1

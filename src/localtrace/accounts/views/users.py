@@ -94,7 +94,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_or_404(request.user, "user.manage", User, pk=pk)
     if request.method != "POST":
-        record(Action.VIEW, request=request, obj=person)  # the form shows their e-mail address and phone number
+        record(Action.VIEW, request=request, obj=person)  # the form shows their email address and phone number
     form = UserForm(
         request.POST if request.method == "POST" else None,
         instance=person,

@@ -194,7 +194,7 @@ def outbreak_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 NO_MANAGER_DETAILS = (
-    "None of this outbreak's places has a manager's e-mail address or phone number yet. Add them on the place's "
+    "None of this outbreak's places has a manager's email address or phone number yet. Add them on the place's "
     "page (under Places), then send the message."
 )
 

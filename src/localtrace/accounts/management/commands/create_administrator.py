@@ -13,13 +13,13 @@ from localtrace.accounts.forms import UserForm
 
 class Command(BaseCommand):
     help = (
-        "Make an administrator account and e-mail them a link to set their password. For the first administrator of "
+        "Make an administrator account and email them a link to set their password. For the first administrator of "
         "a new service, or a second one: roles given in the service itself wait for another administrator."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--email", required=True, help="Their work e-mail address.")
+        parser.add_argument("--email", required=True, help="Their work email address.")
         parser.add_argument("--full-name", required=True, help="Their full name, as staff pages show it.")
 
     def handle(self, *args: Any, username: str, email: str, full_name: str, **options: Any) -> None:
@@ -34,11 +34,11 @@ class Command(BaseCommand):
             raise CommandError(f"No account was made. {refused}") from None
         self.stdout.write(f"{user.full_name} ({user.username}) is an administrator.")
         if settings.LOCALTRACE_MESSAGE_BACKEND == "outbox":
-            # The outbox stores e-mail rather than sending it, and nobody can sign in to read it yet.
+            # The outbox stores email rather than sending it, and nobody can sign in to read it yet.
             self.stdout.write(
-                "E-mail is not sent with the outbox backend: give them this link to set their password "
+                "Email is not sent with the outbox backend: give them this link to set their password "
                 f"(it works once, for {settings.LOCALTRACE_INVITATION_DAYS} days):\n"
                 f"{services.set_password_link(user)}"
             )
         else:
-            self.stdout.write("We have e-mailed them a link to set their password.")
+            self.stdout.write("We have emailed them a link to set their password.")

@@ -37,6 +37,19 @@ TASK_TEXT_TOO_LONG = f"The action or note must be {TASK_TEXT_MAX:,} characters o
 MESSAGE_AGAIN_AFTER = dt.timedelta(minutes=5)
 
 
+CLOSED_NO_ACTIONS = "This outbreak is closed, so it takes no new actions. Add a note, or change its status to reopen it"
+CLOSED_NO_MESSAGES = (
+    "This outbreak is closed, so no message goes to its settings' managers. Change its status to reopen it if it "
+    "is not over"
+)
+
+
+def _closed(outbreak: Outbreak) -> bool:
+    """Whether the outbreak is closed now, its row locked until the caller's change is saved (not the page's copy)."""
+    status = Outbreak.objects.select_for_update().filter(pk=outbreak.pk).values_list("status", flat=True).first()
+    return status == Outbreak.Status.CLOSED
+
+
 def event(outbreak: Outbreak, kind: str, text: str, *, actor: Any = None) -> OutbreakEvent:
     return OutbreakEvent.objects.create(outbreak=outbreak, kind=kind, text=text[:500], actor=actor)
 
@@ -83,6 +96,8 @@ def add_to_outbreak(cluster: Cluster, outbreak: Outbreak, *, request: HttpReques
     cluster = Cluster.objects.select_for_update().select_related("setting").get(pk=cluster.pk)
     if cluster.status != Cluster.Status.OPEN:
         raise ClusterError("This cluster has already been dismissed or made an outbreak")
+    # As it is now: another team lead may have closed it since the cluster's page offered it.
+    outbreak = Outbreak.objects.select_for_update().select_related("area").get(pk=outbreak.pk)
     if outbreak.status == Outbreak.Status.CLOSED or outbreak.area_id != cluster.area_id:
         raise ClusterError("Add it to an open outbreak of the same area, or open a new one")
     outbreak.settings.add(cluster.setting)
@@ -140,6 +155,8 @@ def add_task(
         raise OutbreakError("A note has no owner or due date; add an action instead")
     if due_on is not None and due_on < timezone.localdate():
         raise OutbreakError("The due date must be today or in the future", field="due_on")
+    if kind == OutbreakTask.Kind.ACTION and _closed(outbreak):
+        raise OutbreakError(CLOSED_NO_ACTIONS, field="kind")
     task = OutbreakTask.objects.create(
         outbreak=outbreak, kind=kind, text=text, owner=owner, due_on=due_on, created_by=actor
     )
@@ -184,7 +201,9 @@ def message_manager(
 
     actor = _actor(request, actor)
     # The outbreak's row is locked while it checks for an earlier message, so two sends at once cannot both pass.
-    Outbreak.objects.select_for_update().filter(pk=outbreak.pk).first()
+    if _closed(outbreak):
+        # The letter says its cases are being followed up: a closed outbreak's manager must not be told that.
+        raise OutbreakError(CLOSED_NO_MESSAGES)
     if not outbreak.settings.filter(pk=setting.pk).exists():
         raise OutbreakError("That setting is not part of this outbreak")
     recipient = setting.manager_email if channel == "email" else setting.manager_phone

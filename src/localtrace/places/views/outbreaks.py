@@ -153,6 +153,7 @@ def outbreak_task_add(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": "Add an action or note",
             "caption": f"{outbreak.reference} · {outbreak.name}",
+            "introduction": actions.CLOSED_NO_ACTIONS + "." if outbreak.status == Outbreak.Status.CLOSED else "",
             "back_url": _back(outbreak),
             "button": "Add",
         },
@@ -202,6 +203,9 @@ NO_MANAGER_DETAILS = (
 def outbreak_message(request: HttpRequest, pk: int) -> HttpResponse:
     outbreak = _outbreak(request, pk, "outbreak.manage")
     settings = list(outbreak.settings.all())
+    if outbreak.status == Outbreak.Status.CLOSED:
+        messages.info(request, actions.CLOSED_NO_MESSAGES)
+        return redirect(_back(outbreak))
     if not any(s.has_manager_contact for s in settings):
         # Nothing to send to: say where to add the details, rather than offer a form that can only fail.
         messages.info(request, NO_MANAGER_DETAILS)

@@ -191,7 +191,13 @@ def setting_merge(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("keep", str(error))
         else:
             if request.POST.get("confirmed") == "yes":
-                services.merge_settings(duplicate, keep, request=request)
+                try:
+                    services.merge_settings(duplicate, keep, request=request)
+                except services.MergeError as error:
+                    # Another team lead merged one of the two at the same moment (checked again under a lock).
+                    form.add_error("keep", str(error))
+                    return render(request, "places/setting_merge.html",
+                                  {"setting": duplicate, "form": form, "q": text, "candidates": candidates})  # fmt: skip
                 messages.success(
                     request,
                     f"{duplicate.name} merged into {keep.name}: {plan.visits} visit{pluralize(plan.visits)} moved.",

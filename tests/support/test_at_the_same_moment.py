@@ -15,8 +15,8 @@ import pytest
 from django.db import connection, connections, transaction
 
 from localtrace.contacts.models import Contact
-from localtrace.support.models import PaymentClaim, SupportRequest
-from localtrace.support.services import SupportError, make_claim, record_needs
+from localtrace.support.models import Organisation, PaymentClaim, SupportRequest
+from localtrace.support.services import SupportError, make_claim, record_needs, save_organisation
 from tests.personas import build_world, make_case
 
 pytestmark = [
@@ -83,3 +83,17 @@ def test_the_same_need_sent_twice_at_once_is_one_request_and_no_error() -> None:
     assert "error" not in outcome, outcome.get("error")
     request = SupportRequest.objects.get(person=contact.person)
     assert request.urgent  # the second answer updated the first's request
+
+
+def test_the_same_organisation_added_twice_at_once_is_one_entry_and_a_clear_refusal() -> None:
+    world = build_world()
+    pantry = {"name": "Ashby Pantry", "services": ["food"], "actor": world.users["area_lead_a"]}
+
+    outcome = while_the_first_is_open(
+        lambda: save_organisation(world.area_a, **pantry),
+        lambda: save_organisation(world.area_a, **pantry),
+    )
+
+    assert Organisation.objects.filter(area=world.area_a).count() == 1
+    assert isinstance(outcome.get("error"), SupportError), outcome.get("error")
+    assert str(outcome["error"]) == "Ashby Pantry is already in the directory."

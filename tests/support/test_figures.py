@@ -24,7 +24,10 @@ def test_figures_by_area_and_period(world: World) -> None:
     officer = world.users["support_a"]
     now = timezone.now()
     asked = now - dt.timedelta(hours=30)
-    food, money = record_needs(world.case_a, ["food", "money"], urgent=True, consent=True, at=asked)
+    (food,) = record_needs(world.case_a, ["food"], urgent=True, consent=True, at=asked)
+    # Another person: speaking to someone about one need is the first contact for all their needs.
+    someone_else, _ = make_case(world.area_a, world.submission, specimen_id="A-2")
+    (money,) = record_needs(someone_else, ["money"], urgent=True, consent=True, at=asked)
     (pets,) = record_needs(world.contact_a, ["pets"], urgent=False, consent=True, at=asked)
     record_attempt(food, channel="phone", outcome="spoke", actor=officer, at=asked + dt.timedelta(hours=2))
     record_attempt(money, channel="phone", outcome="spoke", actor=officer, at=asked + dt.timedelta(hours=6))

@@ -298,8 +298,10 @@ def officers_for(area_id: int) -> list[Any]:
     )
 
 
+@transaction.atomic
 def assign(support_request: SupportRequest, officer: Any, *, by: Any, request: HttpRequest | None = None) -> None:
     """An area lead gives a request to a support officer of the area, who then holds it as if they had taken it."""
+    _lock_current(support_request)  # as it is now: it may have been closed since the page was read
     if not support_request.is_open:
         raise SupportError("This request is closed.")
     if officer not in officers_for(support_request.area_id):
@@ -342,8 +344,13 @@ def record_attempt(
     actor: Any = None,
     at: dt.datetime | None = None,
 ) -> SupportAttempt:
-    """A try to reach the person; speaking to them is the first contact and starts the work."""
+    """A try to reach the person; speaking to them is the first contact and starts the work.
+
+    Read again under a lock: another officer may have closed the request since this page read it, and saving
+    the page's copy would put a closed request back in progress.
+    """
     actor = _actor(request, actor)
+    _lock_current(support_request)
     if not support_request.is_open:
         raise SupportError(
             "This request is closed. Record a new need on their case or contact page if they need more help."
@@ -514,7 +521,12 @@ def save_organisation(
     organisation.name, organisation.services = name, list(services)
     organisation.phone, organisation.email, organisation.website = phone, email, website
     organisation.notes, organisation.active = notes, active
-    organisation.save()
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        # The same form sent twice at once (a double click): the check above saw neither, the database refuses one.
+        raise SupportError(f"{name} is already in the directory.") from None
     record(Action.CREATE if created else Action.CHANGE, request=request, actor=actor, obj=organisation, area=area)
     return organisation
 

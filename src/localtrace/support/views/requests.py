@@ -123,7 +123,13 @@ def _support_request(request: HttpRequest, pk: int) -> SupportRequest:
 
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    support_request = _support_request(request, pk)
+    return _detail_page(request, _support_request(request, pk))
+
+
+def _detail_page(
+    request: HttpRequest, support_request: SupportRequest, attempt_form: SupportAttemptForm | None = None
+) -> HttpResponse:
+    """The request's page; with the contact form and its errors when what was sent could not be recorded."""
     record(Action.VIEW, request=request, obj=support_request, area=support_request.area)
     item = support_request.item
     period = services.isolation_period(item)  # type: ignore[arg-type]
@@ -147,7 +153,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "claim_this_period_visible": covering is not None and may(request.user, "claim.view", covering),
             # A claim the form would refuse whatever the answers is not offered; the reason is given instead.
             "claim_refused": "" if covering else services.claim_refusal(item, for_area=support_request.area),  # type: ignore[arg-type]
-            "attempt_form": SupportAttemptForm(),
+            "attempt_form": attempt_form or SupportAttemptForm(),
+            "form": attempt_form,  # the error summary's, and the title's "Error:"
             "is_mine": support_request.is_held and support_request.claimed_by_id == request.user.pk,
             "officers": services.officers_for(support_request.area_id)
             if support_request.is_open and may(request.user, "support.assign", support_request)
@@ -201,8 +208,8 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _support_request(request, pk)
     form = SupportAttemptForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how you tried to reach them and what happened.")
-        return redirect("support:request-detail", support_request.pk)
+        # The page again with the error summary and each question marked, keeping what they typed.
+        return _detail_page(request, support_request, attempt_form=form)
     try:
         services.record_attempt(
             support_request, channel=form.cleaned_data["channel"], outcome=form.cleaned_data["outcome"],

@@ -177,3 +177,44 @@ def test_a_run_erases_every_due_person_however_many_batches_it_takes(world, monk
         erased.people == 5
         and not Person.objects.filter(erased_at__isnull=True).exclude(pk=world.contact_a.person_id).exists()
     )
+
+
+def test_reasons_staff_wrote_about_the_person_go_with_their_other_free_text(world) -> None:
+    from decimal import Decimal
+
+    from localtrace.cases.models import Transfer
+    from localtrace.support.models import PaymentClaim
+
+    case = world.case_a
+    close(case)
+    transfer = Transfer.objects.create(
+        case=case, from_area=world.area_b, to_area=world.area_a, reason="Gwen moved in with her sister Ceri",
+        transferred_by=world.users["lead_a"],
+    )  # fmt: skip
+    claim = PaymentClaim.objects.create(
+        area=world.area_a, person=case.person, case=case, isolation_starts_on=case.specimen_date,
+        isolation_ends_on=case.specimen_date + dt.timedelta(days=10), told_to_isolate=True, low_income=True,
+        cannot_work_from_home=True, amount=Decimal("500.00"), status=PaymentClaim.Status.DECLINED,
+        decision_reason="Gwen's partner Rhys earns too much", evidence_notes="Payslip seen",
+    )  # fmt: skip
+
+    erase_expired(today=LATER)
+
+    assert Person.objects.get(pk=case.person_id).erased_at is not None
+    kept = Transfer.objects.get(pk=transfer.pk)
+    assert kept.reason == "" and (kept.from_area_id, kept.to_area_id) == (world.area_b.pk, world.area_a.pk)
+    decided = PaymentClaim.objects.get(pk=claim.pk)
+    assert decided.decision_reason == "" and decided.evidence_notes == ""
+    assert decided.status == PaymentClaim.Status.DECLINED  # the decision itself stays, for the figures
+
+
+def test_an_old_uploads_file_name_goes_with_its_file(world) -> None:
+    # A file's own name may name a person ("results for J Smith.csv"): kept no longer than its rows' details.
+    world.submission.file.save("upload.csv", ContentFile(b"source_id,specimen_id\nLAB-A,S1\n"))
+    Submission.objects.filter(pk=world.submission.pk).update(filename="results for Gwen Morgan.csv")
+    correction = Submission.objects.create(channel=Submission.Channel.CORRECTION, filename="Row 2 of submission 1")
+
+    erase_expired(today=LATER)
+
+    assert Submission.objects.get(pk=world.submission.pk).filename == ""
+    assert Submission.objects.get(pk=correction.pk).filename == "Row 2 of submission 1"  # our own label

@@ -481,3 +481,19 @@ def test_laboratories_are_named_in_the_copy(world) -> None:
     Submitter.objects.create(code="LAB-A", name="Northshire Hospital Laboratory")
     sar = _ready(_start(world.users["dpo"]), [world.case_a.person], world.users["dpo"])
     assert "Test results from Northshire Hospital Laboratory" in sa.build_copy(sar).sources
+
+
+def test_a_message_about_their_record_is_in_their_copy_after_their_number_changed(world) -> None:
+    from localtrace.messaging.models import MessageAbout
+
+    # One text to the number a household shared then, carrying each person's link; Gwen's number changed since.
+    shared = Message.objects.create(channel="sms", recipient="+447900000002", person=None,
+                                    body="Links for G and for R")  # fmt: skip
+    MessageAbout.objects.create(message=shared, case=world.case_a)
+    MessageAbout.objects.create(message=shared, contact=world.contact_a)
+    own = Message.objects.create(channel="sms", recipient="+447900000003", case=world.case_a, body="Your case")
+    Message.objects.create(channel="sms", recipient="+447900000001", person=None, body="Someone else's")
+    sar = _start(world.users["dpo"])
+    sa.confirm_records(sar, [world.case_a.person], by=world.users["dpo"])
+    texts = {t.key: t.text for t in sa.build_copy(sar).free_texts}
+    assert texts == {f"message.{shared.pk}.body": "Links for G and for R", f"message.{own.pk}.body": "Your case"}

@@ -115,3 +115,19 @@ def test_times_are_iso_8601_with_their_utc_offset_to_the_second(world: World, cl
     mine = references.index(f"K{contact.pk}")
     assert in_utc["Named at"][mine] == FIRST_0130.replace(microsecond=0)
     assert in_utc["Reach deadline"][mine] == SECOND_0130
+
+
+def test_a_control_character_in_a_name_does_not_stop_the_excel_download(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    # Intake keeps names as sent; a control character (pasted from a word processor) is no XML text.
+    contact = world.contact_a
+    Person.objects.filter(pk=contact.person_id).update(given_name="Rhys\x01", family_name="Ow\x1ben")
+    client = client_for("area_lead_a")
+
+    sheet = load_workbook(io.BytesIO(download(client, world, "xlsx"))).active
+    header, *rows = list(sheet.iter_rows())
+    titles = [c.value for c in header]
+    (mine,) = [r for r in rows if r[0].value == f"K{contact.pk}"]
+    assert mine[titles.index("Given name")].value == "Rhys\ufffd"
+    assert mine[titles.index("Family name")].value == "Ow\ufffden"
+    # The other formats keep the value as stored.
+    assert the_contact(csv_rows(download(client, world, "csv")), contact)["Given name"] == "Rhys\x01"

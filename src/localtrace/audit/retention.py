@@ -8,11 +8,12 @@ contact being traced, a support request, a payment claim waiting for a decision)
   loses every detail that identifies them: NHS number, names, date of birth, sex, address, postcode,
   phone and email, and the matching keys built from them;
 - the free text written about them goes: case, contact, attempt and support notes, relationships,
-  support needs, payment evidence notes, the wording of their timeline events, a merge's copied values;
+  support needs, payment evidence notes and decision reasons, transfer reasons, the wording of their
+  timeline events, a merge's copied values;
 - messages to them lose their recipient and their text, and their results their postcode.
 
 Rows not tied to a person are erased by age alone: quarantined rows' raw text and fields, uploaded
-files, messages (staff email included), addresses marked as not working, and the requester's details on
+files and their names, messages (staff email included), addresses marked as not working, and the requester's details on
 subject access requests closed before the cutoff. Nothing about a person is erased while a subject access
 request for them is open. Dates, areas, statuses,
 outcomes and counts stay, so weekly figures, chains and clusters read the same afterwards.
@@ -101,7 +102,7 @@ def people_due(cutoff: dt.date) -> QuerySet:
 
 
 def _erase_people(ids: list[int], now: dt.datetime, erased: Erased) -> None:
-    from localtrace.cases.models import Attempt, Case, TraceEvent
+    from localtrace.cases.models import Attempt, Case, TraceEvent, Transfer
     from localtrace.contacts.models import Contact
     from localtrace.messaging.models import Message, OptOut
     from localtrace.people.models import DuplicateReview, Merge, Person
@@ -123,11 +124,15 @@ def _erase_people(ids: list[int], now: dt.datetime, erased: Erased) -> None:
     items = Q(case__in=cases) | Q(contact__in=contacts)
     erased.attempts += Attempt.objects.filter(items).exclude(note="").update(note="")
     erased.timeline_events += TraceEvent.objects.filter(items).update(summary=ERASED_TIMELINE_TEXT)
+    # The same reason is on the timeline ("Transferred from … : reason"), erased just above.
+    Transfer.objects.filter(items).exclude(reason="").update(reason="")
     requests = SupportRequest.objects.filter(person_id__in=ids)
     erased.support_requests += requests.update(outcome_note="")
     SupportAttempt.objects.filter(request__in=requests).update(note="")
     Referral.objects.filter(request__in=requests).update(note="")
-    erased.payment_claims += PaymentClaim.objects.filter(person_id__in=ids).update(evidence_notes="")
+    erased.payment_claims += PaymentClaim.objects.filter(person_id__in=ids).update(
+        evidence_notes="", decision_reason=""
+    )
     erased.merges += (
         Merge.objects.filter(Q(survivor_id__in=ids) | Q(merged_id__in=ids)).exclude(filled={}).update(filled={})
     )
@@ -169,6 +174,10 @@ def _erase_by_age(cutoff: dt.date, erased: Erased) -> None:
     old_files = Submission.objects.filter(created_at__lt=before).exclude(file="")
     stored = [(submission.file.storage, submission.file.name) for submission in old_files.only("pk", "file")]
     erased.uploaded_files += old_files.update(file="")
+    # A file's own name may name a person ("results for J Smith.csv"); a correction's is our own label.
+    Submission.objects.filter(created_at__lt=before).exclude(filename="").exclude(
+        channel=Submission.Channel.CORRECTION
+    ).update(filename="")
     # The files go only once the rows no longer name them: a rolled-back run leaves both in place.
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
 

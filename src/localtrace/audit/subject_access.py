@@ -549,7 +549,11 @@ def _message_section(people: list[Any]) -> Section:
     # A message to a number or address several people share belongs to none of them: it is found by address.
     addresses = {a for p in people for a in (p.phone, p.email) if a}
     shared = Q(person__isnull=True, recipient__in=addresses) if addresses else Q(pk__in=[])
-    for message in Message.objects.filter(Q(person_id__in=ids) | shared).order_by("created_at", "pk"):
+    # And by the records it was about: their number or address may have changed since it went.
+    about = Q(case__person_id__in=ids) | Q(contact__person_id__in=ids)
+    about |= Q(about__case__person_id__in=ids) | Q(about__contact__person_id__in=ids)
+    found = Message.objects.filter(pk__in=Message.objects.filter(Q(person_id__in=ids) | shared | about).values("pk"))
+    for message in found.order_by("created_at", "pk"):
         entry = Entry(f"{message.get_channel_display()}, {_when(message.created_at)}")
         entry.fact("Sent to", message.recipient)
         entry.fact("Status", message.get_status_display())

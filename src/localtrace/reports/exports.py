@@ -210,12 +210,16 @@ def csv_stream(line_list: LineList, area: Area) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    """Text as a string cell: openpyxl would make a string starting with "=" a formula (and "#N/A" an error)."""
+    """Text as a string cell: openpyxl would make a string starting with "=" a formula (and "#N/A" an error).
+
+    A control character (other than tab, CR and LF) cannot be written in a workbook's XML at all: it is shown
+    as U+FFFD, as intake shows a NUL, rather than one pasted name failing the whole download."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
     cell.data_type = "s"
     if starts_a_formula(value):
         cell.quotePrefix = True  # as Excel marks text typed with a leading apostrophe: it stays text when edited

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
 from localtrace.audit.models import AuditEvent
 from localtrace.cases.models import Case
 from localtrace.results.models import QuarantinedRow, Submission, TestResult
 from localtrace.results.reading import COLUMNS
+from localtrace.results.uploads import megabytes_over
 from tests.personas import World
 from tests.results.factories import csv_bytes, row
 
@@ -71,6 +73,41 @@ def test_an_oversized_upload_gets_a_clear_message_and_changes_nothing(world: Wor
     response = upload(client_for("area_lead_a"), csv_bytes([row()]))
     assert "the most we take in one upload is 0 MB" in response.content.decode()
     assert Submission.objects.count() == 1
+
+
+class BytesStoredHandler(TemporaryFileUploadHandler):
+    """Django's own temporary-file handler, counting what reaches it: what an upload writes to disk."""
+
+    stored = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        BytesStoredHandler.stored += len(raw_data)
+        return super().receive_data_chunk(raw_data, start)
+
+
+def test_an_oversized_upload_is_stored_no_further_than_the_limit_before_it_is_refused(
+    world: World, client_for, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.RESULTS_MAX_UPLOAD_MB = 1
+    settings.FILE_UPLOAD_HANDLERS = [
+        "localtrace.results.uploads.RefuseOversizedUploads",
+        "tests.results.test_pages.BytesStoredHandler",
+    ]
+    BytesStoredHandler.stored = 0
+    one_row = csv_bytes([row()])
+    line = one_row.split(b"\n", 1)[1]
+    big = one_row + line * (3 * 1_048_576 // len(line))  # about 3 MB of rows
+    response = upload(client_for("area_lead_a"), big)
+    page = response.content.decode()
+    assert response.status_code == 200 and "the most we take in one upload is 1 MB" in page
+    assert f"The file is {megabytes_over(len(big))};" in page
+    assert BytesStoredHandler.stored <= 1_048_576 < len(big)
+    assert Submission.objects.count() == 1
+    # A file within the limit passes through to the usual handlers whole.
+    BytesStoredHandler.stored = 0
+    small = csv_bytes([row()])
+    assert upload(client_for("area_lead_a"), small).status_code == 302
+    assert BytesStoredHandler.stored == len(small) and Submission.objects.count() == 2
 
 
 def test_a_quarantined_row_corrected_is_accepted_through_a_submission_of_its_own(world: World, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -215,6 +215,12 @@ STORAGES = {
 # Without collectstatic (demo, tests) WhiteNoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = env_bool("LOCALTRACE_STATIC_FINDERS", True)
 MEDIA_ROOT = VAR_DIR / "media"
+# An uploaded file is stored no further than RESULTS_MAX_UPLOAD_MB before the upload page refuses it.
+FILE_UPLOAD_HANDLERS = [
+    "localtrace.results.uploads.RefuseOversizedUploads",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Outbound email goes through the outbox until GOV.UK Notify is configured.
 EMAIL_BACKEND = "localtrace.messaging.backends.OutboxEmailBackend"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -22,6 +24,32 @@ class UploadRefused(ValueError):
 
 def max_upload_bytes() -> int:
     return int(getattr(settings, "RESULTS_MAX_UPLOAD_MB", 500)) * 1024 * 1024
+
+
+class RefuseOversizedUploads(FileUploadHandler):
+    """First of the upload handlers: an uploaded file over the limit is stored no further than the limit.
+
+    Django reads a request's files before any view runs (the CSRF check reads the form), so a check in the
+    view comes after the whole file has been written to temporary storage. Past the limit this handler keeps
+    the rest of the file from the handlers after it (the request is still read to its end, so the browser
+    gets the page that refuses it, not a reset connection), and hands over an empty file that carries the
+    size it reached: `store_upload` refuses it with that size.
+    """
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        return None if self.received > max_upload_bytes() else raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.received <= max_upload_bytes():
+            return None  # the next handler's file, as usual
+        return UploadedFile(
+            io.BytesIO(), name=self.file_name, content_type=self.content_type, size=self.received, charset=self.charset
+        )
 
 
 def check_header(upload: UploadedFile, *, source_given: bool) -> None:

@@ -16,7 +16,7 @@ from django.db import connection, connections, transaction
 
 from localtrace.contacts.models import Contact
 from localtrace.support.models import Organisation, PaymentClaim, SupportRequest
-from localtrace.support.services import SupportError, make_claim, record_needs, save_organisation
+from localtrace.support.services import SupportError, decide_claim, make_claim, record_needs, save_organisation
 from tests.personas import build_world, make_case
 
 pytestmark = [
@@ -97,3 +97,21 @@ def test_the_same_organisation_added_twice_at_once_is_one_entry_and_a_clear_refu
     assert Organisation.objects.filter(area=world.area_a).count() == 1
     assert isinstance(outcome.get("error"), SupportError), outcome.get("error")
     assert str(outcome["error"]) == "Ashby Pantry is already in the directory."
+
+
+def test_two_claims_approved_at_once_with_one_payment_reference_get_a_clear_refusal() -> None:
+    world = build_world()
+    officer = world.users["support_a"]
+    eligible = {"told_to_isolate": True, "low_income": True, "cannot_work_from_home": True}
+    first, second = make_claim(world.contact_a, **eligible), make_claim(world.case_a, **eligible)
+
+    outcome = while_the_first_is_open(
+        lambda: decide_claim(first, approve=True, reason="Eligible", payment_reference="R1", actor=officer),
+        lambda: decide_claim(second, approve=True, reason="Eligible", payment_reference="R1", actor=officer),
+    )
+
+    assert isinstance(outcome.get("error"), SupportError), outcome.get("error")
+    assert str(outcome["error"]) == "The payment reference R1 is already used by another claim."
+    assert list(PaymentClaim.objects.filter(payment_reference="R1").values_list("pk", flat=True)) == [first.pk]
+    second.refresh_from_db()
+    assert second.status == PaymentClaim.Status.SUBMITTED

@@ -47,3 +47,13 @@ def test_contact_sent_without_saying_how_shows_the_error_summary_and_keeps_the_n
     assert 'href="#id_channel_0">Choose how you tried to reach them</a>' in page
     assert "Rang back at six" in page  # what they typed is still there
     assert not SupportAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("page_name", ["support:refer", "support:outcome"])
+def test_a_closed_requests_referral_and_outcome_forms_are_not_offered(world: World, client_for, page_name) -> None:  # type: ignore[no-untyped-def]
+    request = _closed_behind_the_page(world)
+    client = client_for("support_a")
+    response = client.get(reverse(page_name, args=[request.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("support:request-detail", args=[request.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert f"{request.reference} is closed, so it takes no referral and no outcome." in page

@@ -760,7 +760,12 @@ def decide_claim(
     claim.status = PaymentClaim.Status.APPROVED if approve else PaymentClaim.Status.DECLINED
     claim.decided_at, claim.decided_by = at or timezone.now(), actor
     claim.decision_reason, claim.payment_reference = reason, payment_reference
-    claim.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "payment_reference"])
+    try:
+        with transaction.atomic():
+            claim.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "payment_reference"])
+    except IntegrityError:
+        # Another claim approved at the same moment with the same reference: the check above saw neither.
+        raise SupportError(f"The payment reference {payment_reference} is already used by another claim.") from None
     record(Action.CHANGE, request=request, actor=actor, obj=claim, area=claim.area,
            detail={"decision": claim.status})  # fmt: skip
     return claim

@@ -226,8 +226,18 @@ def _page(request: HttpRequest, sr: SupportRequest, form: Any, title: str, **ext
     return render(request, "support/request_form.html", {"sr": sr, "form": form, "title": title, **extra})
 
 
+def _closed_already(request: HttpRequest, support_request: SupportRequest) -> HttpResponse | None:
+    """A form for a request closed since its page was read (or a bookmark) is not offered: its page says why."""
+    if request.method == "GET" and not support_request.is_open:
+        messages.info(request, f"{support_request.reference} is closed, so it takes no referral and no outcome.")
+        return redirect("support:request-detail", support_request.pk)
+    return None
+
+
 def refer(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _support_request(request, pk)
+    if closed := _closed_already(request, support_request):
+        return closed
     # Directories are small: which organisations offer this need is read in Python (no JSON lookups on SQLite).
     in_area = scoped(
         request.user, "organisation.view", Organisation.objects.filter(area_id=support_request.area_id, active=True)
@@ -254,6 +264,8 @@ def refer(request: HttpRequest, pk: int) -> HttpResponse:
 
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _support_request(request, pk)
+    if closed := _closed_already(request, support_request):
+        return closed
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -165,3 +165,35 @@ def test_undoing_a_merge_keeps_a_correction_made_since_to_a_field_it_filled(worl
     survivor.refresh_from_db()
     # The copied email goes back to blank; the number corrected since stays.
     assert (survivor.email, survivor.phone) == ("", "+447911000333")
+
+
+def test_a_pair_kept_apart_since_the_page_was_loaded_is_not_linked(world: World) -> None:
+    first = Person.objects.create(given_name="Ann", family_name="Lee")
+    second = Person.objects.create(given_name="Anne", family_name="Lee")
+    review = DuplicateReview.objects.create(first=first, second=second, match_probability=0.9, match_weight=3)
+    # Another data officer keeps the pair apart; this one still holds the pair as it was when their page loaded.
+    keep_apart(DuplicateReview.objects.get(pk=review.pk), actor=world.users["area_lead_a"])
+    with pytest.raises(MergeError, match="already been decided"):
+        merge_people(first, second, review=review, actor=world.users["lead_a"])
+    review.refresh_from_db()
+    assert review.status == DuplicateReview.Status.KEPT_APART
+    assert not Merge.objects.exists()
+    assert Person.objects.get(pk=second.pk).merged_into_id is None
+
+
+def test_two_records_that_both_stopped_messages_can_be_linked_and_stay_stopped(world: World) -> None:
+    from localtrace.messaging.models import OptOut
+    from localtrace.messaging.services import messages_stopped
+
+    first = Person.objects.create(given_name="Ann", family_name="Lee", phone="+447911000222")
+    second = Person.objects.create(given_name="Ann", family_name="Lee", phone="+447911000222")
+    for person in (first, second):
+        OptOut.objects.create(person=person, note="Asked for no texts")
+
+    merge = merge_people(first, second, actor=world.users["lead_a"])
+
+    assert Person.objects.get(pk=second.pk).merged_into_id == first.pk
+    assert messages_stopped(first)
+    undo_merge(merge, actor=world.users["lead_a"])
+    assert messages_stopped(first) and messages_stopped(second)
+    assert OptOut.objects.count() == 2

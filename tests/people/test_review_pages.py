@@ -106,3 +106,17 @@ def test_a_detail_neither_record_has_is_not_called_the_same() -> None:
 
     assert ComparedField("Phone", "", " ").neither and not ComparedField("Phone", "", " ").differs
     assert not ComparedField("Phone", "+447911123456", "").neither
+
+
+def test_a_decision_on_a_pair_decided_meanwhile_says_so_and_changes_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    client_for("lead_a").post(reverse("people:duplicate-detail", args=[review.pk]), {"decision": "different"})
+    response = client_for("area_lead_a").post(
+        reverse("people:duplicate-detail", args=[review.pk]), {"decision": "same"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page and "govuk-error-summary" in page and "already been decided" in page
+    review.refresh_from_db()
+    assert review.status == DuplicateReview.Status.KEPT_APART and review.decided_by == world.users["lead_a"]
+    assert not Merge.objects.exists()

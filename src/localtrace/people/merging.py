@@ -59,6 +59,14 @@ def _label(model: type[models.Model], field: Any) -> str:
     return f"{model._meta.label_lower}.{field.name}"
 
 
+def _lock_people(first_pk: int, second_pk: int) -> tuple[Person, Person]:
+    """Both people, locked in id order (a merge and an undo sharing a person wait for each other, never deadlock)."""
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first_pk, second_pk]).order_by("pk")}
+    if first_pk not in locked or second_pk not in locked:
+        raise Person.DoesNotExist("No such person.")
+    return locked[first_pk], locked[second_pk]
+
+
 def _actor(request: HttpRequest | None, actor: Any) -> Any:
     if actor is None and request is not None and request.user.is_authenticated:
         return request.user
@@ -76,10 +84,14 @@ def merge_people(
 ) -> Merge:
     """Move everything of `merged` to `survivor`; `merged` stays, marked as merged, for undoing."""
     actor = _actor(request, actor)
-    survivor = Person.objects.select_for_update().get(pk=survivor.pk)
-    merged = Person.objects.select_for_update().get(pk=merged.pk)
     if survivor.pk == merged.pk:
         raise MergeError("A person cannot be merged with themself.")
+    survivor, merged = _lock_people(survivor.pk, merged.pk)
+    if review is not None:
+        # Locked and read again: another data officer may have decided the pair since this page was loaded.
+        review = DuplicateReview.objects.select_for_update().get(pk=review.pk)
+        if review.status != DuplicateReview.Status.OPEN:
+            raise MergeError("This pair has already been decided.")
     if survivor.merged_into_id or merged.merged_into_id:
         raise MergeError("One of these people has already been merged into another; review the pair again.")
     if survivor.nhs_number and merged.nhs_number and survivor.nhs_number != merged.nhs_number:
@@ -89,6 +101,10 @@ def merge_people(
         with transaction.atomic():
             for model, field in person_relations():
                 manager = model._base_manager
+                if field.one_to_one and manager.filter(**{field.attname: survivor.pk}).exists():
+                    # One per person (a stop on messages), and the survivor has its own, which now stands for
+                    # both: the merged record keeps its own row, which an undo finds in place.
+                    continue
                 pks = list(manager.filter(**{field.attname: merged.pk}).values_list("pk", flat=True))
                 if pks:
                     manager.filter(pk__in=pks).update(**{field.attname: survivor.pk})
@@ -143,6 +159,9 @@ def merge_people(
 def undo_merge(merge: Merge, *, request: HttpRequest | None = None, actor: Any = None) -> Merge:
     """Put every moved row back on the merged person, and keep the pair apart from now on."""
     actor = _actor(request, actor)
+    # The two people first, as a merge locks them: a merge of either waits until this is done, and one that
+    # committed first is seen by the check below.
+    survivor, _ = _lock_people(merge.survivor_id, merge.merged_id)
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise MergeError("This merge has already been undone.")
@@ -160,7 +179,6 @@ def undo_merge(merge: Merge, *, request: HttpRequest | None = None, actor: Any =
         restored[label] = model._base_manager.filter(pk__in=pks, **{field.attname: merge.survivor_id}).update(
             **{field.attname: merge.merged_id}
         )
-    survivor = Person.objects.select_for_update().get(pk=merge.survivor_id)
     if merge.filled:
         merged = Person.objects.get(pk=merge.merged_id)
         for name, blank in merge.filled.items():

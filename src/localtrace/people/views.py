@@ -124,7 +124,8 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, "duplicate.review", DuplicateReview.objects.select_related("first", "second", "area"), pk=pk
     )
     form = DecisionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and review.status == DuplicateReview.Status.OPEN and form.is_valid():
+    # A pair decided meanwhile (by another data officer) is refused by the action, and the page says so.
+    if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == DecisionForm.SAME:
                 merge = link_pair(review, request=request)
@@ -135,6 +136,7 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Kept apart. We will not ask about this pair again.")
         except MergeError as error:
             form.add_error("decision", str(error))
+            review.refresh_from_db(fields=["status", "decided_at", "decided_by"])
         else:
             return redirect("people:duplicate-detail", review.pk)
     record(Action.VIEW, request=request, obj=review, area=review.area)

@@ -93,6 +93,7 @@ def test_without_notify_configured_every_receipt_is_refused(sent, settings):
         json.dumps({"id": "abc", "status": "exploded"}),
         json.dumps({"id": 12, "status": "delivered"}),
         json.dumps({"id": "abc", "status": "delivered", "reference": 5}),
+        "[" * 5000,  # nested deeper than the JSON reader goes
     ],
 )
 def test_a_malformed_body_gets_400_and_changes_nothing(sent, body):

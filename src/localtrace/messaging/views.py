@@ -146,7 +146,7 @@ def notify_callback(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "The body is too large for a receipt."}, status=400)
     try:
         receipt = receipts.parse(json.loads(request.body))
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # RecursionError: nested too deep
         message = str(error) if isinstance(error, receipts.BadReceipt) else "The body is not JSON."
         return JsonResponse({"error": message}, status=400)
     updated = receipts.apply(receipt)

@@ -24,8 +24,11 @@ from localtrace.results.models import QuarantinedRow, Submission, TestResult
 
 pytestmark = pytest.mark.django_db
 
+
 # Three years on, everything the personas' world holds is older than the default two years.
-LATER = timezone.localdate() + dt.timedelta(days=3 * 365)
+def later() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=3 * 365)
 
 
 def close(case: Case) -> None:
@@ -42,7 +45,7 @@ def test_a_person_with_nothing_recent_or_open_loses_every_identifying_detail(wor
     twin = Person.objects.create(given_name="Gwyneth", family_name="Morgan-Davies", postcode="FX1 1AB")
     review = DuplicateReview.objects.create(first=case.person, second=twin, match_probability=0.9, match_weight=3.2)
 
-    erased = erase_expired(today=LATER)
+    erased = erase_expired(today=later())
 
     person = Person.objects.get(pk=case.person_id)
     assert person.erased_at is not None and person.full_name.startswith("Details erased on")
@@ -77,7 +80,7 @@ def test_nothing_within_the_retention_period_is_touched(world) -> None:
 
 def test_an_open_case_keeps_its_person_however_old(world) -> None:
     assert world.case_a.status == Status.NEW
-    erase_expired(today=LATER)
+    erase_expired(today=later())
     assert Person.objects.get(pk=world.case_a.person_id).given_name == "Gwen"
 
 
@@ -89,7 +92,7 @@ def test_old_rows_with_no_person_are_erased_by_age(world, django_capture_on_comm
     QuarantinedRow.objects.filter(pk=world.quarantined_a.pk).update(dismissed_reason="Mrs Jones's test, sent twice")
 
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        erased = erase_expired(today=LATER)
+        erased = erase_expired(today=later())
     assert storage.exists(stored)  # until the transaction commits
     for callback in after_commit:
         callback()
@@ -110,7 +113,7 @@ def test_the_figures_read_the_same_after_erasure(world) -> None:
     refresh()
     before = {(w.area_id, w.week_start): w.values for w in WeeklyFigures.objects.all()}
     assert before
-    erase_expired(today=LATER)
+    erase_expired(today=later())
     refresh(rebuild=True)
     assert {(w.area_id, w.week_start): w.values for w in WeeklyFigures.objects.all()} == before
 
@@ -118,7 +121,7 @@ def test_the_figures_read_the_same_after_erasure(world) -> None:
 def test_a_dry_run_counts_and_changes_nothing(world) -> None:
     close(world.case_a)
     out = io.StringIO()
-    call_command("erase_expired", "--dry-run", "--today", LATER.isoformat(), stdout=out)
+    call_command("erase_expired", "--dry-run", "--today", later().isoformat(), stdout=out)
     assert "Would erase the details of 1 person" in out.getvalue()
     assert Person.objects.filter(erased_at__isnull=False).count() == 0
     assert not RetentionRun.objects.exists()
@@ -127,7 +130,7 @@ def test_a_dry_run_counts_and_changes_nothing(world) -> None:
 def test_the_command_says_what_it_erased(world) -> None:
     close(world.case_a)
     out = io.StringIO()
-    call_command("erase_expired", "--today", LATER.isoformat(), stdout=out)
+    call_command("erase_expired", "--today", later().isoformat(), stdout=out)
     assert "people 1," in out.getvalue() and "quarantined rows 2" in out.getvalue()
 
 
@@ -136,9 +139,9 @@ def test_the_daily_task_erases_once_a_day(world) -> None:
 
     assert erase_expired_data in PERIODIC
     close(world.case_a)
-    assert erase_if_due(today=LATER) is not None
-    assert erase_if_due(today=LATER) is None
-    assert erase_if_due(today=LATER + dt.timedelta(days=1)) is not None
+    assert erase_if_due(today=later()) is not None
+    assert erase_if_due(today=later()) is None
+    assert erase_if_due(today=later() + dt.timedelta(days=1)) is not None
     assert RetentionRun.objects.count() == 2
 
 
@@ -146,14 +149,14 @@ def test_the_dpo_sees_when_it_last_ran_and_what_it_erased(world, client_for) -> 
     client = client_for("dpo")
     assert "It has not run yet" in client.get(reverse("core:home")).content.decode()
     close(world.case_a)
-    erase_expired(today=LATER)
+    erase_expired(today=later())
     page = client.get(reverse("core:home")).content.decode()
     assert "erased the details of 1 person," in page and "730 days" in page
 
 
 def test_an_erased_person_s_case_page_says_so(world, client_for) -> None:
     close(world.case_a)
-    erase_expired(today=LATER)
+    erase_expired(today=later())
     page = client_for("area_lead_a").get(reverse("cases:case-detail", args=[world.case_a.pk]))
     assert page.status_code == 200 and "Details erased on" in page.content.decode()
     assert "Gwen" not in page.content.decode()
@@ -172,7 +175,7 @@ def test_a_run_erases_every_due_person_however_many_batches_it_takes(world, monk
     for n in range(4):
         Person.objects.create(given_name=f"Gareth{n}", family_name="Price", postcode="FX1 1AB")
     monkeypatch.setattr(retention, "BATCH", 2)
-    erased = erase_expired(today=LATER)
+    erased = erase_expired(today=later())
     assert (
         erased.people == 5
         and not Person.objects.filter(erased_at__isnull=True).exclude(pk=world.contact_a.person_id).exists()
@@ -198,7 +201,7 @@ def test_reasons_staff_wrote_about_the_person_go_with_their_other_free_text(worl
         decision_reason="Gwen's partner Rhys earns too much", evidence_notes="Payslip seen",
     )  # fmt: skip
 
-    erase_expired(today=LATER)
+    erase_expired(today=later())
 
     assert Person.objects.get(pk=case.person_id).erased_at is not None
     kept = Transfer.objects.get(pk=transfer.pk)
@@ -214,7 +217,7 @@ def test_an_old_uploads_file_name_goes_with_its_file(world) -> None:
     Submission.objects.filter(pk=world.submission.pk).update(filename="results for Gwen Morgan.csv")
     correction = Submission.objects.create(channel=Submission.Channel.CORRECTION, filename="Row 2 of submission 1")
 
-    erase_expired(today=LATER)
+    erase_expired(today=later())
 
     assert Submission.objects.get(pk=world.submission.pk).filename == ""
     assert Submission.objects.get(pk=correction.pk).filename == "Row 2 of submission 1"  # our own label

@@ -23,7 +23,10 @@ from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
 from localtrace.people.models import Person
 
-LATER = timezone.localdate() + dt.timedelta(days=3 * 365)
+
+def later() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=3 * 365)
 
 
 # --- the deadline ------------------------------------------------------------------------------------
@@ -349,12 +352,12 @@ def test_nothing_is_erased_while_a_request_is_open_and_its_details_go_in_time(wo
     sar = _start(dpo, nhs_number="9434765919")
     sa.confirm_records(sar, [case.person], by=dpo)
 
-    erase_expired(today=LATER)
+    erase_expired(today=later())
     assert Person.objects.get(pk=case.person_id).erased_at is None
     assert Person.objects.get(pk=world.contact_a.person_id).erased_at is not None
 
     sa.close(sar, "withdrawn", timezone.localdate(), by=dpo)
-    erased = erase_expired(today=LATER + dt.timedelta(days=1))
+    erased = erase_expired(today=later() + dt.timedelta(days=1))
     sar.refresh_from_db()
     assert erased.subject_access_requests == 1 and erased.people == 1
     assert (sar.given_name, sar.nhs_number, sar.date_of_birth, sar.requester_name) == ("", "", None, "Details erased")
@@ -470,7 +473,7 @@ def test_an_open_request_holds_the_records_its_search_offers_before_any_is_confi
     Case.objects.filter(pk=world.case_a.pk).update(status=Status.COMPLETED, closed_at=timezone.now())
     Contact.objects.filter(pk=world.contact_a.pk).update(status=Status.COMPLETED, closed_at=timezone.now())
     _start(world.users["dpo"])
-    erase_expired(today=LATER)
+    erase_expired(today=later())
     assert Person.objects.get(pk=world.case_a.person_id).erased_at is None
     assert Person.objects.get(pk=world.contact_a.person_id).erased_at is not None
 

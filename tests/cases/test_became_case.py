@@ -20,7 +20,10 @@ from localtrace.people.models import Person
 from tests.cases.test_source_links import days_ago, intake, name, name_siân, positive
 from tests.personas import World, make_case
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate()
 
 
 def test_a_named_contact_who_tests_positive_leaves_the_queue_as_having_become_a_case(world: World) -> None:
@@ -35,7 +38,7 @@ def test_a_named_contact_who_tests_positive_leaves_the_queue_as_having_become_a_
         contact=contact, area=world.area_a,
     )  # fmt: skip
 
-    new_case = intake(specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())
+    new_case = intake(specimen_date=today().isoformat(), result_date=today().isoformat())
 
     assert new_case.person_id == contact.person_id
     contact.refresh_from_db()
@@ -84,7 +87,7 @@ def test_naming_someone_who_tested_positive_after_they_met_links_and_closes_the_
 def test_a_contact_already_told_to_isolate_hears_of_the_case_but_stays_completed(world: World) -> None:
     contact = name_siân(world, world.case_a, days_ago(1))
     complete(contact, actor=world.users["tracer_a"], summary="Told to isolate")
-    new_case = intake(specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())
+    new_case = intake(specimen_date=today().isoformat(), result_date=today().isoformat())
     contact.refresh_from_db()
     assert contact.status == Status.COMPLETED
     assert contact.events.get(kind="became_case").summary == f"Tested positive: now case {new_case.reference}."

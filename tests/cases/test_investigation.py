@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -19,11 +20,14 @@ from localtrace.results.services import claim, process_rows
 from tests.personas import World
 from tests.results.factories import csv_bytes, row
 
-TODAY = dt.date.today()
+
+def today() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate()
 
 
 def test_symptoms_set_the_isolation_dates_from_onset(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
-    onset = TODAY - dt.timedelta(days=4)
+    onset = today() - dt.timedelta(days=4)
     response = client_for("tracer_a").post(
         reverse("cases:symptoms", args=[world.case_a.pk]),
         {"symptomatic": "yes", "onset_date_0": onset.day, "onset_date_1": onset.month, "onset_date_2": onset.year},
@@ -39,7 +43,7 @@ def test_symptoms_set_the_isolation_dates_from_onset(world: World, client_for) -
 def test_a_future_onset_is_refused_and_changes_nothing(world: World) -> None:
     with pytest.raises(InvestigationError, match="today or in the past"):
         record_symptoms(
-            world.case_a, symptomatic=True, onset_date=TODAY + dt.timedelta(days=1), actor=world.users["tracer_a"]
+            world.case_a, symptomatic=True, onset_date=today() + dt.timedelta(days=1), actor=world.users["tracer_a"]
         )
     world.case_a.refresh_from_db()
     assert world.case_a.symptomatic is None
@@ -48,12 +52,12 @@ def test_a_future_onset_is_refused_and_changes_nothing(world: World) -> None:
 def test_a_household_contact_shares_the_address_and_gets_dates_and_a_deadline(world: World) -> None:
     contact = name_contact(
         world.case_a,
-        NamedContact(given_name="Mali", family_name="Morgan-Davies", kind="household", last_exposure=TODAY),
+        NamedContact(given_name="Mali", family_name="Morgan-Davies", kind="household", last_exposure=today()),
         actor=world.users["tracer_a"],
     )
     assert contact.person.postcode == "FX1 1AB"
     assert contact.area == world.area_a
-    assert contact.isolation_ends_on == TODAY + dt.timedelta(days=10)
+    assert contact.isolation_ends_on == today() + dt.timedelta(days=10)
     assert dt.timedelta(hours=23) < contact.reach_deadline - timezone.now() <= dt.timedelta(hours=24)
     assert world.case_a.events.filter(kind="contact_named").exists()
 
@@ -61,7 +65,7 @@ def test_a_household_contact_shares_the_address_and_gets_dates_and_a_deadline(wo
 def test_a_contacts_email_address_is_stored_in_lower_case_as_intake_stores_it(world: World) -> None:
     contact = name_contact(
         world.case_a,
-        NamedContact(given_name="Mali", family_name="Morgan-Davies", kind="household", last_exposure=TODAY,
+        NamedContact(given_name="Mali", family_name="Morgan-Davies", kind="household", last_exposure=today(),
                      email=" Mali.Morgan@Example.ORG "),
         actor=world.users["tracer_a"],
     )  # fmt: skip
@@ -71,7 +75,7 @@ def test_a_contacts_email_address_is_stored_in_lower_case_as_intake_stores_it(wo
 def test_a_contact_who_lives_elsewhere_joins_that_areas_queue(world: World) -> None:
     contact = name_contact(
         world.case_a,
-        NamedContact(given_name="Tom", family_name="Pryce", kind="close", last_exposure=TODAY, postcode="gx10 4dg"),
+        NamedContact(given_name="Tom", family_name="Pryce", kind="close", last_exposure=today(), postcode="gx10 4dg"),
         actor=world.users["tracer_a"],
     )
     assert contact.area == world.area_b
@@ -81,13 +85,15 @@ def test_a_contact_who_lives_elsewhere_joins_that_areas_queue(world: World) -> N
 @pytest.mark.parametrize(
     "named, message",
     [
-        (NamedContact("Ann", "Old", "close", TODAY - dt.timedelta(days=30)), "outside the infectious period"),
-        (NamedContact("Ann", "Future", "close", TODAY + dt.timedelta(days=1)), "today or in the past"),
-        (NamedContact("Rhys", "Morgan-Davies", "household", TODAY), "already a contact"),
-        (NamedContact("Ann", "Badpostcode", "close", TODAY, postcode="NOT A POSTCODE"), "UK postcode"),
+        # Exposure dates as days from today, read when the test runs.
+        (NamedContact("Ann", "Old", "close", -30), "outside the infectious period"),
+        (NamedContact("Ann", "Future", "close", 1), "today or in the past"),
+        (NamedContact("Rhys", "Morgan-Davies", "household", 0), "already a contact"),
+        (NamedContact("Ann", "Badpostcode", "close", 0, postcode="NOT A POSTCODE"), "UK postcode"),
     ],
 )
 def test_impossible_contacts_are_refused_with_a_reason(world: World, named: NamedContact, message: str) -> None:
+    named = dataclasses.replace(named, last_exposure=today() + dt.timedelta(days=named.last_exposure))  # type: ignore[arg-type]
     before = Contact.objects.count()
     with pytest.raises(InvestigationError, match=message):
         name_contact(world.case_a, named, actor=world.users["tracer_a"])
@@ -97,7 +103,7 @@ def test_impossible_contacts_are_refused_with_a_reason(world: World, named: Name
 def test_a_contact_who_later_tests_positive_gets_a_case_linked_to_the_case_that_named_them(world: World) -> None:
     contact = name_contact(
         world.case_a,
-        NamedContact(given_name="Siân", family_name="O'Brien-Ahmed", kind="close", last_exposure=TODAY - dt.timedelta(days=1),
+        NamedContact(given_name="Siân", family_name="O'Brien-Ahmed", kind="close", last_exposure=today() - dt.timedelta(days=1),
                      date_of_birth=dt.date(1980, 5, 17), postcode="FX1 1AB"),
         actor=world.users["tracer_a"],
     )  # fmt: skip
@@ -108,7 +114,9 @@ def test_a_contact_who_later_tests_positive_gets_a_case_linked_to_the_case_that_
     process_rows(
         submission,
         read_results(
-            io.BytesIO(csv_bytes([row(nhs_number="", specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())]))
+            io.BytesIO(
+                csv_bytes([row(nhs_number="", specimen_date=today().isoformat(), result_date=today().isoformat())])
+            )
         ),
     )
     new_case = Case.objects.exclude(pk=world.case_a.pk).get()
@@ -150,7 +158,7 @@ def test_completing_closes_the_case_and_releases_the_claim(world: World) -> None
 
 def test_the_household_is_told_together(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     second = name_contact(
-        world.case_a, NamedContact("Mali", "Morgan-Davies", "household", TODAY), actor=world.users["tracer_a"]
+        world.case_a, NamedContact("Mali", "Morgan-Davies", "household", today()), actor=world.users["tracer_a"]
     )
     client_for("tracer_a").post(reverse("contacts:complete", args=[second.pk]), {"whole_household": "yes"})
     assert set(Contact.objects.filter(case=world.case_a).values_list("status", flat=True)) == {Status.COMPLETED}
@@ -160,7 +168,7 @@ def test_a_household_member_in_another_area_is_neither_shown_nor_told_with_the_h
     world: World, client_for
 ) -> None:
     moved = name_contact(
-        world.case_a, NamedContact("Mali", "Morgan-Davies", "household", TODAY), actor=world.users["tracer_a"]
+        world.case_a, NamedContact("Mali", "Morgan-Davies", "household", today()), actor=world.users["tracer_a"]
     )
     Contact.objects.filter(pk=moved.pk).update(area=world.area_b)
     tracer = client_for("tracer_a")

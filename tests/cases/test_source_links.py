@@ -24,11 +24,14 @@ from localtrace.results.services import claim, process_rows
 from tests.personas import World, build_world, make_case
 from tests.results.factories import csv_bytes, row
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate()
 
 
 def days_ago(n: int) -> dt.date:
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 BORN = {"Owain": dt.date(1990, 6, 1), "Carys": dt.date(1985, 2, 11), "Ifan": dt.date(2001, 9, 23)}
@@ -179,8 +182,8 @@ def name_siân(world: World, by: Case, last_exposure: dt.date) -> Contact:
 
 
 def test_a_positive_test_taken_on_the_day_they_met_is_not_linked_at_intake(world: World) -> None:
-    name_siân(world, world.case_a, TODAY)
-    new_case = intake(specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())
+    name_siân(world, world.case_a, today())
+    new_case = intake(specimen_date=today().isoformat(), result_date=today().isoformat())
     assert new_case.source_contact is None
 
 
@@ -189,10 +192,10 @@ def test_intake_links_the_latest_meeting_that_came_before_the_test(world: World)
     earlier = name_siân(world, world.case_a, days_ago(4))
     other, _ = make_case(world.area_a, world.submission, specimen_id="OTHER-NAMER")
     Contact.objects.create(
-        case=other, person_id=earlier.person_id, area=world.area_a, kind=Contact.Kind.CLOSE, last_exposure=TODAY,
-        isolation_ends_on=TODAY + dt.timedelta(days=10), reach_deadline=timezone.now(),
+        case=other, person_id=earlier.person_id, area=world.area_a, kind=Contact.Kind.CLOSE, last_exposure=today(),
+        isolation_ends_on=today() + dt.timedelta(days=10), reach_deadline=timezone.now(),
     )  # fmt: skip
-    new_case = intake(specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())
+    new_case = intake(specimen_date=today().isoformat(), result_date=today().isoformat())
     assert new_case.person_id == earlier.person_id
     assert new_case.source_contact == earlier
 
@@ -200,7 +203,7 @@ def test_intake_links_the_latest_meeting_that_came_before_the_test(world: World)
 def test_symptoms_that_began_before_they_met_unlink_the_source_linked_at_intake(world: World) -> None:
     # Linked on the test date alone; the interview then finds symptoms from the day they met.
     named = name_siân(world, world.case_a, days_ago(2))
-    new_case = intake(specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())
+    new_case = intake(specimen_date=today().isoformat(), result_date=today().isoformat())
     assert new_case.source_contact == named
     Case.objects.filter(pk=new_case.pk).update(symptomatic=True, onset_date=days_ago(2))
     new_case.refresh_from_db()
@@ -215,7 +218,7 @@ def test_symptoms_that_began_before_they_met_unlink_the_source_linked_at_intake(
 
 def test_symptoms_after_the_meeting_keep_the_source_and_an_earlier_meeting_can_take_its_place(world: World) -> None:
     named = name_siân(world, world.case_a, days_ago(1))
-    new_case = intake(specimen_date=TODAY.isoformat(), result_date=TODAY.isoformat())
+    new_case = intake(specimen_date=today().isoformat(), result_date=today().isoformat())
     assert new_case.source_contact == named
     # Another case met her five days ago: with symptoms from three days ago, that is where she caught it.
     other, _ = make_case(world.area_a, world.submission, specimen_id="EARLIER-NAMER")

@@ -18,14 +18,18 @@ from tests.personas import World
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate()
 
 
 def days_ago(n: int) -> dt.date:
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
-def add(client: Client, world: World, *, met: dt.date = TODAY, **details: object) -> tuple[int, str]:
+def add(client: Client, world: World, *, met: dt.date | None = None, **details: object) -> tuple[int, str]:
+    met = met or today()
     data = {"kind": "close", "given_name": "Owain", "family_name": "Pugh", "last_exposure_0": met.day,
             "last_exposure_1": met.month, "last_exposure_2": met.year, **details}  # fmt: skip
     response = client.post(reverse("cases:contact-add", args=[world.case_a.pk]), data)
@@ -68,14 +72,14 @@ def test_a_contact_whose_isolation_is_already_over_is_refused_with_a_plain_reaso
     with pytest.raises(InvestigationError, match="isolation period is already over"):
         name_contact(world.case_a, NamedContact("Owain", "Pugh", "close", days_ago(11)), actor=world.users["tracer_a"])
     # Met 10 days ago: their isolation ends at the end of today, so they are still told.
-    assert policy.contact_isolation_ends_on(days_ago(10)) == TODAY
+    assert policy.contact_isolation_ends_on(days_ago(10)) == today()
     assert add(client_for("tracer_a"), world, met=days_ago(10))[0] == 302
 
 
 def test_a_last_exposure_in_the_future_is_an_error_on_the_field(
     world: World, client_for: Callable[[str], Client]
 ) -> None:
-    status, page = add(client_for("tracer_a"), world, met=TODAY + dt.timedelta(days=1))
+    status, page = add(client_for("tracer_a"), world, met=today() + dt.timedelta(days=1))
     assert status == 200 and owains() == 0
     assert field_error(page, "id_last_exposure_0", "The last time they met must be today or in the past")
 
@@ -87,14 +91,14 @@ def test_a_postcode_that_is_not_one_is_an_error_on_the_field(world: World, clien
 
 
 def test_a_date_of_birth_in_the_future_is_refused(world: World, client_for: Callable[[str], Client]) -> None:
-    born = TODAY + dt.timedelta(days=400)
+    born = today() + dt.timedelta(days=400)
     status, page = add(
         client_for("tracer_a"), world, date_of_birth_0=born.day, date_of_birth_1=born.month, date_of_birth_2=born.year
     )
     assert status == 200 and owains() == 0
     assert field_error(page, "id_date_of_birth_0", "Date of birth must be today or in the past")
     with pytest.raises(InvestigationError, match="Date of birth must be today or in the past"):
-        name_contact(world.case_a, NamedContact("Owain", "Pugh", "close", TODAY, date_of_birth=born),
+        name_contact(world.case_a, NamedContact("Owain", "Pugh", "close", today(), date_of_birth=born),
                      actor=world.users["tracer_a"])  # fmt: skip
 
 
@@ -108,7 +112,7 @@ def test_an_email_address_longer_than_the_record_holds_is_a_form_error(
     assert status == 200 and owains() == 0
     assert field_error(page, "id_email", "Email address must be 254 characters or fewer")
     with pytest.raises(InvestigationError, match="254 characters or fewer"):
-        name_contact(world.case_a, NamedContact("Owain", "Pugh", "close", TODAY, email=email),
+        name_contact(world.case_a, NamedContact("Owain", "Pugh", "close", today(), email=email),
                      actor=world.users["tracer_a"])  # fmt: skip
 
 

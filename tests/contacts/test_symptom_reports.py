@@ -27,7 +27,10 @@ from tests.personas import World
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+
+def today() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return timezone.localdate()
 
 
 def fresh(contact: Contact) -> Contact:
@@ -142,10 +145,10 @@ def _case_of(world: World, contact: Contact, specimen_id: str = "BECAME-1") -> C
     result = TestResult.objects.create(
         source_id="LAB-A", specimen_id=specimen_id, submission=world.submission, row_number=9,
         person=contact.person, area=world.area_a, postcode="FX1 1AB", test_type="PCR", result="positive",
-        specimen_date=TODAY, result_date=TODAY,
+        specimen_date=today(), result_date=today(),
     )  # fmt: skip
     return Case.objects.create(
-        person=contact.person, area=world.area_a, first_result=result, specimen_date=TODAY, result_date=TODAY,
+        person=contact.person, area=world.area_a, first_result=result, specimen_date=today(), result_date=today(),
         reach_deadline=timezone.now() + dt.timedelta(hours=20),
     )  # fmt: skip
 
@@ -180,7 +183,7 @@ def test_no_symptoms_change_nothing_in_the_queue(world: World) -> None:
 
 
 def test_after_isolation_there_is_no_check_and_nothing_changes(world: World) -> None:
-    Contact.objects.filter(pk=world.contact_a.pk).update(isolation_ends_on=TODAY - dt.timedelta(days=1))
+    Contact.objects.filter(pk=world.contact_a.pk).update(isolation_ends_on=today() - dt.timedelta(days=1))
     with pytest.raises(InvestigationError, match="isolation has ended"):
         record_symptom_report(fresh(world.contact_a), has_symptoms=True)
     assert not SymptomReport.objects.exists()
@@ -286,7 +289,7 @@ def test_a_tracer_records_a_daily_check_given_on_a_call(world: World, client_for
 
 
 def test_there_is_no_daily_check_to_record_after_isolation(world: World, client_for: Callable[[str], Client]) -> None:
-    Contact.objects.filter(pk=world.contact_a.pk).update(isolation_ends_on=TODAY - dt.timedelta(days=1))
+    Contact.objects.filter(pk=world.contact_a.pk).update(isolation_ends_on=today() - dt.timedelta(days=1))
     url = reverse("contacts:symptom-check", args=[world.contact_a.pk])
     assert f'href="{url}"' not in contact_page(client_for, world.contact_a)
     assert client_for("tracer_a").post(url, {"symptoms": "yes"}).status_code == 302

@@ -16,7 +16,10 @@ from tests.personas import World
 
 pytestmark = pytest.mark.django_db
 
-WEEK = weeks.week_of(timezone.localdate() - dt.timedelta(days=28))
+
+def figures_week() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return weeks.week_of(timezone.localdate() - dt.timedelta(days=28))
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +32,7 @@ def _figures(area: Area, cases: int, reached: int, within: int, median: float | 
     values = {"cases_received": cases, "cases_reached": reached, "cases_reached_24h": within, "people": cases,
               "cases_reached_share": reached / cases if cases else None,
               "cases_reached_24h_share": within / cases if cases else None, "case_hours_median": median}  # fmt: skip
-    WeeklyFigures.objects.create(area=area, week_start=WEEK, values=values)
+    WeeklyFigures.objects.create(area=area, week_start=figures_week(), values=values)
 
 
 def _wales() -> tuple[Area, Area]:
@@ -40,7 +43,7 @@ def _wales() -> tuple[Area, Area]:
 
 def _national_page(client_for) -> tuple[str, dict[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
     """The page, and each region or nation row's cells by column heading (every table of the section)."""
-    response = client_for("admin").get(f"/performance/national/?week={WEEK.isoformat()}")
+    response = client_for("admin").get(f"/performance/national/?week={figures_week().isoformat()}")
     assert response.status_code == 200
     rows: dict[str, dict[str, str]] = {}
     for _, headers, section_rows in response.context["region_sections"]:
@@ -51,7 +54,7 @@ def _national_page(client_for) -> tuple[str, dict[str, dict[str, str]]]:  # type
 
 def _area_row(name: str) -> dict[str, str]:
     _, public_weeks = transparency.build(now=timezone.now())
-    week = next(w for w in public_weeks if w.week_start == WEEK)
+    week = next(w for w in public_weeks if w.week_start == figures_week())
     area = Area.objects.get(name=name)
     return {f.title: week.rows[area.code][f.key].text(f.unit) for f in transparency.public_figures()}
 
@@ -93,7 +96,7 @@ def test_a_nation_whose_only_area_is_hidden_does_not_reveal_it(world: World, cli
     assert [rows["Wales"][k] for k in (SHARE, WITHIN, MEDIAN)] == [area[k] for k in (SHARE, WITHIN, MEDIAN)]
     assert rows["Wales"][SHARE] == "withheld" and rows["Wales"][MEDIAN] == "not shown"
     _, public_weeks = transparency.build(now=timezone.now())
-    week = next(w for w in public_weeks if w.week_start == WEEK)
+    week = next(w for w in public_weeks if w.week_start == figures_week())
     [(nation, cells)] = dashboards.parent_rows(week, [llanfeddyg])
     assert nation == wales and cells["cases_received"].text("count") == "fewer than 5"  # as its area's: no more
 

@@ -11,11 +11,14 @@ from localtrace.results.reading import COLUMNS
 from localtrace.results.validation import CleanResult, DateProblem, Problems, nhs_number_is_valid, parse_date, validate
 from tests.results.factories import row
 
-TODAY = dt.date.today()
+
+def today() -> dt.date:
+    """Read when a test runs, not when the module is imported: a run may cross midnight."""
+    return dt.date.today()
 
 
 def test_a_good_row_is_clean_and_normalised() -> None:
-    result = validate(row(postcode="fx11ab", phone="07911 123456", nhs_number="943 476 5919"), today=TODAY)
+    result = validate(row(postcode="fx11ab", phone="07911 123456", nhs_number="943 476 5919"), today=today())
     assert isinstance(result, CleanResult)
     assert result.postcode == "FX1 1AB"
     assert result.phone == "+447911123456"
@@ -45,14 +48,14 @@ def test_a_good_row_is_clean_and_normalised() -> None:
     ],
 )
 def test_each_problem_gets_a_plain_english_reason(overrides: dict[str, str], expected: str) -> None:
-    result = validate(row(**overrides), today=TODAY)
+    result = validate(row(**overrides), today=today())
     assert isinstance(result, Problems)
     assert any(expected in reason for reason in result), list(result)
 
 
 def test_a_specimen_after_its_result_is_a_reason() -> None:
     result = validate(
-        row(specimen_date=TODAY.isoformat(), result_date=(TODAY - dt.timedelta(days=3)).isoformat()), today=TODAY
+        row(specimen_date=today().isoformat(), result_date=(today() - dt.timedelta(days=3)).isoformat()), today=today()
     )
     assert isinstance(result, Problems)
     assert "after the result date" in result[0]
@@ -61,14 +64,15 @@ def test_a_specimen_after_its_result_is_a_reason() -> None:
 def test_a_possible_day_month_swap_is_a_reason_not_a_guess() -> None:
     # 03/04 read day-first is 3 April; the result came on 5 March: the order is impossible.
     result = validate(
-        row(specimen_date=f"03/04/{TODAY.year}", result_date=f"{TODAY.year}-03-05"), today=dt.date(TODAY.year, 6, 1)
+        row(specimen_date=f"03/04/{today().year}", result_date=f"{today().year}-03-05"),
+        today=dt.date(today().year, 6, 1),
     )
     assert isinstance(result, Problems)
     assert "day and month may be the wrong way round" in " ".join(result)
 
 
 def test_every_problem_in_a_row_is_reported_not_only_the_first() -> None:
-    result = validate(row(nhs_number="1", postcode="", result="maybe"), today=TODAY)
+    result = validate(row(nhs_number="1", postcode="", result="maybe"), today=today())
     assert isinstance(result, Problems)
     assert result.fields == ["nhs_number", "postcode", "result"]
 
@@ -92,7 +96,7 @@ def test_any_text_is_a_date_or_a_reason(text: str) -> None:
 
 @given(st.dictionaries(st.sampled_from(COLUMNS), st.text(max_size=30)))
 def test_any_row_at_all_gives_a_clean_result_or_reasons(fields: dict[str, str]) -> None:
-    result = validate(fields, today=TODAY)
+    result = validate(fields, today=today())
     assert isinstance(result, (CleanResult, Problems))
     if isinstance(result, Problems):
         assert len(result) == len(result.fields) > 0
@@ -106,7 +110,7 @@ def test_nhs_check_digit_agrees_with_the_definition(digits: str) -> None:
 
 
 def test_text_longer_than_its_column_is_a_reason_not_a_crash() -> None:
-    result = validate(row(specimen_id="S" * 65, family_name="x" * 101), today=TODAY)
+    result = validate(row(specimen_id="S" * 65, family_name="x" * 101), today=today())
     assert isinstance(result, Problems)
     assert any("specimen id is 65 characters long" in r for r in result)
     assert any("family name is 101 characters long" in r for r in result)
@@ -150,10 +154,10 @@ def test_the_quick_check_of_uk_mobiles_agrees_with_phonenumbers(text: str) -> No
 def test_a_row_gets_the_same_verdict_whether_its_parts_were_seen_before_or_not(fields: dict[str, str]) -> None:
     # validate() works out each group of columns once per distinct value (the person, the codes, the dates):
     # a verdict must not depend on what was validated before it.
-    warm = validate(fields, today=TODAY)
+    warm = validate(fields, today=today())
     for part in (validation._person_part, validation._codes_part, validation._dates_part, validation._flags_part):
         part.cache_clear()
-    cold = validate(fields, today=TODAY)
+    cold = validate(fields, today=today())
     assert type(warm) is type(cold)
     assert list(warm) == list(cold)
     if isinstance(warm, Problems):

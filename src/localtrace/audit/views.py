@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from localtrace.accounts.access import require_capability, scoped
 from localtrace.audit.filters import AuditFilterForm
-from localtrace.audit.labels import record_label, type_choices
+from localtrace.audit.labels import record_label
 from localtrace.audit.models import AuditEvent
 from localtrace.audit.services import Action, record
 from localtrace.core.csvsafe import csv_lines
@@ -57,7 +57,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             return redirect("audit:event-list")
         form, events = _filtered(request, request.session.get(AUDIT_FILTER, {}))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    kinds = {kind for kind, _ in type_choices()}
+    kinds = {kind for kind, _ in form.fields["object_type"].choices if kind}  # type: ignore[attr-defined]
     for event in page:
         event.record = record_label(event.object_type, event.object_id)  # type: ignore[attr-defined]
         # A record's own id is a filter away: each row offers "every event on this record".

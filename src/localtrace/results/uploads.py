@@ -36,19 +36,14 @@ class RefuseOversizedUploads(FileUploadHandler):
     size it reached: `store_upload` refuses it with that size.
     """
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        return None if self.received > max_upload_bytes() else raw_data
+        return None if start + len(raw_data) > max_upload_bytes() else raw_data
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        if self.received <= max_upload_bytes():
+        if file_size <= max_upload_bytes():
             return None  # the next handler's file, as usual
         return UploadedFile(
-            io.BytesIO(), name=self.file_name, content_type=self.content_type, size=self.received, charset=self.charset
+            io.BytesIO(), name=self.file_name, content_type=self.content_type, size=file_size, charset=self.charset
         )
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from localtrace.cases.models import Case
 from localtrace.messaging.models import Message
 from localtrace.people.merging import MergeError, keep_apart, link_pair, merge_people, undo_merge
 from localtrace.people.models import DuplicateReview, Merge, Person
+from localtrace.results.models import TestResult
+from tests.people.test_merge import holdings, import_rows
+from tests.personas import build_world
+from tests.results.factories import row
 from tests.support.test_at_the_same_moment import while_the_first_is_open
 
 pytestmark = [
@@ -44,3 +49,34 @@ def test_linking_and_keeping_apart_one_pair_at_once_makes_one_decision() -> None
     assert DuplicateReview.objects.get(pk=review.pk).status == DuplicateReview.Status.KEPT_APART
     assert not Merge.objects.exists()
     assert Person.objects.get(pk=second.pk).merged_into_id is None
+
+
+def test_a_result_matched_while_its_person_is_being_merged_away_lands_on_the_survivor() -> None:
+    build_world()
+    survivor = Person.objects.create(given_name="Siân", family_name="O'Brien-Ahmed", postcode="FX1 1AB")
+    merged = Person.objects.create(
+        given_name="Siân", family_name="O'Brien-Ahmed", postcode="FX1 1AB", nhs_number=row()["nhs_number"]
+    )
+
+    # The intake reads the NHS number's owner before the merge is committed, so it matches the merged record.
+    outcome = while_the_first_is_open(lambda: merge_people(survivor, merged), lambda: import_rows(row()))
+
+    assert "error" not in outcome, outcome
+    result = TestResult.objects.get(specimen_id=row()["specimen_id"])
+    assert result.person_id == survivor.pk
+    assert Case.objects.get(person__in=[survivor, merged]).person_id == survivor.pk
+    assert not any(holdings(merged.pk).values())
+
+
+def test_a_merge_started_while_a_result_is_being_written_moves_that_result() -> None:
+    build_world()
+    survivor = Person.objects.create(given_name="Siân", family_name="O'Brien-Ahmed", postcode="FX1 1AB")
+    merged = Person.objects.create(
+        given_name="Siân", family_name="O'Brien-Ahmed", postcode="FX1 1AB", nhs_number=row()["nhs_number"]
+    )
+
+    outcome = while_the_first_is_open(lambda: import_rows(row()), lambda: merge_people(survivor, merged))
+
+    assert "error" not in outcome, outcome
+    assert TestResult.objects.get(specimen_id=row()["specimen_id"]).person_id == survivor.pk
+    assert Case.objects.get(person__in=[survivor, merged]).person_id == survivor.pk

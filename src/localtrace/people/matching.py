@@ -15,7 +15,8 @@ Rules, in order:
 
 A fixed number of queries per batch whatever its size: one NHS lookup, two candidate lookups per
 500 records (names by exact (name, postcode) pairs; the other keys together), one insert per 500 new
-people, and two more only when review items arise.
+people, one read of the known people linked to (locked against merging, see `_held`), and two more
+only when review items arise.
 """
 
 from __future__ import annotations
@@ -403,8 +404,10 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
         if chosen is not None and decision.score is not None:
             reviews.append((chosen, slot, decision.score))
 
+    now_as = _held({pk for pk in ids if pk is not None})
+    ids = [now_as.get(pk, pk) if pk is not None else None for pk in ids]
     for pk, nhs_number in nhs_updates.items():
-        Person.objects.filter(pk=pk, nhs_number="").update(nhs_number=nhs_number)
+        Person.objects.filter(pk=now_as.get(pk, pk), nhs_number="").update(nhs_number=nhs_number)
     new_ids = insert_returning_ids(Person, PERSON_COLUMNS, new_rows)
     for slot, positions in new_slots.items():
         for position in positions:
@@ -414,12 +417,55 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
     if reviews:
         _open_reviews(
             [
-                (candidate.pk if candidate.pk is not None else new_ids[candidate.slot or 0], new_ids[slot], score)
+                (
+                    now_as.get(candidate.pk, candidate.pk)
+                    if candidate.pk is not None
+                    else new_ids[candidate.slot or 0],
+                    new_ids[slot],
+                    score,
+                )
                 for candidate, slot, score in reviews
             ],
             {new_ids[slot]: new_rows[slot][6] for _, slot, _ in reviews},
         )
     return [pk for pk in ids if pk is not None]
+
+
+def _held(pks: set[int]) -> dict[int, int]:
+    """Each known person → the person to write against now, kept from being merged away until the transaction ends.
+
+    Between matching a record and writing its result, case or contact, a data officer may merge the person away. That
+    merge cannot see this transaction's rows, so they would be left on the merged record. On PostgreSQL, FOR KEY
+    SHARE waits for a merge in progress (it holds both people FOR UPDATE) and then reads where it put them; a merge
+    that starts later waits for this transaction, and then moves what it wrote. Intakes do not wait for each other.
+    On SQLite one writer runs at a time (transactions begin IMMEDIATE), so reading is enough.
+    """
+    merged_into: dict[int, int | None] = {}
+    wanted = set(pks)
+    while wanted:
+        found = _locked_for_writing(wanted)
+        merged_into.update(found)
+        wanted = {into for into in found.values() if into is not None and into not in merged_into}
+
+    def survivor(pk: int) -> int:
+        seen = {pk}
+        while (into := merged_into.get(pk)) is not None and into not in seen:
+            seen.add(into)
+            pk = into
+        return pk
+
+    return {pk: survivor(pk) for pk in pks}
+
+
+def _locked_for_writing(pks: set[int]) -> dict[int, int | None]:
+    """Person id → who they were merged into (None if nobody), locked FOR KEY SHARE on PostgreSQL."""
+    query = Person.objects.filter(pk__in=sorted(pks)).order_by("pk").values_list("pk", "merged_into")
+    if connection.vendor != "postgresql":
+        return dict(query)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR KEY SHARE", params)
+        return dict(cursor.fetchall())
 
 
 def _open_reviews(

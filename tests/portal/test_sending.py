@@ -242,3 +242,43 @@ def test_people_sharing_a_phone_but_not_a_language_get_it_in_welsh_then_english(
     assert len(LINK.findall(message.body)) == 4 and len(set(LINK.findall(message.body))) == 2
     assert re.search(r"yn gweithio tan \d\d/\d\d/\d{4}", message.body)
     assert re.search(r"works until \d\d/\d\d/\d{4}", message.body)
+
+
+def test_stopping_one_persons_messages_holds_back_the_text_they_share_and_the_others_get_new_links(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    rhian, emyr = household_sharing_a_phone(world)
+    assert advance_due() == 2  # the shared text is queued, not yet sent
+    [shared] = Message.objects.filter(template="self_service_links_shared")
+    held_links = [PortalLink.objects.get(token_hash=services.hash_token(t)) for t in LINK.findall(shared.body)]
+
+    page = client_for("tracer_a").post(
+        reverse("messaging:contact-messages", args=[rhian.pk]), {"note": "Asked on the phone"}, follow=True
+    )
+
+    shared.refresh_from_db()
+    assert shared.status == Message.Status.WITHHELD
+    assert shared.last_error == "One of the people it was for asked for no more messages."
+    assert all(PortalLink.objects.get(pk=link.pk).revoked_at is not None for link in held_links)
+    # Emyr, alone now, gets his own text with a new link; Rhian gets nothing.
+    (new,) = Message.objects.filter(recipient="+447911123456", status=Message.Status.QUEUED)
+    assert new.template == "self_service_link" and new.person == emyr.person
+    (token,) = LINK.findall(new.body)
+    assert PortalLink.objects.get(token_hash=services.hash_token(token)).contact == emyr
+    assert emyr.events.filter(summary__startswith="The text with their self-service link was not sent").exists()
+    assert "so it will not be sent. They were sent a new link in a text without theirs." in page.content.decode()
+
+
+def test_a_shared_text_is_not_delivered_once_one_of_its_people_has_asked_for_no_messages(world: World) -> None:
+    from localtrace.messaging.delivery import deliver
+    from localtrace.messaging.models import OptOut
+
+    rhian, _ = household_sharing_a_phone(world)
+    advance_due()
+    [shared] = Message.objects.filter(template="self_service_links_shared")
+    OptOut.objects.create(person=rhian.person)  # recorded some other way than the stop button
+
+    assert deliver(shared.pk) == Message.Status.WITHHELD
+    assert not Message.objects.filter(status=Message.Status.SENT).exists()

@@ -24,7 +24,7 @@ from localtrace.messaging.addresses import normalise
 from localtrace.messaging.backends import PermanentFailure, TemporaryFailure, backend_named
 from localtrace.messaging.models import AbandonedNotification, BadAddress, DeliveryEvent, Message
 from localtrace.messaging.private_links import HIDDEN
-from localtrace.messaging.services import records_about, why_not_send
+from localtrace.messaging.services import records_about, someone_stopped, why_not_send
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def deliver(message_id: int, *, at: dt.datetime | None = None) -> str | None:
         return None
     # Asked again at the moment of sending: the person may have asked for no more messages, or the number been
     # marked as not working, since it was queued (a retry hours later, a resend after Notify's failure).
-    if reason := why_not_send(message.channel, message.recipient, message.person):
+    if reason := why_not_send(message.channel, message.recipient, message.person) or someone_stopped(message):
         _withhold(message, reason, now)
         message.refresh_from_db(fields=["status"])
         return message.status

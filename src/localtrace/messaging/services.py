@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template import Context
 from django.template.loader import select_template
@@ -84,6 +85,18 @@ def check_recipient(channel: str, recipient: str) -> None:
 def messages_stopped(person: Person) -> bool:
     """Whether the person asked for no messages (for a message listing several people: leave them out)."""
     return OptOut.objects.filter(person=person).exists()
+
+
+def someone_stopped(message: Message) -> str:
+    """For a message to several people (one phone they share): why it may not go, when one of them has asked
+    for no more messages since it was written; else ""."""
+    if message.person_id is not None:
+        return ""
+    about = MessageAbout.objects.filter(message=message)
+    people = {pk for pair in about.values_list("case__person_id", "contact__person_id") for pk in pair if pk}
+    if people and OptOut.objects.filter(person_id__in=people).exists():
+        return "One of the people it was for asked for no more messages."
+    return ""
 
 
 def address_works(channel: str, recipient: str) -> bool:
@@ -191,22 +204,48 @@ def queue_after_commit(message_id: int) -> None:
 # --- opting out -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Stopped:
+    opt_out: OptOut
+    # Queued messages to several people, the person among them (one text to a phone they share), held back
+    # with theirs: the caller that wrote them decides what the others now get (see portal.resend_shared).
+    shared: list[Message]
+
+
 @transaction.atomic
-def stop_messages(person: Person, *, request: HttpRequest, note_text: str = "", item: Any = None) -> OptOut:
-    """Record, at the person's request, that they want no more messages. Nothing queued for them is sent."""
+def stop_messages(person: Person, *, request: HttpRequest, note_text: str = "", item: Any = None) -> Stopped:
+    """Record, at the person's request, that they want no more messages. Nothing queued for them is sent,
+    alone or shared with others."""
     opt_out, created = OptOut.objects.get_or_create(
         person=person, defaults={"recorded_by": request.user, "note": note_text[:500]}
     )
+    shared: list[Message] = []
     if created:
         withheld = Message.objects.filter(person=person, status=Message.Status.QUEUED).update(
             status=Message.Status.WITHHELD, last_error="The person asked for no more messages."
         )
-        record(Action.CHANGE, request=request, obj=person, detail={"messages": "stopped", "withheld": withheld})
+        shared = list(
+            Message.objects.select_for_update()
+            .filter(pk__in=Message.objects.filter(Q(about__case__person=person) | Q(about__contact__person=person)))
+            .filter(person__isnull=True, status=Message.Status.QUEUED)
+            .order_by("pk")
+        )
+        reason = "One of the people it was for asked for no more messages."
+        for message in shared:
+            message.status, message.next_attempt_at, message.last_error = Message.Status.WITHHELD, None, reason
+            message.save(update_fields=["status", "next_attempt_at", "last_error"])
+            DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.WITHHELD, summary=reason)
+        record(
+            Action.CHANGE,
+            request=request,
+            obj=person,
+            detail={"messages": "stopped", "withheld": withheld, "shared_withheld": len(shared)},
+        )
         if item is not None:
             from localtrace.cases.events import note
 
             note(item, "messages_stopped", "Messages stopped at the person's request", request=request)
-    return opt_out
+    return Stopped(opt_out, shared)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from localtrace.messaging.addresses import normalise
 from localtrace.messaging.forms import StopMessagesForm
 from localtrace.messaging.models import BadAddress, Message, OptOut
 from localtrace.messaging.private_links import text_for_staff
+from localtrace.portal.services import resend_shared
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,23 @@ def _item_messages(request: HttpRequest, item: Case | Contact, kind: str) -> Htt
             return redirect(f"messaging:{kind}-messages", item.pk)
         form = StopMessagesForm(request.POST)
         if form.is_valid():
-            services.stop_messages(person, request=request, note_text=form.cleaned_data["note"], item=item)
-            flash.success(request, "Messages stopped. Nothing more will be sent to them until they ask again.")
+            stopped = services.stop_messages(person, request=request, note_text=form.cleaned_data["note"], item=item)
+            resent = resend_shared(stopped.shared, person, request=request)
+            told = "Messages stopped. Nothing more will be sent to them until they ask again."
+            if resent:
+                # A text not yet sent held their link and others' (a phone they share): the others get new ones.
+                n, sent = len(resent), sum(outcome.sent for outcome in resent)
+                told += (
+                    f" A text not yet sent also held self-service links for {n} other "
+                    f"{'person' if n == 1 else 'people'} at the same number, so it will not be sent."
+                )
+                if sent == n:
+                    told += f" They were sent {'new links' if n > 1 else 'a new link'} in a text without theirs."
+                elif sent:
+                    told += f" {sent} of them were sent new links; the others' records say why they could not be."
+                else:
+                    told += " No new link could be sent; their records say why."
+            flash.success(request, told)
             return redirect(f"messaging:{kind}-messages", item.pk)
     record(Action.VIEW, request=request, obj=item, area=item.area, detail={"page": "messages"})
     owner = {"case": item} if isinstance(item, Case) else {"contact": item}

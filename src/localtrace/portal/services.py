@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -210,6 +211,41 @@ def send_links(
     for (channel, recipient, _area), members in groups.items():
         outcomes += _send_group(channel, recipient, members, request=request, actor=actor, at=at)
     return outcomes
+
+
+def _links_in(text: str) -> list[PortalLink]:
+    """The self-service links whose addresses are written in a message's text."""
+    before, _, after = public_url(reverse("portal:open", args=["TOKEN"])).partition("TOKEN")
+    tokens = re.findall(re.escape(before) + r"([A-Za-z0-9_-]+)" + re.escape(after), text)
+    return list(PortalLink.objects.filter(token_hash__in=[hash_token(t) for t in tokens]))
+
+
+@transaction.atomic
+def resend_shared(
+    messages: list[Message], stopped: Any, *, request: HttpRequest | None = None, actor: Any = None
+) -> list[SendOutcome]:
+    """After `stopped` (a person) asked for no more messages: the held-back texts that shared their link with
+    others at one number. Each link in them is revoked, as it will never arrive, and everyone else gets a new one.
+    """
+    others: list[WorkItem] = []
+    for message in messages:
+        if message.template != "self_service_links_shared":
+            continue
+        for link in _links_in(message.body):
+            if link.revoked_at is None:
+                link.revoked_at, link.revoked_reason = timezone.now(), "not sent"
+                link.save(update_fields=["revoked_at", "revoked_reason"])
+        for about in message.about.select_related("case__person", "contact__person", "case__area", "contact__area"):
+            item = about.case or about.contact
+            if item is not None and item.person_id != stopped.pk and item not in others:
+                note(
+                    item, "portal_link",
+                    "The text with their self-service link was not sent: it was shared with someone at the same "
+                    "number who asked for no more messages",
+                    request=request, actor=actor,
+                )  # fmt: skip
+                others.append(item)
+    return send_links(others, request=request, actor=actor) if others else []
 
 
 @transaction.atomic

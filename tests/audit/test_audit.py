@@ -50,6 +50,22 @@ def test_the_model_refuses_changes_and_deletions(db: None) -> None:
         AuditEvent.objects.all().delete()
 
 
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        lambda: AuditEvent._base_manager.all().delete(),
+        lambda: AuditEvent._base_manager.all().update(action="change"),
+        lambda: AuditEvent._base_manager.all()._raw_delete(connection.alias),
+    ],
+    ids=["delete", "update", "raw delete"],
+)
+def test_djangos_internal_manager_cannot_change_or_delete_events_either(db: None, attempt) -> None:  # type: ignore[no-untyped-def]
+    record("view", object_type="test", object_id="1")
+    with pytest.raises(AppendOnlyError):
+        attempt()
+    assert AuditEvent.objects.get().action == "view"
+
+
 def test_the_database_refuses_an_update_made_behind_the_models_back(db: None) -> None:
     record("view", object_type="test", object_id="1")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:

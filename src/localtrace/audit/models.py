@@ -20,6 +20,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
 
+    def _raw_delete(self, using: Any) -> NoReturn:  # what Django's deletion collector calls
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
 
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
@@ -54,6 +57,9 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        # Django's internal lookups (related objects, the deletion collector) use the base manager: ours, so they
+        # cannot change or delete an event either. PostgreSQL refuses it as well, with a trigger.
+        base_manager_name = "objects"
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"]),

@@ -32,6 +32,8 @@ def test_a_real_date_typed_in_three_boxes_is_read_back(date: dt.date) -> None:
         ("31", "2", "2020", "Date of birth must be a real date."),
         ("1", "2", "20", "four numbers"),
         ("x", "2", "2020", "in numbers"),
+        ("99999999999999999999", "2", "2020", "Date of birth must be a real date."),
+        ("1", "99999999999999999999", "2020", "Date of birth must be a real date."),
     ],
 )
 def test_each_mistake_gets_a_plain_english_error(day: str, month: str, year: str, message: str) -> None:

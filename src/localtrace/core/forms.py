@@ -95,7 +95,7 @@ class GovukDateField(forms.MultiValueField):
             )
         try:
             return dt.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # a day of twenty digits is too big for a C int
             raise forms.ValidationError(_("%(label)s must be a real date.") % {"label": label}) from None
 
     def clean(self, value: Any) -> Any:

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from localtrace.accounts.access import may
-from localtrace.areas.models import Delegation
+from localtrace.areas.models import Delegation, Membership, Role
 from localtrace.audit.models import AuditEvent
+from localtrace.cases.models import Case
+from localtrace.contacts.models import Contact
 from tests.personas import World
 
 
@@ -194,3 +196,89 @@ def test_a_date_at_the_end_of_the_calendar_is_refused_not_an_error(world: World,
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert not Delegation.objects.filter(team=world.idle_surge_team).exists()
+
+
+def test_four_weeks_of_access_across_the_autumn_clock_change_is_not_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    # 28 whole local days that take in the last Sunday of October last 28 days and one hour by the clock.
+    first_day = dt.date(timezone.localdate().year + 1, 10, 20)
+    last_day = first_day + dt.timedelta(days=27)
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    response = client_for("area_lead_a").post(url, form_data(world, first_day, last_day))
+    assert response.status_code == 302
+    assert Delegation.objects.filter(team=world.idle_surge_team).count() == 1
+
+
+def test_more_than_four_weeks_of_access_across_the_spring_clock_change_is_refused(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    first_day = dt.date(timezone.localdate().year + 1, 3, 10)
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    response = client_for("area_lead_a").post(url, form_data(world, first_day, first_day + dt.timedelta(days=28)))
+    assert response.status_code == 200
+    assert "Access can last 28 days at most" in response.content.decode()
+    assert not Delegation.objects.filter(team=world.idle_surge_team).exists()
+
+
+def test_ending_access_hands_back_the_cases_and_contacts_the_surge_tracers_hold(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    surge = world.users["surge_active"]
+    for item in (world.case_a, world.contact_a):
+        type(item).objects.filter(pk=item.pk).update(claimed_by=surge, claimed_at=now)
+    client_for("area_lead_a").post(reverse("areas:delegation-revoke", args=[world.delegation.pk]))
+    for item in (world.case_a, world.contact_a):
+        item.refresh_from_db()
+        assert item.claimed_by is None and not item.is_held
+        assert item.events.filter(kind="released").count() == 1
+
+
+def test_ending_access_leaves_the_holds_of_local_tracers_and_of_surge_tracers_still_delegated(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    surge = world.users["surge_active"]
+    # The same surge tracer is also in another surge team that still has access to the area.
+    Membership.objects.create(user=surge, team=world.idle_surge_team, role=Role.TRACER)
+    Delegation.objects.create(
+        area=world.area_a, team=world.idle_surge_team, starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=2), reason="Second team", granted_by=world.users["area_lead_a"],
+    )  # fmt: skip
+    Case.objects.filter(pk=world.case_a.pk).update(claimed_by=surge, claimed_at=now)
+    Contact.objects.filter(pk=world.contact_a.pk).update(claimed_by=world.users["tracer_a"], claimed_at=now)
+    client_for("area_lead_a").post(reverse("areas:delegation-revoke", args=[world.delegation.pk]))
+    world.case_a.refresh_from_db()
+    world.contact_a.refresh_from_db()
+    assert world.case_a.claimed_by == surge
+    assert world.contact_a.claimed_by == world.users["tracer_a"]
+
+
+@pytest.mark.parametrize("persona", ["lead_a", "tracer_a", "support_a"])
+def test_the_area_page_does_not_tell_its_local_staff_that_no_surge_team_has_access(
+    world: World, client_for, persona
+) -> None:  # type: ignore[no-untyped-def]
+    # Mercia Surge has access now; only area leads and administrators see the area's grants.
+    page = client_for(persona).get(reverse("areas:area-detail", args=[world.area_a.code])).content.decode()
+    assert "No surge team has been given access" not in page
+
+
+@pytest.mark.parametrize("persona", ["area_lead_a", "admin"])
+def test_the_area_page_lists_the_surge_access_for_those_who_see_every_grant(world: World, client_for, persona) -> None:  # type: ignore[no-untyped-def]
+    Delegation.objects.all().delete()
+    page = client_for(persona).get(reverse("areas:area-detail", args=[world.area_a.code])).content.decode()
+    assert "No surge team has been given access" in page
+
+
+def test_access_longer_than_four_weeks_is_shown_against_the_last_day_question(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    url = reverse("areas:delegation-create", args=[world.area_a.code])
+    page = client_for("area_lead_a").post(url, form_data(world, today, today + dt.timedelta(days=40))).content.decode()
+    assert '<a href="#id_ends_on_0">Access can last 28 days at most.' in page
+    assert 'id="id_ends_on-error"' in page
+
+
+def test_ending_access_hands_back_the_holds_of_a_surge_tracer_who_is_only_a_support_officer_locally(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    surge = world.users["surge_active"]
+    Membership.objects.create(user=surge, team=world.team_a, role=Role.SUPPORT_OFFICER)  # cannot open cases
+    Case.objects.filter(pk=world.case_a.pk).update(claimed_by=surge, claimed_at=timezone.now())
+    client_for("area_lead_a").post(reverse("areas:delegation-revoke", args=[world.delegation.pk]))
+    world.case_a.refresh_from_db()
+    assert world.case_a.claimed_by is None

@@ -89,6 +89,8 @@ class Team(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if self.area_id is None:  # the form has already said "Choose the area"
+            return
         if self.kind == self.Kind.LOCAL and self.area.level != Area.Level.UPPER_TIER:
             raise ValidationError({"area": "A local team belongs to an upper-tier council."})
         if self.kind == self.Kind.SURGE and self.area.level not in (Area.Level.REGION, Area.Level.NATION):
@@ -116,6 +118,8 @@ class Membership(models.Model):
         return f"{self.get_role_display()} in {self.team}"
 
     def clean(self) -> None:
+        if self.team_id is None:  # the form has already said "Choose a team"
+            return
         if self.role in (Role.AREA_LEAD, Role.SUPPORT_OFFICER) and self.team.kind == Team.Kind.SURGE:
             raise ValidationError({"role": "Area leads and support officers belong to a local team."})
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from localtrace.accounts.access import can, get_or_404, may, require_capability, scoped
+from localtrace.accounts.access import can, get_or_404, may, require_capability, scope_for, scoped
 from localtrace.areas import services
 from localtrace.areas.forms import DelegationForm, PublicPhoneForm, TeamForm
 from localtrace.areas.models import Area, Delegation, Membership, Team
@@ -40,6 +40,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         member_count=Count("memberships__user", distinct=True)
     )
     delegations = scoped(request.user, "delegation.view", area.delegations.select_related("team", "granted_by"))
+    may_delegate = may(request.user, "area.manage_delegations", area)
     return render(
         request,
         "areas/area_detail.html",
@@ -49,7 +50,9 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
             "postcode_count": area.routed_postcodes.count(),
             "teams": teams,
             "delegations": delegations[:20],
-            "may_delegate": may(request.user, "area.manage_delegations", area),
+            # Others see only their own team's grants: "none given" from them would be untrue.
+            "sees_every_grant": may_delegate or scope_for(request.user).administrator,
+            "may_delegate": may_delegate,
             "may_set_phone": may(request.user, "area.manage_contact", area),
             "now": timezone.now(),
         },

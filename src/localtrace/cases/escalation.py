@@ -1,8 +1,13 @@
-"""Taking the automatic steps of the escalation ladder when they fall due. Safe to run twice at once."""
+"""Taking the automatic steps of the escalation ladder when they fall due. Safe to run twice at once.
+
+Each step is taken on the record and its person as stored now, locked until the step is done: a case reached,
+closed or transferred, or a number changed, since the run found it due is what the step acts on (or skips).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -13,12 +18,17 @@ from localtrace.cases.events import note
 from localtrace.cases.investigation import close_unreachable
 from localtrace.cases.models import OPEN_STATUSES, Case, WorkItem
 
+logger = logging.getLogger(__name__)
 
-def _due(items: QuerySet[WorkItem], now: dt.datetime) -> QuerySet[WorkItem]:
-    automatic = [i for i, s in enumerate(ladder.ladder()) if s.automatic]
-    return items.filter(
-        status__in=OPEN_STATUSES, reached_at__isnull=True, ladder_step__in=automatic, next_step_at__lte=now
-    )
+# How many items of each kind (cases, contacts) one run takes; the next run takes the rest.
+BATCH = 1000
+
+
+def _due(
+    items: QuerySet[WorkItem], now: dt.datetime, kinds: tuple[str, ...] = (ladder.LINK, ladder.UNREACHABLE)
+) -> QuerySet[WorkItem]:
+    steps = [i for i, s in enumerate(ladder.ladder()) if s.kind in kinds]
+    return items.filter(status__in=OPEN_STATUSES, reached_at__isnull=True, ladder_step__in=steps, next_step_at__lte=now)
 
 
 def advance_due(at: dt.datetime | None = None) -> int:
@@ -30,44 +40,87 @@ def advance_due(at: dt.datetime | None = None) -> int:
 
     now = at or timezone.now()
     taken = 0
-    links: list[WorkItem] = []
+    links: list[tuple[type[WorkItem], int]] = []
     for model in (Case, Contact):
-        for item in _due(model.objects.select_related("person", "area"), now).order_by("next_step_at")[:1000]:  # type: ignore[misc]
-            if ladder.step(item.ladder_step).kind == ladder.LINK:
-                if _move_past_link(item, now):
-                    links.append(item)
+        found = _due(model._default_manager.all(), now).order_by("next_step_at").values_list("pk", "ladder_step")
+        for pk, index in found[:BATCH]:
+            if ladder.step(index).kind == ladder.LINK:
+                links.append((model, pk))
             else:
-                taken += _take_step(item, now)
-    if links:
-        # Together, so that people who share one mobile get one message (portal.services.send_links).
-        from localtrace.portal.services import send_links
-
-        send_links(links, at=now)
-    return taken + len(links)
+                taken += _take_step(model, pk, now)
+    return taken + _send_links(links, now)
 
 
-@transaction.atomic
-def _move_past_link(item: WorkItem, now: dt.datetime) -> bool:
-    """Claim the link step for this runner and move the item on to the step after it."""
-    following, due = ladder.after_failure(item.ladder_step, now, ladder.Means.of(item.person))
-    moved = type(item)._default_manager.filter(pk=item.pk, ladder_step=item.ladder_step, next_step_at=item.next_step_at)
-    if not moved.update(ladder_step=following, next_step_at=due):
-        return False
-    note(
-        item, "ladder",
-        f"Sending the self-service link; next step: {ladder.DESCRIPTIONS[ladder.step(following).kind].lower()} "
-        f"from {timezone.localtime(due):%H:%M %-d %b}",
-        at=now, step=ladder.LINK,
-    )  # fmt: skip
-    return True
+def _locked_due(model: type[WorkItem], pks: list[int], now: dt.datetime, kind: str) -> list[WorkItem]:
+    """The records among `pks` still due a `kind` step, as stored now, locked until the transaction ends.
+
+    The step is re-checked under the lock, so of two runs at once only one takes it, and a record reached,
+    closed or moved on meanwhile is left alone.
+    """
+    due = _due(model._default_manager.filter(pk__in=pks), now, (kind,))
+    # Locked without a join (PostgreSQL re-checks a row changed meanwhile against the joined rows it read before
+    # the wait, so a transferred record would drop out), then read with its person and area after the wait.
+    locked = list(due.select_for_update().order_by("pk").values_list("pk", flat=True))
+    fresh = model._default_manager.select_related("person", "area")  # type: ignore[misc]
+    return list(fresh.filter(pk__in=locked).order_by("pk"))
 
 
-@transaction.atomic
-def _take_step(item: WorkItem, now: dt.datetime) -> int:
-    """The unreachable step: close the item (the link step goes through `_move_past_link`)."""
-    # Only one runner moves an item on from a given step.
-    moved = type(item)._default_manager.filter(pk=item.pk, ladder_step=item.ladder_step, next_step_at=item.next_step_at)
-    if not moved.update(next_step_at=None):
+def _send_links(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -> int:
+    """Take the due link steps together (people who share one mobile get one message); should that fail, each
+    on its own, so that one record that cannot be sent does not hold back the others. A step that fails stays
+    due and is tried again at the next run."""
+    if not links:
         return 0
-    close_unreachable(item, "no answer at any step of the escalation ladder", at=now)
-    return 1
+    try:
+        return _send_links_now(links, now)
+    except Exception as error:
+        if len(links) == 1:
+            # Ids and the kind of error only: the error's own text may hold a number or an address.
+            ((model, pk),) = links
+            logger.error("The link step of %s %s failed (%s); it is tried again at the next run.",
+                         model.__name__.lower(), pk, type(error).__name__)  # fmt: skip
+            return 0
+    return sum(_send_links([one], now) for one in links)
+
+
+@transaction.atomic
+def _send_links_now(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -> int:
+    """Move each record past its link step and send the links, in one transaction: the messages are queued only
+    if the steps are taken, and go to the person's details as they are when it commits."""
+    from localtrace.contacts.models import Contact
+    from localtrace.people.models import Person
+    from localtrace.portal.services import send_links
+
+    by_model = {model: [pk for kind, pk in links if kind is model] for model in (Case, Contact)}
+    # The people first, in the order a change of their details or a merge takes them: a number being changed
+    # now is waited for, and the link goes to the new one.
+    people: set[int] = set()
+    for model, pks in by_model.items():
+        people.update(model._default_manager.filter(pk__in=pks).values_list("person_id", flat=True))
+    list(Person.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
+    items: list[WorkItem] = []
+    for model, pks in by_model.items():
+        if pks:
+            items += _locked_due(model, pks, now, ladder.LINK)
+    for item in items:
+        following, due = ladder.after_failure(item.ladder_step, now, ladder.Means.of(item.person))
+        type(item)._default_manager.filter(pk=item.pk).update(ladder_step=following, next_step_at=due)
+        item.ladder_step, item.next_step_at = following, due
+        note(
+            item, "ladder",
+            f"Sending the self-service link; next step: {ladder.DESCRIPTIONS[ladder.step(following).kind].lower()} "
+            f"from {timezone.localtime(due):%H:%M %-d %b}",
+            at=now, step=ladder.LINK,
+        )  # fmt: skip
+    if items:
+        send_links(items, at=now)
+    return len(items)
+
+
+@transaction.atomic
+def _take_step(model: type[WorkItem], pk: int, now: dt.datetime) -> int:
+    """The unreachable step: close the item (the link step goes through `_send_links`)."""
+    for item in _locked_due(model, [pk], now, ladder.UNREACHABLE):
+        close_unreachable(item, "no answer at any step of the escalation ladder", at=now)
+        return 1
+    return 0

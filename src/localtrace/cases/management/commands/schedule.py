@@ -10,7 +10,7 @@ import signal
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from localtrace.audit.tasks import erase_expired_data
 from localtrace.cases.tasks import advance_ladders, refresh_chains
@@ -33,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Queue one round and stop.")
 
     def handle(self, *args: Any, every: int, once: bool, **options: Any) -> None:
+        if every < 1:
+            # Zero or less would queue every task again and again with no pause, flooding the task queue.
+            raise CommandError(f"--every must be a whole number of seconds, 1 or more (not {every}).")
         running = True
 
         def stop(*_: Any) -> None:

@@ -1,0 +1,77 @@
+"""The ladder's link step while a tracer changes the same record or person (PostgreSQL only: real concurrent
+transactions). The tracer's change is held open while the ladder runs in another thread; no timing is asserted."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+
+from localtrace.audit.models import AuditEvent
+from localtrace.cases.escalation import advance_due
+from localtrace.cases.investigation import record_attempt, transfer
+from localtrace.cases.models import Case
+from localtrace.messaging.models import Message
+from localtrace.people.details import change_details, fingerprint
+from tests.personas import build_world
+from tests.support.test_at_the_same_moment import while_the_first_is_open
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
+
+NEW_MOBILE = "+447911123457"
+
+
+def links_sent() -> list[Message]:
+    return list(Message.objects.filter(purpose="self_service_link"))
+
+
+def test_a_number_changed_while_the_ladder_runs_gets_the_link_at_the_new_number_only() -> None:
+    world = build_world()
+    case, tracer = world.case_a, world.users["tracer_a"]
+    old_mobile = case.person.phone
+    record_attempt(case, channel="phone", outcome="no_answer", actor=tracer)  # the link step is due now
+    person = Case.objects.get(pk=case.pk).person
+
+    outcome = while_the_first_is_open(
+        lambda: change_details(person, {"phone": NEW_MOBILE}, seen=fingerprint(person), item=case, actor=tracer),
+        advance_due,
+    )
+
+    assert "error" not in outcome
+    assert [m.recipient for m in links_sent() if m.status != Message.Status.WITHHELD] == [NEW_MOBILE]
+    assert not [m for m in links_sent() if m.recipient == old_mobile and m.status != Message.Status.WITHHELD]
+
+
+def test_a_case_transferred_while_the_ladder_runs_gets_its_link_from_the_area_that_owns_it_now() -> None:
+    world = build_world()
+    case, tracer = world.case_a, world.users["tracer_a"]
+    record_attempt(case, channel="phone", outcome="no_answer", actor=tracer)
+    request = RequestFactory().post("/")
+    request.user = world.users["lead_a"]
+
+    outcome = while_the_first_is_open(
+        lambda: transfer(Case.objects.get(pk=case.pk), world.area_b, "Lives in Southmoor", request=request),
+        advance_due,
+    )
+
+    assert outcome.get("result") == 1
+    (message,) = links_sent()
+    assert message.area_id == world.area_b.pk
+    # The ladder's line goes to the audit trail of the area that owns the case now.
+    (audit,) = AuditEvent.objects.filter(detail__event="ladder", object_id=str(case.pk))
+    assert audit.area_id == world.area_b.pk
+
+
+def test_two_runs_at_once_send_one_link_and_write_one_line() -> None:
+    world = build_world()
+    case = world.case_a
+    record_attempt(case, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])
+
+    outcome = while_the_first_is_open(advance_due, advance_due)
+
+    assert outcome.get("result") == 0
+    assert len(links_sent()) == 1
+    assert Case.objects.get(pk=case.pk).events.filter(kind="ladder").count() == 1

@@ -134,3 +134,40 @@ def test_a_run_that_loses_a_race_to_another_leaves_the_other_runs_rows(world: Wo
     summary = chains.refresh(force=True)
     assert (summary.checked, summary.recomputed) == (2, 0)
     assert sorted(ChainMember.objects.values_list("case_id", "chain_first_case_id")) == before
+
+
+def test_an_area_with_more_cases_than_sqlite_takes_parameters_is_stored(world: World) -> None:
+    import sqlite3
+
+    import pytest
+    from django.db import connection
+
+    from localtrace.people.models import Person
+    from localtrace.results.models import TestResult
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's limit on parameters in one query")
+    today = timezone.localdate()
+    people = Person.objects.bulk_create(Person(given_name="Ann", family_name=f"Lee{n}") for n in range(1000))
+    results = TestResult.objects.bulk_create(
+        TestResult(
+            source_id="LAB-A", specimen_id=f"MANY-{n}", submission=world.submission, row_number=n, person=person,
+            area=world.area_a, postcode="FX1 1AB", test_type="PCR", result="positive",
+            specimen_date=today - dt.timedelta(days=2), result_date=today - dt.timedelta(days=1),
+        )
+        for n, person in enumerate(people)
+    )  # fmt: skip
+    Case.objects.bulk_create(
+        Case(person=r.person, area=world.area_a, first_result=r, specimen_date=r.specimen_date,
+             result_date=r.result_date, reach_deadline=timezone.now())
+        for r in results
+    )  # fmt: skip
+    # Lowered to the number Django itself batches by, so that 1,000 cases stand for a county's 250,000+.
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    try:
+        chains.refresh(force=True)
+    finally:
+        connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    assert ChainMember.objects.filter(area=world.area_a).count() == Case.objects.filter(area=world.area_a).count()

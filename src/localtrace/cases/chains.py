@@ -456,7 +456,7 @@ def _write_changes(
         elif tuple(stored) != fresh:
             changed.append(model(pk=pk, area_id=area_id, **{key: key_value}, **dict(zip(fields, fresh, strict=True))))
     if stale:
-        model.objects.filter(pk__in=stale).delete()
+        model.objects.filter(pk__any_of=stale).delete()  # any_of: an area's cases can pass SQLite's 250,000 parameters
     model.objects.bulk_update(changed, fields, batch_size=WRITE_BATCH)
     model.objects.bulk_create(
         (model(area_id=area_id, **{key: key_value}, **dict(zip(fields, fresh, strict=True)))
@@ -493,7 +493,7 @@ def store_area(area_id: int, *, now: dt.datetime | None = None, fingerprint_now:
     chain_fields = ("first_result_date", "size", "generations", "known_source_count", "possible_only_count")
     with transaction.atomic():
         # A case that moved here from another area still has its old area's member row: replace it.
-        ChainMember.objects.filter(case_id__in=list(members)).exclude(area_id=area_id).delete()
+        ChainMember.objects.filter(case__pk__any_of=list(members)).exclude(area_id=area_id).delete()
         # Rows of cases no longer in this area's chains go (a moved case is re-added in its new area).
         written = _write_changes(ChainMember, area_id, "case_id", member_fields, members)
         written += _write_changes(StoredChain, area_id, "first_case_id", chain_fields, summaries)

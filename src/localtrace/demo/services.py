@@ -43,15 +43,21 @@ class DemoSetupError(RuntimeError):
 
 
 def _user(username: str, full_name: str, *, deployment_role: str = "") -> User:
-    user, _ = User.objects.get_or_create(
-        username=username,
-        defaults={
-            "full_name": full_name,
-            "email": f"{username}@staff.example.org",
-            "deployment_role": deployment_role,
-            "is_demo_account": True,
-        },
-    )
+    # Usernames are unique in any capitals; a real account of the same name keeps its own password.
+    user = User.objects.filter(username__iexact=username).first()
+    if user is not None and not user.is_demo_account:
+        raise DemoSetupError(
+            f"There is already an account named {user.username} that is not a demo account: "
+            "the demo will not give it the published password. Load the demo into its own database."
+        )
+    if user is None:
+        user = User(
+            username=username,
+            full_name=full_name,
+            email=f"{username}@staff.example.org",
+            deployment_role=deployment_role,
+            is_demo_account=True,
+        )
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user

@@ -103,6 +103,23 @@ class SimulationConfig:
             raise ValueError("fault_rate must be between 0 and 0.5")
         if self.fhir_batch < 1:
             raise ValueError("fhir_batch must be at least 1")
+        counts = {
+            "seed": self.seed,
+            "counties": self.counties,
+            "unitaries": self.unitaries,
+            "welsh_areas": self.welsh_areas,
+            "seed_infections": self.seed_infections,
+            "imports_per_day": self.imports_per_day,
+            "results_target": self.results_target,
+            "reproduction_number": self.transmission.reproduction_number,
+            "background_rate": self.testing.background_rate,
+        }
+        for name, value in counts.items():
+            if value is not None and not value >= 0:  # `not >=` refuses nan too
+                raise ValueError(f"{name} must be 0 or more")
+        for name, share in {"resent_share": self.resent_share, "nhs_missing_share": self.nhs_missing_share}.items():
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
         if self.counties + self.unitaries + self.welsh_areas < 1:
             raise ValueError("at least one county, unitary or Welsh area is needed")
 

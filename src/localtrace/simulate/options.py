@@ -25,24 +25,50 @@ class Output(Protocol):
     def isatty(self) -> bool: ...
 
 
+def _number(text: str, kind: type[int] | type[float]) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+
+
 def _fraction(text: str) -> float:
-    value = float(text)
+    value = _number(text, float)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return value
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _number(text, float)
+    if not value >= 0.0:  # also refuses nan
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
 def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the simulate options to an argparse (or Django CommandParser) parser."""
     defaults = SimulationConfig()
-    parser.add_argument("--out", required=True, type=Path, help="folder to write into (created if missing)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="folder to write into (created if missing; never overwrites files it did not write)",
+    )
     parser.add_argument(
         "--people", type=_positive_int, default=defaults.people, help="population size (default %(default)s)"
     )
@@ -50,7 +76,7 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
         "--days", type=_positive_int, default=defaults.days, help="days to simulate (default %(default)s)"
     )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="random seed: same seed, same bytes (default %(default)s)"
+        "--seed", type=_count, default=defaults.seed, help="random seed: same seed, same bytes (default %(default)s)"
     )
     parser.add_argument(
         "--start-date",
@@ -60,40 +86,43 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--counties",
-        type=int,
+        type=_count,
         default=defaults.counties,
         help="two-tier counties, 4-8 districts each (default %(default)s)",
     )
     parser.add_argument(
-        "--unitaries", type=int, default=defaults.unitaries, help="English unitary authorities (default %(default)s)"
+        "--unitaries", type=_count, default=defaults.unitaries, help="English unitary authorities (default %(default)s)"
     )
     parser.add_argument(
-        "--welsh-areas", type=int, default=defaults.welsh_areas, help="Welsh principal areas (default %(default)s)"
+        "--welsh-areas", type=_count, default=defaults.welsh_areas, help="Welsh principal areas (default %(default)s)"
     )
     parser.add_argument(
         "--reproduction-number",
         "--r",
-        type=float,
+        type=_rate,
         default=TransmissionParameters().reproduction_number,
         help="reproduction number before isolation and immunity (default %(default)s)",
     )
     parser.add_argument(
-        "--seed-infections", type=int, default=None, help="infections at the start (default: people / 4000, at least 3)"
+        "--seed-infections",
+        type=_count,
+        default=None,
+        help="infections at the start (default: people / 4000, at least 3)",
     )
     parser.add_argument(
         "--imports-per-day",
-        type=float,
+        type=_rate,
         default=None,
         help="infections arriving from elsewhere each day (default: people / 50000)",
     )
     parser.add_argument(
         "--testing-rate",
-        type=float,
+        type=_rate,
         default=TestingParameters().background_rate,
         help="background tests per person per day, mostly negative (default %(default)s)",
     )
     parser.add_argument(
-        "--results-target", type=int, default=None, help="aim for about this many results (sets the testing rate)"
+        "--results-target", type=_count, default=None, help="aim for about this many results (sets the testing rate)"
     )
     parser.add_argument(
         "--fault-rate",

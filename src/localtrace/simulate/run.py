@@ -56,12 +56,53 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
+# The files a run writes at the top of its folder (the rest go under truth/).
+OUTPUT_FILES = (
+    RESULTS_FILE,
+    RESENT_FILE,
+    FHIR_FILE,
+    "postcodes.csv",
+    "area_names.csv",
+    "people.csv",
+    "households.csv",
+    "settings.csv",
+    "setting_members.csv",
+    "responses.csv",
+)
+
+
+class OutputFolderError(ValueError):
+    """The output folder cannot be used: it is a file, cannot be made, or holds files of someone else's."""
+
+
+def prepare_output_folder(out: Path) -> None:
+    """Make out/truth, refusing to overwrite files an earlier run of the generator did not write.
+
+    A folder with a truth/ folder is taken as an earlier run (the generator makes truth/ first), so
+    running again into it replaces that run, as `make demo` does after an interrupted load.
+    """
+    for folder in (out, *out.parents):
+        if folder.exists() and not folder.is_dir():
+            raise OutputFolderError(f"{folder} is a file, not a folder: give --out a folder")
+    if out.is_dir() and not (out / "truth").is_dir():
+        clashing = [name for name in OUTPUT_FILES if (out / name).exists()]
+        if clashing:
+            raise OutputFolderError(
+                f"{out} already holds {', '.join(clashing)}, not written by the generator: "
+                "give --out a new or empty folder (nothing was overwritten)"
+            )
+    try:
+        (out / "truth").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputFolderError(f"cannot make the folder {out}: {error.strerror}") from error
+
+
 def generate(config: SimulationConfig, out_dir: Path | str, progress: Progress | None = None) -> Summary:
-    """Generate every output file for config into out_dir (created if missing)."""
+    """Generate every output file for config into out_dir (created if missing; see prepare_output_folder)."""
     started = time.perf_counter()
     report = progress or _no_progress
     out = Path(out_dir)
-    (out / "truth").mkdir(parents=True, exist_ok=True)
+    prepare_output_folder(out)
     for stale in (RESENT_FILE, FHIR_FILE):
         (out / stale).unlink(missing_ok=True)  # not every run writes these
     timeline = Timeline(config.start_date)

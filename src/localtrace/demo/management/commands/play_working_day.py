@@ -8,8 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from localtrace.demo.working_day import WorkingDayError, play_working_day
+
+
+def moment(text: str) -> dt.datetime:
+    """An ISO 8601 date and time; one without an offset is local time (LOCALTRACE_TIME_ZONE)."""
+    at = dt.datetime.fromisoformat(text)
+    return timezone.make_aware(at) if timezone.is_naive(at) else at
 
 
 class Command(BaseCommand):
@@ -23,8 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2020, help="Random seed (default 2020).")
         parser.add_argument(
             "--now",
-            type=dt.datetime.fromisoformat,
-            help="Play the day up to this moment (ISO 8601 with an offset; default now; for tests).",
+            type=moment,
+            help="Play the day up to this moment (ISO 8601; local time without an offset; default now; for tests).",
         )
         parser.add_argument("--force", action="store_true", help="Run even when LOCALTRACE_DEMO is off (for tests).")
 

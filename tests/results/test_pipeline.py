@@ -405,3 +405,11 @@ def test_a_header_with_an_unclosed_quote_is_refused_not_read_as_an_empty_file(wo
     header, rest = csv_bytes([row(specimen_id=f"S{n}") for n in range(1, 6)]).split(b"\n", 1)
     with pytest.raises(ResultFileError, match="header row opens a quote"):
         list(read_results(io.BytesIO(header + b',"notes\n' + rest)))
+
+
+def test_a_positive_result_dated_in_the_year_1_is_quarantined_and_the_rest_of_the_file_goes_in(world: World) -> None:
+    # Before, the date arithmetic of the case it opened overflowed: the batch failed, and so did every re-run.
+    submission = run(csv_bytes([row(specimen_date="0001-01-01", result_date="0001-01-02"), row(specimen_id="S000002")]))
+    assert_accounted(submission, 2)
+    assert (submission.accepted, submission.quarantined) == (1, 1)
+    assert "before 2020" in QuarantinedRow.objects.get(submission=submission).reasons[0]

@@ -163,3 +163,43 @@ def test_a_row_gets_the_same_verdict_whether_its_parts_were_seen_before_or_not(f
     if isinstance(warm, Problems):
         assert isinstance(cold, Problems)
         assert warm.fields == cold.fields
+
+
+@pytest.mark.parametrize("year", ["0001", "0020", "1920", "2019"])
+def test_a_test_date_before_2020_is_a_reason_not_a_result(year: str) -> None:
+    result = validate(row(specimen_date=f"{year}-01-01", result_date=f"{year}-01-02"), today=today())
+    assert isinstance(result, Problems)
+    assert result.fields == ["test_dates"]
+    assert f"The specimen date 01/01/{year} is before 2020" in result[0]
+
+
+def test_a_specimen_taken_before_the_person_was_born_is_a_reason() -> None:
+    born = today() - dt.timedelta(days=5)
+    result = validate(
+        row(
+            date_of_birth=born.isoformat(),
+            specimen_date=(born - dt.timedelta(days=3)).isoformat(),
+            result_date=(born - dt.timedelta(days=2)).isoformat(),
+        ),
+        today=today(),
+    )
+    assert isinstance(result, Problems)
+    assert result.fields == ["date_of_birth"]
+    assert "is before the date of birth" in result[0]
+
+
+def test_a_specimen_taken_on_the_day_of_birth_is_accepted() -> None:
+    born = today() - dt.timedelta(days=2)
+    result = validate(
+        row(date_of_birth=born.isoformat(), specimen_date=born.isoformat(), result_date=today().isoformat()),
+        today=today(),
+    )
+    assert isinstance(result, CleanResult)
+
+
+def test_an_nhs_number_in_digits_other_than_0_to_9_is_a_reason() -> None:
+    # Stored as written, it would never match the same number in 0-9: the same person twice.
+    result = validate(row(nhs_number="٩٤٣٤٧٦٥٩١٩"), today=today())
+    assert isinstance(result, Problems)
+    assert result.fields == ["nhs_number"]
+    assert "should be 10 digits" in result[0]

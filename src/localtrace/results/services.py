@@ -122,6 +122,19 @@ def arrival_on_result_date(result: CleanResult, received_at: dt.datetime) -> dt.
     return min(day_start + dt.timedelta(minutes=minutes), received_at)
 
 
+class CountedElsewhere(RuntimeError):
+    """Another process counted these rows of the submission first (the same file imported twice at once)."""
+
+    def __init__(self, submission_id: int, first_row: int, counted: int) -> None:
+        super().__init__(
+            f"Submission {submission_id} has already counted {counted:,} rows, but this process was about to count "
+            f"from row {first_row:,}: another process is working on the same submission (the same file imported "
+            "again while the first import was still running). This one stopped, so no row is counted twice; the "
+            "other carries on."
+        )
+        self.submission_id = submission_id
+
+
 @dataclass
 class Refused:
     """A row that cannot be accepted, with everything its quarantine row needs."""
@@ -141,6 +154,8 @@ class PreparedBatch:
     """
 
     rows: int
+    # The number of its first row: the batch must start where the submission's count stands (see commit_batch).
+    first_row: int = 0
     clean: list[tuple[int, CleanResult, PersonRecord]] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     # Row number → the quarantined row (pk) it says it corrects: a re-uploaded quarantine download.
@@ -149,7 +164,7 @@ class PreparedBatch:
 
 def prepare_batch(rows: list[RawRow], *, today: dt.date, source_id: str | None = None) -> PreparedBatch:
     """Validate a batch and work out each clean row's person keys. Pure: no database."""
-    batch = PreparedBatch(rows=len(rows))
+    batch = PreparedBatch(rows=len(rows), first_row=rows[0].row_number if rows else 0)
     for row in rows:
         if row.reference and (match := _QUARANTINE_REFERENCE.match(row.reference)):
             batch.references[row.row_number] = int(match[1])
@@ -206,6 +221,15 @@ def commit_batch(
     refused_keys = [_specimen_key(r, source_id) for r in batch.refused]
 
     with transaction.atomic():
+        if batch.first_row:
+            # Rows are counted in file order, so a batch starts where the count stands. Checked under the
+            # submission's lock: two processes on one submission (an import run again while the first is
+            # still going) would otherwise each count the same rows, the second time as duplicates.
+            counted = (
+                Submission.objects.select_for_update().filter(pk=submission.pk).values_list("received", flat=True).get()
+            )
+            if counted != batch.first_row - 1:
+                raise CountedElsewhere(submission.pk, batch.first_row, counted)
         already = _existing_specimens(
             {(c.source_id, c.specimen_id) for _, c, _ in batch.clean} | {key for key in refused_keys if key}
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 from django_tasks import task
 
 from localtrace.results.models import Submission
-from localtrace.results.services import claim, finish, process_file
+from localtrace.results.services import CountedElsewhere, claim, finish, process_file
 
 
 @task()
@@ -19,7 +19,10 @@ def process_submission(submission_id: int) -> None:
     if not submission.file:
         finish(submission, failure="The stored file is missing.")
         return
-    process_file(submission, Path(submission.file.path))
+    try:
+        process_file(submission, Path(submission.file.path))
+    except CountedElsewhere:
+        return  # another run of this task is further on; it finishes the submission
 
 
 def enqueue(submission: Submission) -> None:

@@ -23,6 +23,9 @@ MAX_AGE_YEARS = 120
 # A specimen reported more than this many days after it was taken is suspicious: often a
 # swapped day and month. The row is quarantined rather than guessed at.
 MAX_SPECIMEN_TO_RESULT_DAYS = 21
+# No test for SARS-CoV-2 was taken before 2020: an earlier test date has a mistyped year (and one near the year 1
+# would overflow the date arithmetic of the case it opens).
+EARLIEST_TEST_DATE = dt.date(2020, 1, 1)
 
 _MONTHS = {
     name: number
@@ -299,6 +302,12 @@ def validate(fields: dict[str, str], *, today: dt.date, source_id: str | None = 
     for problems in (person_problems, code_problems, date_problems, flag_problems):
         for column, reason in problems:
             reasons.add(column, reason)
+    if person is not None and dates is not None and dates[0] < person[3]:
+        reasons.add(
+            "date_of_birth",
+            f"The specimen date {dates[0]:%d/%m/%Y} is before the date of birth {person[3]:%d/%m/%Y}: "
+            "one of them is wrong.",
+        )
     if reasons:
         return reasons
     assert person is not None and codes_ is not None and dates is not None and flags is not None
@@ -353,7 +362,7 @@ def _person_part(
         reasons.add("family_name", "The family name is missing.")
 
     nhs_number = _NHS_SEPARATORS.sub("", nhs_text)
-    if nhs_number and not nhs_number.isdigit():
+    if nhs_number and not (nhs_number.isascii() and nhs_number.isdigit()):  # "٩٤٣…" passes isdigit()
         reasons.add("nhs_number", f"NHS number “{nhs_text}” should be 10 digits.")
     elif nhs_number and len(nhs_number) != 10:
         reasons.add("nhs_number", f"NHS number “{nhs_text}” has {len(nhs_number)} digits, not 10.")
@@ -431,7 +440,9 @@ def _dates_part(specimen_text: str, result_text: str, today: dt.date) -> _Part:
     if len(dates) == 2:
         specimen_date, result_date = dates["specimen_date"].value, dates["result_date"].value
         order_problem = _date_order_problem(specimen_date, result_date, today)
-        if order_problem:
+        if early := _too_early_problem(specimen_date, result_date):
+            reasons.add("test_dates", early)
+        elif order_problem:
             swaps = [d for d in (dates["specimen_date"].swapped, dates["result_date"].swapped) if d is not None]
             if swaps:
                 order_problem += " The day and month may be the wrong way round."
@@ -441,6 +452,16 @@ def _dates_part(specimen_text: str, result_text: str, today: dt.date) -> _Part:
     elif "specimen_date" in dates and dates["specimen_date"].value > today:
         reasons.add("test_dates", f"The specimen date {dates['specimen_date'].value:%d/%m/%Y} is in the future.")
     return None, _pairs(reasons)
+
+
+def _too_early_problem(specimen: dt.date, result: dt.date) -> str | None:
+    for label, day in (("specimen", specimen), ("result", result)):
+        if day < EARLIEST_TEST_DATE:
+            return (
+                f"The {label} date {day.day:02d}/{day.month:02d}/{day.year:04d} is before "
+                f"{EARLIEST_TEST_DATE:%Y}, when tests for SARS-CoV-2 began: the year is probably mistyped."
+            )
+    return None
 
 
 @functools.lru_cache(maxsize=1_000)

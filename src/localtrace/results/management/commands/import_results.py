@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from localtrace.core.progress import progress_bar
 from localtrace.results.models import Submission, Submitter
-from localtrace.results.services import import_file
+from localtrace.results.services import CountedElsewhere, import_file
 
 
 class Command(BaseCommand):
@@ -47,8 +47,11 @@ class Command(BaseCommand):
             source = Submitter.objects.filter(code=submitter).first()
             if source is None:
                 raise CommandError(f"There is no submitter with the code {submitter}.")
-        with progress_bar(f"Importing {path.name}", total=None, quiet=quiet) as advance:
-            submission = import_file(path, submitter=source, progress=advance, arrived_on_result_date_before=before)
+        try:
+            with progress_bar(f"Importing {path.name}", total=None, quiet=quiet) as advance:
+                submission = import_file(path, submitter=source, progress=advance, arrived_on_result_date_before=before)
+        except CountedElsewhere as error:
+            raise CommandError(str(error)) from None
         if submission.status == Submission.Status.FAILED:
             raise CommandError(f"The file was refused: {submission.failure_reason}")
         self.stdout.write(

@@ -76,6 +76,10 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When a batch was last counted: an upload "Processing" with no batch for a while has lost its worker.
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    # How many times such an upload has been put back on the queue (results.tasks.resume_stalled_uploads).
+    resumes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

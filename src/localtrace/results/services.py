@@ -352,6 +352,7 @@ def commit_batch(
             quarantined=F("quarantined") + counts["quarantined"],
             duplicate=F("duplicate") + counts["duplicate"],
             cases_created=F("cases_created") + cases_opened,
+            progressed_at=timezone.now(),
         )
         if duplicates:
             # Counted as its quarantined rows are: under the sender's source, else the one the row names.

@@ -17,12 +17,15 @@ from localtrace.cases.tasks import advance_ladders, refresh_chains
 from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
 from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
 from localtrace.reports.tasks import refresh_figures  # performance figures (issue 9): the weekly rollups
+from localtrace.results.tasks import resume_stalled_uploads
 
 PERIODIC: list[Any] = [advance_ladders, send_due_messages, scan_clusters, refresh_figures]
 # Transmission chains (issue 7): stored per area, recomputed when an area's cases or visits change.
 PERIODIC.append(refresh_chains)
 # Retention: personal data past the retention period is erased, once a day.
 PERIODIC.append(erase_expired_data)
+# Uploads whose worker was lost go back on the queue and resume from their last batch.
+PERIODIC.append(resume_stalled_uploads)
 
 
 class Command(BaseCommand):

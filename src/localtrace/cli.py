@@ -12,6 +12,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "localtrace.config.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else argv)
@@ -21,7 +22,11 @@ def main(argv: list[str] | None = None) -> None:
     elif not args[1].startswith("-"):
         # `localtrace import-results` and `localtrace import_results` are the same command.
         args[1] = args[1].replace("-", "_")
-    execute_from_command_line(args)
+    try:
+        execute_from_command_line(args)
+    except ImproperlyConfigured as error:
+        # A setting missing or wrong (docs/configuration.md): its message says which, a traceback adds nothing.
+        sys.exit(f"localtrace: {error} See docs/configuration.md.")
 
 
 if __name__ == "__main__":

@@ -40,11 +40,15 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path: Path
     result = _run(["check"], LOCALTRACE_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "LOCALTRACE_SECRET_KEY must be set" in result.stderr
+    # Said plainly, naming where the settings are explained, without a traceback.
+    assert "Traceback" not in result.stderr
+    assert "docs/configuration.md" in result.stderr
 
 
 def test_a_bad_boolean_setting_fails_loudly(tmp_path: Path) -> None:
     result = _run(["check"], LOCALTRACE_DEBUG="perhaps", LOCALTRACE_VAR_DIR=str(tmp_path))
     assert "LOCALTRACE_DEBUG must be true or false" in result.stderr
+    assert result.returncode != 0 and "Traceback" not in result.stderr
 
 
 @pytest.mark.django_db

@@ -151,6 +151,31 @@ def test_a_dismissed_row_needs_a_reason(world: World, client_for) -> None:  # ty
     assert not [e for e in AuditEvent.objects.all() if "Mrs Jones" in str(e.detail)]
 
 
+def test_dismissing_a_row_twice_says_it_was_dealt_with_instead_of_page_not_found(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("area_lead_a")
+    url = reverse("results:quarantine-dismiss", args=[world.quarantined_a.pk])
+    client.post(url, {"reason": "Sent twice"})
+
+    again = client.post(url, {"reason": "Sent twice"}, follow=True)
+
+    assert again.status_code == 200
+    assert "Someone has already dealt with this row; nothing was changed." in again.content.decode()
+    assert again.redirect_chain[-1][0] == reverse("results:quarantine-detail", args=[world.quarantined_a.pk])
+    assert AuditEvent.objects.filter(action="change", detail__outcome="dismissed").count() == 1
+
+
+def test_a_correction_refused_shows_the_row_again_and_that_is_audited_as_a_read(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("area_lead_a")
+    url = reverse("results:quarantine-detail", args=[world.quarantined_a.pk])
+    fields = dict(world.quarantined_a.fields)
+    before = AuditEvent.objects.filter(action="view", object_type="results.quarantinedrow").count()
+
+    page = client.post(url, {**fields, "nhs_number": "123"})
+
+    assert page.status_code == 200 and "Error:" in page.content.decode()
+    assert AuditEvent.objects.filter(action="view", object_type="results.quarantinedrow").count() == before + 1
+
+
 def test_each_lead_sees_only_the_quarantined_rows_of_their_area(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     area_lead_page = client_for("area_lead_a").get(reverse("results:quarantine-list")).content.decode()
     admin_page = client_for("admin").get(reverse("results:quarantine-list")).content.decode()

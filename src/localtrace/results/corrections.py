@@ -73,7 +73,8 @@ def correct(request: HttpRequest, row: QuarantinedRow, fields: dict[str, str]) -
 
 
 @transaction.atomic
-def dismiss(request: HttpRequest, row: QuarantinedRow, reason: str) -> None:
+def dismiss(request: HttpRequest, row: QuarantinedRow, reason: str) -> bool:
+    """Dismiss an open row with its reason; False, changing nothing, when someone has dealt with it already."""
     changed = QuarantinedRow.objects.filter(pk=row.pk, status=QuarantinedRow.Status.OPEN).update(
         status=QuarantinedRow.Status.DISMISSED, resolved_by=acting_user(request), resolved_at=timezone.now(),
         dismissed_reason=reason.strip()[:500],
@@ -81,3 +82,4 @@ def dismiss(request: HttpRequest, row: QuarantinedRow, reason: str) -> None:
     if changed:
         # The reason is on the row: the audit trail is kept for ever, and free text may name someone.
         record(Action.CHANGE, request=request, obj=row, area=row.area, detail={"outcome": "dismissed"})
+    return bool(changed)

@@ -183,14 +183,14 @@ def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = CorrectionForm(request.POST or None, initial_fields=row.fields)
     if request.method == "POST" and row.status == QuarantinedRow.Status.OPEN and form.is_valid():
         outcome = corrections.correct(request, row, {c: form.cleaned_data[c] for c in COLUMNS})
-        if outcome.problems:
-            for reason in outcome.problems:
-                form.add_error(None, reason)
-        else:
+        if not outcome.problems:
             messages.success(request, outcome.message)
             return redirect("results:quarantine-list")
-    else:
-        record(Action.VIEW, request=request, obj=row)
+        for reason in outcome.problems:
+            form.add_error(None, reason)
+        row.refresh_from_db()  # another officer may have dealt with it: the page shows what it is now
+    # Shown again with the row's data (a correction refused included): a read like any other.
+    record(Action.VIEW, request=request, obj=row)
     return render(
         request,
         "results/quarantine_detail.html",
@@ -200,12 +200,19 @@ def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def quarantine_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    row = get_or_404(request.user, "quarantine.fix", QuarantinedRow, pk=pk, status=QuarantinedRow.Status.OPEN)
+    row = get_or_404(request.user, "quarantine.fix", QuarantinedRow, pk=pk)
     form = DismissForm(request.POST)
+    if row.status != QuarantinedRow.Status.OPEN:
+        # A second click, or another officer first: the row's page says what became of it.
+        messages.info(request, "Someone has already dealt with this row; nothing was changed.")
+        return redirect("results:quarantine-detail", row.pk)
     if form.is_valid():
-        corrections.dismiss(request, row, form.cleaned_data["reason"])
-        messages.success(request, f"Row {row.row_number} of submission {row.submission_id} dismissed.")
-        return redirect("results:quarantine-list")
+        if corrections.dismiss(request, row, form.cleaned_data["reason"]):
+            messages.success(request, f"Row {row.row_number} of submission {row.submission_id} dismissed.")
+            return redirect("results:quarantine-list")
+        messages.info(request, "Someone has already dealt with this row; nothing was changed.")
+        return redirect("results:quarantine-detail", row.pk)
+    record(Action.VIEW, request=request, obj=row)
     return render(
         request,
         "results/quarantine_detail.html",

@@ -15,8 +15,8 @@ Rules, in order:
 
 A fixed number of queries per batch whatever its size: one NHS lookup, two candidate lookups per
 500 records (names by exact (name, postcode) pairs; the other keys together), one insert per 500 new
-people, one read of the known people linked to (locked against merging, see `_held`), and two more
-only when review items arise.
+people, and two more only when review items arise. On PostgreSQL a shared advisory lock keeps merges out
+until the caller's transaction ends (see `hold_off_merges`).
 """
 
 from __future__ import annotations
@@ -330,7 +330,11 @@ def _found_exactly(record: PersonRecord, known: dict[tuple[str, str], list[Candi
 
 
 def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
-    """The id of each record's person, in order; records of one person within the batch share it."""
+    """The id of each record's person, in order; records of one person within the batch share it.
+
+    Call it inside the transaction that writes against the people it returns: no merge runs until that ends.
+    """
+    hold_off_merges()
     owners = _nhs_owners({r.nhs_number for r in records if r.nhs_number})
     unresolved = [r for r in records if not (r.nhs_number and r.nhs_number in owners)]
     known, unsure = _known_by_stages(unresolved) if unresolved else ({}, set())
@@ -404,10 +408,8 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
         if chosen is not None and decision.score is not None:
             reviews.append((chosen, slot, decision.score))
 
-    now_as = _held({pk for pk in ids if pk is not None})
-    ids = [now_as.get(pk, pk) if pk is not None else None for pk in ids]
     for pk, nhs_number in nhs_updates.items():
-        Person.objects.filter(pk=now_as.get(pk, pk), nhs_number="").update(nhs_number=nhs_number)
+        Person.objects.filter(pk=pk, nhs_number="").update(nhs_number=nhs_number)
     new_ids = insert_returning_ids(Person, PERSON_COLUMNS, new_rows)
     for slot, positions in new_slots.items():
         for position in positions:
@@ -417,13 +419,7 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
     if reviews:
         _open_reviews(
             [
-                (
-                    now_as.get(candidate.pk, candidate.pk)
-                    if candidate.pk is not None
-                    else new_ids[candidate.slot or 0],
-                    new_ids[slot],
-                    score,
-                )
+                (candidate.pk if candidate.pk is not None else new_ids[candidate.slot or 0], new_ids[slot], score)
                 for candidate, slot, score in reviews
             ],
             {new_ids[slot]: new_rows[slot][6] for _, slot, _ in reviews},
@@ -431,41 +427,32 @@ def find_or_create_people(records: Sequence[PersonRecord]) -> list[int]:
     return [pk for pk in ids if pk is not None]
 
 
-def _held(pks: set[int]) -> dict[int, int]:
-    """Each known person → the person to write against now, kept from being merged away until the transaction ends.
+# The advisory lock (PostgreSQL) that keeps matching and merging apart; any number no other code uses.
+MERGE_LOCK = 7_314_620_001
 
-    Between matching a record and writing its result, case or contact, a data officer may merge the person away. That
-    merge cannot see this transaction's rows, so they would be left on the merged record. On PostgreSQL, FOR KEY
-    SHARE waits for a merge in progress (it holds both people FOR UPDATE) and then reads where it put them; a merge
-    that starts later waits for this transaction, and then moves what it wrote. Intakes do not wait for each other.
-    On SQLite one writer runs at a time (transactions begin IMMEDIATE), so reading is enough.
+
+def hold_off_merges() -> None:
+    """Keep people from being merged or unmerged until the caller's transaction ends; matching calls it first.
+
+    Between matching a record and writing its result, case or contact, a data officer may merge the person away.
+    The merge cannot see this transaction's rows, so they would be left on the merged record (and Django's
+    deferred foreign keys take no lock on the person). Matching takes this lock shared, so intakes never wait
+    for each other; a merge takes it exclusively (`merging_alone`), so it waits for the batches in progress,
+    and they wait for it, then match against what it did. One call per batch, and nothing is written (locking
+    the people's rows instead would write a lock, and its WAL record, to each person matched).
+    On SQLite one writer runs at a time (transactions begin IMMEDIATE), so nothing is needed.
     """
-    merged_into: dict[int, int | None] = {}
-    wanted = set(pks)
-    while wanted:
-        found = _locked_for_writing(wanted)
-        merged_into.update(found)
-        wanted = {into for into in found.values() if into is not None and into not in merged_into}
-
-    def survivor(pk: int) -> int:
-        seen = {pk}
-        while (into := merged_into.get(pk)) is not None and into not in seen:
-            seen.add(into)
-            pk = into
-        return pk
-
-    return {pk: survivor(pk) for pk in pks}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MERGE_LOCK])
 
 
-def _locked_for_writing(pks: set[int]) -> dict[int, int | None]:
-    """Person id → who they were merged into (None if nobody), locked FOR KEY SHARE on PostgreSQL."""
-    query = Person.objects.filter(pk__in=sorted(pks)).order_by("pk").values_list("pk", "merged_into")
-    if connection.vendor != "postgresql":
-        return dict(query)
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} FOR KEY SHARE", params)
-        return dict(cursor.fetchall())
+def merging_alone() -> None:
+    """For a merge or an undo: wait for matching in progress to finish, and keep new matching out, until the
+    caller's transaction ends (see `hold_off_merges`)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK])
 
 
 def _open_reviews(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.services import Action, record
+from localtrace.people.matching import merging_alone
 from localtrace.people.models import DuplicateReview, Merge, Person
 
 # Survivor fields filled from the merged person when the survivor has none.
@@ -86,6 +87,7 @@ def merge_people(
     actor = _actor(request, actor)
     if survivor.pk == merged.pk:
         raise MergeError("A person cannot be merged with themself.")
+    merging_alone()
     survivor, merged = _lock_people(survivor.pk, merged.pk)
     if review is not None:
         # Locked and read again: another data officer may have decided the pair since this page was loaded.
@@ -161,6 +163,7 @@ def undo_merge(merge: Merge, *, request: HttpRequest | None = None, actor: Any =
     actor = _actor(request, actor)
     # The two people first, as a merge locks them: a merge of either waits until this is done, and one that
     # committed first is seen by the check below.
+    merging_alone()
     survivor, _ = _lock_people(merge.survivor_id, merge.merged_id)
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:

@@ -39,7 +39,7 @@ def enqueue(submission: Submission) -> None:
 
 
 @task()
-def resume_stalled_uploads(at: str | None = None) -> int:
+def resume_stalled_uploads() -> int:
     """Queued every minute by `localtrace schedule`: put each upload whose worker was lost back on the queue,
     where it resumes from its last counted batch. Returns how many were put back or refused.
 
@@ -47,7 +47,7 @@ def resume_stalled_uploads(at: str | None = None) -> int:
     (`CountedElsewhere`). An upload that stalls again and again (a file that stops every worker) is refused
     after `MAX_RESUMES` tries, so it shows as refused rather than "Processing" for ever.
     """
-    now = dt.datetime.fromisoformat(at) if at else timezone.now()
+    now = timezone.now()
     cutoff = now - STALLED_AFTER
     stalled = (
         Submission.objects.filter(status=Submission.Status.PROCESSING, channel=Submission.Channel.UPLOAD)

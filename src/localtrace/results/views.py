@@ -202,14 +202,14 @@ def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def quarantine_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_or_404(request.user, "quarantine.fix", QuarantinedRow, pk=pk)
     form = DismissForm(request.POST)
-    if row.status != QuarantinedRow.Status.OPEN:
-        # A second click, or another officer first: the row's page says what became of it.
-        messages.info(request, "Someone has already dealt with this row; nothing was changed.")
-        return redirect("results:quarantine-detail", row.pk)
-    if form.is_valid():
+    open_ = row.status == QuarantinedRow.Status.OPEN
+    if open_ and form.is_valid():
         if corrections.dismiss(request, row, form.cleaned_data["reason"]):
             messages.success(request, f"Row {row.row_number} of submission {row.submission_id} dismissed.")
             return redirect("results:quarantine-list")
+        open_ = False  # another officer dealt with it in the meantime
+    if not open_:
+        # A second click, or another officer first: the row's page says what became of it.
         messages.info(request, "Someone has already dealt with this row; nothing was changed.")
         return redirect("results:quarantine-detail", row.pk)
     record(Action.VIEW, request=request, obj=row)

@@ -20,6 +20,7 @@ from localtrace.accounts.models import RoleGrant, User
 from localtrace.accounts.tokens import set_password_tokens
 from localtrace.areas.models import Membership, Team
 from localtrace.audit.services import Action, record
+from localtrace.cases.queue import hand_back
 from localtrace.core.fingerprints import fingerprint
 
 
@@ -312,9 +313,12 @@ def withdraw_role(request: HttpRequest, grant: RoleGrant) -> None:
 def remove_membership(request: HttpRequest, membership: Membership) -> None:
     detail = {"user": membership.user_id, "team": membership.team_id, "role": membership.role}
     area = membership.team.area
-    pk = membership.pk
+    pk, user_id = membership.pk, membership.user_id
     membership.delete()
     record(Action.REVOKE, request=request, object_type="areas.membership", object_id=pk, area=area, detail=detail)
+    forget_scope(membership.user)
+    # What they held and may no longer open goes back to the queue now, not when the hold lapses.
+    hand_back(f"membership of {membership.team.name} ended", request=request, holders=[user_id])
 
 
 @transaction.atomic
@@ -333,6 +337,9 @@ def set_active(request: HttpRequest, user: User, active: bool) -> None:
     user.save(update_fields=["is_active"])
     ended = 0 if active else end_sessions(user)
     record(Action.CHANGE, request=request, obj=user, detail={"is_active": active, "sessions_ended": ended})
+    if not active:
+        forget_scope(user)
+        hand_back("account was deactivated", request=request, holders=[user.pk])
 
 
 def end_sessions(user: User) -> int:

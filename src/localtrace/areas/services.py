@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from localtrace.accounts.access import SURGE_ROLES, TRACING_ROLES, acting_user
+from localtrace.accounts.access import acting_user
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Team
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
@@ -137,7 +136,11 @@ def revoke_delegation(request: HttpRequest, delegation: Delegation) -> Revocatio
             really_ended.append(grant)
             record(Action.REVOKE, request=request, obj=grant, area=grant.area)
     if really_ended:
-        _hand_back_holds(request, delegation, now)
+        from localtrace.cases.queue import hand_back
+
+        # The team's members who no longer work the area give back what they held there.
+        members = Membership.objects.filter(team_id=delegation.team_id).values("user_id")
+        hand_back("surge access ended", request=request, area_id=delegation.area_id, holders=members, now=now)
     delegation.refresh_from_db()
     return Revocation(
         delegation=delegation,
@@ -146,40 +149,6 @@ def revoke_delegation(request: HttpRequest, delegation: Delegation) -> Revocatio
         still_active=of_team.active(now).order_by("-ends_at").first(),
         scheduled=list(of_team.filter(revoked_at__isnull=True, starts_at__gt=now).order_by("starts_at")),
     )
-
-
-def _hand_back_holds(request: HttpRequest, delegation: Delegation, now: dt.datetime) -> None:
-    """Release the cases and contacts of the area that the team's members hold and may no longer open.
-
-    Otherwise a case taken with "get next" or assigned to a surge tracer stays held by someone who cannot open
-    it until the hold lapses: the local team's "get next" skips it and the lead cannot reassign it.
-    A member who still works the area (in a local team of the area, or another surge team with access) keeps theirs.
-    """
-    from localtrace.cases.events import note
-    from localtrace.cases.models import OPEN_STATUSES, Case, claim_lapses_after
-    from localtrace.contacts.models import Contact
-
-    still_delegated = Delegation.objects.active(now).filter(area_id=delegation.area_id).values("team_id")
-    # Who may still open the area's cases, as accounts.access decides it.
-    still_working = Membership.objects.filter(
-        Q(team__kind=Team.Kind.LOCAL, team__area_id=delegation.area_id, role__in=TRACING_ROLES)
-        | Q(team_id__in=still_delegated, role__in=SURGE_ROLES)
-    ).values("user_id")
-    leaving = Membership.objects.filter(team_id=delegation.team_id).exclude(user_id__in=still_working)
-    for model in (Case, Contact):
-        held = model.objects.filter(
-            area_id=delegation.area_id,
-            status__in=OPEN_STATUSES,
-            claimed_by_id__in=leaving.values("user_id"),
-            claimed_at__gte=now - claim_lapses_after(),
-        ).select_related("area", "claimed_by")
-        for item in held:
-            # Conditional, so a hold renewed or released since it was read is left as it now is.
-            if model.objects.filter(pk=item.pk, claimed_by_id=item.claimed_by_id).update(
-                claimed_by=None, claimed_at=None
-            ):
-                holder = (item.claimed_by.full_name or item.claimed_by.username) if item.claimed_by else "the tracer"
-                note(item, "released", f"Handed back: {holder}'s surge access ended", request=request)
 
 
 @transaction.atomic

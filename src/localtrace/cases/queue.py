@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from localtrace.accounts.access import scoped
 from localtrace.cases import ladder
 from localtrace.cases.events import note
-from localtrace.cases.models import OPEN_STATUSES, Status, WorkItem, claim_lapses_after
+from localtrace.cases.models import OPEN_STATUSES, Case, Status, WorkItem, claim_lapses_after
 
 W = TypeVar("W", bound=WorkItem)
 
@@ -81,6 +82,61 @@ def touch(item: WorkItem, user: Any) -> None:
 
 def release(item: WorkItem) -> None:
     type(item)._default_manager.filter(pk=item.pk).update(claimed_by=None, claimed_at=None)
+
+
+def hand_back(
+    reason: str,
+    *,
+    request: HttpRequest | None = None,
+    area_id: int | None = None,
+    holders: QuerySet[Any] | list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Release the live holds of staff who may no longer open what they hold; how many were released.
+
+    A hold outlives the access it was taken with: surge access that runs out or is ended, a membership removed,
+    an account deactivated. Until the hold lapsed, the item would be skipped by everyone's "get next" and a lead
+    could not reassign it. Whether the holder may still open it is asked of the access module, as their own
+    pages ask it. Cases and contacts get a timeline line ("Handed back: <name>'s <reason>"); a support request,
+    which has no timeline, an audit event. `area_id` and `holders` narrow the search to one change's reach.
+    """
+    from localtrace.accounts.models import User
+    from localtrace.audit.services import Action, record
+    from localtrace.contacts.models import Contact
+    from localtrace.support.models import OPEN_REQUEST_STATUSES, SupportRequest
+
+    now = now or timezone.now()
+    released = 0
+    kinds: list[tuple[type[Any], str, Any]] = [
+        (Case, "case.view", OPEN_STATUSES),
+        (Contact, "contact.view", OPEN_STATUSES),
+        (SupportRequest, "support.view", OPEN_REQUEST_STATUSES),
+    ]
+    for model, permission, open_statuses in kinds:
+        live = model._default_manager.filter(
+            status__in=open_statuses, claimed_by__isnull=False, claimed_at__gte=now - claim_lapses_after()
+        )
+        if area_id is not None:
+            live = live.filter(area_id=area_id)
+        if holders is not None:
+            live = live.filter(claimed_by__in=holders)
+        for holder in User.objects.filter(pk__in=live.values("claimed_by_id")):
+            held = live.filter(claimed_by=holder)
+            stranded = held.exclude(pk__in=scoped(holder, permission, held).values("pk")).select_related("area")
+            for item in stranded:
+                # Conditional, so a hold released or taken over since it was read is left as it now is.
+                if not model._default_manager.filter(pk=item.pk, claimed_by=holder).update(
+                    claimed_by=None, claimed_at=None
+                ):
+                    continue
+                released += 1
+                line = f"Handed back: {holder.full_name or holder.username}'s {reason}"
+                if model is SupportRequest:
+                    record(Action.CHANGE, request=request, obj=item, area=item.area,
+                           detail={"released": True, "handed_back": line})  # fmt: skip
+                else:
+                    note(item, "released", line, request=request)
+    return released
 
 
 def out_of_reach(items: list[W], tracer: Any) -> list[W]:

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from localtrace.audit.tasks import erase_expired_data
-from localtrace.cases.tasks import advance_ladders, refresh_chains
+from localtrace.cases.tasks import advance_ladders, hand_back_stranded_holds, refresh_chains
 from localtrace.messaging.tasks import send_due_messages  # messaging (issue 6): retries of messages
 from localtrace.places.tasks import scan_clusters  # cluster detection (issue 7); it runs at most every 15 minutes
 from localtrace.reports.tasks import refresh_figures  # performance figures (issue 9): the weekly rollups
@@ -26,6 +26,8 @@ PERIODIC.append(refresh_chains)
 PERIODIC.append(erase_expired_data)
 # Uploads whose worker was lost go back on the queue and resume from their last batch.
 PERIODIC.append(resume_stalled_uploads)
+# Holds of staff who may no longer open what they hold (surge access ran out) go back to the queues.
+PERIODIC.append(hand_back_stranded_holds)
 
 
 class Command(BaseCommand):

@@ -24,6 +24,7 @@ from localtrace.people.models import Person
 from localtrace.portal import services as portal
 from localtrace.results.models import TestResult
 from tests.personas import World
+from tests.portal.test_journeys import answer_symptom_check
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,23 @@ def test_symptoms_again_after_a_day_without_them_reopen_it(world: World) -> None
     assert fresh(world.contact_a).is_open
 
 
+def test_symptoms_taken_back_the_same_day_leave_the_queue_row_saying_what_the_checks_say(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    reported(world.contact_a, 2, has_symptoms=True)
+    record_symptom_report(fresh(world.contact_a), has_symptoms=True)
+    assert fresh(world.contact_a).symptoms_reported_on == today()
+    # A wrong tap put right: the day's answer is replaced, so the latest report of symptoms is the earlier one.
+    record_symptom_report(fresh(world.contact_a), has_symptoms=False)
+    assert fresh(world.contact_a).symptoms_reported_on == today() - dt.timedelta(days=2)
+    SymptomReport.objects.filter(contact=world.contact_a).exclude(reported_on=today()).delete()
+    record_symptom_report(fresh(world.contact_a), has_symptoms=True)
+    record_symptom_report(fresh(world.contact_a), has_symptoms=False)
+    assert fresh(world.contact_a).symptoms_reported_on is None
+    symptomatic = client_for("tracer_a").get("/contacts/?show=symptoms").content.decode()
+    assert f">{world.contact_a.reference}</a>" not in symptomatic
+
+
 def test_symptoms_recorded_by_phone_are_shown_but_do_not_reopen_the_contact(world: World) -> None:
     complete(world.contact_a, actor=world.users["tracer_a"])
     record_symptom_report(fresh(world.contact_a), has_symptoms=True, online=False)
@@ -210,9 +228,7 @@ def test_a_completed_contact_reporting_symptoms_online_is_back_in_the_queue_and_
     public.post(
         "/self-service/date-of-birth/", {"date_of_birth_0": "2", "date_of_birth_1": "5", "date_of_birth_2": "1980"}
     )
-    assert (
-        public.post("/self-service/symptom-check/", {"symptoms": "symptoms"})["Location"] == "/self-service/get-a-test/"
-    )
+    assert answer_symptom_check(public, {"symptoms": "symptoms"})["Location"] == "/self-service/get-a-test/"
 
     tracer = client_for("tracer_a")
     today = timezone.localdate()
@@ -303,3 +319,20 @@ def test_opening_the_daily_check_page_is_audited(world: World, client_for: Calla
         action="view", object_type="contacts.contact", object_id=str(world.contact_a.pk), detail__page="symptom check"
     )
     assert viewed.actor == world.users["tracer_a"] and viewed.area == world.area_a
+
+
+def test_there_is_no_contact_daily_check_for_someone_who_became_a_case(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    # Their isolation and advice are the case's now: "keep isolating until" the contact's last day would be wrong.
+    case = _case_of(world, world.contact_a)
+    assert close_contact_now_a_case(fresh(world.contact_a), case)
+    url = reverse("contacts:symptom-check", args=[world.contact_a.pk])
+    assert f'href="{url}"' not in contact_page(client_for, world.contact_a)
+    tracer = client_for("tracer_a")
+    response = tracer.post(url, {"symptoms": "yes"})
+    assert response["Location"] == reverse("contacts:contact-detail", args=[world.contact_a.pk])
+    assert not SymptomReport.objects.exists()
+    page = tracer.get(response["Location"]).content.decode()
+    assert f"now case {case.reference}" in page and "no symptom check to record as a contact" in page
+    assert tracer.get(url)["Location"] == reverse("contacts:contact-detail", args=[world.contact_a.pk])

@@ -79,3 +79,16 @@ def test_the_contact_page_links_to_the_transfer_while_the_contact_is_open(
     form = client_for("tracer_a").get(transfer_url(world)).content.decode()
     assert "Transfer to another area" in form and "Southmoor" in form
     assert f'<option value="{world.area_a.pk}"' not in form  # not the area that owns it
+
+
+def test_opening_the_transfer_page_which_shows_their_name_is_audited_as_a_read(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    from localtrace.audit.models import AuditEvent
+
+    page = client_for("tracer_a").get(transfer_url(world)).content.decode()
+    assert world.contact_a.person.full_name in page
+    viewed = AuditEvent.objects.get(
+        action="view", object_type="contacts.contact", object_id=str(world.contact_a.pk), detail__page="transfer"
+    )
+    assert viewed.actor == world.users["tracer_a"] and viewed.area == world.area_a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -39,6 +40,14 @@ def signed_in_with_link(item: object, dob: dt.date) -> Client:
     response = client.post("/self-service/date-of-birth/", date_fields("date_of_birth", dob))
     assert response["Location"] == "/self-service/you/"
     return client
+
+
+def answer_symptom_check(client: Client, answer: dict[str, str]) -> Any:
+    """Send the daily symptom check as its page does: with the value that ties the form to the link it was shown for."""
+    page = client.get("/self-service/symptom-check/").content.decode()
+    shown_for = re.search(r'name="shown_for" value="([^"]+)"', page)
+    assert shown_for is not None
+    return client.post("/self-service/symptom-check/", {**answer, "shown_for": shown_for[1]})
 
 
 def test_a_case_answers_online_and_it_shows_in_the_case_timeline(world: World) -> None:
@@ -146,9 +155,9 @@ def test_a_contact_reports_symptoms_and_their_team_is_told(world: World, client_
     home = client.get("/self-service/you/").content.decode()
     ends = contact.isolation_ends_on
     assert f"{ends:%A} {ends.day} {ends:%B}" in home and "Daily symptom check" in home
-    assert b"Select whether" in client.post("/self-service/symptom-check/", {}).content
-    assert client.post("/self-service/symptom-check/", {"symptoms": "none"})["Location"] == "/self-service/you/"
-    response = client.post("/self-service/symptom-check/", {"symptoms": "symptoms"})
+    assert b"Select whether" in answer_symptom_check(client, {}).content
+    assert answer_symptom_check(client, {"symptoms": "none"})["Location"] == "/self-service/you/"
+    response = answer_symptom_check(client, {"symptoms": "symptoms"})
     assert response["Location"] == "/self-service/get-a-test/"
     assert b"Get a test" in client.get("/self-service/get-a-test/").content
     report = SymptomReport.objects.get(contact=contact)  # the day's second answer replaced the first

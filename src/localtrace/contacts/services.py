@@ -290,6 +290,16 @@ def record_symptom_report(
     if not online and request is not None and request.user.is_authenticated:
         touch(contact, request.user)  # a check given on a call is activity on the tracer's hold
     if not has_symptoms:
+        if todays is not None and todays.has_symptoms and locked.symptoms_reported_on == today:
+            # Today's symptoms were taken back (the day's answer is replaced): the queue's "Reported symptoms"
+            # follows the latest report of symptoms that still stands, as the contact page's checks do.
+            locked.symptoms_reported_on = (
+                contact.symptom_reports.filter(has_symptoms=True, reported_on__lt=today)
+                .values_list("reported_on", flat=True)
+                .first()
+            )
+            locked.save(update_fields=["symptoms_reported_on"])
+            _copy(locked, contact, ["symptoms_reported_on"])
         note(contact, "symptom_report", f"Daily symptom check {via}: no symptoms", request=request, has_symptoms=False)
         return report
     locked.symptoms_reported_on = today
@@ -316,6 +326,18 @@ def household_member_now(member: Contact, actor: Any) -> tuple[Contact | None, i
     if holder is not None and hold_is_current(current) and (actor is None or holder != actor.pk):
         return current, holder
     return current, None
+
+
+def case_they_became(contact: Contact) -> Case | None:
+    """The case the contact has become, whose isolation dates and advice replace theirs: the one their timeline
+    names ("Tested positive: now case C12", `close_contact_now_a_case`), else their case now by `case_now`. None
+    while they are followed up as a contact."""
+    named = contact.events.filter(kind=BECAME_CASE).order_by("-pk").values_list("detail", flat=True).first()
+    if named and named.get("case"):
+        became = Case.objects.filter(pk=named["case"]).first()
+        if became is not None:
+            return became
+    return case_now(contact)
 
 
 def _a_case_now(contact: Contact) -> bool:

@@ -21,7 +21,13 @@ from localtrace.cases.services import BECAME_CASE
 from localtrace.cases.views.case import transfer_form, visit_sheet_page
 from localtrace.contacts.forms import SymptomCheckForm
 from localtrace.contacts.models import Contact
-from localtrace.contacts.services import household_member_now, household_of, record_symptom_report, tell_to_isolate
+from localtrace.contacts.services import (
+    case_they_became,
+    household_member_now,
+    household_of,
+    record_symptom_report,
+    tell_to_isolate,
+)
 from localtrace.core.addresses import address
 from localtrace.core.forms import blank_form_html
 from localtrace.people.details_views import change_details_page
@@ -167,6 +173,15 @@ def symptom_check(request: HttpRequest, pk: int) -> HttpResponse:
     if timezone.localdate() > ends:
         messages.error(request, "Their isolation has ended: there is no symptom check to record.")
         return redirect(back)
+    became = case_they_became(contact)
+    if became is not None:
+        # Telling them to get a test and isolate to the contact's last day would contradict the case's advice.
+        messages.error(
+            request,
+            f"They tested positive: now case {became.reference}. The case's isolation dates and advice apply, so "
+            "there is no symptom check to record as a contact.",
+        )
+        return redirect(back)
     if request.method != "POST":
         record(Action.VIEW, request=request, obj=contact, area=contact.area, detail={"page": "symptom check"})
     form = SymptomCheckForm(request.POST if request.method == "POST" else None)
@@ -207,6 +222,8 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = transfer_form(request, contact)
     if form is None:
         return redirect("contacts:queue")
+    # The page shows who they are: a read of their record, as the case's own pages are.
+    record(Action.VIEW, request=request, obj=contact, area=contact.area, detail={"page": "transfer"})
     return render(
         request,
         "core/form_page.html",

@@ -16,6 +16,7 @@ from localtrace.config import policy
 from localtrace.contacts.models import Contact, SymptomReport
 from localtrace.people.models import Person
 from localtrace.portal import services
+from localtrace.portal.models import IsolationNote
 from localtrace.results.models import TestResult
 from tests.personas import World
 from tests.portal.test_journeys import signed_in_with_link
@@ -140,3 +141,13 @@ def test_a_symptom_check_opened_by_one_person_is_not_recorded_for_the_next_perso
         phone.post("/self-service/symptom-check/", {**posted, "symptoms": "none"})["Location"] == "/self-service/you/"
     )
     assert not SymptomReport.objects.get(contact=people["Eleri"]).has_symptoms
+
+
+def test_their_isolation_note_runs_to_the_end_of_the_case_isolation(world: World) -> None:
+    contact, case = contact_who_tested_positive(world)
+    client = signed_in_with_link(contact, BORN)
+    assert client.get("/self-service/isolation-note/download/")["Content-Type"] == "application/pdf"
+    note = IsolationNote.objects.get(contact=contact)
+    # From the day they were last with the case they named, as a contact; to the case's last day.
+    assert note.isolate_from == contact.last_exposure
+    assert note.isolate_until == policy.case_isolation_ends_on(case.anchor_date) > contact.isolation_ends_on

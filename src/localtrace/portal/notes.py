@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from localtrace.audit.services import Action, record
 from localtrace.cases.events import note as timeline_note
 from localtrace.config import policy
+from localtrace.contacts.services import case_they_became
 from localtrace.portal.models import IsolationNote, PortalLink
 
 # No 0/O, 1/I/L: a reference is read out over the phone.
@@ -37,6 +38,11 @@ def issue_note(link: PortalLink, *, request: HttpRequest) -> IsolationNote:
     else:
         contact = link.contact
         first, last = contact.last_exposure, contact.isolation_ends_on  # type: ignore[union-attr]
+        became = case_they_became(contact)  # type: ignore[arg-type]
+        if became is not None:
+            # They isolated as a contact, then as a case: the note covers both, to the case's last day, so an
+            # employer is not told they were due back while their isolation as a case still ran.
+            last = max(last, policy.case_isolation_ends_on(became.anchor_date))
     existing = IsolationNote.objects.filter(link=link, isolate_from=first, isolate_until=last).first()
     if existing is not None:
         record(Action.EXPORT, request=request, obj=existing, area=item.area, detail={"portal": "isolation note"})  # type: ignore[attr-defined]

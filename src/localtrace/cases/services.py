@@ -90,6 +90,26 @@ def _one_source_decision_at_a_time() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SOURCE_LINKS_LOCK])
 
 
+def one_case_decision_per_person(person_ids: set[int]) -> None:
+    """Held to the end of the caller's transaction: whether a person has a case is decided for them by one
+    transaction at a time.
+
+    Two intake batches with a positive result each for one person (a laboratory's file and another's FHIR call)
+    would otherwise each see no case and open two; a tracer naming someone while their positive result is being
+    written would each see nothing of the other, leaving the contact open with a contact's advice and the case
+    unlinked from the case that named them. The people's rows are locked in one order, so two batches cannot
+    deadlock; FOR NO KEY UPDATE, so rows that merely point at them are not held up. On SQLite one writer runs at
+    a time (transactions begin IMMEDIATE), so nothing more is needed.
+    """
+    from localtrace.people.models import Person
+
+    if connection.vendor != "postgresql" or not person_ids:
+        return
+    assert connection.in_atomic_block, "a case decision needs a transaction to hold its lock"
+    locked = Person._base_manager.select_for_update(no_key=True).filter(pk__in=person_ids).order_by("pk")
+    list(locked.values_list("pk", flat=True))
+
+
 def _not_before(at: dt.datetime | None, arrived: dt.datetime) -> dt.datetime:
     """When a change about a case happens: now (or `at`), never before the case's first result arrived.
 
@@ -239,6 +259,7 @@ def link_case_to_naming_contact(
     """
     from localtrace.cases.events import note
 
+    one_case_decision_per_person({contact.person_id})
     linked = None
     for later in (
         Case.objects.filter(
@@ -339,6 +360,7 @@ def open_cases_for(
     positives = [r for r in results if isinstance(r, TestResult) and r.result == "positive" and r.area_id is not None]
     if not positives:
         return 0
+    one_case_decision_per_person({r.person_id for r in positives})
     earliest = min(r.specimen_date for r in positives) - dt.timedelta(days=EPISODE_DAYS)
     existing: dict[int, list[Case]] = {}
     for case in Case.objects.filter(person_id__in={r.person_id for r in positives}, specimen_date__gte=earliest):

@@ -223,7 +223,8 @@ def test_the_all_areas_median_of_two_nations_is_not_worked_out_rather_than_calle
 
     generate(world, cases=60, seed=11)
     rollup.refresh()
-    Area.objects.create(code="W92000004", name="Wales", level=Area.Level.NATION)  # a second nation
+    wales = Area.objects.create(code="W92000004", name="Wales", level=Area.Level.NATION)  # a second nation
+    Area.objects.filter(pk=world.area_b.pk).update(parent=wales)  # with one of the published areas in it
     cache.clear()
     _, weeks = transparency.build(now=timezone.now())
     medians = [w.rows[transparency.TOTAL]["case_hours_median"] for w in weeks]

@@ -121,6 +121,10 @@ def table_possible_values(
             continue
         if any(table[r][whole] != sum(table[r][p] for p in parts) for r in rows for whole, parts in relations.sums):
             continue
+        if any(
+            table[r][part] > sum(table[r][w] for w in wholes) for r in rows for part, wholes in relations.at_most_sum
+        ):
+            continue
         for (r, k), v in zip(hidden, guess, strict=True):
             seen[r, k].add(v)
         for k in keys:
@@ -167,6 +171,31 @@ def test_cases_plus_contacts_does_not_give_away_the_cases() -> None:
     assert suppress({"L": 2, "E": 5}).cells == {"L": SMALL, "E": WITHHELD}
     published = assert_nothing_pinned(values, ["cases", "contacts", "people"], PEOPLE)
     assert published.cells["Longsedgeshire"]["cases"] == WITHHELD or published.cells["Llanfeddyg"]["people"] != SHOWN
+
+
+TOLD = Relations(at_most_sum=(("told", ("cases_reached", "contacts_reached")),))
+
+
+def test_everyone_told_having_been_reached_no_longer_gives_away_a_small_area() -> None:
+    # Northshire reached "fewer than 5" cases (4) and 6 contacts, and told 10 people within 24 hours. Everyone
+    # told was reached (their record was completed), so at least 10 − 6 = 4 cases were reached: exactly 4.
+    values = {"Northshire": {"cases_reached": 4, "contacts_reached": 6, "told": 10},
+              "Southmoor": {"cases_reached": 8, "contacts_reached": 9, "told": 12}}  # fmt: skip
+    assert suppress({"N": 4, "S": 8}).cells == {"N": SMALL, "S": WITHHELD}
+    published = assert_nothing_pinned(values, ["cases_reached", "contacts_reached", "told"], TOLD)
+    assert published.cells["Northshire"]["cases_reached"] == SMALL
+
+
+told_rows = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 12)).map(
+    lambda t: {"cases_reached": t[0], "contacts_reached": t[1], "told": min(t[2], t[0] + t[1])}
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(told_rows, min_size=1, max_size=2))
+def test_no_hidden_cell_can_be_recovered_with_a_bound_by_a_sum(rows: list[dict[str, int]]) -> None:
+    values = {f"area{i}": row for i, row in enumerate(rows)}
+    assert_nothing_pinned(values, ["cases_reached", "contacts_reached", "told"], TOLD)
 
 
 def test_a_table_without_small_counts_is_shown_whole() -> None:

@@ -157,8 +157,8 @@ def _json_body() -> bytes:
         "suppression": {
             "small_counts": f"1 to {suppression.SMALL_MAX} shown as null with status 'small'",
             "secondary": "further cells withheld (status 'withheld') so that neither the totals nor the relations "
-            "between figures (reached at most received; people to tell are cases plus contacts) can reveal a hidden "
-            "count",
+            "between figures (reached at most received; people to tell are cases plus contacts; everyone told to "
+            "isolate was reached) can reveal a hidden count",
             "rates": f"null unless numerator and denominator are shown and the denominator is at least "
             f"{suppression.RATE_MIN_DENOMINATOR}",
             "too_few": f"medians are null with status 'too_few' unless taken over at least "

@@ -8,8 +8,9 @@ A group is some cells that add up to a published total (one figure, one week, ev
   to one value, the smallest published cell of 5 or more is withheld too (and when none is left, the
   total itself). `feasible_range` is the reader's reasoning, so the check is the attack.
 * **Together:** a week's groups are then checked as one table with the relations between figures
-  (reached ≤ received, people = cases + contacts): while a reader using them could still pin a hidden
-  cell, one more count is withheld (`suppress_table`; the reader is `pinned_cell`, integer programming).
+  (reached ≤ received, people = cases + contacts, told ≤ cases reached + contacts reached): while a reader
+  using them could still pin a hidden cell, one more count is withheld (`suppress_table`; the reader is
+  `pinned_cell`, integer programming).
 * **Rates** are shown only when their numerator and denominator counts are both shown (a rate and
   its denominator give back the numerator) and the denominator is at least 10.
 """
@@ -111,14 +112,17 @@ class Relations:
 
     at_most: tuple[tuple[str, str], ...] = ()  # (part, whole): part ≤ whole
     sums: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (whole, parts): whole = the parts added up
+    # (part, wholes): part ≤ the wholes added up (everyone told to isolate was reached, as a case or a contact)
+    at_most_sum: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def linked(self) -> set[str]:
         linked = {k for pair in self.at_most for k in pair}
+        linked |= {k for part, wholes in self.at_most_sum for k in (part, *wholes)}
         return linked | {k for whole, parts in self.sums for k in (whole, *parts)}
 
     def neighbours(self, key: str) -> set[str]:
         near = {b for a, b in self.at_most if a == key} | {a for a, b in self.at_most if b == key}
-        for whole, parts in self.sums:
+        for whole, parts in (*self.sums, *self.at_most_sum):
             if key == whole or key in parts:
                 near |= {whole, *parts}
         return near - {key}
@@ -159,6 +163,11 @@ def suppress_table(
             (whole, parts)
             for whole, parts in relations.sums
             if {whole, *parts} <= set(keys) and all(values[r][whole] == sum(values[r][p] for p in parts) for r in rows)
+        ),
+        at_most_sum=tuple(
+            (part, wholes)
+            for part, wholes in relations.at_most_sum
+            if {part, *wholes} <= set(keys) and all(values[r][part] <= sum(values[r][w] for w in wholes) for r in rows)
         ),
     )
     if not rows or not used.linked():
@@ -241,6 +250,12 @@ def pinned_cell(
             for part in parts:
                 line[index[row, part]] -= 1
             add(line, 0, 0)
+        for part, wholes in relations.at_most_sum:
+            line = np.zeros(size)
+            line[index[row, part]] = 1
+            for whole in wholes:
+                line[index[row, whole]] -= 1
+            add(line, -np.inf, 0)
     constraints = LinearConstraint(np.array(lines), low, high)
     integrality = np.ones(size)
 

@@ -89,6 +89,10 @@ RELATIONS = suppression.Relations(
         ("contacts_reached", ("household_contacts_reached", "other_contacts_reached")),
         ("people", ("cases_received", "contacts_named")),
     ),
+    # Told to isolate means the record was completed, and completing a record reaches the person (the methods
+    # say so): a reader who knows a row's told within 24 hours (its share times people) and contacts reached
+    # has a least value for its cases reached.
+    at_most_sum=(("told_24h", ("cases_reached", "contacts_reached")),),
 )
 
 
@@ -151,10 +155,10 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
         "area_id", "week_start", "values"
     ):
         rows_by_week.setdefault(week, {})[code[area_id]] = values
-    nations = list(Area.objects.filter(level=Area.Level.NATION).values_list("pk", flat=True))
+    combined = all_areas_source(areas)
     national = (
-        dict(WeeklyFigures.objects.filter(team__isnull=True, area_id=nations[0]).values_list("week_start", "values"))
-        if len(nations) == 1 and len(areas) == Area.objects.filter(level=Area.Level.UPPER_TIER).count()
+        dict(WeeklyFigures.objects.filter(team__isnull=True, area_id=combined).values_list("week_start", "values"))
+        if combined is not None
         else {}
     )
     counts = _counts_needed()
@@ -170,9 +174,30 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
             cells[TOTAL][key] = PublicCell(sum(v[key] for v in values.values()), published.totals[key])
         for row, row_cells in cells.items():
             source = by_area.get(row, {}) if row != TOTAL else national.get(week, {})
-            add_rates_and_medians(row_cells, source, medians_combine=row != TOTAL or len(nations) <= 1)
+            add_rates_and_medians(row_cells, source, medians_combine=row != TOTAL or combined is not None)
         result.append(PublicWeek(week, provisional=today <= weeks.week_end(week) + FINAL_AFTER, rows=cells))
     return areas, result
+
+
+def all_areas_source(areas: list[Area]) -> int | None:
+    """The area whose own weekly figures give the "All areas" row its medians: the one published area, or the
+    nation above every published area. A nation's week is made of its areas that have figures that week, and
+    each of those is published, so its median is theirs together; areas of the nation with no figures (a
+    postcode directory makes every council an area) add nothing to it. None when the areas are in more than
+    one nation, or in none: medians cannot be added up from each area's."""
+    if len(areas) == 1:
+        return areas[0].pk
+    parent = dict(Area.objects.filter(level__in=[Area.Level.NATION, Area.Level.REGION, Area.Level.UPPER_TIER])
+                  .values_list("pk", "parent_id"))  # fmt: skip
+    nations = set(Area.objects.filter(level=Area.Level.NATION).values_list("pk", flat=True))
+    tops = set()
+    for area in areas:
+        current, seen = area.pk, set()
+        while current not in nations and parent.get(current) is not None and current not in seen:
+            seen.add(current)
+            current = parent[current]
+        tops.add(current if current in nations else None)
+    return tops.pop() if len(tops) == 1 and None not in tops else None
 
 
 def add_rates_and_medians(

@@ -81,7 +81,6 @@ LONGEST_FIRST = (
     "tests/browser/test_pages_on_a_phone.py",
     "tests/people/test_dedupe.py",
     "tests/demo/test_working_day.py",
-    "tests/support/test_demo.py",
     "tests/results/test_crash_recovery.py",
     "tests/browser/test_tracing_journey.py",
     "tests/browser/test_support_journey.py",

@@ -21,6 +21,7 @@ from localtrace.demo.working_day import WorkingDaySummary, play_working_day
 from localtrace.results.services import import_file
 from localtrace.simulate import generate_to
 from localtrace.simulate.config import TestingParameters as LabTesting
+from tests.support.demo_checks import check_a_support_queue_at_every_stage
 
 START = dt.date(2020, 10, 1)
 DAYS = 21
@@ -62,6 +63,7 @@ def test_a_working_day_in_progress(db: None, simulation: Path) -> None:
     check_self_service_links_wait_in_the_outbox()
     check_contacts_who_are_cases_left_the_queue()
     check_named_links_make_no_loop()
+    check_a_support_queue_at_every_stage(played)
 
     # The same seed on a fresh database plays the same day, and the command says so.
     transaction.savepoint_rollback(fresh)

@@ -15,7 +15,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from localtrace.audit.models import AuditEvent
-from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.people.models import Person
 from localtrace.reports import rollup, transparency
@@ -27,48 +26,10 @@ from tests.reports.conftest import generate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def figures(world: World) -> None:
-    generate(world, cases=60, seed=11)
-    rollup.refresh()
-
-
 def body(response: object) -> str:
     if hasattr(response, "streaming_content"):
         return b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     return response.content.decode()  # type: ignore[attr-defined]
-
-
-def test_the_area_dashboard_shows_trends_beside_region_and_nation(world: World, client_for, figures) -> None:  # type: ignore[no-untyped-def]
-    response = client_for("area_lead_a").get(f"/performance/areas/{world.area_a.pk}/")
-    page = body(response)
-    assert response.status_code == 200
-    for text in ("Share of cases reached within 24 hours of the result", world.region.name, world.nation.name,
-                 "How the escalation ladder ended for cases", "Line lists", "Every figure, by week"):  # fmt: skip
-        assert text in page
-    assert "Gwen" not in page and "Example" not in page  # counts and times only
-
-
-def test_a_team_lead_sees_the_dashboard_but_not_the_line_lists(world: World, client_for, figures) -> None:  # type: ignore[no-untyped-def]
-    page = body(client_for("lead_a").get(f"/performance/areas/{world.area_a.pk}/"))
-    assert "Share of cases reached" in page and "Line lists" not in page
-    assert client_for("lead_a").get(f"/performance/areas/{world.area_b.pk}/").status_code == 404
-
-
-def test_the_team_dashboard_shows_what_the_team_reached(world: World, client_for, figures) -> None:  # type: ignore[no-untyped-def]
-    page = body(client_for("lead_a").get(f"/performance/teams/{world.team_a.pk}/"))
-    assert "Cases reached by the team" in page and "Median hours from result to reached" in page
-
-
-def test_the_national_comparison_is_suppressed_like_the_public_page(world: World, client_for, figures) -> None:  # type: ignore[no-untyped-def]
-    response = client_for("admin").get("/performance/national/")
-    page = body(response)
-    assert response.status_code == 200
-    assert world.region.name in page and world.area_b.name in page and "All areas" in page
-    # One table per group of figures, each with its own caption, so none is wider than the page.
-    for caption in ("Cases", "Contacts", "Isolation, self-service and support"):
-        assert f'<caption class="govuk-table__caption govuk-table__caption--s">{caption}</caption>' in page
-    assert client_for("admin").get("/performance/national/?week=1999-01-04").status_code == 404
 
 
 def test_the_public_page_needs_no_sign_in_and_hides_small_numbers(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -99,17 +60,6 @@ def test_open_data_matches_the_page_and_publishes_no_hidden_value(world: World, 
     received = [r for r in records if r["figure"] == "cases_received" and r["status"] == "shown"]
     for r in received:
         assert not 1 <= r["value"] <= 4
-
-
-def test_an_area_lead_exports_their_areas_cases_as_csv_and_it_is_audited(world: World, client_for, figures) -> None:  # type: ignore[no-untyped-def]
-    response = client_for("area_lead_a").get(f"/performance/areas/{world.area_a.pk}/export/cases.csv")
-    rows = list(csv.reader(io.StringIO(body(response))))
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    references = {r[0] for r in rows[1:]}
-    assert references == {f"C{pk}" for pk in Case.objects.filter(area=world.area_a).values_list("pk", flat=True)}
-    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT, object_type="reports.cases")
-    assert event.actor == world.users["area_lead_a"] and event.area == world.area_a
-    assert event.detail == {"line_list": "cases", "format": "csv"}
 
 
 def test_spreadsheet_and_parquet_line_lists_hold_the_same_rows_and_no_formulas(world: World, client_for) -> None:  # type: ignore[no-untyped-def]

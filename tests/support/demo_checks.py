@@ -1,19 +1,19 @@
-"""The demo's working day leaves support officers a realistic queue, made through the support actions."""
+"""The demo's working day leaves support officers a realistic queue, made through the support actions.
+
+Checked on the day `tests/demo/test_working_day.py` plays (playing one takes half a minute), not on one of its own.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from django.utils import timezone
 
 from localtrace.areas.models import Membership, Role
 from localtrace.audit.models import AuditEvent
+from localtrace.demo.working_day import WorkingDaySummary
 from localtrace.support.models import Organisation, PaymentClaim, Referral, SupportAttempt, SupportRequest
-from tests.demo.test_working_day import play, simulation  # noqa: F401  (the module's simulation fixture)
 
 
-def test_the_working_day_leaves_a_support_queue_at_every_stage(db: None, simulation: Path) -> None:  # noqa: F811
-    played = play(simulation)
+def check_a_support_queue_at_every_stage(played: WorkingDaySummary) -> None:
     assert "support requests asked" in played.line()
     officer_area = Membership.objects.get(user__username="support.a", role=Role.SUPPORT_OFFICER).team.area
     requests = SupportRequest.objects.filter(area=officer_area)

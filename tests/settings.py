@@ -35,3 +35,6 @@ if _default["ENGINE"] == "django.db.backends.sqlite3":
 # commit, and tests call the retry sweep themselves with a chosen time.
 LOCALTRACE_MESSAGE_BACKEND = "outbox"
 LOCALTRACE_NOTIFY = None
+# Each test's Client builds its own middleware, and WhiteNoise would list every static file through the finders
+# each time (about 9 ms, a thousand times a run). Looked up per request instead, as in development.
+WHITENOISE_AUTOREFRESH = True

@@ -203,3 +203,19 @@ def test_an_nhs_number_in_digits_other_than_0_to_9_is_a_reason() -> None:
     assert isinstance(result, Problems)
     assert result.fields == ["nhs_number"]
     assert "should be 10 digits" in result[0]
+
+
+@pytest.mark.parametrize(
+    "written, day",
+    [
+        ("2026-07-14", dt.date(2026, 7, 14)),
+        ("2026-07-14T23:30:00", dt.date(2026, 7, 14)),  # no zone: the date as written
+        ("2026-07-14T23:30:00+01:00", dt.date(2026, 7, 14)),
+        ("2026-07-14T23:30:00Z", dt.date(2026, 7, 15)),  # 00:30 on the 15th in London (BST)
+        ("2026-07-14 23:30:00+00:00", dt.date(2026, 7, 15)),
+        ("2026-01-14T23:30:00Z", dt.date(2026, 1, 14)),  # GMT: the same day
+        ("2026-07-14T09:00", dt.date(2026, 7, 14)),
+    ],
+)
+def test_a_time_with_a_zone_is_dated_here_as_fhir_times_are(written: str, day: dt.date) -> None:
+    assert parse_date(written, "The specimen date").value == day

@@ -207,9 +207,13 @@ def test_a_whole_bundle_error_validates_as_r4() -> None:
     assert outcome["issue"][1]["expression"] == ["Bundle.entry[0].resource.birthDate"]
 
 
-def test_issued_is_read_as_a_date_here() -> None:
+def test_times_with_a_zone_are_read_as_a_date_here() -> None:
     # 23:30 in New York on 1 July is 04:30 on 2 July in London (BST).
-    assert fhir._instant_date("2020-07-01T23:30:00-04:00") == "2020-07-02"
-    assert fhir._instant_date("2020-07-01T09:00:00Z") == "2020-07-01"
-    assert fhir._instant_date("2020-07-01") == "2020-07-01"
-    assert fhir._instant_date("") == ""
+    assert fhir._local_date("2020-07-01T23:30:00-04:00") == "2020-07-02"
+    assert fhir._local_date("2020-07-01T09:00:00Z") == "2020-07-01"
+    # A specimen taken at half past midnight in summer, written in UTC, was taken on the 2nd here.
+    assert fhir._local_date("2020-07-01T23:30:00Z") == "2020-07-02"
+    assert fhir._local_date("2020-12-01T23:30:00Z") == "2020-12-01"  # GMT: the same day
+    assert fhir._local_date("2020-07-01") == "2020-07-01"
+    assert fhir._local_date("") == ""
+    assert fhir._local_date("not a date") == "not a date"  # left for validation to give its reason

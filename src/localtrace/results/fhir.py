@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from localtrace.results import codes
+from localtrace.results import codes, validation
 from localtrace.results.reading import COLUMNS, RawRow
 
 # Identifier systems and extensions of our own (the simulator writes the same ones).
@@ -247,14 +246,14 @@ def _observation_fields(
     )
     fields["specimen_id"] = specimen_ids[0] if specimen_ids else ""
     collection = (specimen or {}).get("collection") or {}
-    fields["specimen_date"] = _date_part(
+    fields["specimen_date"] = _local_date(
         collection.get("collectedDateTime")
         or (collection.get("collectedPeriod") or {}).get("start")
         or observation.get("effectiveDateTime")
         or (observation.get("effectivePeriod") or {}).get("start")
         or observation.get("effectiveInstant")
     )
-    fields["result_date"] = _instant_date(observation.get("issued"))
+    fields["result_date"] = _local_date(observation.get("issued"))
 
     test = observation.get("code") or {}
     fields["test_code"] = _code_in(test, codes.LOINC_SYSTEM)
@@ -381,22 +380,15 @@ def _extension(extensions: Iterable[dict[str, Any]], url: str) -> Any:
     return None
 
 
-def _date_part(value: Any) -> str:
-    """The calendar date of a FHIR date or dateTime, as written (the lab's own day)."""
-    text = str(value or "")
-    return text[:10] if len(text) > 10 and text[10] == "T" else text
-
-
-def _instant_date(value: Any) -> str:
-    """The date, here, of a FHIR instant (issued carries a time zone)."""
+def _local_date(value: Any) -> str:
+    """The date, here, of a FHIR date, dateTime or instant: a time with a zone is a moment, dated in the deployment's
+    time zone (`validation.local_day`); a date alone, or a time without a zone, is the date as written."""
     text = str(value or "")
     try:
-        moment = dt.datetime.fromisoformat(text)
+        written = dt.date.fromisoformat(text[:10])
     except ValueError:
-        return _date_part(text)
-    if moment.tzinfo is None:
-        return moment.date().isoformat()
-    return timezone.localtime(moment).date().isoformat()
+        return text[:10] if len(text) > 10 and text[10] == "T" else text
+    return validation.local_day(text, written).isoformat()
 
 
 def _control_characters(data: Any) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils import timezone
 
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.results import codes
@@ -68,6 +69,24 @@ class ParsedDate:
     two_digit_year: bool = False
 
 
+def local_day(text: str, written: dt.date) -> dt.date:
+    """The day here of a date written with a time: a time with a zone (`2026-07-14T23:30:00Z`) is a moment, and
+    its day is the deployment's (15 July in London, in summer); without a zone, the date as written.
+
+    A laboratory system writing times in UTC would otherwise date a specimen taken at half past midnight in
+    summer a day early. FHIR dates and times are read the same way (`results.fhir`).
+    """
+    if len(text) <= 10:
+        return written
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return written
+    if moment.tzinfo is None:
+        return written
+    return timezone.localtime(moment).date()
+
+
 def parse_date(text: str, label: str) -> ParsedDate:
     """Read a date in one of the documented formats; raise DateProblem with a reason."""
     parsed = _parse_date_cached((text or "").strip(), label)
@@ -90,7 +109,7 @@ def _parse_date(text: str, label: str) -> ParsedDate:
         raise DateProblem(f"{label} is missing.")
     try:
         if m := _ISO.match(text):
-            return ParsedDate(dt.date(int(m[1]), int(m[2]), int(m[3])))
+            return ParsedDate(local_day(text, dt.date(int(m[1]), int(m[2]), int(m[3]))))
         if m := _COMPACT.match(text):
             return ParsedDate(dt.date(int(m[1]), int(m[2]), int(m[3])))
         if m := _WORDS.match(text):

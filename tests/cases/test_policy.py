@@ -47,3 +47,14 @@ def test_a_deployment_can_add_a_dated_change_without_rewriting_the_past(settings
 
 def _each_day(window: policy.Window) -> list[dt.date]:
     return [window.first + dt.timedelta(days=i) for i in range(window.days)]
+
+
+def test_a_deployment_change_from_a_date_leaves_the_values_before_it(settings) -> None:  # type: ignore[no-untyped-def]
+    # Contacts isolate 7 days from 16 August 2021: the 14 and then 10 days of the defaults still apply before it.
+    settings.LOCALTRACE_POLICY = {"contact_isolation_days": [(dt.date(2021, 8, 16), 7)]}
+    assert policy.value("contact_isolation_days", dt.date(2020, 6, 1)) == 14
+    assert policy.value("contact_isolation_days", dt.date(2021, 1, 5)) == 10
+    assert policy.value("contact_isolation_days", dt.date(2021, 8, 16)) == 7
+    # An entry from the day a default starts replaces that default.
+    settings.LOCALTRACE_POLICY = {"case_reach_hours": [(policy.BEGINNING, 48)]}
+    assert policy.value("case_reach_hours", dt.date(2020, 6, 1)) == 48

@@ -41,10 +41,19 @@ DEFAULTS: dict[str, list[tuple[dt.date, Any]]] = {
 }
 
 
+def entries(rule: str) -> list[tuple[dt.date, Any]]:
+    """The rule's dated values: the defaults with the deployment's entries added (`LOCALTRACE_POLICY`). A
+    deployment's entry from a date a default also starts on replaces that default; the others stand, so a
+    change from a date leaves the values before it as they were."""
+    dated = dict(DEFAULTS[rule])
+    dated.update(dict(getattr(settings, "LOCALTRACE_POLICY", {}).get(rule, [])))
+    return sorted(dated.items())
+
+
 def value(rule: str, on: dt.date) -> Any:
-    entries = sorted({**DEFAULTS, **getattr(settings, "LOCALTRACE_POLICY", {})}[rule])
-    current = entries[0][1]
-    for start, setting in entries:
+    entries_in_force = entries(rule)
+    current = entries_in_force[0][1]
+    for start, setting in entries_in_force:
         if start <= on:
             current = setting
     return current

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from localtrace.areas.models import Postcode
-from localtrace.cases.investigation import InvestigationError, complete, record_symptoms, transfer
+from localtrace.cases.investigation import InvestigationError, complete, record_symptoms, symptoms_fingerprint, transfer
 from localtrace.cases.models import Case, Status
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
@@ -30,8 +30,9 @@ def test_symptoms_set_the_isolation_dates_from_onset(world: World, client_for) -
     onset = today() - dt.timedelta(days=4)
     response = client_for("tracer_a").post(
         reverse("cases:symptoms", args=[world.case_a.pk]),
-        {"symptomatic": "yes", "onset_date_0": onset.day, "onset_date_1": onset.month, "onset_date_2": onset.year},
-    )
+        {"symptomatic": "yes", "onset_date_0": onset.day, "onset_date_1": onset.month, "onset_date_2": onset.year,
+         "seen": symptoms_fingerprint(world.case_a)},
+    )  # fmt: skip
     assert response.status_code == 302
     world.case_a.refresh_from_db()
     assert world.case_a.onset_date == onset

@@ -11,6 +11,7 @@ from localtrace.cases.investigation import InvestigationError
 from localtrace.config import policy
 from localtrace.places.models import Setting, Visit
 from localtrace.places.services import direction_for, record_visit
+from localtrace.support.services import needs_fingerprint
 from tests.personas import World
 
 
@@ -57,9 +58,10 @@ def test_a_visit_outside_the_days_that_matter_is_refused(world: World) -> None:
 def test_support_needs_need_consent_to_share(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     url = reverse("cases:support-needs", args=[world.case_a.pk])
     client = client_for("tracer_a")
-    refused = client.post(url, {"needs": ["food", "money"], "urgent": "yes"})
+    seen = needs_fingerprint(world.case_a)
+    refused = client.post(url, {"needs": ["food", "money"], "urgent": "yes", "seen": seen})
     assert "Ask whether they agree to share their details" in refused.content.decode()
-    client.post(url, {"needs": ["food", "money"], "urgent": "yes", "consent": "yes"})
+    client.post(url, {"needs": ["food", "money"], "urgent": "yes", "consent": "yes", "seen": seen})
     world.case_a.refresh_from_db()
     assert world.case_a.support_needs == ["food", "money"]
     assert world.case_a.support_urgent
@@ -68,7 +70,10 @@ def test_support_needs_need_consent_to_share(world: World, client_for) -> None: 
 
 
 def test_needing_nothing_is_an_answer_too(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
-    client_for("tracer_a").post(reverse("cases:support-needs", args=[world.case_a.pk]), {"urgent": "no"})
+    client_for("tracer_a").post(
+        reverse("cases:support-needs", args=[world.case_a.pk]),
+        {"urgent": "no", "seen": needs_fingerprint(world.case_a)},
+    )
     world.case_a.refresh_from_db()
     assert world.case_a.support_needs == []
     assert world.case_a.events.filter(summary="Needs no help to isolate").exists()

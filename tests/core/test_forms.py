@@ -72,10 +72,14 @@ def test_what_a_browser_sends_for_a_question_under_an_answer_not_chosen_is_ignor
     completed = OutcomeForm({"outcome": "completed", "reason": "moved away"})
     assert completed.is_valid() and completed.cleaned_data["reason"] == ""
     # A half-typed onset date under "Yes", then "No": no error about a date the answer makes irrelevant.
-    well = SymptomsForm({"symptomatic": "no", "onset_date_0": "31", "onset_date_1": "2", "onset_date_2": ""})
+    well = SymptomsForm(
+        {"seen": "x", "symptomatic": "no", "onset_date_0": "31", "onset_date_1": "2", "onset_date_2": ""}
+    )
     assert well.is_valid(), well.errors
     assert well.cleaned_data["onset_date"] is None
-    unwell = SymptomsForm({"symptomatic": "yes", "onset_date_0": "31", "onset_date_1": "2", "onset_date_2": ""})
+    unwell = SymptomsForm(
+        {"seen": "x", "symptomatic": "yes", "onset_date_0": "31", "onset_date_1": "2", "onset_date_2": ""}
+    )
     assert not unwell.is_valid() and "onset_date" in unwell.errors
     declined = DecisionForm({"decision": "decline", "reason": "Not on a low income", "payment_reference": "TT-1"})
     assert declined.is_valid() and declined.cleaned_data["payment_reference"] == ""

@@ -109,8 +109,10 @@ def test_a_form_opened_before_someone_elses_change_is_refused_and_shown_again_as
     case = world.case_a
     stale = form_data(case.person, phone="+447911000111")
     Person.objects.filter(pk=case.person_id).update(email="new@example.org")
-    response = client_for("tracer_a").post(reverse("cases:details", args=[case.pk]), stale, follow=True)
+    response = client_for("tracer_a").post(reverse("cases:details", args=[case.pk]), stale)
     page = response.content.decode()
+    # In the page's error summary, as any other error on a form.
+    assert response.status_code == 200 and "govuk-error-summary" in page
     assert "Someone else changed these details since you opened this page" in page
     assert 'value="new@example.org"' in page  # the form again, with the other change in it
     person = Person.objects.get(pk=case.person_id)

@@ -73,3 +73,30 @@ def test_a_cluster_is_not_added_to_an_outbreak_closed_since_the_page_was_read(wo
         add_to_outbreak(later, as_the_page_read_it, actor=world.users["lead_a"])
     later.refresh_from_db()
     assert later.status == Cluster.Status.OPEN and outbreak.cases.count() == 2
+
+
+def test_a_status_saved_from_a_page_opened_before_the_outbreak_was_closed_does_not_reopen_it(
+    world: World, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    def seen(page: str) -> dict[str, str]:
+        found = re.search(r'name="seen" value="([0-9a-f]+)"', page)
+        return {"seen": found.group(1)} if found else {}
+
+    outbreak = _closed_outbreak(world)
+    set_status(outbreak, "open", actor=world.users["lead_a"])
+    url = reverse("places:outbreak-status", args=[outbreak.pk])
+    lead, area_lead = client_for("lead_a"), client_for("area_lead_a")
+    as_lead_saw_it = seen(lead.get(url).content.decode())
+    assert area_lead.post(url, {"status": "closed"} | seen(area_lead.get(url).content.decode())).status_code == 302
+    # The team lead meant to move an open outbreak to monitoring: from their stale page that would reopen it.
+    refused = lead.post(url, {"status": "monitoring"} | as_lead_saw_it)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert "Someone else changed the status since you opened this page" in page
+    outbreak.refresh_from_db()
+    assert outbreak.status == Outbreak.Status.CLOSED
+    assert lead.post(url, {"status": "monitoring"} | seen(page)).status_code == 302
+    outbreak.refresh_from_db()
+    assert outbreak.status == Outbreak.Status.MONITORING

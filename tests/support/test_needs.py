@@ -11,7 +11,7 @@ from django.utils import timezone
 from localtrace.audit.models import AuditEvent
 from localtrace.cases.needs import record_support_needs
 from localtrace.support.models import SupportRequest
-from localtrace.support.services import SupportError, record_needs
+from localtrace.support.services import SupportError, needs_fingerprint, record_needs
 from tests.personas import World
 
 
@@ -63,7 +63,8 @@ def test_an_unknown_need_is_refused_and_changes_nothing(world: World) -> None:
 
 def test_the_tracers_case_form_creates_requests_through_the_same_action(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     url = reverse("cases:support-needs", args=[world.case_a.pk])
-    client_for("tracer_a").post(url, {"needs": ["money", "caring"], "urgent": "no", "consent": "yes"})
+    seen = needs_fingerprint(world.case_a)
+    client_for("tracer_a").post(url, {"needs": ["money", "caring"], "urgent": "no", "consent": "yes", "seen": seen})
     assert sorted(SupportRequest.objects.values_list("need", flat=True)) == ["caring", "money"]
     page = client_for("tracer_a").get(reverse("cases:case-detail", args=[world.case_a.pk])).content.decode()
     assert "Money and work worries — not yet contacted" in page
@@ -74,10 +75,11 @@ def test_the_contact_page_asks_about_needs_too(world: World, client_for) -> None
     contact_page = client.get(reverse("contacts:contact-detail", args=[world.contact_a.pk])).content.decode()
     url = reverse("support:contact-needs", args=[world.contact_a.pk])
     assert url in contact_page
-    refused = client.post(url, {"needs": ["food"], "urgent": "yes"})
+    seen = needs_fingerprint(world.contact_a)
+    refused = client.post(url, {"needs": ["food"], "urgent": "yes", "seen": seen})
     assert "Ask whether they agree to share their details" in refused.content.decode()
     assert not SupportRequest.objects.exists()
-    client.post(url, {"needs": ["food"], "urgent": "yes", "consent": "no"})
+    client.post(url, {"needs": ["food"], "urgent": "yes", "consent": "no", "seen": seen})
     request = SupportRequest.objects.get()
     assert (request.contact_id, request.case_id, request.urgent, request.consent) == (
         world.contact_a.pk,

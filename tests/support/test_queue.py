@@ -11,6 +11,7 @@ from localtrace.support.services import (
     SupportError,
     claim_next,
     close_request,
+    organisation_fingerprint,
     record_attempt,
     record_needs,
     refer,
@@ -198,7 +199,8 @@ def test_the_area_lead_keeps_the_directory(world: World, client_for) -> None:  #
     again = client.post(reverse("support:organisation-create"), data).content.decode()
     assert "Castle Food Bank is already in the directory." in again
     organisation = Organisation.objects.get()
-    client.post(reverse("support:organisation-edit", args=[organisation.pk]), {**data, "active": "no"})
+    seen = organisation_fingerprint(organisation)
+    client.post(reverse("support:organisation-edit", args=[organisation.pk]), {**data, "active": "no", "seen": seen})
     organisation.refresh_from_db()
     assert not organisation.active
     listing = client_for("support_a").get(reverse("support:organisation-list")).content.decode()

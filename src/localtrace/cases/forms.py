@@ -11,7 +11,7 @@ from django.utils import timezone
 from localtrace.areas.models import Area
 from localtrace.cases.models import Attempt
 from localtrace.contacts.models import Contact
-from localtrace.core.forms import EmailAddressField, GovukDateField, GovukForm
+from localtrace.core.forms import EditForm, EmailAddressField, GovukDateField, GovukForm
 from localtrace.results.validation import normalise_phone
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -50,7 +50,7 @@ class IdentityForm(GovukForm):
     )
 
 
-class SymptomsForm(GovukForm):
+class SymptomsForm(EditForm):
     reveals: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {"symptomatic": {"yes": ("onset_date",)}}
 
     symptomatic = forms.ChoiceField(
@@ -213,7 +213,7 @@ class VisitForm(GovukForm):
         return data
 
 
-class SupportNeedsForm(GovukForm):
+class SupportNeedsForm(EditForm):
     needs = forms.MultipleChoiceField(
         label="Do they need help with any of these to be able to isolate?",
         help_text="Select all that apply. Leave all unticked if they need nothing.",
@@ -238,6 +238,19 @@ class SupportNeedsForm(GovukForm):
         from localtrace.cases.models import SUPPORT_NEEDS
 
         self.fields["needs"].choices = list(SUPPORT_NEEDS.items())  # type: ignore[attr-defined]
+
+    @staticmethod
+    def as_now(item: Any) -> dict[str, Any]:
+        """The initial answers: those of a case or a contact as they are now, with their fingerprint."""
+        from localtrace.support.services import needs_answers, needs_fingerprint
+
+        answers = needs_answers(item)
+        return {
+            "needs": answers.needs,
+            "urgent": "yes" if answers.urgent else "no",
+            "consent": None if answers.consent is None else ("yes" if answers.consent else "no"),
+            "seen": needs_fingerprint(item),
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -15,6 +15,7 @@ from localtrace.cases.events import note, owner
 from localtrace.cases.models import Attempt, Case, Status, Transfer, WorkItem
 from localtrace.cases.queue import release, touch
 from localtrace.config import policy
+from localtrace.core.fingerprints import fingerprint
 
 # How long before the specimen date symptoms may have started and still be this illness.
 ONSET_BEFORE_SPECIMEN_DAYS = 21
@@ -26,6 +27,23 @@ SAME_SUBMISSION_WITHIN = dt.timedelta(minutes=1)
 
 class InvestigationError(ValueError):
     """A change that cannot be made; the message says why, in plain English."""
+
+
+class StaleAnswers(InvestigationError):
+    """The answers changed since the form was opened (another tracer, or the case online): saving would undo that."""
+
+
+STALE_ANSWERS = (
+    "Someone else changed these answers since you opened this page. They are shown as they are now: "
+    "make your change again."
+)
+
+# What the symptoms page shows and saves; its fingerprint tells whether they changed since it was opened.
+SYMPTOM_ANSWERS = ("symptomatic", "onset_date")
+
+
+def symptoms_fingerprint(case: Case) -> str:
+    return fingerprint(case, SYMPTOM_ANSWERS)
 
 
 def _actor(request: HttpRequest | None, actor: Any) -> Any:
@@ -60,7 +78,18 @@ def record_symptoms(
     request: HttpRequest | None = None,
     actor: Any = None,
     at: dt.datetime | None = None,
+    seen: str | None = None,
 ) -> Case:
+    """Whether they had symptoms and from when, which date the isolation and the infectious period.
+
+    `seen` is the form's `symptoms_fingerprint`: answers changed since the form was opened (by another tracer, or
+    by the case online) are not overwritten; StaleAnswers is raised, and `case` then holds the answers as they are.
+    """
+    if seen is not None:
+        current = Case.objects.select_for_update().only(*SYMPTOM_ANSWERS).get(pk=case.pk)
+        case.symptomatic, case.onset_date = current.symptomatic, current.onset_date
+        if symptoms_fingerprint(current) != seen:
+            raise StaleAnswers(STALE_ANSWERS)
     today = timezone.localdate(at) if at else timezone.localdate()
     if symptomatic:
         if onset_date is None:

@@ -12,5 +12,6 @@ from typing import Any
 
 
 def fingerprint(record: Any, fields: Iterable[str]) -> str:
-    text = "\x1f".join(str(getattr(record, name) or "") for name in fields)
+    # None (never answered) is blank; False and [] are answers ("no symptoms", "needs nothing") and count.
+    text = "\x1f".join("" if (value := getattr(record, name)) is None else str(value) for name in fields)
     return hashlib.sha256(text.encode()).hexdigest()[:32]

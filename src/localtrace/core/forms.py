@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.forms.boundfield import BoundField, BoundWidget
@@ -17,6 +17,8 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+
+AnyForm = TypeVar("AnyForm", bound=forms.BaseForm)
 
 _INPUT_CLASSES: dict[type[forms.Widget], str] = {
     forms.Textarea: "govuk-textarea",
@@ -214,6 +216,32 @@ class GovukModelForm(GovukFormMixin, forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self._govuk_prepare()
+
+
+class EditForm(GovukForm):
+    """A form that changes a record someone else may change too.
+
+    `seen` carries the fingerprint (`core.fingerprints`) of the record as the page showed it; the action compares it
+    with the record as it is when saved, and refuses a save from a page opened before someone else's change, which
+    would otherwise quietly put the old answers back. Staff pages only: the message is in English.
+    """
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("seen"):
+            raise forms.ValidationError("This page was not sent whole. Open it again and make your change.")
+        return data
+
+
+def shown_as_now(form: AnyForm, message: str) -> AnyForm:
+    """A stale save refused: `form` is made with the record as it is now as its initial values (and a fresh
+    `seen`), unbound so that those are what it shows, and `message` is its error, in the page's error summary."""
+    form.cleaned_data = {}
+    form._errors = forms.utils.ErrorDict()  # type: ignore[attr-defined]
+    form.add_error(None, message)
+    return form
 
 
 def blank_form_html(form_class: type[forms.Form]) -> SafeString:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from localtrace.areas.models import Postcode
 from localtrace.audit.services import Action, record
+from localtrace.core.forms import shown_as_now
 from localtrace.people.details import FIELDS, DetailsError, StaleDetails, change_details, fingerprint
 from localtrace.people.forms import PersonDetailsForm
 
@@ -25,8 +26,7 @@ def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> Ht
     if person.erased_at is not None:
         messages.error(request, "Their details were erased at the end of the retention period; they cannot be changed.")
         return redirect(back_url)
-    initial = {name: getattr(person, name) for name in FIELDS} | {"seen": fingerprint(person)}
-    form = PersonDetailsForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = PersonDetailsForm(request.POST if request.method == "POST" else None, initial=_as_now(person))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -34,9 +34,10 @@ def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> Ht
                 person, {name: data[name] for name in FIELDS}, seen=data["seen"], item=item, request=request
             )
         except StaleDetails as error:
-            # The page again, with the details as they are now and a fresh fingerprint to save against.
-            messages.error(request, str(error))
-            return redirect(request.path)
+            # The page again, with the details as they are now (a read of them) and a fresh fingerprint to save against.
+            person.refresh_from_db()
+            record(Action.VIEW, request=request, obj=person, area=item.area, detail={"page": "change details"})
+            form = shown_as_now(PersonDetailsForm(initial=_as_now(person)), str(error))
         except DetailsError as error:
             form.add_error(None, str(error))
         else:
@@ -62,6 +63,10 @@ def change_details_page(request: HttpRequest, item: Any, *, back_url: str) -> Ht
             "button": "Save changes",
         },
     )
+
+
+def _as_now(person: Any) -> dict[str, Any]:
+    return {name: getattr(person, name) for name in FIELDS} | {"seen": fingerprint(person)}
 
 
 def _suggest_transfer(request: HttpRequest, item: Any, postcode: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.validators import MaxLengthValidator
 
-from localtrace.core.forms import EmailAddressField, GovukDateField, GovukForm
+from localtrace.core.forms import EditForm, EmailAddressField, GovukDateField, GovukForm
 from localtrace.places.models import REASON_MAX, TASK_TEXT_MAX, Outbreak, OutbreakTask, Setting
 from localtrace.places.outbreaks import TASK_TEXT_TOO_LONG
 from localtrace.results.validation import normalise_phone
@@ -142,7 +142,7 @@ class TaskForm(GovukForm):
         owner.choices = [("", "Nobody yet")] + [(str(u.pk), u.get_full_name() or u.username) for u in owners]
 
 
-class StatusForm(GovukForm):
+class StatusForm(EditForm):
     status = forms.ChoiceField(
         label="What is the outbreak's status?",
         choices=Outbreak.Status.choices,

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from localtrace.audit.services import Action, record
+from localtrace.core.fingerprints import fingerprint
 from localtrace.core.phones import dialled
 from localtrace.places.clusters import ClusterError
 from localtrace.places.models import TASK_TEXT_MAX, Cluster, Outbreak, OutbreakEvent, OutbreakTask, Setting
@@ -115,11 +116,32 @@ def add_to_outbreak(cluster: Cluster, outbreak: Outbreak, *, request: HttpReques
     return outbreak
 
 
+class StaleStatus(OutbreakError):
+    """The status changed since the form was opened: saving it would quietly undo that change."""
+
+
+STALE_STATUS = (
+    "Someone else changed the status since you opened this page. It is shown as it is now: choose the status again."
+)
+
+
+def status_fingerprint(outbreak: Outbreak) -> str:
+    return fingerprint(outbreak, ("status",))
+
+
 @transaction.atomic
-def set_status(outbreak: Outbreak, status: str, *, request: HttpRequest | None = None, actor: Any = None) -> Outbreak:
+def set_status(
+    outbreak: Outbreak, status: str, *, request: HttpRequest | None = None, actor: Any = None, seen: str | None = None
+) -> Outbreak:
+    """`seen` is the status form's `status_fingerprint`: a status changed since the form was opened (an outbreak
+    closed a moment ago) is not overwritten from a stale page (StaleStatus); `outbreak` then holds it as it is."""
     actor = _actor(request, actor)
     if status not in Outbreak.Status.values:
         raise OutbreakError("Choose open, monitoring or closed")
+    if seen is not None:
+        outbreak.refresh_from_db(fields=["status", "closed_at"], from_queryset=Outbreak.objects.select_for_update())
+        if status_fingerprint(outbreak) != seen:
+            raise StaleStatus(STALE_STATUS)
     if status == outbreak.status:
         return outbreak
     before = outbreak.get_status_display()

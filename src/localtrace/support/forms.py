@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from localtrace.cases.models import SUPPORT_NEEDS
-from localtrace.core.forms import EmailAddressField, GovukForm
+from localtrace.core.forms import EditForm, EmailAddressField, GovukForm
 from localtrace.support.models import OUTCOMES, Organisation, SupportAttempt
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -148,6 +148,10 @@ class OrganisationForm(GovukForm):
     active = forms.ChoiceField(
         label="Take referrals now?", choices=YES_NO, widget=forms.RadioSelect(attrs={"inline": True}), initial="yes"
     )
+
+
+class OrganisationEditForm(EditForm, OrganisationForm):
+    """The same questions, for an organisation already in the directory (refused if changed since it was opened)."""
 
 
 # Periods for the area lead's support figures, in days up to and including today.

@@ -21,6 +21,7 @@ from localtrace.cases.events import note
 from localtrace.cases.models import SUPPORT_NEEDS, Case
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
+from localtrace.core.fingerprints import fingerprint
 from localtrace.support.models import (
     OPEN_REQUEST_STATUSES,
     OUTCOMES,
@@ -46,6 +47,24 @@ class SupportError(ValueError):
         self.params = params or {}
 
 
+class StaleNeeds(SupportError):
+    """The answers about help to isolate changed since the form was opened: saving would undo that change."""
+
+
+STALE_NEEDS = (
+    "Someone else changed these answers since you opened this page. They are shown as they are now: "
+    "make your change again."
+)
+STALE_ORGANISATION = (
+    "Someone else changed this organisation since you opened this page. It is shown as it is now: "
+    "make your change again."
+)
+
+
+class StaleOrganisation(SupportError):
+    """The organisation changed since the form was opened: saving it would quietly undo that change."""
+
+
 def _actor(request: HttpRequest | None, actor: Any) -> Any:
     if actor is None and request is not None and request.user.is_authenticated:
         return request.user
@@ -59,6 +78,32 @@ def _name(user: Any) -> str:
 # --- needs ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NeedsAnswers:
+    """What the "Help to isolate" page shows as answered: a case's own answers, or a contact's open requests."""
+
+    needs: list[str]
+    urgent: bool
+    consent: bool | None  # None when nothing is needed: consent is asked only with needs
+
+
+def needs_answers(item: Case | Contact) -> NeedsAnswers:
+    if isinstance(item, Case):
+        asked = list(item.support_needs or [])
+        return NeedsAnswers(asked, bool(item.support_urgent), bool(item.support_consent) if asked else None)
+    open_now = list(requests_for(item).filter(status__in=OPEN_REQUEST_STATUSES))
+    return NeedsAnswers(
+        [r.need for r in open_now],
+        any(r.urgent for r in open_now),
+        all(r.consent for r in open_now) if open_now else None,
+    )
+
+
+def needs_fingerprint(item: Case | Contact) -> str:
+    """A digest of the answers as a form showed them, to tell whether they changed since."""
+    return fingerprint(needs_answers(item), ("needs", "urgent", "consent"))
+
+
 @transaction.atomic
 def record_needs(
     item: Case | Contact,
@@ -70,6 +115,7 @@ def record_needs(
     actor: Any = None,
     online: bool = False,
     at: dt.datetime | None = None,
+    seen: str | None = None,
 ) -> list[SupportRequest]:
     """What the person needs to isolate, asked by a tracer or online: one open SupportRequest per need.
 
@@ -79,6 +125,9 @@ def record_needs(
     Without consent the need is still recorded; officers are told not to share the details outside the council,
     and a "no" holds for every need the person has open. Consent is only asked with needs, so an answer of
     no needs at all (where `consent` is False because nobody asked) withdraws nothing.
+
+    `seen` is the tracer's form's `needs_fingerprint`: answers changed since it was opened (by another tracer, or by
+    the person online) are not overwritten (StaleNeeds), so a stale page cannot give back a consent taken away.
     """
     unknown = [n for n in needs if n not in SUPPORT_NEEDS]
     if unknown:
@@ -92,6 +141,14 @@ def record_needs(
     # The person's row first: with no open request yet there is no row to lock, and two answers sent at
     # once (a double click on the portal's form) would both create one; this makes the second wait and update.
     _lock_person(item.person_id)
+    if seen is not None:
+        if isinstance(item, Case):
+            # The case's answers as stored now (every change to them waits for the person's lock, held now).
+            current = Case.objects.only("support_needs", "support_urgent", "support_consent").get(pk=item.pk)
+            item.support_needs, item.support_urgent = current.support_needs, current.support_urgent
+            item.support_consent = current.support_consent
+        if needs_fingerprint(item) != seen:
+            raise StaleNeeds(STALE_NEEDS)
     open_now = {
         r.need: r
         for r in SupportRequest.objects.select_for_update().filter(
@@ -490,6 +547,14 @@ def _lock_current(support_request: SupportRequest) -> None:
 # --- the directory of local organisations --------------------------------------------------
 
 
+# What the directory's edit page shows and saves; its fingerprint tells whether someone changed them since.
+ORGANISATION_FIELDS = ("name", "services", "phone", "email", "website", "notes", "active")
+
+
+def organisation_fingerprint(organisation: Organisation) -> str:
+    return fingerprint(organisation, ORGANISATION_FIELDS)
+
+
 @transaction.atomic
 def save_organisation(
     area: Area,
@@ -504,8 +569,16 @@ def save_organisation(
     organisation: Organisation | None = None,
     request: HttpRequest | None = None,
     actor: Any = None,
+    seen: str | None = None,
 ) -> Organisation:
+    """Add an organisation to the area's directory, or change one. `seen` is the edit form's
+    `organisation_fingerprint`: a change made since the form was opened is not undone (StaleOrganisation), and
+    `organisation` then holds the details as they are now."""
     actor = _actor(request, actor)
+    if organisation is not None and seen is not None:
+        organisation.refresh_from_db(from_queryset=Organisation.objects.select_for_update())
+        if organisation_fingerprint(organisation) != seen:
+            raise StaleOrganisation(STALE_ORGANISATION)
     name = name.strip()
     if not name:
         raise SupportError("Enter the organisation's name.")

@@ -18,6 +18,7 @@ from localtrace.accounts.mfa import confirmed_device
 from localtrace.accounts.models import RoleGrant, User
 from localtrace.areas.models import Membership
 from localtrace.audit.services import Action, record
+from localtrace.core.forms import shown_as_now
 
 # The search is posted and kept in the session, then the list is shown by a plain address: staff names are
 # personal data, and must not travel in URLs, browser history or a server's access log.
@@ -95,14 +96,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_or_404(request.user, "user.manage", User, pk=pk)
     if request.method != "POST":
         record(Action.VIEW, request=request, obj=person)  # the form shows their email address and phone number
-    form = UserForm(
-        request.POST if request.method == "POST" else None,
-        instance=person,
-        initial={"seen": services.account_fingerprint(person)},
-    )
-    if person.pk == request.user.pk:
-        form.fields["deployment_role"].disabled = True
-        form.fields["deployment_role"].help_text = "Another administrator changes your own role."
+    form = _edit_form(request, person, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             changed = [name for name in form.changed_data if name != "seen"]
@@ -111,8 +105,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request, form.save(commit=False), changed, seen=form.cleaned_data["seen"] or None
             )
         except services.StaleAccount as refused:
-            messages.error(request, str(refused))
-            return redirect("accounts:user-edit", person.pk)
+            # The account as it is now, with a fresh fingerprint to save against, and why in the error summary.
+            person = User.objects.get(pk=person.pk)
+            record(Action.VIEW, request=request, obj=person)
+            form = shown_as_now(_edit_form(request, person, None), str(refused))
         except services.SelfGrant as refused:
             form.add_error("deployment_role", str(refused))
         except services.AccountRefused as refused:
@@ -128,6 +124,14 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Account details saved.")
             return redirect("accounts:user-detail", person.pk)
     return render(request, "accounts/user_form.html", {"form": form, "person": person})
+
+
+def _edit_form(request: HttpRequest, person: User, data: Any) -> UserForm:
+    form = UserForm(data, instance=person, initial={"seen": services.account_fingerprint(person)})
+    if person.pk == request.user.pk:
+        form.fields["deployment_role"].disabled = True
+        form.fields["deployment_role"].help_text = "Another administrator changes your own role."
+    return form
 
 
 def membership_add(request: HttpRequest, pk: int) -> HttpResponse:

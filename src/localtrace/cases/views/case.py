@@ -33,7 +33,7 @@ from localtrace.config import policy
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
 from localtrace.core.addresses import address
-from localtrace.core.forms import blank_form_html
+from localtrace.core.forms import blank_form_html, shown_as_now
 from localtrace.people.details_views import change_details_page
 from localtrace.places.services import (
     record_visit,
@@ -42,6 +42,7 @@ from localtrace.places.services import (
     settings_for_case,
     visit_days_hint,
 )
+from localtrace.support.services import StaleNeeds
 from localtrace.support.services import section_for as support_section_for
 
 
@@ -193,10 +194,17 @@ def identity(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _symptoms_as_now(case: Case) -> dict[str, Any]:
+    return {
+        "symptomatic": {True: "yes", False: "no"}.get(case.symptomatic),  # type: ignore[arg-type]
+        "onset_date": case.onset_date,
+        "seen": investigation.symptoms_fingerprint(case),
+    }
+
+
 def symptoms(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    initial = {"symptomatic": {True: "yes", False: "no"}.get(case.symptomatic), "onset_date": case.onset_date}  # type: ignore[arg-type]
-    form = SymptomsForm(request.POST or None, initial=initial)
+    form = SymptomsForm(request.POST or None, initial=_symptoms_as_now(case))
     if request.method == "POST" and form.is_valid():
         try:
             investigation.record_symptoms(
@@ -204,7 +212,11 @@ def symptoms(request: HttpRequest, pk: int) -> HttpResponse:
                 symptomatic=form.cleaned_data["symptomatic"] == "yes",
                 onset_date=form.cleaned_data["onset_date"],
                 request=request,
+                seen=form.cleaned_data["seen"],
             )
+        except investigation.StaleAnswers as error:
+            # The answers as they are now (record_symptoms read them), with a fresh fingerprint to save against.
+            form = shown_as_now(SymptomsForm(initial=_symptoms_as_now(case)), str(error))
         except InvestigationError as error:
             form.add_error("onset_date", str(error))
         else:
@@ -374,16 +386,15 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def support_needs(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    initial = {
-        "needs": case.support_needs or [],
-        "urgent": "yes" if case.support_urgent else "no",
-        "consent": ("yes" if case.support_consent else "no") if case.support_needs else None,
-    }
-    form = SupportNeedsForm(request.POST or None, initial=initial)
+    form = SupportNeedsForm(request.POST or None, initial=SupportNeedsForm.as_now(case))
     if request.method == "POST" and form.is_valid():
-        record_support_needs(
-            case, form.cleaned_data["needs"], urgent=form.cleaned_data["urgent"] == "yes",
-            consent=form.cleaned_data["consent"] == "yes", request=request,
-        )  # fmt: skip
-        return redirect("cases:case-detail", case.pk)
+        try:
+            record_support_needs(
+                case, form.cleaned_data["needs"], urgent=form.cleaned_data["urgent"] == "yes",
+                consent=form.cleaned_data["consent"] == "yes", request=request, seen=form.cleaned_data["seen"],
+            )  # fmt: skip
+        except StaleNeeds as error:
+            form = shown_as_now(SupportNeedsForm(initial=SupportNeedsForm.as_now(case)), str(error))
+        else:
+            return redirect("cases:case-detail", case.pk)
     return _form_page(request, case, form, "Help to isolate", request.path)

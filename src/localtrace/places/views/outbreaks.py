@@ -18,6 +18,7 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.core.charts import chart
+from localtrace.core.forms import shown_as_now
 from localtrace.places import outbreaks as actions
 from localtrace.places.forms import MessageForm, StatusForm, TaskForm
 from localtrace.places.models import Outbreak, OutbreakTask
@@ -175,11 +176,16 @@ def outbreak_task_done(request: HttpRequest, pk: int, task_pk: int) -> HttpRespo
 
 def outbreak_status(request: HttpRequest, pk: int) -> HttpResponse:
     outbreak = _outbreak(request, pk, "outbreak.manage")
-    form = StatusForm(request.POST or None, initial={"status": outbreak.status})
+    form = StatusForm(request.POST or None, initial=_status_as_now(outbreak))
     if request.method == "POST" and form.is_valid():
-        actions.set_status(outbreak, form.cleaned_data["status"], request=request)
-        messages.success(request, f"Status: {outbreak.get_status_display()}.")
-        return redirect(_back(outbreak))
+        try:
+            actions.set_status(outbreak, form.cleaned_data["status"], request=request, seen=form.cleaned_data["seen"])
+        except actions.StaleStatus as error:
+            # The status as it is now (set_status read it), with a fresh fingerprint to save against.
+            form = shown_as_now(StatusForm(initial=_status_as_now(outbreak)), str(error))
+        else:
+            messages.success(request, f"Status: {outbreak.get_status_display()}.")
+            return redirect(_back(outbreak))
     return render(
         request,
         "core/form_page.html",
@@ -192,6 +198,10 @@ def outbreak_status(request: HttpRequest, pk: int) -> HttpResponse:
             "button": "Save",
         },
     )
+
+
+def _status_as_now(outbreak: Outbreak) -> dict[str, str]:
+    return {"status": outbreak.status, "seen": actions.status_fingerprint(outbreak)}
 
 
 NO_MANAGER_DETAILS = (

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from localtrace.accounts.access import SUPPORT_ROLES, can, get_or_404, require_capability, scope_for, scoped
 from localtrace.areas.models import Area, Role
+from localtrace.core.forms import shown_as_now
 from localtrace.support import services
-from localtrace.support.forms import OrganisationForm
+from localtrace.support.forms import OrganisationEditForm, OrganisationForm
 from localtrace.support.models import Organisation
 
 
@@ -37,8 +38,10 @@ def _save(request: HttpRequest, form: OrganisationForm, area: Area, organisation
         services.save_organisation(
             area, name=data["name"], services=data["services"], phone=data["phone"], email=data["email"],
             website=data["website"], notes=data["notes"], active=data["active"] == "yes", organisation=organisation,
-            request=request,
+            request=request, seen=data.get("seen"),
         )  # fmt: skip
+    except services.StaleOrganisation:
+        raise  # the edit page shows the organisation as it is now
     except services.SupportError as error:
         form.add_error("name", str(error))
         return False
@@ -61,16 +64,26 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_or_404(request.user, "organisation.manage", Organisation, pk=pk)
-    initial: dict[str, Any] = {
+    form = OrganisationEditForm(request.POST or None, initial=_as_now(organisation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _save(request, form, organisation.area, organisation)
+        except services.StaleOrganisation as error:
+            # The details as they are now (save_organisation read them), with a fresh fingerprint to save against.
+            form = shown_as_now(OrganisationEditForm(initial=_as_now(organisation)), str(error))
+        else:
+            if saved:
+                messages.success(request, f"{form.cleaned_data['name']} updated.")
+                return redirect("support:organisation-list")
+    return _form(request, form, f"Change {organisation.name}")
+
+
+def _as_now(organisation: Organisation) -> dict[str, Any]:
+    return {
         "name": organisation.name, "services": organisation.services, "phone": organisation.phone,
         "email": organisation.email, "website": organisation.website, "notes": organisation.notes,
-        "active": "yes" if organisation.active else "no",
+        "active": "yes" if organisation.active else "no", "seen": services.organisation_fingerprint(organisation),
     }  # fmt: skip
-    form = OrganisationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and _save(request, form, organisation.area, organisation):
-        messages.success(request, f"{form.cleaned_data['name']} updated.")
-        return redirect("support:organisation-list")
-    return _form(request, form, f"Change {organisation.name}")
 
 
 def _form(request: HttpRequest, form: OrganisationForm, title: str) -> HttpResponse:

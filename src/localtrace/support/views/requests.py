@@ -18,6 +18,7 @@ from localtrace.audit.services import Action, record
 from localtrace.cases.forms import SupportNeedsForm
 from localtrace.cases.models import SUPPORT_NEEDS
 from localtrace.contacts.models import Contact
+from localtrace.core.forms import shown_as_now
 from localtrace.support import services
 from localtrace.support.forms import OutcomeForm, ReferralForm, SupportAttemptForm
 from localtrace.support.models import OPEN_REQUEST_STATUSES, Organisation, PaymentClaim, SupportRequest
@@ -286,18 +287,17 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_needs(request: HttpRequest, pk: int) -> HttpResponse:
     """The tracer asks a contact what they need to isolate: the same question, and action, as for a case."""
     contact = get_or_404(request.user, "contact.view", Contact.objects.select_related("person", "area"), pk=pk)
-    asked = list(services.requests_for(contact).filter(status__in=OPEN_REQUEST_STATUSES))
-    initial = {
-        "needs": [r.need for r in asked],
-        "urgent": "yes" if any(r.urgent for r in asked) else "no",
-        "consent": ("yes" if all(r.consent for r in asked) else "no") if asked else None,
-    }
-    form = SupportNeedsForm(request.POST or None, initial=initial)
+    form = SupportNeedsForm(request.POST or None, initial=SupportNeedsForm.as_now(contact))
     if request.method == "POST" and form.is_valid():
-        services.record_needs(
-            contact, form.cleaned_data["needs"], urgent=form.cleaned_data["urgent"] == "yes",
-            consent=form.cleaned_data["consent"] == "yes", request=request,
-        )  # fmt: skip
-        messages.success(request, "Their answers are recorded; support officers see any needs in their queue.")
-        return redirect("contacts:contact-detail", contact.pk)
+        try:
+            services.record_needs(
+                contact, form.cleaned_data["needs"], urgent=form.cleaned_data["urgent"] == "yes",
+                consent=form.cleaned_data["consent"] == "yes", request=request, seen=form.cleaned_data["seen"],
+            )  # fmt: skip
+        except services.StaleNeeds as error:
+            # The answers as they are now, with a fresh fingerprint to save against.
+            form = shown_as_now(SupportNeedsForm(initial=SupportNeedsForm.as_now(contact)), str(error))
+        else:
+            messages.success(request, "Their answers are recorded; support officers see any needs in their queue.")
+            return redirect("contacts:contact-detail", contact.pk)
     return render(request, "support/contact_needs.html", {"contact": contact, "form": form, "title": "Help to isolate"})

@@ -14,7 +14,7 @@ DEMO_ENV := LOCALTRACE_DEMO=1 LOCALTRACE_SECRET_KEY="$$(cat var/secret-key)" LOC
 help:
 	@echo "make demo    install, migrate, load a synthetic outbreak and serve http://127.0.0.1:8000"
 	@echo "make test    install test dependencies and run the whole suite on SQLite and PostgreSQL"
-	@echo "make serve   serve the web app and the task worker (Ctrl-C stops both)"
+	@echo "make serve   serve the web app, the task worker and the scheduler (Ctrl-C stops them all)"
 	@echo "make worker  run the task worker alone"
 	@echo "make lint    ruff and mypy"
 

@@ -2,7 +2,7 @@
 
 On PostgreSQL a trigger rejects every UPDATE and DELETE. TRUNCATE is left to
 privileges: the application's database role should not own the table (see
-docs/deployment.md); the test suite's flush between browser tests uses it.
+docs/configuration.md); the test suite's flush between browser tests uses it.
 """
 
 from django.db import migrations

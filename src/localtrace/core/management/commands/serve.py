@@ -1,7 +1,7 @@
 """localtrace serve: the web server, the task worker and the scheduler together; Ctrl-C stops all three.
 
-Production runs them as two services (a WSGI server and `localtrace db_worker`);
-this keeps background work happening in development and the demo exactly as there.
+Production runs them as three services (a WSGI server, `localtrace db_worker` and `localtrace schedule`;
+docs/configuration.md); this keeps background work happening in development and the demo exactly as there.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Run the web server and the task worker together until Ctrl-C."
+    help = "Run the web server, the task worker and the scheduler together until Ctrl-C."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")

@@ -227,11 +227,13 @@ class EditForm(GovukForm):
     """
 
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
+    # What a page sent without its fingerprint is told (a form may say where to open it again).
+    not_sent_whole = "This page was not sent whole. Open it again and make your change."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("seen"):
-            raise forms.ValidationError("This page was not sent whole. Open it again and make your change.")
+            raise forms.ValidationError(self.not_sent_whole)
         return data
 
 

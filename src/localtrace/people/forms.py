@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
-from localtrace.core.forms import EmailAddressField, GovukDateField, GovukForm
+from localtrace.core.forms import EditForm, EmailAddressField, GovukDateField, GovukForm
 from localtrace.results.validation import normalise_phone
 
 
@@ -88,7 +87,7 @@ class PersonFieldsForm(GovukForm):
             raise forms.ValidationError("Enter a full UK postcode, like FX1 1AB") from None
 
 
-class PersonDetailsForm(PersonFieldsForm):
+class PersonDetailsForm(EditForm, PersonFieldsForm):
     """A person's details as a tracer corrects them; checked as intake checks them."""
 
     field_order = ["given_name", "family_name", "date_of_birth", "phone", "email", "address_line_1", "postcode"]
@@ -109,13 +108,7 @@ class PersonDetailsForm(PersonFieldsForm):
         widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Choose the language for their messages"},
     )
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("seen"):
-            raise forms.ValidationError("This page was not sent whole. Open it again from their record.")
-        return data
+    not_sent_whole = "This page was not sent whole. Open it again from their record."
 
 
 class FindForm(GovukForm):

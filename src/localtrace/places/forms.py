@@ -49,15 +49,9 @@ class SettingForm(GovukForm):
         return " ".join(self.cleaned_data["name"].split())
 
 
-class SettingEditForm(SettingForm):
-    # The details as the page showed them (places.services.setting_fingerprint), to refuse a stale save.
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("seen"):
-            raise forms.ValidationError("This page was not sent whole. Open it again from the setting's page.")
-        return data
+class SettingEditForm(EditForm, SettingForm):
+    # `seen`: the details as the page showed them (places.services.setting_fingerprint), to refuse a stale save.
+    not_sent_whole = "This page was not sent whole. Open it again from the setting's page."
 
 
 class MergeForm(GovukForm):

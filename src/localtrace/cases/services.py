@@ -346,6 +346,7 @@ def recheck_source(
     return source
 
 
+@transaction.atomic  # the people's locks (one_case_decision_per_person) hold until it commits
 def open_cases_for(
     results: Sequence[object], *, births: Mapping[int, dt.date | None], received_at: dt.datetime | None = None
 ) -> int:

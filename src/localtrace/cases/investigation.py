@@ -15,7 +15,7 @@ from localtrace.cases.events import note, owner
 from localtrace.cases.models import Attempt, Case, Status, Transfer, WorkItem
 from localtrace.cases.queue import release, touch
 from localtrace.config import policy
-from localtrace.core.fingerprints import fingerprint
+from localtrace.core.fingerprints import STALE_ANSWERS, fingerprint
 
 # How long before the specimen date symptoms may have started and still be this illness.
 ONSET_BEFORE_SPECIMEN_DAYS = 21
@@ -32,11 +32,6 @@ class InvestigationError(ValueError):
 class StaleAnswers(InvestigationError):
     """The answers changed since the form was opened (another tracer, or the case online): saving would undo that."""
 
-
-STALE_ANSWERS = (
-    "Someone else changed these answers since you opened this page. They are shown as they are now: "
-    "make your change again."
-)
 
 # What the symptoms page shows and saves; its fingerprint tells whether they changed since it was opened.
 SYMPTOM_ANSWERS = ("symptomatic", "onset_date")

@@ -10,6 +10,12 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+# What a refused save says when the record is a set of answers (a case's symptoms, help to isolate).
+STALE_ANSWERS = (
+    "Someone else changed these answers since you opened this page. They are shown as they are now: "
+    "make your change again."
+)
+
 
 def fingerprint(record: Any, fields: Iterable[str]) -> str:
     # None (never answered) is blank; False and [] are answers ("no symptoms", "needs nothing") and count.

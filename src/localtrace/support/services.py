@@ -21,7 +21,7 @@ from localtrace.cases.events import note
 from localtrace.cases.models import SUPPORT_NEEDS, Case
 from localtrace.config import policy
 from localtrace.contacts.models import Contact
-from localtrace.core.fingerprints import fingerprint
+from localtrace.core.fingerprints import STALE_ANSWERS, fingerprint
 from localtrace.support.models import (
     OPEN_REQUEST_STATUSES,
     OUTCOMES,
@@ -51,10 +51,6 @@ class StaleNeeds(SupportError):
     """The answers about help to isolate changed since the form was opened: saving would undo that change."""
 
 
-STALE_NEEDS = (
-    "Someone else changed these answers since you opened this page. They are shown as they are now: "
-    "make your change again."
-)
 STALE_ORGANISATION = (
     "Someone else changed this organisation since you opened this page. It is shown as it is now: "
     "make your change again."
@@ -148,7 +144,7 @@ def record_needs(
             item.support_needs, item.support_urgent = current.support_needs, current.support_urgent
             item.support_consent = current.support_consent
         if needs_fingerprint(item) != seen:
-            raise StaleNeeds(STALE_NEEDS)
+            raise StaleNeeds(STALE_ANSWERS)
     open_now = {
         r.need: r
         for r in SupportRequest.objects.select_for_update().filter(

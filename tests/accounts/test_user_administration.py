@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from localtrace.accounts.access import scope_for
 from localtrace.accounts.models import RoleGrant, User
+from localtrace.accounts.services import account_fingerprint
 from localtrace.areas.models import Membership
 from localtrace.audit.models import AuditEvent
 from localtrace.messaging.models import Message
@@ -118,7 +119,7 @@ def test_an_administrator_cannot_make_a_second_account_of_their_own_an_administr
     edited = admin.post(
         reverse("accounts:user-edit", args=[target.pk]),
         _new_user(full_name=target.full_name, username=target.username, email=target.email,
-                  deployment_role="data_protection_officer"),
+                  deployment_role="data_protection_officer", seen=account_fingerprint(target)),
         follow=True,
     ).content.decode()  # fmt: skip
     assert "Data protection officer for the whole service waits for another administrator to approve it." in edited
@@ -139,7 +140,7 @@ def test_a_service_wide_role_approved_by_a_second_administrator_takes_effect(wor
     client_for("admin").post(
         reverse("accounts:user-edit", args=[target.pk]),
         _new_user(full_name=target.full_name, username=target.username, email=target.email,
-                  deployment_role="data_protection_officer"),
+                  deployment_role="data_protection_officer", seen=account_fingerprint(target)),
     )  # fmt: skip
     (grant,) = RoleGrant.objects.filter(user=target)
     client_for("admin_2").post(reverse("accounts:role-approve", args=[target.pk, grant.pk]))
@@ -159,7 +160,8 @@ def test_taking_a_role_away_needs_no_approval(world: World, client_for) -> None:
     target = world.users["dpo"]
     client_for("admin").post(
         reverse("accounts:user-edit", args=[target.pk]),
-        _new_user(full_name=target.full_name, username=target.username, email=target.email, deployment_role=""),
+        _new_user(full_name=target.full_name, username=target.username, email=target.email, deployment_role="",
+                  seen=account_fingerprint(target)),
     )  # fmt: skip
     target.refresh_from_db()
     assert target.deployment_role == "" and not RoleGrant.objects.exists()
@@ -246,7 +248,7 @@ def test_an_administrator_cannot_give_themselves_roles(world: World, client_for)
     assert not Membership.objects.filter(user=admin).exists()
     client.post(reverse("accounts:user-edit", args=[admin.pk]),
                 {"full_name": "Ada Admin", "username": admin.username, "email": admin.email,
-                 "deployment_role": "data_protection_officer"})  # fmt: skip
+                 "deployment_role": "data_protection_officer", "seen": account_fingerprint(admin)})  # fmt: skip
     admin.refresh_from_db()
     assert admin.deployment_role == "administrator" and admin.full_name == "Ada Admin"  # the name may change
 
@@ -270,7 +272,12 @@ def test_changing_an_email_to_another_accounts_address_in_other_capitals_is_refu
     target = world.users["tracer_b"]
     response = client_for("admin").post(
         reverse("accounts:user-edit", args=[target.pk]),
-        _new_user(full_name=target.full_name, username=target.username, email="TRACER_A@staff.example.org"),
+        _new_user(
+            full_name=target.full_name,
+            username=target.username,
+            email="TRACER_A@staff.example.org",
+            seen=account_fingerprint(target),
+        ),
     )
     assert "There is already an account with this email address" in response.content.decode()
     target.refresh_from_db()
@@ -281,7 +288,12 @@ def test_a_person_may_keep_their_own_email_when_their_details_change(world: Worl
     target = world.users["tracer_b"]
     response = client_for("admin").post(
         reverse("accounts:user-edit", args=[target.pk]),
-        _new_user(full_name="Zofia Kowalczyk", username=target.username, email="Tracer_B@staff.example.org"),
+        _new_user(
+            full_name="Zofia Kowalczyk",
+            username=target.username,
+            email="Tracer_B@staff.example.org",
+            seen=account_fingerprint(target),
+        ),
     )
     assert response.status_code == 302
     target.refresh_from_db()
@@ -355,7 +367,7 @@ def test_someone_with_team_roles_cannot_be_given_a_service_wide_role(world: Worl
     response = client_for("admin").post(
         reverse("accounts:user-edit", args=[target.pk]),
         _new_user(full_name=target.full_name, username=target.username, email=target.email,
-                  deployment_role="data_protection_officer"),
+                  deployment_role="data_protection_officer", seen=account_fingerprint(target)),
     )  # fmt: skip
     assert "Remove their team roles first" in response.content.decode()
     target.refresh_from_db()
@@ -416,6 +428,20 @@ def test_a_stale_edit_page_cannot_put_back_a_role_another_administrator_removed(
     assert (target.deployment_role, target.phone) == ("", "+447911123499")
 
 
+def test_an_edit_sent_without_its_fingerprint_is_refused_and_changes_nothing(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    target = world.users["dpo"]
+    before = (target.full_name, target.deployment_role)
+    response = client_for("admin").post(
+        reverse("accounts:user-edit", args=[target.pk]),
+        _new_user(full_name="Someone Else", username=target.username, email=target.email, deployment_role=""),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert "This page was not sent whole. Open the account again from its page." in page
+    target.refresh_from_db()
+    assert (target.full_name, target.deployment_role) == before
+
+
 @pytest.mark.parametrize("change", ["deactivate", "remove the role"])
 def test_two_administrators_removing_each_other_at_once_leave_one_administrator(world: World, rf, change) -> None:  # type: ignore[no-untyped-def]
     from localtrace.accounts import services
@@ -435,8 +461,9 @@ def test_two_administrators_removing_each_other_at_once_leave_one_administrator(
         if change == "deactivate":
             services.set_active(request, second, False)
         else:
+            seen = services.account_fingerprint(second)
             second.deployment_role = ""
-            services.update_user(request, second, ["deployment_role"])
+            services.update_user(request, second, ["deployment_role"], seen=seen)
     assert User.objects.filter(pk=second.pk, is_active=True, deployment_role="administrator").exists()
 
 
@@ -449,7 +476,8 @@ def test_an_administrator_may_still_deactivate_or_demote_another_administrator(w
     assert not second.is_active
     client.post(reverse("accounts:set-active", args=[second.pk]), {"active": "1"})
     client.post(reverse("accounts:user-edit", args=[second.pk]),
-                _new_user(full_name=second.full_name, username=second.username, email=second.email))  # fmt: skip
+                _new_user(full_name=second.full_name, username=second.username, email=second.email,
+                          seen=account_fingerprint(User.objects.get(pk=second.pk))))  # fmt: skip
     second.refresh_from_db()
     assert second.is_active and second.deployment_role == ""
 

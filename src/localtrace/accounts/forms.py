@@ -124,6 +124,13 @@ class UserForm(GovukModelForm):
         self.fields["username"].error_messages["required"] = "Enter a username"
         self.fields["deployment_role"].required = False
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # An edit saved without the fingerprint would skip the stale-page check; a new account has none to check.
+        if self.instance.pk and not cleaned.get("seen"):
+            raise forms.ValidationError("This page was not sent whole. Open the account again from its page.")
+        return cleaned
+
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
         if self.instance.pk and username == self.instance.username:

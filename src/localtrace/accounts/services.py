@@ -176,13 +176,13 @@ def create_administrator_on_server(form_data: dict[str, Any]) -> User:
 
 
 @transaction.atomic
-def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: str | None = None) -> User:
+def update_user(request: HttpRequest, user: User, changed: list[str], *, seen: str) -> User:
     """Save the fields the form changed, only those, and only if nobody changed the account since the form
     was opened (`seen`, its `account_fingerprint`): a stale page must not put back a role someone removed."""
     if "deployment_role" in changed and user.deployment_role != User.DeploymentRole.ADMINISTRATOR:
         _refuse_leaving_no_administrator(user.pk)
     current = User.objects.select_for_update().get(pk=user.pk)
-    if seen is not None and account_fingerprint(current) != seen:
+    if account_fingerprint(current) != seen:
         raise StaleAccount(STALE_ACCOUNT)
     given: str = ""
     if "deployment_role" in changed:

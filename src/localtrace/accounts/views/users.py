@@ -101,9 +101,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             changed = [name for name in form.changed_data if name != "seen"]
             wanted = form.cleaned_data["deployment_role"]
-            saved = services.update_user(
-                request, form.save(commit=False), changed, seen=form.cleaned_data["seen"] or None
-            )
+            saved = services.update_user(request, form.save(commit=False), changed, seen=form.cleaned_data["seen"])
         except services.StaleAccount as refused:
             # The account as it is now, with a fresh fingerprint to save against, and why in the error summary.
             person = User.objects.get(pk=person.pk)

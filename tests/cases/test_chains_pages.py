@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from localtrace.areas.models import Membership, Role
 from localtrace.audit.models import AuditEvent
-from localtrace.cases.chains import area_chains, refresh
+from localtrace.cases.chains import area_chains, chain_page, refresh
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
@@ -202,3 +202,39 @@ def test_a_loop_in_the_records_is_shown_with_a_note_not_followed_for_ever(
     html = response.content.decode()
     assert "the records make a loop, so the list starts again here" in html
     assert response.context["chain"].size == 3
+
+
+def test_a_chain_too_large_to_show_whole_still_shows_the_viewed_case_joined_to_its_top(
+    world: World, chain: dict[str, Case]
+) -> None:
+    found = area_chains(world.area_a.pk).chains.of(chain["second"].pk)
+    assert found is not None and found.size == 3
+    first, second, third = chain["first"].pk, chain["second"].pk, chain["third"].pk
+
+    def shown(viewed: int | None) -> list[int]:
+        return [m.case.pk for m in chain_page(world.area_a.pk, found, viewed=viewed, most=1).members]
+
+    assert shown(None) == [first]  # the first by generation and result date
+    assert shown(third) == [third]  # a top of its own: nothing else fits
+    # The second case and the case that named it, so the page can say by whom, even past the limit.
+    page = chain_page(world.area_a.pk, found, viewed=second, most=1)
+    assert [m.case.pk for m in page.members] == [first, second] and not page.complete
+    assert page.members[1].named_by is not None and page.members[1].named_by.pk == first
+    # Within the limit, the viewed case changes nothing.
+    whole = [m.case.pk for m in chain_page(world.area_a.pk, found, most=3).members]
+    assert whole == [m.case.pk for m in chain_page(world.area_a.pk, found, viewed=third, most=3).members]
+    assert sorted(whole) == sorted([first, second, third])
+
+
+def test_the_page_of_a_case_past_the_limit_shows_it_and_says_what_it_leaves_out(
+    chain: dict[str, Case], client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("localtrace.cases.chains.MOST_SHOWN", 1)
+    third = chain["third"]
+    response = client_for("tracer_a").get(reverse("cases:case-chain", args=[third.pk]))
+    html = response.content.decode()
+    assert (
+        f"This chain has 3 cases: this page shows 1, the first by generation and result date, and {third.reference}"
+        in html
+    )
+    assert [n["id"] for n in response.context["graph"]["nodes"]] == [third.reference]

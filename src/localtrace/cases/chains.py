@@ -666,11 +666,24 @@ class ChainPage:
         return {"nodes": nodes, "edges": edges}
 
 
-def chain_page(area_id: int, chain: Chain, *, most: int = MOST_SHOWN) -> ChainPage:
+def shown_cases(chain: Chain, viewed: int | None, most: int) -> list[int]:
+    """The first `most` cases by generation and result date, but always the viewed case and the cases that led to
+    it: a chain page opened from a case deep in a large chain must show that case, joined to its top."""
+    path: list[int] = []
+    at = viewed
+    while at is not None and at in chain.generation and at not in path:
+        path.append(at)
+        at = chain.parent.get(at)
+    on_path = set(path)
+    keep = on_path | set([c for c in chain.case_ids if c not in on_path][: max(0, most - len(path))])
+    return [c for c in chain.case_ids if c in keep]
+
+
+def chain_page(area_id: int, chain: Chain, *, viewed: int | None = None, most: int | None = None) -> ChainPage:
     """The chain's cases with the evidence for each link, in a fixed number of queries."""
     from localtrace.places.models import Setting, Visit
 
-    shown_ids = list(chain.case_ids[:most])
+    shown_ids = shown_cases(chain, viewed, MOST_SHOWN if most is None else most)
     shown = set(shown_ids)
     # Possible links between shown cases need only the shown cases' visits.
     visits = list(

@@ -128,7 +128,7 @@ def case_chain(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_or_404(request.user, "case.view", Case.objects.select_related("area"), pk=pk)
     state = ChainState.objects.filter(area_id=case.area_id).first()
     chain = chains.stored_chain(case.area_id, case.pk)
-    page = chains.chain_page(case.area_id, chain) if chain is not None else None
+    page = chains.chain_page(case.area_id, chain, viewed=case.pk) if chain is not None else None
     record(
         Action.VIEW,
         request=request,

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Service shell"
 
     def ready(self) -> None:
-        from localtrace.core import lookups  # noqa: F401 (registers the any_of lookup)
+        from localtrace.core import checks, lookups  # noqa: F401 (register the rules' checks and the any_of lookup)

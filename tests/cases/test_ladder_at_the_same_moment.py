@@ -11,8 +11,10 @@ from localtrace.audit.models import AuditEvent
 from localtrace.cases.escalation import advance_due
 from localtrace.cases.investigation import record_attempt, transfer
 from localtrace.cases.models import Case
+from localtrace.contacts.models import Contact
 from localtrace.messaging.models import Message
 from localtrace.people.details import change_details, fingerprint
+from localtrace.people.models import Person
 from tests.personas import build_world
 from tests.support.test_at_the_same_moment import while_the_first_is_open
 
@@ -57,7 +59,9 @@ def test_a_case_transferred_while_the_ladder_runs_gets_its_link_from_the_area_th
         advance_due,
     )
 
-    assert outcome.get("result") == 1
+    # The ladder does not wait for a case being transferred: it stays due, and the next run sends its link.
+    assert outcome.get("result") == 0 and not links_sent()
+    assert advance_due() == 1
     (message,) = links_sent()
     assert message.area_id == world.area_b.pk
     # The ladder's line goes to the audit trail of the area that owns the case now.
@@ -75,3 +79,22 @@ def test_two_runs_at_once_send_one_link_and_write_one_line() -> None:
     assert outcome.get("result") == 0
     assert len(links_sent()) == 1
     assert Case.objects.get(pk=case.pk).events.filter(kind="ladder").count() == 1
+
+
+def test_the_ladder_passes_over_a_case_a_tracer_holds_and_takes_the_others() -> None:
+    """A tracer naming a contact holds their case, then waits for the person named. The ladder holds the people
+    of its batch first; were it then to wait for the case, each would wait for the other."""
+    world = build_world()
+    # A mobile and a date of birth to prove who they are: the contact's link step sends a link too.
+    Person.objects.filter(pk=world.contact_a.person_id).update(phone="+447911123499", date_of_birth="1990-01-01")
+    held, other = world.case_a, Contact.objects.get(pk=world.contact_a.pk)
+    for item in (held, other):
+        record_attempt(item, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])  # links due now
+
+    outcome = while_the_first_is_open(lambda: Case.objects.select_for_update().get(pk=held.pk), advance_due)
+
+    assert "error" not in outcome and outcome.get("result") == 1
+    assert [m.recipient for m in links_sent()] == ["+447911123499"]
+    assert not Case.objects.get(pk=held.pk).events.filter(kind="ladder").exists()
+    assert advance_due() == 1  # the held case's link, at the next run
+    assert Case.objects.get(pk=held.pk).events.filter(kind="ladder").count() == 1

@@ -55,12 +55,15 @@ def _locked_due(model: type[WorkItem], pks: list[int], now: dt.datetime, kind: s
     """The records among `pks` still due a `kind` step, as stored now, locked until the transaction ends.
 
     The step is re-checked under the lock, so of two runs at once only one takes it, and a record reached,
-    closed or moved on meanwhile is left alone.
+    closed or moved on meanwhile is left alone. A record locked by someone at this moment (a tracer recording an
+    attempt, transferring it, naming its contacts) is skipped and stays due for the next run: the ladder waits
+    for people only, never for a record. A tracer naming a contact holds their case, then the person named, so
+    a ladder that held that person and waited for the case would deadlock with them.
     """
     due = _due(model._default_manager.filter(pk__in=pks), now, (kind,))
     # Locked without a join (PostgreSQL re-checks a row changed meanwhile against the joined rows it read before
-    # the wait, so a transferred record would drop out), then read with its person and area after the wait.
-    locked = list(due.select_for_update().order_by("pk").values_list("pk", flat=True))
+    # the wait, so a transferred record would drop out), then read with its person and area.
+    locked = list(due.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True))
     fresh = model._default_manager.select_related("person", "area")  # type: ignore[misc]
     return list(fresh.filter(pk__in=locked).order_by("pk"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -15,7 +16,7 @@ from localtrace.cases.investigation import complete, record_attempt, transfer
 from localtrace.cases.models import Attempt, Case, TraceEvent
 from localtrace.contacts.models import Contact
 from localtrace.reports import metrics, rollup, weeks
-from localtrace.reports.models import ReachFact, WeeklyFigures
+from localtrace.reports.models import ReachFact, RollupState, WeeklyFigures
 from tests.personas import World
 from tests.reports.conftest import generate
 
@@ -231,6 +232,32 @@ def test_weeks_follow_the_configured_first_day(world: World, settings: object) -
     assert rollup.refresh().rebuilt
     assert {w.weekday() for w in WeeklyFigures.objects.values_list("week_start", flat=True)} == {0}
     check_everything(world, "monday")
+
+
+@pytest.mark.parametrize("stored_under", ["an earlier revision", "a release before the signature"])
+def test_figures_stored_under_other_definitions_are_rebuilt_by_the_next_run(
+    world: World, monkeypatch: pytest.MonkeyPatch, stored_under: str
+) -> None:
+    generate(world, cases=30, seed=6)
+    assert not rollup.refresh().rebuilt  # a first run builds everything anyway
+    assert RollupState.objects.get().computed_as == rollup.computed_as()
+    WeeklyFigures.objects.update(values={})  # as an older computation might have left them
+    if stored_under == "an earlier revision":
+        monkeypatch.setattr(rollup, "FIGURES_REVISION", rollup.FIGURES_REVISION + 1)
+    else:
+        RollupState.objects.update(computed_as="")
+    result = rollup.refresh()
+    assert result.rebuilt == "a change in how the figures are computed"
+    assert "(all weeks, after a change in how the figures are computed)" in result.line()
+    check_everything(world)
+    assert not rollup.refresh().rebuilt  # once
+
+
+def test_a_changed_figure_definition_changes_what_they_are_computed_as(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = rollup.computed_as()
+    first = metrics.figures()[0]
+    monkeypatch.setitem(metrics._FIGURES, first.key, dataclasses.replace(first, definition=first.definition + "."))
+    assert rollup.computed_as() != before
 
 
 def test_a_wrong_week_setting_is_refused(settings: object) -> None:

@@ -91,6 +91,8 @@ class RollupState(models.Model):
     support_read_at = models.DateTimeField(null=True, blank=True)
     # The week definition the stored weekly figures were computed with; a change recomputes them all.
     week_starts = models.CharField(max_length=9, blank=True)
+    # What the stored facts and figures were computed under (rollup.computed_as); a change rebuilds them all.
+    computed_as = models.CharField(max_length=32, blank=True)
     ran_at = models.DateTimeField(null=True, blank=True)
     # Goes up by one in the same transaction as every change to the stored weekly figures: the public page and
     # open data cache what they build from the figures under it (with ran_at), so a stale body is never served.

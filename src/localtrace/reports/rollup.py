@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,13 +33,18 @@ SQL_BATCH = 50_000
 BULK_LOAD_MIN = 100_000
 # Ids read again on every run, for transactions that committed out of id order (intake's batches, say).
 OVERLAP = 2_000
+# Raise by one with any change that makes the stored facts or weekly figures come out differently from the same
+# records (how a figure or a fact is computed): the next run finds them computed otherwise and rebuilds them all.
+# A change to a figure's definition, unit or parts is found without it (`computed_as`).
+FIGURES_REVISION = 1
 
 
 @dataclass
 class RollupResult:
     facts: int = 0
     buckets: int = 0
-    rebuilt: bool = False
+    # Why every week was recomputed, when the definitions changed under the stored figures ("" when not).
+    rebuilt: str = ""
     dirty: set[tuple[int, dt.date]] = field(default_factory=set)
     # (team, day) of facts before they were rewritten: a team may no longer hold them.
     dirty_teams: set[tuple[int, dt.date]] = field(default_factory=set)
@@ -50,7 +56,7 @@ class RollupResult:
     def line(self) -> str:
         return (
             f"{self.facts} people's facts refreshed, {self.buckets} weekly figures recomputed"
-            + (" (all weeks, after a change of week definition)" if self.rebuilt else "")
+            + (f" (all weeks, after {self.rebuilt})" if self.rebuilt else "")
             + f" ({self.facts_s:.1f} s facts, {self.figures_s:.1f} s figures)"
         )
 
@@ -347,16 +353,31 @@ def recompute(weeks_: Iterable[dt.date], *, publish: bool = True) -> int:
     return done
 
 
+def computed_as() -> str:
+    """What the stored facts and figures are computed under: the revision, and every figure's definition."""
+    parts = [str(FIGURES_REVISION)] + [
+        "|".join(map(str, (f.key, f.unit, f.definition, f.numerator, f.denominator, f.over, f.public, f.for_teams)))
+        for f in sorted(metrics.figures(), key=lambda f: f.key)
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
 def refresh(*, rebuild: bool = False) -> RollupResult:
-    """Bring facts and weekly figures up to date with everything that changed since the last run."""
+    """Bring facts and weekly figures up to date with everything that changed since the last run.
+
+    Figures stored under other definitions (a new release that computes them differently) are rebuilt first,
+    from every record, as `rebuild` does: nobody has to remember to run `refresh-figures --rebuild`."""
     from localtrace.cases.models import Case, TraceEvent
     from localtrace.contacts.models import Contact
 
     result = RollupResult()
     started = time.perf_counter()
+    signature = computed_as()
     with transaction.atomic():
-        state, _ = RollupState.objects.get_or_create(pk=1)
+        _, first_run = RollupState.objects.get_or_create(pk=1)
         state = RollupState.objects.select_for_update().get(pk=1)
+        if state.computed_as != signature and not first_run:
+            rebuild, result.rebuilt = True, "a change in how the figures are computed"
         if rebuild:
             state.last_case_id = state.last_contact_id = state.last_event_id = 0
             if _set_based():  # all of them: quicker than deleting 2M rows one by one, and as transactional
@@ -397,7 +418,8 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
         dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
         definition = weeks.week_starts()
         if rebuild or state.week_starts != definition:
-            result.rebuilt = bool(state.week_starts) and state.week_starts != definition
+            if state.week_starts and state.week_starts != definition:
+                result.rebuilt = result.rebuilt or "a change of week definition"
             WeeklyFigures.objects.all().delete()
             figures_changed()
             dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
@@ -411,8 +433,8 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
         # In this transaction: visitors see the new figures and their files together. Also after midnight.
         publish_if_stale()
         result.figures_s = time.perf_counter() - started
-        state.week_starts = definition
+        state.week_starts, state.computed_as = definition, signature
         # figures_version and ran_at are moved on by figures_changed(), in the database: not written from here.
         state.save(update_fields=["last_case_id", "last_contact_id", "last_event_id", "last_support_request_id",
-                                  "last_payment_claim_id", "support_read_at", "week_starts"])  # fmt: skip
+                                  "last_payment_claim_id", "support_read_at", "week_starts", "computed_as"])  # fmt: skip
     return result

@@ -64,3 +64,31 @@ def many_rows(n: int, *, positive_every: int = 20) -> Iterable[dict[str, str]]:
             result="positive" if i % positive_every == 0 else "negative",
             result_code="1240581000000104" if i % positive_every == 0 else "1240591000000102",
         )
+
+
+def many_rows_csv(n: int, *, positive_every: int = 20) -> bytes:
+    """`csv_bytes(many_rows(n))`, the same bytes, made fast enough for a file of a million rows: each distinct
+    line is written by the csv module once, with the specimen id, the only cell that changes, put in after."""
+    marker = "SPECIMEN-MARKER"
+    halves: dict[tuple[int, bool], tuple[str, str]] = {}
+    for person, nhs_number in enumerate(NHS_NUMBERS):
+        for positive in (True, False):
+            line = csv_bytes(
+                [
+                    row(
+                        specimen_id=marker,
+                        nhs_number=nhs_number,
+                        given_name=f"Person{person}",
+                        result="positive" if positive else "negative",
+                        result_code="1240581000000104" if positive else "1240591000000102",
+                    )
+                ]
+            ).decode("utf-8")
+            before, after = line.split("\n", 1)[1].split(marker)
+            halves[(person, positive)] = (before, after)
+    parts = [csv_bytes([]).decode("utf-8")]
+    people = len(NHS_NUMBERS)
+    for i in range(n):
+        before, after = halves[(i % people, i % positive_every == 0)]
+        parts.append(f"{before}S{i:08d}{after}")
+    return "".join(parts).encode("utf-8")

@@ -18,7 +18,7 @@ from localtrace.results.reading import COLUMNS, read_results
 from localtrace.results.services import claim, import_file, process_rows
 from tests.personas import World
 from tests.results.conftest import build_intake_world
-from tests.results.factories import NHS_NUMBERS, csv_bytes, many_rows, row
+from tests.results.factories import NHS_NUMBERS, csv_bytes, many_rows, many_rows_csv, row
 
 
 def run(data: bytes) -> Submission:
@@ -35,9 +35,13 @@ def assert_accounted(submission: Submission, received: int) -> None:
     assert QuarantinedRow.objects.filter(submission=submission).count() == submission.quarantined
 
 
+def test_the_quick_file_of_many_rows_is_the_same_file() -> None:
+    assert many_rows_csv(2_003, positive_every=7) == csv_bytes(many_rows(2_003, positive_every=7))
+
+
 @pytest.mark.parametrize("rows", [1, 65_537])
 def test_a_file_is_accounted_for_row_by_row(world: World, rows: int) -> None:
-    submission = run(csv_bytes(many_rows(rows)))
+    submission = run(many_rows_csv(rows))
     assert_accounted(submission, rows)
     assert submission.accepted == rows
     assert submission.status == Submission.Status.DONE
@@ -50,7 +54,7 @@ def test_the_row_after_the_old_spreadsheet_limit_is_not_lost(tmp_path: Path) -> 
     # a deferred foreign-key check for every row and run them all at the end.
     build_intake_world()
     path = tmp_path / "big.csv"
-    path.write_bytes(csv_bytes(many_rows(1_048_577, positive_every=1000)))
+    path.write_bytes(many_rows_csv(1_048_577, positive_every=1000))
     submission = import_file(path)
     assert_accounted(submission, 1_048_577)
     assert TestResult.objects.filter(specimen_id=f"S{1_048_576:08d}").exists()

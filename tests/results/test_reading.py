@@ -45,14 +45,6 @@ def test_an_empty_file_is_refused() -> None:
         rows_of(b"")
 
 
-def test_blank_lines_and_rows_of_empty_cells_are_not_rows() -> None:
-    empty = "," * (len(COLUMNS) - 1) + "\n"
-    header, first = csv_bytes([row()]).decode().splitlines(keepends=True)
-    data = header + first + "\n" + empty + " , ,\n" + csv_bytes([row(specimen_id="S2")]).decode().split("\n", 1)[1]
-    rows = rows_of((data + empty * 3).encode())
-    assert [(r.row_number, r.fields["specimen_id"], r.problem) for r in rows] == [(1, "S000001", ""), (2, "S2", "")]
-
-
 def test_a_row_with_the_wrong_number_of_cells_is_kept_with_a_reason() -> None:
     data = csv_bytes([row()]) + b"too,few,cells\n"
     rows = rows_of(data)

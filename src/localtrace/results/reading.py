@@ -300,8 +300,8 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
             yield _unclosed_quote_row(row_number, line_number, line, columns, cells_made=cells_made)
             continue
         lines.keep()
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines are not rows, nor are a spreadsheet's rows of empty cells (",,,,")
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # blank lines are not rows
         row_number += 1
         joined = "".join(cells)
         if "\x00" in joined:

@@ -94,3 +94,21 @@ def test_self_service_and_support_figures_match_the_raw_tables_and_follow_later_
     )
     decided = PaymentClaim.objects.filter(area=world.area_a, decided_at__isnull=False).count()
     assert this_week.values["payments_approved"] + this_week.values["payments_declined"] == decided > 0
+
+
+def test_a_run_with_nothing_new_changes_no_figure_and_keeps_the_published_key(world: World) -> None:
+    from localtrace.reports import transparency
+    from localtrace.reports.models import RollupState
+
+    _play_online_and_support(world, generate(world, cases=30, seed=8))
+    assert rollup.refresh().buckets > 0
+    assert SupportRequest.objects.exists()  # read again by every run (the last OVERLAP of them)
+    key, version = transparency.figures_key(), RollupState.objects.get().figures_version
+    again = rollup.refresh()
+    assert again.buckets == 0 and "0 weeks of an area's or team's figures changed" in again.line()
+    assert (transparency.figures_key(), RollupState.objects.get().figures_version) == (key, version)
+    # A new request does change its week, and only then the key.
+    case = Case.objects.filter(support_requests__isnull=True).first()
+    assert case is not None
+    record_needs(case, ["food"], urgent=True, consent=True)
+    assert rollup.refresh().buckets > 0 and transparency.figures_key() != key

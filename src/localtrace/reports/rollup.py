@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ class RollupResult:
 
     def line(self) -> str:
         return (
-            f"{self.facts} people's facts refreshed, {self.buckets} weekly figures recomputed"
+            f"{self.facts} people's facts refreshed, {self.buckets} weeks of an area's or team's figures changed"
             + (f" (all weeks, after {self.rebuilt})" if self.rebuilt else "")
             + f" ({self.facts_s:.1f} s facts, {self.figures_s:.1f} s figures)"
         )
@@ -285,7 +286,12 @@ def support_weeks(state: RollupState, now: dt.datetime) -> set[dt.date]:
 
 def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]) -> int:
     """Every area's, region's, nation's and team's figures for one week: two grouped queries and one read
-    of the week's hours, whatever the number of areas (counts add up; medians are taken from the hours)."""
+    of the week's hours, whatever the number of areas (counts add up; medians are taken from the hours).
+
+    Returns how many of the week's rows changed. A week whose figures come out as stored is left as it is:
+    a run reads the last OVERLAP support requests again each minute, and rewriting their weeks each time would
+    move the figures' version on, and so republish the public files and change the open data's ETag, every
+    minute with nothing changed."""
     facts = ReachFact.objects.filter(day__gte=week, day__lte=week + dt.timedelta(days=6))
     by_area = metrics.tallies(facts, "area_id")
     for area_id, counts in support_tallies(week).items():
@@ -313,15 +319,27 @@ def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[i
     for _, _, bucket in buckets:
         for kind in ReachFact.Kind.values:
             bucket.extra.setdefault(f"hours_{kind}", [])
-    now = timezone.now()
-    WeeklyFigures.objects.filter(week_start=week).delete()
-    WeeklyFigures.objects.bulk_create(
-        WeeklyFigures(
-            area_id=area_id, team_id=team_id, week_start=week, values=metrics.compute_all(bucket), computed_at=now
+    fresh = {(area_id, team_id): _as_stored(metrics.compute_all(bucket)) for area_id, team_id, bucket in buckets}
+    stored = {
+        (area_id, team_id): values
+        for area_id, team_id, values in WeeklyFigures.objects.filter(week_start=week).values_list(
+            "area_id", "team_id", "values"
         )
-        for area_id, team_id, bucket in buckets
-    )
-    return len(buckets)
+    }
+    changed = sum(1 for key in fresh.keys() | stored.keys() if fresh.get(key) != stored.get(key))
+    if changed:
+        now = timezone.now()
+        WeeklyFigures.objects.filter(week_start=week).delete()
+        WeeklyFigures.objects.bulk_create(
+            WeeklyFigures(area_id=area_id, team_id=team_id, week_start=week, values=values, computed_at=now)
+            for (area_id, team_id), values in fresh.items()
+        )
+    return changed
+
+
+def _as_stored(values: dict[str, Any]) -> Any:
+    """The figures as the JSON column gives them back, to compare with what is stored."""
+    return json.loads(json.dumps(values))
 
 
 def figures_changed() -> None:
@@ -340,13 +358,14 @@ def publish_if_stale() -> None:
 
 
 def recompute(weeks_: Iterable[dt.date], *, publish: bool = True) -> int:
-    """Recompute every figure of these weeks (and publish the public files, unless the caller will)."""
+    """Recompute every figure of these weeks (and publish the public files, unless the caller will); returns how
+    many (area or team, week) rows changed."""
     above = _parents()
     team_area = dict(Team.objects.values_list("pk", "area_id"))
     weeks_ = sorted(set(weeks_))
     with transaction.atomic():
         done = sum(recompute_week(week, above, team_area) for week in weeks_)
-        if weeks_:  # rewritten, or deleted when nothing is left in a week
+        if done:  # rewritten, or deleted when nothing is left in a week
             figures_changed()
             if publish:
                 publish_if_stale()

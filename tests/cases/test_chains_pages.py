@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from localtrace.areas.models import Membership, Role
 from localtrace.audit.models import AuditEvent
-from localtrace.cases.chains import area_chains, chain_page, refresh
+from localtrace.cases.chains import Chain, area_chains, chain_page, refresh, shown_cases
 from localtrace.cases.models import Case
 from localtrace.contacts.models import Contact
 from localtrace.contacts.services import NamedContact, name_contact
@@ -216,9 +216,12 @@ def test_a_chain_too_large_to_show_whole_still_shows_the_viewed_case_joined_to_i
 
     assert shown(None) == [first]  # the first by generation and result date
     assert shown(third) == [third]  # a top of its own: nothing else fits
-    # The second case and the case that named it, so the page can say by whom, even past the limit.
-    page = chain_page(world.area_a.pk, found, viewed=second, most=1)
+    assert shown(second) == [second]  # room for one: the case itself
+    # With room for two, the second case and the case that named it, so the page can say by whom.
+    assert found.case_ids[:2] == (first, third)
+    page = chain_page(world.area_a.pk, found, viewed=second, most=2)
     assert [m.case.pk for m in page.members] == [first, second] and not page.complete
+    assert page.viewed_beyond_the_first
     assert page.members[1].named_by is not None and page.members[1].named_by.pk == first
     # Within the limit, the viewed case changes nothing.
     whole = [m.case.pk for m in chain_page(world.area_a.pk, found, most=3).members]
@@ -234,7 +237,37 @@ def test_the_page_of_a_case_past_the_limit_shows_it_and_says_what_it_leaves_out(
     response = client_for("tracer_a").get(reverse("cases:case-chain", args=[third.pk]))
     html = response.content.decode()
     assert (
-        f"This chain has 3 cases: this page shows 1, the first by generation and result date, and {third.reference}"
-        in html
+        f"This chain has 3 cases: this page shows 1 of them, chosen by generation and result date, with {third.reference}"
+        " and the cases that led to it always among them." in html
     )
     assert [n["id"] for n in response.context["graph"]["nodes"]] == [third.reference]
+
+
+def _chain(parent: dict[int, int], loop_breaks: frozenset[int] = frozenset()) -> Chain:
+    ids = sorted({*parent, *parent.values()})
+    generation = {c: 1 for c in ids}
+    for _ in ids:  # a generation below the case that named it, loops aside
+        for child, named_by in parent.items():
+            if child not in loop_breaks:
+                generation[child] = generation[named_by] + 1
+    return Chain(
+        case_ids=tuple(sorted(ids, key=lambda c: (generation[c], c))),
+        generation=generation,
+        parent=parent,
+        outside_source=frozenset(),
+        possible_source=frozenset(),
+        loop_breaks=loop_breaks,
+        first_case_id=ids[0],
+        first_result_date=dt.date(2026, 1, 1),
+    )
+
+
+def test_the_cases_that_led_to_the_viewed_one_stop_at_a_loops_top_and_at_the_limit() -> None:
+    # 1 named 2, 2 named 3, and 3 named 1 back: 1 is drawn at the top, its parent is further down its loop.
+    loop = _chain({2: 1, 3: 2, 1: 3}, loop_breaks=frozenset({1}))
+    assert shown_cases(loop, 1, most=1) == [1]
+    assert shown_cases(loop, 2, most=2) == [1, 2]
+    assert shown_cases(loop, 3, most=1) == [3]
+    # A line of 1,000 generations viewed at its end: the case and its nearest 299 forebears, no more.
+    line = _chain({c + 1: c for c in range(1, 1000)})
+    assert shown_cases(line, 1000, most=300) == list(range(701, 1001))

@@ -633,6 +633,8 @@ class ChainPage:
     members: list[Member]
     tops: list[Member]
     possible_links: list[Link]
+    # The case the page was opened from is shown although it is not among the first by generation and date.
+    viewed_beyond_the_first: bool = False
 
     @property
     def complete(self) -> bool:
@@ -668,11 +670,14 @@ class ChainPage:
 
 def shown_cases(chain: Chain, viewed: int | None, most: int) -> list[int]:
     """The first `most` cases by generation and result date, but always the viewed case and the cases that led to
-    it: a chain page opened from a case deep in a large chain must show that case, joined to its top."""
+    it (up to its top, or the nearest `most` of them): a chain page opened from a case deep in a large chain must
+    show that case, joined to where it came from."""
     path: list[int] = []
     at = viewed
-    while at is not None and at in chain.generation and at not in path:
+    while at is not None and at in chain.generation and at not in path and len(path) < most:
         path.append(at)
+        if at in chain.loop_breaks:
+            break  # drawn at the top: its parent is further down its own loop, not a case that led to it
         at = chain.parent.get(at)
     on_path = set(path)
     keep = on_path | set([c for c in chain.case_ids if c not in on_path][: max(0, most - len(path))])
@@ -683,7 +688,8 @@ def chain_page(area_id: int, chain: Chain, *, viewed: int | None = None, most: i
     """The chain's cases with the evidence for each link, in a fixed number of queries."""
     from localtrace.places.models import Setting, Visit
 
-    shown_ids = shown_cases(chain, viewed, MOST_SHOWN if most is None else most)
+    most = MOST_SHOWN if most is None else most
+    shown_ids = shown_cases(chain, viewed, most)
     shown = set(shown_ids)
     # Possible links between shown cases need only the shown cases' visits.
     visits = list(
@@ -749,4 +755,10 @@ def chain_page(area_id: int, chain: Chain, *, viewed: int | None = None, most: i
             members[source_case_id].children.append(member)
         else:
             tops.append(member)
-    return ChainPage(chain=chain, members=[members[c] for c in shown_ids], tops=tops, possible_links=links)
+    return ChainPage(
+        chain=chain,
+        members=[members[c] for c in shown_ids],
+        tops=tops,
+        possible_links=links,
+        viewed_beyond_the_first=viewed is not None and viewed in shown and viewed not in chain.case_ids[:most],
+    )

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from localtrace.areas.models import Area
+from localtrace.areas.services import public_phone_fingerprint
 from localtrace.audit.models import AuditEvent
 from tests.personas import World
 
@@ -18,16 +19,17 @@ def test_the_area_lead_sets_the_number_and_everyone_working_the_area_sees_it_as_
 ) -> None:  # type: ignore[no-untyped-def]
     lead = client_for("area_lead_a")
     url = reverse("areas:area-public-phone", args=[world.area_a.code])
-    refused = lead.post(url, {"public_phone": "0306 999"})
+    seen = {"seen": public_phone_fingerprint(world.area_a)}  # as the page carries it
+    refused = lead.post(url, {"public_phone": "0306 999"} | seen)
     assert "Enter a phone number, like" in refused.content.decode()
     assert Area.objects.get(pk=world.area_a.pk).public_phone == ""
-    saved = lead.post(url, {"public_phone": "0306 999 0101"}, follow=True).content.decode()
+    saved = lead.post(url, {"public_phone": "0306 999 0101"} | seen, follow=True).content.decode()
     assert "number for the public is saved" in saved
     assert Area.objects.get(pk=world.area_a.pk).public_phone == "+443069990101"
     assert AuditEvent.objects.filter(action="change", object_type="areas.area", detail__public_phone="+443069990101")
     page = client_for("tracer_a").get(reverse("areas:area-detail", args=[world.area_a.code])).content.decode()
     assert "0306 999 0101" in page and url not in page  # a tracer sees it, and cannot change it
-    lead.post(url, {"public_phone": ""})
+    lead.post(url, {"public_phone": ""} | {"seen": public_phone_fingerprint(Area.objects.get(pk=world.area_a.pk))})
     assert Area.objects.get(pk=world.area_a.pk).public_phone == ""
 
 

@@ -113,7 +113,8 @@ def test_the_officer_records_a_request_finds_the_records_and_downloads_the_copy(
     assert shown.exists()
 
     assert client.post(reverse("audit:sar-records", args=[sar.pk]), {"people": [case.person_id]}).status_code == 302
-    assert client.post(reverse("audit:sar-identity", args=[sar.pk]), {"evidence": "Passport seen"}).status_code == 302
+    identity = {"evidence": "Passport seen", "seen": sa.identity_fingerprint(sar)}
+    assert client.post(reverse("audit:sar-identity", args=[sar.pk]), identity).status_code == 302
     free_text = client.get(reverse("audit:sar-free-text", args=[sar.pk]))
     assert "Spoke to Gwen" in free_text.content.decode()
     keys = free_text.context["form"]["shown"].value()
@@ -304,7 +305,8 @@ def test_a_closed_request_cannot_be_changed(world, client_for) -> None:
     sa.confirm_records(sar, [], by=world.users["dpo"])
     sa.close(sar, "no_data", timezone.localdate(), by=world.users["dpo"])
     client = client_for("dpo")
-    response = client.post(reverse("audit:sar-identity", args=[sar.pk]), {"evidence": "Late"}, follow=True)
+    late = {"evidence": "Late", "seen": sa.identity_fingerprint(sar)}
+    response = client.post(reverse("audit:sar-identity", args=[sar.pk]), late, follow=True)
     assert "it cannot be changed" in response.content.decode()
     with pytest.raises(sa.SubjectAccessError):
         sa.close(sar, "withdrawn", timezone.localdate(), by=world.users["dpo"])

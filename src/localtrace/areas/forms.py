@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from localtrace.areas.models import Area, Team
-from localtrace.core.forms import GovukDateField, GovukForm, GovukModelForm
+from localtrace.core.forms import EditForm, GovukDateField, GovukForm, GovukModelForm
 
 
 class TeamForm(GovukModelForm):
@@ -86,7 +86,10 @@ class DelegationForm(GovukForm):
         return start, end
 
 
-class PublicPhoneForm(GovukForm):
+class PublicPhoneForm(EditForm):
+    """Refused if the number changed since the page was opened (`areas.services.public_phone_fingerprint`)."""
+
+    not_sent_whole = "This page was not sent whole. Open it again from the area's page."
     public_phone = forms.CharField(
         label="Phone number for the public",
         help_text=(

@@ -19,6 +19,7 @@ from localtrace.accounts.access import acting_user
 from localtrace.areas.models import Area, Delegation, Membership, Postcode, Team
 from localtrace.areas.postcodes import InvalidPostcode, normalise_postcode
 from localtrace.audit.services import Action, record
+from localtrace.core.fingerprints import fingerprint
 
 # Longest a surge team may hold an area's queues without the area renewing it.
 MAX_DELEGATION_DAYS = 28
@@ -32,9 +33,30 @@ class DelegationError(ValueError):
         self.field = field
 
 
+class StalePublicPhone(ValueError):
+    """The number changed since the form was opened: saving it would quietly undo that change."""
+
+
+STALE_PUBLIC_PHONE = (
+    "Someone else changed the phone number for the public since you opened this page. It is shown as it is now: "
+    "make your change again."
+)
+
+
+def public_phone_fingerprint(area: Area) -> str:
+    return fingerprint(area, ("public_phone",))
+
+
 @transaction.atomic
-def set_public_phone(request: HttpRequest, area: Area, number: str) -> None:
-    """The area's number for the public (E.164, or "" for none), which messages asking people to call give."""
+def set_public_phone(request: HttpRequest, area: Area, number: str, *, seen: str | None = None) -> None:
+    """The area's number for the public (E.164, or "" for none), which messages asking people to call give.
+
+    `seen` is the form's `public_phone_fingerprint`: a number changed since the form was opened is not overwritten
+    from a stale page (StalePublicPhone); `area` then holds the number as it is now."""
+    if seen is not None:
+        area.refresh_from_db(fields=["public_phone"], from_queryset=Area.objects.select_for_update())
+        if public_phone_fingerprint(area) != seen:
+            raise StalePublicPhone(STALE_PUBLIC_PHONE)
     Area.objects.filter(pk=area.pk).update(public_phone=number)
     area.public_phone = number
     record(Action.CHANGE, request=request, obj=area, area=area, detail={"public_phone": number})

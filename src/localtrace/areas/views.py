@@ -14,6 +14,7 @@ from localtrace.accounts.access import can, get_or_404, may, require_capability,
 from localtrace.areas import services
 from localtrace.areas.forms import DelegationForm, PublicPhoneForm, TeamForm
 from localtrace.areas.models import Area, Delegation, Membership, Team
+from localtrace.core.forms import shown_as_now
 
 
 def area_list(request: HttpRequest) -> HttpResponse:
@@ -96,12 +97,17 @@ def team_create(request: HttpRequest) -> HttpResponse:
 def public_phone(request: HttpRequest, code: str) -> HttpResponse:
     """The area's number for the public, one question on a page."""
     area = get_or_404(request.user, "area.manage_contact", Area, code=code)
-    form = PublicPhoneForm(request.POST or None, initial={"public_phone": area.public_phone})
+    form = PublicPhoneForm(request.POST or None, initial=_public_phone_as_now(area))
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["public_phone"]
-        services.set_public_phone(request, area, number)
-        messages.success(request, f"{area.name}'s number for the public is {'saved' if number else 'removed'}.")
-        return redirect("areas:area-detail", area.code)
+        try:
+            services.set_public_phone(request, area, number, seen=form.cleaned_data["seen"])
+        except services.StalePublicPhone as error:
+            # The number as it is now (set_public_phone read it), with a fresh fingerprint to save against.
+            form = shown_as_now(PublicPhoneForm(initial=_public_phone_as_now(area)), str(error))
+        else:
+            messages.success(request, f"{area.name}'s number for the public is {'saved' if number else 'removed'}.")
+            return redirect("areas:area-detail", area.code)
     return render(
         request,
         "core/form_page.html",
@@ -114,6 +120,10 @@ def public_phone(request: HttpRequest, code: str) -> HttpResponse:
             "button": "Save",
         },
     )
+
+
+def _public_phone_as_now(area: Area) -> dict[str, str]:
+    return {"public_phone": area.public_phone, "seen": services.public_phone_fingerprint(area)}
 
 
 def delegation_create(request: HttpRequest, code: str) -> HttpResponse:

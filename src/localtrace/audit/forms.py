@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.subject_access import Candidate, FreeText
-from localtrace.core.forms import GovukDateField, GovukForm
+from localtrace.core.forms import EditForm, GovukDateField, GovukForm
 from localtrace.people.forms import PersonFieldsForm
 from localtrace.results.validation import nhs_number_is_valid
 
@@ -92,7 +92,10 @@ class RecordsForm(GovukForm):
         return data
 
 
-class IdentityForm(GovukForm):
+class IdentityForm(EditForm):
+    """Refused if the identity check changed since the page was opened (`subject_access.identity_fingerprint`)."""
+
+    not_sent_whole = "This page was not sent whole. Open it again from the request's page."
     evidence = forms.CharField(
         label="How did you check the requester's identity?",
         max_length=200,

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.services import Action, record
+from localtrace.core.fingerprints import fingerprint
 
 Outcome = SubjectAccessRequest.Outcome
 
@@ -717,11 +718,31 @@ def confirm_records(
     return current
 
 
+class StaleIdentityCheck(SubjectAccessError):
+    """The identity check changed since the form was opened: saving it would quietly undo that change."""
+
+
+STALE_IDENTITY_CHECK = (
+    "Someone else recorded how the requester's identity was checked since you opened this page. It is shown as it "
+    "is now: make your change again."
+)
+
+
+def identity_fingerprint(sar: SubjectAccessRequest) -> str:
+    # When as well as how: a check recorded again in the same words is still someone else's change.
+    return fingerprint(sar, ("identity_evidence", "identity_checked_at"))
+
+
 @transaction.atomic
 def record_identity_check(
-    sar: SubjectAccessRequest, evidence: str, *, by: Any, request: HttpRequest | None = None
+    sar: SubjectAccessRequest, evidence: str, *, by: Any, request: HttpRequest | None = None, seen: str | None = None
 ) -> SubjectAccessRequest:
+    """`seen` is the identity form's `identity_fingerprint`: a check recorded since the form was opened is not
+    overwritten from a stale page (StaleIdentityCheck); `sar` then holds the check as it is now."""
     current = _locked(sar)
+    if seen is not None and identity_fingerprint(current) != seen:
+        sar.identity_evidence, sar.identity_checked_at = current.identity_evidence, current.identity_checked_at
+        raise StaleIdentityCheck(STALE_IDENTITY_CHECK)
     current.identity_checked_at, current.identity_evidence = timezone.now(), evidence
     current.save(update_fields=["identity_checked_at", "identity_evidence"])
     record(Action.CHANGE, request=request, actor=by, obj=current, detail={"identity_checked": True})

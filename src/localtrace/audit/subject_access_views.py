@@ -19,6 +19,7 @@ from localtrace.audit.forms import CloseForm, ExtendForm, FreeTextForm, Identity
 from localtrace.audit.models import SubjectAccessRequest
 from localtrace.audit.services import Action, record
 from localtrace.core.addresses import address
+from localtrace.core.forms import shown_as_now
 
 CLOSED_SHOWN = 200
 
@@ -132,13 +133,18 @@ def request_records(request: HttpRequest, pk: int) -> HttpResponse:
 
 def request_identity(request: HttpRequest, pk: int) -> HttpResponse:
     sar = _request_for(request, pk)
-    form = IdentityForm(_posted(request), initial={"evidence": sar.identity_evidence})
+    form = IdentityForm(_posted(request), initial=_identity_as_now(sar))
     if request.method == "POST" and form.is_valid():
         try:
-            sa.record_identity_check(sar, form.cleaned_data["evidence"], by=acting_user(request), request=request)
+            evidence, seen = form.cleaned_data["evidence"], form.cleaned_data["seen"]
+            sa.record_identity_check(sar, evidence, by=acting_user(request), request=request, seen=seen)
+        except sa.StaleIdentityCheck as error:
+            # The check as it is now (record_identity_check read it), with a fresh fingerprint to save against.
+            form = shown_as_now(IdentityForm(initial=_identity_as_now(sar)), str(error))
         except sa.SubjectAccessError as error:
             return _refuse(request, sar, error)
-        return redirect(address("audit:sar-detail", sar.pk))
+        else:
+            return redirect(address("audit:sar-detail", sar.pk))
     return _form_page(
         request,
         sar,
@@ -148,6 +154,10 @@ def request_identity(request: HttpRequest, pk: int) -> HttpResponse:
         "for what you need to be sure, and record how you were sure.",
         button="Save",
     )
+
+
+def _identity_as_now(sar: SubjectAccessRequest) -> dict[str, str]:
+    return {"evidence": sar.identity_evidence, "seen": sa.identity_fingerprint(sar)}
 
 
 def request_free_text(request: HttpRequest, pk: int) -> HttpResponse:

@@ -21,8 +21,11 @@ def test_the_defaults_and_a_well_formed_policy_pass() -> None:
     good = {
         "contact_isolation_days": [(dt.date(2021, 8, 16), 7)],
         "support_payment_amount": [(BEGINNING, Decimal("500.00"))],
+        "case_reach_hours": [(dt.date(2021, 1, 4), 1.5)],  # read as a timedelta of hours: fractions work
+        "support_urgent_hours": [(dt.date(2021, 1, 4), 2)],
         "support_payment_rules": [
-            (BEGINNING, {"needs_low_income": False, "needs_cannot_work_from_home": True, "claim_within_days": 28})
+            (BEGINNING, {"needs_low_income": False, "needs_cannot_work_from_home": True, "claim_within_days": 28}),
+            (dt.date(2021, 6, 1), {"needs_low_income": True}),  # the others as the code's defaults
         ],
     }
     with override_settings(LOCALTRACE_POLICY=good, LOCALTRACE_REPORT_WEEK_STARTS="Thursday"):
@@ -34,22 +37,34 @@ def test_the_defaults_and_a_well_formed_policy_pass() -> None:
     [
         ("LOCALTRACE_REPORT_WEEK_STARTS", "thursdy", "must be a weekday name"),
         ("LOCALTRACE_LADDER", (*DEFAULT_LADDER[:-1],), "end with unreachable"),
-        ("LOCALTRACE_LADDER", ("call", "unreachable"), "LOCALTRACE_LADDER"),
+        ("LOCALTRACE_LADDER", ("call", "unreachable"), "must be a list of Step(kind, timedelta) steps, not 'call'"),
+        ("LOCALTRACE_LADDER", (Step("call", 4), DEFAULT_LADDER[-1]), "must be a list of Step(kind, timedelta)"),
         ("LOCALTRACE_LADDER", (Step("phone", dt.timedelta(hours=1)), DEFAULT_LADDER[-1]), "must use call"),
         ("LOCALTRACE_CLUSTERS", {"window": 3}, "Unknown cluster detection settings: window"),
         ("LOCALTRACE_CLUSTERS", {"min_households": 1}, "min_households ≥ 2"),
-        ("LOCALTRACE_CLUSTERS", {"window_days": "2"}, "LOCALTRACE_CLUSTERS"),
+        ("LOCALTRACE_CLUSTERS", {"window_days": "2"}, "window_days must be a whole number, not '2'"),
         ("LOCALTRACE_POLICY", {"case_isolation_dayz": [(BEGINNING, 5)]}, "'case_isolation_dayz' is not a policy rule"),
         ("LOCALTRACE_POLICY", {"case_isolation_days": [("2022-01-17", 5)]}, "is not a (date, value) entry"),
         ("LOCALTRACE_POLICY", {"case_isolation_days": (dt.date(2022, 1, 17), 5)}, "is not a (date, value) entry"),
         ("LOCALTRACE_POLICY", {"case_isolation_days": [(dt.date(2022, 1, 17), "5")]}, "must be a number"),
-        ("LOCALTRACE_POLICY", {"case_isolation_days": [(dt.date(2022, 1, 17), 5.5)]}, "must be a whole number"),
+        ("LOCALTRACE_POLICY", {"case_isolation_days": [(dt.date(2022, 1, 17), 5.5)]}, "a whole number of days"),
         ("LOCALTRACE_POLICY", {"case_isolation_days": [(dt.date(2022, 1, 17), -1)]}, "0 or more"),
         (
             "LOCALTRACE_POLICY",
-            {"support_payment_rules": [(BEGINNING, {"needs_low_income": True})]},
-            "must have the keys",
+            {"support_payment_rules": [(BEGINNING, {"needs_low_incme": True})]},
+            "'needs_low_incme' (from 2020-01-01) is not one of",
         ),
+        (
+            "LOCALTRACE_POLICY",
+            {"support_payment_rules": [(BEGINNING, {"needs_low_income": "no"})]},
+            "needs_low_income (from 2020-01-01) must be True or False, not 'no'",
+        ),
+        (
+            "LOCALTRACE_POLICY",
+            {"support_payment_rules": [(BEGINNING, {"claim_within_days": 4.5})]},
+            "claim_within_days (from 2020-01-01) must be a whole number",
+        ),
+        ("LOCALTRACE_POLICY", {"support_payment_rules": [(BEGINNING, 42)]}, "must be a dict with some of the keys"),
         ("LOCALTRACE_POLICY", [("case_isolation_days", 5)], "must be a dict"),
     ],
 )

@@ -51,6 +51,9 @@ DESCRIPTIONS = {
 
 def ladder() -> tuple[Step, ...]:
     steps = tuple(getattr(settings, "LOCALTRACE_LADDER", DEFAULT_LADDER))
+    for given in steps:
+        if not isinstance(given, Step) or not isinstance(given.after, dt.timedelta):
+            raise ValueError(f"LOCALTRACE_LADDER must be a list of Step(kind, timedelta) steps, not {given!r}.")
     if not steps or steps[-1].kind != UNREACHABLE or any(s.kind not in KINDS for s in steps):
         raise ValueError(
             "LOCALTRACE_LADDER must use call, link, doorstep and unreachable steps and end with unreachable."

@@ -58,12 +58,28 @@ def policy_problems() -> list[str]:
             if not (isinstance(entry, list | tuple) and len(entry) == 2 and type(entry[0]) is dt.date):
                 problems.append(f"{rule}: {entry!r} is not a (date, value) entry.")
             elif isinstance(default, dict):
-                if not isinstance(entry[1], dict) or set(entry[1]) != set(default):
-                    problems.append(
-                        f"{rule}: the value from {entry[0]} must have the keys {', '.join(sorted(default))}."
-                    )
+                problems += _rules_problems(rule, entry[0], entry[1], default)
             elif isinstance(entry[1], bool) or not isinstance(entry[1], int | Decimal | float) or entry[1] < 0:
                 problems.append(f"{rule}: the value from {entry[0]} must be a number, 0 or more.")
-            elif rule != "support_payment_amount" and not isinstance(entry[1], int):
-                problems.append(f"{rule}: the value from {entry[0]} must be a whole number.")
+            elif rule.endswith("_days") and not isinstance(entry[1], int):
+                problems.append(f"{rule}: the value from {entry[0]} must be a whole number of days.")
+    return problems
+
+
+def _rules_problems(rule: str, start: dt.date, value: Any, default: dict[str, Any]) -> list[str]:
+    """A dict of rules may leave keys out (the code reads each with the default's value); each given must be
+    known and of the default's kind."""
+    if not isinstance(value, dict):
+        return [f"{rule}: the value from {start} must be a dict with some of the keys {', '.join(sorted(default))}."]
+    problems = [
+        f"{rule}: {key!r} (from {start}) is not one of {', '.join(sorted(default))}."
+        for key in value.keys() - default.keys()
+    ]
+    for key, given in value.items():
+        if key not in default:
+            continue
+        if isinstance(default[key], bool) and not isinstance(given, bool):
+            problems.append(f"{rule}: {key} (from {start}) must be True or False, not {given!r}.")
+        elif type(default[key]) is int and (isinstance(given, bool) or not isinstance(given, int) or given < 0):
+            problems.append(f"{rule}: {key} (from {start}) must be a whole number, 0 or more, not {given!r}.")
     return problems

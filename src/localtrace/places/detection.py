@@ -198,6 +198,9 @@ class Rule:
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"Unknown cluster detection settings: {', '.join(sorted(unknown))}")
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"Cluster detection's {name} must be a whole number, not {value!r}")
         rule = cls(**values)
         if rule.window_days < 0 or rule.min_households < 2 or rule.min_backward_households < 0:
             raise ValueError("Cluster detection needs window_days ≥ 0, min_households ≥ 2, min_backward_households ≥ 0")

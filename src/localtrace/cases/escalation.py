@@ -62,8 +62,10 @@ def _locked_due(model: type[WorkItem], pks: list[int], now: dt.datetime, kind: s
     """
     due = _due(model._default_manager.filter(pk__in=pks), now, (kind,))
     # Locked without a join (PostgreSQL re-checks a row changed meanwhile against the joined rows it read before
-    # the wait, so a transferred record would drop out), then read with its person and area.
-    locked = list(due.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True))
+    # the wait, so a transferred record would drop out), then read with its person and area. FOR NO KEY UPDATE:
+    # the ladder changes no key, so a record merely pointed at by a row being added (a timeline event, an attempt)
+    # is not passed over.
+    locked = list(due.select_for_update(no_key=True, skip_locked=True).order_by("pk").values_list("pk", flat=True))
     fresh = model._default_manager.select_related("person", "area")  # type: ignore[misc]
     return list(fresh.filter(pk__in=locked).order_by("pk"))
 

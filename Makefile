@@ -35,7 +35,7 @@ $(DEMO_DIR)/.loaded: $(STAMP) var/secret-key
 	@mkdir -p $(DEMO_DIR)
 	$(DEMO_ENV) $(BIN)/localtrace migrate --verbosity 0
 	$(DEMO_ENV) $(BIN)/localtrace simulate --people 40000 --days 45 --counties 2 --unitaries 0 --welsh-areas 1 --reproduction-number 2.4 --seed 2020 \
-		--start-date $$($(PYTHON) -c 'import datetime as d, os, zoneinfo as z; print(d.datetime.now(z.ZoneInfo(os.environ.get("LOCALTRACE_TIME_ZONE", "Europe/London"))).date() - d.timedelta(days=45))') \
+		--start-date $$($(BIN)/python -c 'import datetime as d, os, zoneinfo as z; print(d.datetime.now(z.ZoneInfo(os.environ.get("LOCALTRACE_TIME_ZONE", "Europe/London"))).date() - d.timedelta(days=45))') \
 		--out $(DEMO_DIR)/simulation --quiet
 	$(DEMO_ENV) $(BIN)/localtrace load-postcodes $(DEMO_DIR)/simulation/postcodes.csv --names $(DEMO_DIR)/simulation/area_names.csv --quiet
 	$(DEMO_ENV) $(BIN)/localtrace load-demo > $(DEMO_DIR)/logins.txt

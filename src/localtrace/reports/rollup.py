@@ -319,14 +319,16 @@ def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[i
     for _, _, bucket in buckets:
         for kind in ReachFact.Kind.values:
             bucket.extra.setdefault(f"hours_{kind}", [])
-    fresh = {(area_id, team_id): _as_stored(metrics.compute_all(bucket)) for area_id, team_id, bucket in buckets}
-    stored = {
+    fresh: dict[tuple[int, int | None], Any] = {
+        (area_id, team_id): _as_stored(metrics.compute_all(bucket)) for area_id, team_id, bucket in buckets
+    }
+    stored: dict[tuple[int, int | None], Any] = {
         (area_id, team_id): values
         for area_id, team_id, values in WeeklyFigures.objects.filter(week_start=week).values_list(
             "area_id", "team_id", "values"
         )
     }
-    changed = sum(1 for key in fresh.keys() | stored.keys() if fresh.get(key) != stored.get(key))
+    changed = len([key for key in fresh.keys() | stored.keys() if fresh.get(key) != stored.get(key)])
     if changed:
         now = timezone.now()
         WeeklyFigures.objects.filter(week_start=week).delete()

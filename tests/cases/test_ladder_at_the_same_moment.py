@@ -98,3 +98,23 @@ def test_the_ladder_passes_over_a_case_a_tracer_holds_and_takes_the_others() -> 
     assert not Case.objects.get(pk=held.pk).events.filter(kind="ladder").exists()
     assert advance_due() == 1  # the held case's link, at the next run
     assert Case.objects.get(pk=held.pk).events.filter(kind="ladder").count() == 1
+
+
+def test_people_sharing_a_mobile_wait_for_one_of_them_a_tracer_holds_and_get_one_text() -> None:
+    """Had the ladder sent the others' shared text now and the held one's at the next run, one phone would get
+    two texts."""
+    world = build_world()
+    held = world.case_a
+    Person.objects.filter(pk=world.contact_a.person_id).update(phone=held.person.phone, date_of_birth="1990-01-01")
+    sharer = Contact.objects.get(pk=world.contact_a.pk)
+    for item in (held, sharer):
+        record_attempt(item, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])  # links due now
+
+    outcome = while_the_first_is_open(lambda: Case.objects.select_for_update().get(pk=held.pk), advance_due)
+
+    assert "error" not in outcome and outcome.get("result") == 0
+    assert not links_sent()
+    assert not Contact.objects.get(pk=sharer.pk).events.filter(kind="ladder").exists()
+    assert advance_due() == 2  # both, at the next run, in one text
+    (message,) = links_sent()
+    assert message.template == "self_service_links_shared" and message.recipient == held.person.phone

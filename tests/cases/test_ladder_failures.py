@@ -69,3 +69,32 @@ def test_one_link_that_cannot_be_sent_does_not_hold_back_the_others_and_stays_du
     monkeypatch.setattr(services, "send_message", send_message)
     assert advance_due() == 1
     assert Message.objects.filter(purpose="self_service_link", case=case).count() == 1
+
+
+def test_when_one_message_cannot_be_sent_people_sharing_a_mobile_still_get_one_text(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback sends each message on its own before each record: two people at one mobile are not split
+    into two texts because a third person's link failed."""
+    case = world.case_a
+    record_attempt(case, channel="phone", outcome="no_answer", actor=world.users["tracer_a"])
+    sharer = a_contact_due_a_link(world)
+    Person.objects.filter(pk=sharer.person_id).update(phone=case.person.phone)
+    failing = a_contact_due_a_link(world)
+    send_message = services.send_message
+
+    def failing_for_one(**kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("contact") is not None and kwargs["contact"].pk == failing.pk:
+            raise RuntimeError("could not render")
+        return send_message(**kwargs)
+
+    monkeypatch.setattr(services, "send_message", failing_for_one)
+
+    assert advance_due() == 2
+
+    (shared,) = Message.objects.filter(purpose="self_service_link", recipient=case.person.phone)
+    assert shared.template == "self_service_links_shared"
+    assert {(about.case_id, about.contact_id) for about in shared.about.all()} == {(case.pk, None), (None, sharer.pk)}
+    assert not Message.objects.filter(purpose="self_service_link", recipient=OTHER_MOBILE).exists()
+    failing.refresh_from_db()
+    assert ladder.step(failing.ladder_step).kind == ladder.LINK  # still due, tried at the next run

@@ -71,9 +71,9 @@ def _locked_due(model: type[WorkItem], pks: list[int], now: dt.datetime, kind: s
 
 
 def _send_links(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -> int:
-    """Take the due link steps together (people who share one mobile get one message); should that fail, each
-    on its own, so that one record that cannot be sent does not hold back the others. A step that fails stays
-    due and is tried again at the next run."""
+    """Take the due link steps together (people who share one mobile get one message). Should that fail, each
+    message on its own, and within a message that fails each record on its own, so that one record that cannot be
+    sent does not hold back the others. A step that fails stays due and is tried again at the next run."""
     if not links:
         return 0
     try:
@@ -85,16 +85,39 @@ def _send_links(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -> in
             logger.error("The link step of %s %s failed (%s); it is tried again at the next run.",
                          model.__name__.lower(), pk, type(error).__name__)  # fmt: skip
             return 0
+    messages = _by_message(links)
+    if len(messages) > 1:
+        return sum(_send_links(message, now) for message in messages)
     return sum(_send_links([one], now) for one in links)
+
+
+def _by_message(links: list[tuple[type[WorkItem], int]]) -> list[list[tuple[type[WorkItem], int]]]:
+    """The links grouped as `send_links` would put them in messages (a record without a mobile or an email on its
+    own), in the order given."""
+    from localtrace.portal.services import message_group
+
+    groups: dict[object, list[tuple[type[WorkItem], int]]] = {}
+    for model in {model for model, _ in links}:
+        pks = [pk for kind, pk in links if kind is model]
+        items = model._default_manager.select_related("person").filter(pk__in=pks)  # type: ignore[misc]
+        keys = {item.pk: message_group(item) or (model, item.pk) for item in items}
+        for kind, pk in links:
+            if kind is model:
+                groups.setdefault(keys.get(pk, (model, pk)), []).append((model, pk))
+    return sorted(groups.values(), key=lambda group: links.index(group[0]))
 
 
 @transaction.atomic
 def _send_links_now(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -> int:
     """Move each record past its link step and send the links, in one transaction: the messages are queued only
-    if the steps are taken, and go to the person's details as they are when it commits."""
+    if the steps are taken, and go to the person's details as they are when it commits.
+
+    A record passed over because someone holds it takes the others of its message with it to the next run, so
+    that people sharing a mobile still get one text, a minute later, rather than two.
+    """
     from localtrace.contacts.models import Contact
     from localtrace.people.models import Person
-    from localtrace.portal.services import send_links
+    from localtrace.portal.services import message_group, send_links
 
     by_model = {model: [pk for kind, pk in links if kind is model] for model in (Case, Contact)}
     # The people first, in the order a change of their details or a merge takes them: a number being changed
@@ -104,9 +127,18 @@ def _send_links_now(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -
         people.update(model._default_manager.filter(pk__in=pks).values_list("person_id", flat=True))
     list(Person.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
     items: list[WorkItem] = []
+    held: set[object] = set()
     for model, pks in by_model.items():
         if pks:
-            items += _locked_due(model, pks, now, ladder.LINK)
+            locked = _locked_due(model, pks, now, ladder.LINK)
+            items += locked
+            passed_over = _due(model._default_manager.filter(pk__in=pks), now, (ladder.LINK,)).exclude(
+                pk__in=[item.pk for item in locked]
+            )
+            held.update(message_group(item) for item in passed_over.select_related("person"))  # type: ignore[misc]
+    held.discard(None)
+    if held:
+        items = [item for item in items if message_group(item) not in held]
     for item in items:
         following, due = ladder.after_failure(item.ladder_step, now, ladder.Means.of(item.person))
         type(item)._default_manager.filter(pk=item.pk).update(ladder_step=following, next_step_at=due)

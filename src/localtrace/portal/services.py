@@ -180,6 +180,13 @@ def _channel(person: Any) -> tuple[str, str] | None:
     return chosen[0] if chosen else None
 
 
+def message_group(item: WorkItem) -> tuple[str, str, int] | None:
+    """The one message `send_links` puts this item's link in, as (channel, recipient, area): items alike share
+    it. None when their person has no mobile number or email address."""
+    address = _channel(item.person)  # type: ignore[attr-defined]
+    return None if address is None else (*address, item.area_id)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     item: WorkItem
@@ -201,13 +208,13 @@ def send_links(
     outcomes: list[SendOutcome] = []
     groups: dict[tuple[str, str, int], list[WorkItem]] = defaultdict(list)
     for item in items:
-        address = _channel(item.person)  # type: ignore[attr-defined]
-        if address is None:
+        group = message_group(item)
+        if group is None:
             summary = "No self-service link sent: no mobile number or email address"
             note(item, "portal_link", summary, request=request, actor=actor, at=at)
             outcomes.append(SendOutcome(item, False, summary))
             continue
-        groups[(*address, item.area_id)].append(item)
+        groups[group].append(item)
     for (channel, recipient, _area), members in groups.items():
         outcomes += _send_group(channel, recipient, members, request=request, actor=actor, at=at)
     return outcomes

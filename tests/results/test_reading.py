@@ -45,6 +45,31 @@ def test_an_empty_file_is_refused() -> None:
         rows_of(b"")
 
 
+def with_lines_of_empty_cells() -> bytes:
+    empty = "," * (len(COLUMNS) - 1) + "\n"
+    header, first = csv_bytes([row()]).decode().splitlines(keepends=True)
+    second = csv_bytes([row(specimen_id="S2")]).decode().split("\n", 1)[1]
+    return (header + first + "\n" + empty + " , ,\n" + second + empty * 3).encode()
+
+
+def test_blank_lines_and_lines_of_empty_cells_are_not_rows() -> None:
+    rows = rows_of(with_lines_of_empty_cells())
+    assert [(r.row_number, r.fields["specimen_id"], r.problem) for r in rows] == [(1, "S000001", ""), (2, "S2", "")]
+
+
+def test_a_submission_begun_under_the_first_reading_rule_keeps_lines_of_empty_cells_as_rows() -> None:
+    rows = rows_of(with_lines_of_empty_cells(), reading=1)
+    # The blank line is still not a row; the four lines of empty cells and " , ," are, as they were then.
+    assert [r.row_number for r in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert rows[3].fields["specimen_id"] == "S2"
+    assert "has 3 cells" in rows[2].problem
+
+
+def test_an_unknown_reading_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="no such reading rule"):
+        rows_of(csv_bytes([row()]), reading=3)
+
+
 def test_a_row_with_the_wrong_number_of_cells_is_kept_with_a_reason() -> None:
     data = csv_bytes([row()]) + b"too,few,cells\n"
     rows = rows_of(data)

@@ -12,7 +12,7 @@ from localtrace.results.reading import read_results
 from localtrace.results.services import claim, commit_batch, prepare_batch
 from localtrace.results.tasks import MAX_RESUMES, resume_stalled_uploads
 from tests.personas import World
-from tests.results.factories import csv_bytes, many_rows
+from tests.results.factories import csv_bytes, many_rows, row
 
 
 def upload_stopped_after_two_rows(*, minutes_ago: int) -> Submission:
@@ -65,3 +65,31 @@ def test_an_import_from_the_command_line_is_never_put_on_the_queue(world: World)
     Submission.objects.filter(pk=submission.pk).update(channel=Submission.Channel.COMMAND)
 
     assert resume_stalled_uploads.call() == 0  # a re-run of the command resumes it (docs/intake.md)
+
+
+def test_an_upload_begun_before_lines_of_empty_cells_stopped_being_rows_resumes_at_the_same_row(world: World) -> None:
+    """Read by this release's rule, the file's rows would be numbered again without its lines of commas, and the
+    resume would skip as many real rows as there are such lines before its resume point."""
+    empty = "," * (len(csv_bytes([row()]).decode().splitlines()[0].split(",")) - 1) + "\n"
+    lines = csv_bytes(many_rows(4)).decode().splitlines(keepends=True)
+    data = "".join([lines[0], lines[1], empty, empty, lines[2], lines[3], empty, lines[4]]).encode()
+    submission = Submission.objects.create(channel=Submission.Channel.UPLOAD, filename="results.csv", reading=1)
+    submission.file.save("stalled.csv", io.BytesIO(data), save=True)
+    claim(submission.pk)
+    first_three = list(read_results(io.BytesIO(data), reading=1))[:3]  # a result and two lines of commas
+    commit_batch(submission, prepare_batch(first_three, today=timezone.localdate()))
+    then = timezone.now() - dt.timedelta(minutes=11)
+    Submission.objects.filter(pk=submission.pk).update(started_at=then, progressed_at=then)
+
+    assert resume_stalled_uploads.call() == 1
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.DONE
+    assert (submission.received, submission.accepted, submission.quarantined) == (7, 4, 3)
+    assert TestResult.objects.filter(submission=submission).count() == 4
+
+
+def test_a_new_upload_is_read_by_the_current_rule(world: World) -> None:
+    from localtrace.results.reading import READING
+
+    assert Submission.objects.create(channel=Submission.Channel.UPLOAD).reading == READING == 2

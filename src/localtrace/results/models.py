@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from localtrace.results.reading import READING
+
 
 class Submitter(models.Model):
     """A laboratory or testing provider that sends results."""
@@ -80,6 +82,9 @@ class Submission(models.Model):
     progressed_at = models.DateTimeField(null=True, blank=True)
     # How many times such an upload has been put back on the queue (results.tasks.resume_stalled_uploads).
     resumes = models.PositiveSmallIntegerField(default=0)
+    # The reading rule its file is read by (results.reading.READING when it arrived): a resumed import numbers
+    # its rows as it began to.
+    reading = models.PositiveSmallIntegerField(default=READING)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -122,14 +122,24 @@ def _to_text(cells: list[str]) -> str:
     return buffer.getvalue()
 
 
-def read_results(stream: BinaryIO, *, source_given: bool = False) -> Iterator[RawRow]:
+# How a file is read, recorded with each submission (`Submission.reading`) so that an import resumed after a
+# restart numbers its rows as it did when it began, whatever this release reads differently:
+#   1: a line of empty cells (",,,,") is a row, quarantined for its missing fields;
+#   2: it is a blank line, not a row, as a spreadsheet writes one after its last row.
+READING = 2
+
+
+def read_results(stream: BinaryIO, *, source_given: bool = False, reading: int = READING) -> Iterator[RawRow]:
     """Yield every data row, numbered; raise ResultFileError if the header is unusable.
 
-    The caller's stream is left open (the wrapper is detached, not closed, when reading stops).
+    `reading` is the submission's reading rule (see READING). The caller's stream is left open (the wrapper is
+    detached, not closed, when reading stops).
     """
+    if reading not in (1, 2):
+        raise ValueError(f"no such reading rule: {reading}")
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     try:
-        yield from _rows(text, source_given=source_given)
+        yield from _rows(text, source_given=source_given, empty_cells_are_blank=reading >= 2)
     finally:
         text.detach()
 
@@ -227,7 +237,7 @@ def _unclosed_quote_row(
     )
 
 
-def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
+def _rows(text: io.TextIOWrapper, *, source_given: bool, empty_cells_are_blank: bool) -> Iterator[RawRow]:
     lines = _Lines(text)
     reader = csv.reader(lines)
     try:
@@ -302,6 +312,8 @@ def _rows(text: io.TextIOWrapper, *, source_given: bool) -> Iterator[RawRow]:
         lines.keep()
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank lines are not rows
+        if empty_cells_are_blank and not any(cell.strip() for cell in cells):
+            continue  # nor are a spreadsheet's lines of empty cells (",,,,")
         row_number += 1
         joined = "".join(cells)
         if "\x00" in joined:

@@ -34,7 +34,7 @@ from localtrace.core.lookups import index_probes, text_array
 from localtrace.people.matching import PersonRecord, find_or_create_people
 from localtrace.results.codes import POSITIVE
 from localtrace.results.models import QuarantinedRow, Submission, SubmissionDuplicates, Submitter, TestResult
-from localtrace.results.reading import COLUMNS, RawRow, ResultFileError, read_results
+from localtrace.results.reading import COLUMNS, READING, RawRow, ResultFileError, read_results
 from localtrace.results.validation import CleanResult, Problems, validate
 
 BATCH_SIZE = 2000
@@ -587,20 +587,26 @@ def checksum_of(handle: BinaryIO) -> tuple[str, int]:
 
 
 def _prepared_from_file(
-    path: Path, resume_after: int, source_id: str | None, today: dt.date, batch_size: int
+    path: Path, resume_after: int, source_id: str | None, today: dt.date, batch_size: int, reading: int
 ) -> Iterator[PreparedBatch]:
     with path.open("rb") as handle:
-        rows = read_results(handle, source_given=source_id is not None)
+        rows = read_results(handle, source_given=source_id is not None, reading=reading)
         pending = (row for row in rows if row.row_number > resume_after)
         for chunk in _chunks(pending, batch_size):
             yield prepare_batch(chunk, today=today, source_id=source_id)
 
 
 def prepared_batches(
-    path: Path, *, resume_after: int, source_id: str | None, today: dt.date, batch_size: int = BATCH_SIZE
+    path: Path,
+    *,
+    resume_after: int,
+    source_id: str | None,
+    today: dt.date,
+    batch_size: int = BATCH_SIZE,
+    reading: int = READING,
 ) -> contextlib.AbstractContextManager[Iterator[PreparedBatch]]:
-    """The file's batches after `resume_after`, read and validated in a forked child process."""
-    return iterate_in_child(_prepared_from_file, path, resume_after, source_id, today, batch_size)
+    """The file's batches after `resume_after`, read by rule `reading` and validated in a forked child process."""
+    return iterate_in_child(_prepared_from_file, path, resume_after, source_id, today, batch_size, reading)
 
 
 def process_file(
@@ -622,13 +628,14 @@ def process_file(
             if path.stat().st_size >= PIPELINE_MIN_BYTES:
                 submission.refresh_from_db()  # its resume point (process_rows reads it itself)
                 with prepared_batches(
-                    path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE
-                ) as batches:
+                    path, resume_after=submission.received, source_id=source, today=today, batch_size=BATCH_SIZE,
+                    reading=submission.reading,
+                ) as batches:  # fmt: skip
                     return _commit_all(submission, batches, source, progress, arrived_on_result_date_before)
             with path.open("rb") as handle:
                 return process_rows(
                     submission,
-                    read_results(handle, source_given=source is not None),
+                    read_results(handle, source_given=source is not None, reading=submission.reading),
                     source_id=source,
                     today=today,
                     progress=progress,

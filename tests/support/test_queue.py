@@ -12,6 +12,7 @@ from localtrace.support.services import (
     claim_next,
     close_request,
     organisation_fingerprint,
+    queue_order,
     record_attempt,
     record_needs,
     refer,
@@ -31,6 +32,21 @@ def test_get_next_gives_the_urgent_request_first_and_never_the_same_one_twice(wo
     second = claim_next(items, other)
     assert second is not None and second.need == "pets"
     assert claim_next(items, make_user("support_a3")) is None
+
+
+def test_people_nobody_has_spoken_to_come_before_requests_already_under_way(world: World) -> None:
+    """An urgent request whose person was spoken to yesterday waits behind someone still waiting for a first call,
+    on the queue page and for "Get the next request"."""
+    (under_way,) = record_needs(world.case_a, ["food"], urgent=True, consent=True)
+    officer = world.users["support_a"]
+    record_attempt(under_way, channel="phone", outcome="spoke", actor=officer)
+    release(under_way, officer)
+    (waiting,) = record_needs(world.contact_a, ["pets"], urgent=False, consent=True)
+    items = SupportRequest.objects.all()
+
+    assert list(queue_order(items.filter(status__in=["new", "in_progress"]))) == [waiting, under_way]
+    assert claim_next(items, make_user("support_a2")) == waiting
+    assert claim_next(items, make_user("support_a3")) == under_way
 
 
 def test_speaking_to_them_is_the_first_contact(world: World) -> None:

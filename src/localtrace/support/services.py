@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -365,8 +366,12 @@ def assign(support_request: SupportRequest, officer: Any, *, by: Any, request: H
 
 
 def queue_order(items: QuerySet[SupportRequest]) -> QuerySet[SupportRequest]:
-    """Urgent first, then the earliest deadline."""
-    return items.order_by("-urgent", "due_at", "pk")
+    """People nobody has spoken to yet first (urgent first, then the earliest deadline), then requests already
+    under way (urgent first, then the longest since they were first spoken to): a request whose first contact
+    was made days ago does not go before someone past their deadline who is still waiting."""
+    contacted = ExpressionWrapper(Q(first_contact_at__isnull=False), output_field=BooleanField())
+    since = Coalesce("first_contact_at", "due_at")
+    return items.annotate(contacted=contacted, since=since).order_by("contacted", "-urgent", "since", "pk")
 
 
 def claim_next(

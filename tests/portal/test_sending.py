@@ -192,6 +192,21 @@ def test_a_tracer_sends_a_link_from_the_case_page(world: World, client_for) -> N
     assert event.actor == world.users["tracer_a"]
 
 
+def test_the_case_page_and_the_text_give_the_same_last_day(world: World, client_for, settings) -> None:  # type: ignore[no-untyped-def]
+    """The link stops at midnight after its last day: the page once gave that next day, the text the last."""
+    Person.objects.filter(pk=world.case_a.person_id).update(preferred_language="en")
+    client = client_for("tracer_a")
+    client.post(f"/cases/{world.case_a.pk}/self-service-link/")
+    link = PortalLink.objects.get()
+    last_day = services.isolation_ends_on(world.case_a) + dt.timedelta(days=settings.PORTAL_LINK_MARGIN_DAYS)
+    assert link.last_day == last_day
+    assert f"It works until {last_day:%A} {last_day.day} {last_day:%B %Y}." in sent().get().body
+    page = client.get(f"/cases/{world.case_a.pk}/").content.decode()
+    assert f"works until {last_day.day} {last_day:%b}" in page
+    next_day = last_day + dt.timedelta(days=1)
+    assert f"works until {next_day.day} {next_day:%b}" not in page
+
+
 def test_a_tracer_of_another_area_cannot_send_one(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     assert client_for("tracer_b").post(f"/cases/{world.case_a.pk}/self-service-link/").status_code == 404
     assert not PortalLink.objects.exists() and not sent().exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -52,6 +54,11 @@ class PortalLink(models.Model):
     @property
     def item(self) -> models.Model:
         return self.case if self.case_id else self.contact  # type: ignore[return-value]
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last local day it works on (it stops at the first moment of the next), as messages and pages say."""
+        return timezone.localtime(self.expires_at - dt.timedelta(seconds=1)).date()
 
     @property
     def is_usable(self) -> bool:

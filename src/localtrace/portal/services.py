@@ -159,7 +159,7 @@ def check_date_of_birth(link: PortalLink, date_of_birth: dt.date, *, request: Ht
 
 
 def _expires_words(link: PortalLink, language: str) -> str:
-    last_day = timezone.localtime(link.expires_at - dt.timedelta(seconds=1)).date()
+    last_day = link.last_day
     if language == BILINGUAL:
         return f"{last_day:%d/%m/%Y}"  # one date for the Welsh and the English text alike
     with translation.override(language):

@@ -61,3 +61,24 @@ def test_assigning_refuses_the_items_the_tracer_may_not_open(world: World) -> No
     assert result.assigned == [case_b] and result.refused == [world.case_a]
     assert Case.objects.get(pk=world.case_a.pk).claimed_by is None
     assert not world.case_a.events.filter(kind="assigned").exists()
+
+
+def test_the_lead_sees_what_the_tracer_holds_and_the_tracer_sees_what_was_assigned(  # type: ignore[no-untyped-def]
+    world: World, client_for
+) -> None:
+    """Assigned cases are held as if taken: the tracer is told on their queue, not left to notice a name in a
+    column, and the lead is told what the tracer is already working on."""
+    tracer = client_for("tracer_a")
+    working_on = tracer.post(reverse("cases:get-next"))
+    held = Case.objects.get(claimed_by=world.users["tracer_a"])
+    assert working_on.status_code == 302
+    other, _ = make_case(world.area_a, world.submission, specimen_id="WORLD-A2")
+    data = {"case": [other.pk], "tracer": world.users["tracer_a"].pk}
+
+    confirm = client_for("lead_a").post(reverse("cases:assign"), data).content.decode()
+    assert f"Tracer A is already working on {held.reference}." in confirm
+    client_for("lead_a").post(reverse("cases:assign"), {**data, "confirmed": "yes"})
+
+    queue = tracer.get(reverse("cases:queue")).content.decode()
+    assert "You are working on" in queue and f">{held.reference}</a>. Finish it" in queue
+    assert "Also assigned to you:" in queue and f">{other.reference}</a>." in queue

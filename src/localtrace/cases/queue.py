@@ -35,17 +35,19 @@ def waiting_for_a_call(items: QuerySet[W], now: dt.datetime) -> QuerySet[W]:
     return items.filter(_waiting(now)).order_by("priority", "reach_deadline", "pk")
 
 
-def current_claim(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> W | None:
+def held_by(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> QuerySet[W]:
+    """The open items the user holds now, taken or assigned by a lead, the one they hold longest first."""
     now = now or timezone.now()
-    return (
-        items.filter(
-            claimed_by=user,
-            claimed_at__gte=now - claim_lapses_after(),
-            status__in=[Status.NEW, Status.IN_PROGRESS, Status.REACHED],
-        )
-        .order_by("claimed_at")
-        .first()
-    )
+    return items.filter(
+        claimed_by=user,
+        claimed_at__gte=now - claim_lapses_after(),
+        status__in=[Status.NEW, Status.IN_PROGRESS, Status.REACHED],
+    ).order_by("claimed_at", "pk")
+
+
+def current_claim(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> W | None:
+    """The item "get next" returns to: the one they hold longest."""
+    return held_by(items, user, now).first()
 
 
 def claim_next(items: QuerySet[W], user: Any) -> W | None:

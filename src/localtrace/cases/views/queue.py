@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from localtrace.accounts.access import TRACING_ROLES, require_capability, scope_for, scoped
 from localtrace.cases import ladder, listing
 from localtrace.cases.models import OPEN_STATUSES, Case, Transfer, claim_lapses_after
-from localtrace.cases.queue import claim_next, current_claim
+from localtrace.cases.queue import claim_next, held_by
 from localtrace.contacts.models import Contact
 from localtrace.core.addresses import addresses_of
 
@@ -131,6 +131,8 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
         # The open, due-soon and overdue filters are already counted; the others are counted up to a bound.
         count=counts[shown] if shown in ("open", "due_soon", "overdue") else None,
     )
+    # The one "get next" returns to, then any more a lead assigned them (a tracer is told, not left to notice).
+    mine, *also = held_by(items.only("id", "claimed_at"), request.user, now)[:12] or [None]
     return render(
         request,
         "cases/queue.html",
@@ -141,7 +143,9 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
             "counts": counts,
             "shown": shown,
             "filters": filters,
-            "mine": current_claim(items.only("id", "claimed_at"), request.user, now),
+            "mine": mine,
+            "also_held": also[:10],
+            "more_held": len(also) > 10,
             "sent_away": _transferred_out(request, kind, now),
         },
     )

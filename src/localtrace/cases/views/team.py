@@ -20,7 +20,7 @@ from localtrace.areas.models import Delegation, Membership, Role, Team
 from localtrace.cases import listing
 from localtrace.cases.models import OPEN_STATUSES, Attempt, Case, TraceEvent
 from localtrace.cases.queue import assign as assign_items
-from localtrace.cases.queue import claim_lapses_after, out_of_reach
+from localtrace.cases.queue import claim_lapses_after, held_by, out_of_reach
 from localtrace.contacts.models import Contact
 from localtrace.core.forms import GovukForm
 
@@ -180,6 +180,14 @@ def assign(request: HttpRequest) -> HttpResponse:
                 "cases": [c for c in cases if c not in refused],
                 "tracer": tracer,
                 "refused": _out_of_reach_message(name, [c.reference for c in refused]) if refused else "",
+                # What they hold already, so a lead sees the load they add to (a reference, nothing personal).
+                "holding": [
+                    *(c.reference for c in held_by(scoped(request.user, "case.view", Case.objects.only("id")), tracer)),
+                    *(
+                        k.reference
+                        for k in held_by(scoped(request.user, "contact.view", Contact.objects.only("id")), tracer)
+                    ),
+                ],
             },
         )
     result = assign_items(cases, tracer, by=request.user)

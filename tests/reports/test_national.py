@@ -130,6 +130,24 @@ def test_a_week_still_running_is_labelled_so_far() -> None:
     assert dashboards.week_label(monday, today=dt.date(2026, 11, 23)) == "16 Nov 2026"
 
 
+def test_the_week_still_running_is_in_the_tables_not_the_drawings() -> None:
+    """Its first day's figures drawn beside last week's full ones read as a fall (the UX walk: a cliff to 0)."""
+    from django.utils import timezone
+
+    from localtrace.reports import weeks
+
+    running = weeks.week_of(timezone.localdate())
+    before = running - dt.timedelta(days=7)
+    by_week = {before: {"cases_received": 80, "case_completed": 70}, running: {"cases_received": 0}}
+    trend = dashboards.trend_chart("t", "Cases received", "cases_received", [dashboards.Series("Area", by_week)])
+    assert [r["week"] for r in trend.spec["data"]["values"]] == [before.isoformat()]
+    assert [row[0] for row in trend.rows] == [dashboards.week_label(before), dashboards.week_label(running)]
+    assert trend.rows[-1][0].endswith("(so far)")
+    outcomes = dashboards.outcomes_chart("o", "How it ended", dashboards.Series("Area", by_week), "case")
+    assert {r["week"] for r in outcomes.spec["data"]["values"]} == {before.isoformat()}
+    assert len(outcomes.rows) == 2
+
+
 def test_a_trend_chart_says_in_words_what_its_latest_week_shows_and_hides_its_drawing_until_drawn() -> None:
     from django.template.loader import render_to_string
 

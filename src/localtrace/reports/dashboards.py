@@ -93,10 +93,13 @@ def parent_rows(
     return [(parent, parent_cells(week, below[parent.pk], stored.get(parent.pk, {}))) for parent in parents]
 
 
+def still_running(week: dt.date, *, today: dt.date | None = None) -> bool:
+    return (today or timezone.localdate()) <= weeks.week_end(week)
+
+
 def week_label(week: dt.date, *, today: dt.date | None = None) -> str:
     """ "16 Nov 2026", and "(so far)" while the week is still running: its figures will grow."""
-    running = (today or timezone.localdate()) <= weeks.week_end(week)
-    return f"{week:%-d %b %Y}" + (" (so far)" if running else "")
+    return f"{week:%-d %b %Y}" + (" (so far)" if still_running(week, today=today) else "")
 
 
 def figure_table(data: Series, keys: Sequence[str]) -> tuple[list[str], list[list[str]]]:
@@ -177,8 +180,11 @@ def trend_chart(chart_id: str, title: str, key: str, lines: Sequence[Series], *,
     unit = metrics.get(key).unit
     records = []
     all_weeks = sorted({w for s in lines for w in s.by_week})
+    # The week still running is in the table ("so far"), not the drawing: a line falling to its first day's
+    # figures would read as a fall in cases, or in the share reached.
+    drawn = [week for week in all_weeks if not still_running(week)]
     for s in lines:
-        for week in all_weeks:
+        for week in drawn:
             value = s.by_week.get(week, {}).get(key)
             if value is not None:
                 records.append(
@@ -208,7 +214,8 @@ def outcomes_chart(chart_id: str, title: str, data: Series, kind: str) -> Chart:
         row = [week_label(week)]
         for key, label in metrics.OUTCOMES.items():
             n = int(values.get(f"{kind}_{key}") or 0)
-            records.append({"week": week.isoformat(), "outcome": label, "people": n})
+            if not still_running(week):  # in the table only, as in trend_chart
+                records.append({"week": week.isoformat(), "outcome": label, "people": n})
             row.append(f"{n:,}")
         rows.append(row)
     spec = with_data(_outcomes_spec(), records)

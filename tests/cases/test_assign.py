@@ -79,6 +79,12 @@ def test_the_lead_sees_what_the_tracer_holds_and_the_tracer_sees_what_was_assign
     assert f"Tracer A is already working on {held.reference}." in confirm
     client_for("lead_a").post(reverse("cases:assign"), {**data, "confirmed": "yes"})
 
+    # Activity on the case they took renews their hold on it: the assigned one is now nearest to going back.
+    assert (
+        tracer.post(reverse("cases:attempt", args=[held.pk]), {"channel": "phone", "outcome": "no_answer"}).status_code
+        == 302
+    )
     queue = tracer.get(reverse("cases:queue")).content.decode()
-    assert "You are working on" in queue and f">{held.reference}</a>. Finish it" in queue
-    assert "Also assigned to you:" in queue and f">{other.reference}</a>." in queue
+    assert "You hold" in queue and "a team lead assigned some of them to you" in queue
+    assert f">{held.reference}</a>" in queue and f">{other.reference}</a>" in queue
+    assert f"Go back to {other.reference}" in queue

@@ -143,6 +143,7 @@ def test_the_week_still_running_is_in_the_tables_not_the_drawings() -> None:
     assert [r["week"] for r in trend.spec["data"]["values"]] == [before.isoformat()]
     assert [row[0] for row in trend.rows] == [dashboards.week_label(before), dashboards.week_label(running)]
     assert trend.rows[-1][0].endswith("(so far)")
+    assert f"Week starting {dashboards.week_label(before)}: Area 80." in trend.summary  # what is drawn, in words
     outcomes = dashboards.outcomes_chart("o", "How it ended", dashboards.Series("Area", by_week), "case")
     assert {r["week"] for r in outcomes.spec["data"]["values"]} == {before.isoformat()}
     assert len(outcomes.rows) == 2

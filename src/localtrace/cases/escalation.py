@@ -104,7 +104,8 @@ def _by_message(links: list[tuple[type[WorkItem], int]]) -> list[list[tuple[type
         for kind, pk in links:
             if kind is model:
                 groups.setdefault(keys.get(pk, (model, pk)), []).append((model, pk))
-    return sorted(groups.values(), key=lambda group: links.index(group[0]))
+    position = {link: i for i, link in enumerate(links)}
+    return sorted(groups.values(), key=lambda group: position[group[0]])
 
 
 @transaction.atomic
@@ -127,7 +128,7 @@ def _send_links_now(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -
         people.update(model._default_manager.filter(pk__in=pks).values_list("person_id", flat=True))
     list(Person.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
     items: list[WorkItem] = []
-    held: set[object] = set()
+    held: set[tuple[str, str, int] | None] = set()
     for model, pks in by_model.items():
         if pks:
             locked = _locked_due(model, pks, now, ladder.LINK)
@@ -138,7 +139,14 @@ def _send_links_now(links: list[tuple[type[WorkItem], int]], now: dt.datetime) -
             held.update(message_group(item) for item in passed_over.select_related("person"))  # type: ignore[misc]
     held.discard(None)
     if held:
-        items = [item for item in items if message_group(item) not in held]
+        # Only items at one of the held messages' numbers or addresses can share one of them (a cheap test
+        # first: working out an item's message reads the numbers marked as not working).
+        at = {group[1] for group in held if group is not None}
+        items = [
+            item
+            for item in items
+            if not ({item.person.phone, item.person.email} & at) or message_group(item) not in held  # type: ignore[attr-defined]
+        ]
     for item in items:
         following, due = ladder.after_failure(item.ladder_step, now, ladder.Means.of(item.person))
         type(item)._default_manager.filter(pk=item.pk).update(ladder_step=following, next_step_at=due)

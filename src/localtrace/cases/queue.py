@@ -46,7 +46,7 @@ def held_by(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> Qu
 
 
 def current_claim(items: QuerySet[W], user: Any, now: dt.datetime | None = None) -> W | None:
-    """The item "get next" returns to: the one they hold longest."""
+    """The item "get next" returns to: of those they hold, the one longest without activity (nearest to lapsing)."""
     return held_by(items, user, now).first()
 
 

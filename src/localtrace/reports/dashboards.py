@@ -199,7 +199,7 @@ def trend_chart(chart_id: str, title: str, key: str, lines: Sequence[Series], *,
     columns = ["Week starting", *(s.label for s in lines)]
     rows = [[week_label(w), *(formatted(key, s.by_week.get(w, {}).get(key)) for s in lines)] for w in all_weeks]
     if not summary and all_weeks:  # what the drawing shows, in words: the latest week of each line
-        latest = all_weeks[-1]
+        latest = (drawn or all_weeks)[-1]
         said = "; ".join(f"{s.label} {formatted(key, s.by_week.get(latest, {}).get(key))}" for s in lines)
         names = " and ".join(s.label for s in lines) if len(lines) < 3 else f"{len(lines)} series"
         summary = f"{title} by week, a line for {names}. Week starting {week_label(latest)}: {said}."

@@ -131,7 +131,8 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
         # The open, due-soon and overdue filters are already counted; the others are counted up to a bound.
         count=counts[shown] if shown in ("open", "due_soon", "overdue") else None,
     )
-    # The one "get next" returns to, then any more a lead assigned them (a tracer is told, not left to notice).
+    # Everything they hold, taken or assigned by a lead (a tracer is told, not left to notice), the one "get next"
+    # returns to first: held longest without activity, so nearest to going back to the queue.
     mine, *also = held_by(items.only("id", "claimed_at"), request.user, now)[:12] or [None]
     return render(
         request,
@@ -145,6 +146,7 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
             "filters": filters,
             "mine": mine,
             "also_held": also[:10],
+            "held_list": [mine, *also[:10]],
             "more_held": len(also) > 10,
             "sent_away": _transferred_out(request, kind, now),
         },

@@ -173,6 +173,14 @@ def assign(request: HttpRequest) -> HttpResponse:
         if len(refused) == len(cases):
             messages.error(request, _out_of_reach_message(name, [c.reference for c in refused]))
             return redirect("cases:team")
+        # What they hold already, so a lead sees the load they add to (references, nothing personal).
+        holding = [
+            *(c.reference for c in held_by(scoped(request.user, "case.view", Case.objects.only("id")), tracer)[:11]),
+            *(
+                k.reference
+                for k in held_by(scoped(request.user, "contact.view", Contact.objects.only("id")), tracer)[:11]
+            ),
+        ]
         return render(
             request,
             "cases/assign_confirm.html",
@@ -180,14 +188,8 @@ def assign(request: HttpRequest) -> HttpResponse:
                 "cases": [c for c in cases if c not in refused],
                 "tracer": tracer,
                 "refused": _out_of_reach_message(name, [c.reference for c in refused]) if refused else "",
-                # What they hold already, so a lead sees the load they add to (a reference, nothing personal).
-                "holding": [
-                    *(c.reference for c in held_by(scoped(request.user, "case.view", Case.objects.only("id")), tracer)),
-                    *(
-                        k.reference
-                        for k in held_by(scoped(request.user, "contact.view", Contact.objects.only("id")), tracer)
-                    ),
-                ],
+                "holding": holding[:10],
+                "more_holding": len(holding) > 10,
             },
         )
     result = assign_items(cases, tracer, by=request.user)

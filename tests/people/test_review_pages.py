@@ -120,3 +120,36 @@ def test_a_decision_on_a_pair_decided_meanwhile_says_so_and_changes_nothing(worl
     review.refresh_from_db()
     assert review.status == DuplicateReview.Status.KEPT_APART and review.decided_by == world.users["lead_a"]
     assert not Merge.objects.exists()
+
+
+def test_a_link_says_what_moved_in_counts_that_read_right(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    from localtrace.messaging.models import Message
+
+    review = make_review(world)
+    Message.objects.create(channel=Message.Channel.SMS, recipient="+447911123456", body="Hello", person=review.second)
+    client = client_for("area_lead_a")
+    url = reverse("people:duplicate-detail", args=[review.pk])
+    client.post(url, {"decision": "same"})
+    page = client.get(url).content.decode()
+    assert "<li>1 message</li>" in page and "1 messages" not in page
+    assert "Moved to the record made first:" in page
+
+
+def test_a_pair_kept_apart_says_who_kept_them_apart(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    client = client_for("lead_a")
+    url = reverse("people:duplicate-detail", args=[review.pk])
+    client.post(url, {"decision": "different"})
+    lead = world.users["lead_a"]
+    page = client.get(url).content.decode()
+    assert f" by {lead.get_full_name() or lead.username}." in page
+
+
+def test_the_pages_say_which_record_was_made_first_not_which_person_is_older(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(world)
+    client = client_for("lead_a")
+    for url in (reverse("people:duplicate-list"), reverse("people:duplicate-detail", args=[review.pk])):
+        page = client.get(url).content.decode()
+        assert "First recorded" in page and "Recorded later" in page
+        assert "Older record" not in page and "Newer record" not in page
+        assert "older" not in page.lower() and "newer" not in page.lower()

@@ -17,7 +17,7 @@ class DecisionForm(GovukForm):
     decision = forms.ChoiceField(
         label="Are these records the same person?",
         choices=[
-            (SAME, "Yes, link them: the older record keeps everything from both"),
+            (SAME, "Yes, link them: the record made first keeps everything from both"),
             (DIFFERENT, "No, keep them apart: we will not ask about this pair again"),
         ],
         widget=forms.RadioSelect,

@@ -231,13 +231,14 @@ def keep_apart(review: DuplicateReview, *, request: HttpRequest | None = None, a
 
 
 def link_pair(review: DuplicateReview, *, request: HttpRequest | None = None, actor: Any = None) -> Merge:
-    """The reviewer's "same person": the older record survives."""
+    """The reviewer's "same person": the record made first survives."""
     if review.status != DuplicateReview.Status.OPEN:
         raise MergeError("This pair has already been decided.")
     return merge_people(review.first, review.second, review=review, request=request, actor=actor)
 
 
-def model_label(label: str) -> str:
-    """'cases.case.person' → 'cases' verbose name of the model, for people to read."""
+def model_label(label: str, count: int = 2) -> str:
+    """'cases.case.person' → 'cases', the model's verbose name for people to read; 'case' for a count of 1."""
     app_label, model_name, _ = label.split(".")
-    return str(apps.get_model(app_label, model_name)._meta.verbose_name_plural)
+    meta = apps.get_model(app_label, model_name)._meta
+    return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)

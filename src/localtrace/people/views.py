@@ -120,9 +120,8 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 
 
 def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    review = get_or_404(
-        request.user, "duplicate.review", DuplicateReview.objects.select_related("first", "second", "area"), pk=pk
-    )
+    pairs = DuplicateReview.objects.select_related("first", "second", "area", "decided_by")
+    review = get_or_404(request.user, "duplicate.review", pairs, pk=pk)
     form = DecisionForm(request.POST if request.method == "POST" else None)
     # A pair decided meanwhile (by another data officer) is refused by the action, and the page says so.
     if request.method == "POST" and form.is_valid():
@@ -130,7 +129,7 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if form.cleaned_data["decision"] == DecisionForm.SAME:
                 merge = link_pair(review, request=request)
                 moved = merge.rows_moved
-                messages.success(request, f"Linked: {moved} record{pluralize(moved)} moved to the older person.")
+                messages.success(request, f"Linked: {moved} record{pluralize(moved)} moved to the record made first.")
             else:
                 keep_apart(review, request=request)
                 messages.success(request, "Kept apart. We will not ask about this pair again.")
@@ -143,6 +142,10 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     first, second = review.first, review.second
     compared = [ComparedField(label, _shown(first, name), _shown(second, name)) for name, label in COMPARED_FIELDS]
     active = Merge.objects.filter(review=review, undone_at__isnull=True).select_related("merged_by").first()
+    # "1 contact", "2 contacts": each kind of row the link moved to the record made first.
+    moved_rows = sorted(
+        (model_label(label, len(ids)), len(ids)) for label, ids in (active.moved if active else {}).items()
+    )
     return render(
         request,
         "people/duplicate_detail.html",
@@ -155,7 +158,7 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "levels": _levels(review),
             "why": why_a_person_decides(review)[1],
             "merge": active,
-            "moved": sorted((model_label(label), len(ids)) for label, ids in active.moved.items()) if active else [],
+            "moved": moved_rows,
         },
     )
 

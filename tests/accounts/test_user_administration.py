@@ -221,6 +221,14 @@ def test_an_administrator_cannot_deactivate_themselves(world: World, client_for)
     assert admin.is_active
 
 
+def test_an_administrators_own_page_does_not_offer_to_deactivate_them(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("admin")
+    own = client.get(reverse("accounts:user-detail", args=[world.users["admin"].pk])).content.decode()
+    assert "Deactivate account" not in own and reverse("accounts:set-active", args=[world.users["admin"].pk]) not in own
+    other = client.get(reverse("accounts:user-detail", args=[world.users["tracer_a"].pk])).content.decode()
+    assert "Deactivate account" in other
+
+
 def test_a_deactivated_user_is_signed_out_of_everything_and_stays_so_when_reactivated(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
     tracer, other = client_for("tracer_a"), client_for("tracer_b")
     admin = client_for("admin")

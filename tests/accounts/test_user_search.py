@@ -27,3 +27,12 @@ def test_a_search_is_posted_kept_for_the_list_and_cleared(world, client_for) -> 
 
 def test_only_administrators_may_search(world, client_for) -> None:
     assert client_for("lead_a").post(reverse("accounts:user-list"), {"q": "Tracer"}).status_code == 404
+
+
+def test_a_search_that_matches_nobody_says_so_instead_of_an_empty_table(world, client_for) -> None:
+    client = client_for("admin")
+    url = reverse("accounts:user-list")
+    client.post(url, {"q": "<zzz>"})
+    page = client.get(url).content.decode()
+    assert "No users match ‘&lt;zzz&gt;’." in page and "<zzz>" not in page
+    assert "0 users" not in page and "govuk-table" not in page

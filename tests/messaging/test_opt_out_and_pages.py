@@ -130,3 +130,12 @@ def test_helpers_for_messages_that_list_several_people(world, client_for):
     client_for("tracer_a").post(reverse("messaging:contact-messages", args=[world.contact_a.pk]), {"action": "stop"})
     assert messages_stopped(rhys) and not messages_stopped(gwen)
     assert address_works("sms", "07911 123456")
+
+
+def test_an_empty_outbox_says_it_shows_only_the_users_areas(world, client_for, django_capture_on_commit_callbacks):
+    send_to_case(world, django_capture_on_commit_callbacks)  # area A's: neither sees it
+    theirs = client_for("tracer_b").get(reverse("messaging:outbox")).content.decode()
+    assert "No messages in your areas yet." in theirs and "No messages yet." not in theirs
+    Message.objects.filter(case=None, contact=None).delete()  # the world's welcome emails to staff
+    admin = client_for("admin").get(reverse("messaging:outbox")).content.decode()
+    assert "No messages to staff or in your areas yet." in admin and "No messages yet." not in admin

@@ -81,7 +81,8 @@ def test_a_case_answers_online_in_english(world: World, phone: Visit) -> None:
     page.get_by_label("First name").fill("Cerys")
     page.get_by_label("Last name").fill("Morgan-Davies")
     page.get_by_role("button", name="Add this person").click()
-    page.get_by_text("Cerys Morgan-Davies").wait_for()
+    # Added, and its Remove button says whom it removes.
+    page.get_by_role("button", name="Remove Cerys Morgan-Davies").wait_for()
     step(phone)
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Other people you were close to").wait_for()

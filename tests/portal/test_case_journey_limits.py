@@ -320,3 +320,14 @@ def test_the_add_and_continue_buttons_are_kept_from_sending_twice(world: World, 
     for label in (add, "Continue"):
         button = re.search(rf"<button[^>]*>{label}</button>", page)
         assert button is not None and 'data-prevent-double-click="true"' in button.group(0), label
+
+
+def test_each_person_added_is_shown_by_name_and_a_uk_number_as_it_is_dialled(world: World) -> None:
+    client = signed_in_with_link(world.case_a, DOB)
+    client.post("/self-service/symptoms/", {"symptomatic": "no"})
+    client.post("/self-service/household/", {"given_name": "Ann", "family_name": "Lee", "phone": "07123 456781",
+                                             "add_another": "1"})  # fmt: skip
+    page = client.get("/self-service/household/").content.decode()
+    assert "07123 456781" in page and "+447123456781" not in page
+    # The button is announced as "Remove Ann Lee", as a summary list's actions name their row.
+    assert re.search(r'Remove<span class="govuk-visually-hidden"> Ann Lee</span>', page)

@@ -133,7 +133,7 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
     )
     # Everything they hold, taken or assigned by a lead (a tracer is told, not left to notice), the one "get next"
     # returns to first: held longest without activity, so nearest to going back to the queue.
-    mine, *also = held_by(items.only("id", "claimed_at"), request.user, now)[:12] or [None]
+    held = list(held_by(items.only("id", "claimed_at"), request.user, now)[:12])
     return render(
         request,
         "cases/queue.html",
@@ -144,10 +144,9 @@ def _queue(request: HttpRequest, kind: str) -> HttpResponse:
             "counts": counts,
             "shown": shown,
             "filters": filters,
-            "mine": mine,
-            "also_held": also[:10],
-            "held_list": [mine, *also[:10]],
-            "more_held": len(also) > 10,
+            "mine": held[0] if held else None,
+            "held": held[:11],
+            "more_held": len(held) > 11,
             "sent_away": _transferred_out(request, kind, now),
         },
     )

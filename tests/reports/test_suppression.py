@@ -221,3 +221,32 @@ pairs = st.tuples(st.integers(0, 7), st.integers(0, 7)).map(lambda p: {"received
 def test_no_hidden_cell_can_be_recovered_with_the_relations(rows: list[dict[str, int]]) -> None:
     values = {f"area{i}": row for i, row in enumerate(rows)}
     assert_nothing_pinned(values, ["received", "reached"], RECEIVED_REACHED)
+
+
+def test_a_table_suppressed_before_is_answered_from_memory_and_a_changed_one_is_worked_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from localtrace.reports import suppression
+
+    worked_out = []
+
+    def counted(*args: object) -> PublishedTable:
+        worked_out.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    real = suppression._suppress_table
+    monkeypatch.setattr(suppression, "_suppress_table", counted)
+    monkeypatch.setattr(suppression, "_memo", suppression.OrderedDict())
+    values = {"A": {"received": 40, "reached": 3}, "B": {"received": 12, "reached": 12}}
+    first = suppress_table(values, ["received", "reached"], RECEIVED_REACHED)
+    first.cells["A"]["reached"] = "tampered"  # a caller changing its copy changes nobody else's
+    again = suppress_table({"A": dict(values["A"]), "B": dict(values["B"])}, ["received", "reached"], RECEIVED_REACHED)
+    assert len(worked_out) == 1 and again.cells["A"]["reached"] == SMALL
+    values["B"]["reached"] = 11
+    suppress_table(values, ["received", "reached"], RECEIVED_REACHED)
+    suppress_table(values, ["received", "reached"])  # other relations: another table
+    assert len(worked_out) == 3
+    monkeypatch.setattr(suppression, "TABLE_MEMO", 1)
+    values["B"]["reached"] = 10
+    suppress_table(values, ["received", "reached"], RECEIVED_REACHED)
+    assert len(suppression._memo) == 1  # the oldest are forgotten

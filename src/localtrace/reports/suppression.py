@@ -17,6 +17,8 @@ A group is some cells that add up to a published total (one figure, one week, ev
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -136,7 +138,34 @@ class PublishedTable:
     totals: dict[str, str]
 
 
+# `suppress_table` is a pure function of its arguments, and from one publication to the next most weeks' tables
+# are unchanged (a run recomputes the weeks it touched): a table's integer programs take a second or more at fifty
+# areas, and republishing every week each minute took the rollup a minute. A process keeps the answers for the
+# last TABLE_MEMO tables it suppressed (a few kilobytes each).
+TABLE_MEMO = 2_000
+_memo: OrderedDict[Hashable, PublishedTable] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
 def suppress_table(
+    values: Mapping[Any, Mapping[str, int]], keys: list[str], relations: Relations = Relations()
+) -> PublishedTable:
+    """`_suppress_table`, remembered for the same table (same rows in the same order, keys and relations)."""
+    memo_key = (tuple((row, tuple(int(values[row][k]) for k in keys)) for row in values), tuple(keys), relations)
+    with _memo_lock:
+        known = _memo.get(memo_key)
+        if known is not None:
+            _memo.move_to_end(memo_key)
+    if known is None:
+        known = _suppress_table(values, keys, relations)
+        with _memo_lock:
+            _memo[memo_key] = known
+            while len(_memo) > TABLE_MEMO:
+                _memo.popitem(last=False)
+    return PublishedTable({row: dict(states) for row, states in known.cells.items()}, dict(known.totals))
+
+
+def _suppress_table(
     values: Mapping[Any, Mapping[str, int]], keys: list[str], relations: Relations = Relations()
 ) -> PublishedTable:
     """Suppress one week's table: each figure's group as `suppress` does, then, while a reader who also knows

@@ -102,11 +102,25 @@ def main() -> None:
     print(f"load average before the rollup: {load()}", flush=True)
     started = time.perf_counter()
     # A kept database may hold facts from an earlier run: rebuild them all, unless told not to.
-    first = rollup.refresh(rebuild=args.reuse and not args.no_rebuild)
+    # The rebuild works in steps, each its own transaction: the longest is how long it held the database (on
+    # SQLite, every other writer) and the task worker at once.
+    step_s: list[float] = []
+    step_started = started
+
+    def stepped(_: rollup.RollupResult) -> None:
+        nonlocal step_started
+        step_s.append(time.perf_counter() - step_started)
+        step_started = time.perf_counter()
+
+    first = rollup.refresh(rebuild=args.reuse and not args.no_rebuild, on_step=stepped)
     full_s = time.perf_counter() - started
     print(f"\nFirst (full) rollup: {first.line()} in {full_s:.0f} s "
           f"({first.facts / full_s:,.0f} people/s); {ReachFact.objects.count():,} facts, "
           f"{WeeklyFigures.objects.count():,} weekly rows; load average {load()}", flush=True)  # fmt: skip
+    if step_s:
+        ordered = sorted(step_s)
+        print(f"  in {len(step_s)} steps (transactions): p50 {ordered[len(ordered) // 2]:.2f} s, "
+              f"longest {ordered[-1]:.2f} s", flush=True)  # fmt: skip
 
     team = Team.objects.get(area_id=world.bench_area, kind=Team.Kind.LOCAL)
     tracer = User.objects.get(pk=world.tracer_of[world.bench_area])

@@ -97,9 +97,33 @@ class RollupState(models.Model):
     # Goes up by one in the same transaction as every change to the stored weekly figures: the public page and
     # open data cache what they build from the figures under it (with ran_at), so a stale body is never served.
     figures_version = models.BigIntegerField(default=0)
+    # A rebuild under way (rollup.py, "A rebuild works in steps"): "facts" while every item's facts are rewritten
+    # (last_case_id and last_contact_id say how far), "weeks" while every week is computed into
+    # RebuiltWeeklyFigures (rebuild_weeks: those still to do); "" when none is.
+    rebuilding = models.CharField(max_length=5, blank=True)
+    rebuild_reason = models.CharField(max_length=60, blank=True)
+    # What the rebuild computes under (computed_as, a colon, the week definition): a new release or setting
+    # before it ends starts it again.
+    rebuild_as = models.CharField(max_length=42, blank=True)
+    rebuild_weeks = models.JSONField(default=list, blank=True)
+    # PostgreSQL: the facts table's secondary indexes, dropped for a rebuild's load, to build again when it ends.
+    dropped_indexes = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"Rollup up to event {self.last_event_id}"
+
+
+class RebuiltWeeklyFigures(models.Model):
+    """Weekly figures a rebuild has computed and not yet swapped in: until its last step replaces every row of
+    WeeklyFigures with these, in one transaction, visitors see the figures from before the rebuild."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("areas.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    values = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"rebuilt {self.area_id}/{self.team_id} {self.week_start}"
 
 
 class PublishedFile(models.Model):

@@ -10,22 +10,21 @@ Safe to run twice at once: the state row is locked for the run.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from localtrace.areas.models import Area, Team
 from localtrace.reports import metrics, weeks
-from localtrace.reports.models import ReachFact, RollupState, WeeklyFigures
+from localtrace.reports.models import ReachFact, RebuiltWeeklyFigures, RollupState, WeeklyFigures
 
 BATCH = 5_000
 # Items per set-based statement on PostgreSQL: a first run over 2M people is 40 statements per kind.
@@ -54,11 +53,23 @@ class RollupResult:
     facts_s: float = 0.0
     figures_s: float = 0.0
 
+    # A rebuild: the steps this run took, how far the last one got, and whether the run's time ran out first.
+    steps: int = 0
+    progress: str = ""
+    unfinished: bool = False
+
     def line(self) -> str:
+        timing = f" ({self.facts_s:.1f} s facts, {self.figures_s:.1f} s figures)"
+        if self.unfinished:
+            return (
+                f"Rebuilding every figure{f' after {self.rebuilt}' if self.rebuilt else ''}: {self.steps} steps"
+                f" this run, {self.progress}. The next run carries on; until the rebuild ends, the figures shown"
+                " are those from before it." + timing
+            )
         return (
             f"{self.facts} people's facts refreshed, {self.buckets} weeks of an area's or team's figures changed"
             + (f" (all weeks, after {self.rebuilt})" if self.rebuilt else "")
-            + f" ({self.facts_s:.1f} s facts, {self.figures_s:.1f} s figures)"
+            + timing
         )
 
 
@@ -100,30 +111,32 @@ def _check_pending_constraints(cursor: Any) -> None:
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-@contextlib.contextmanager
-def _bulk_load(items: int) -> Iterator[None]:
-    """On PostgreSQL, when the facts table is empty (a first run, or a rebuild) and many facts are coming, drop
-    its secondary indexes for the load and build each once at the end, instead of updating six indexes per row.
-    The primary key and the one-fact-per-item constraint stay. Inside the run's transaction: all or nothing."""
-    if not _set_based() or items < BULK_LOAD_MIN or ReachFact.objects.exists():
-        yield
-        return
-    table = ReachFact._meta.db_table
+def _drop_fact_indexes(state: RollupState) -> None:
+    """On PostgreSQL, for a rebuild of at least BULK_LOAD_MIN items into the emptied facts table, drop its
+    secondary indexes and keep their definitions on the state row: each is built once when the facts are all
+    written (`_restore_fact_indexes`), instead of six indexes updated per row. The primary key and the
+    one-fact-per-item constraint stay. Kept on the row, not in memory: a rebuild that stops half-way (a
+    restart) still builds them again when the next run ends it."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
             "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-            [table],
+            [ReachFact._meta.db_table],
         )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
+        state.dropped_indexes = [list(row) for row in cursor.fetchall()]
+        for name, _ in state.dropped_indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-    yield
+
+
+def _restore_fact_indexes(state: RollupState) -> None:
+    if not state.dropped_indexes:
+        return
     with connection.cursor() as cursor:
         _check_pending_constraints(cursor)
-        for _, definition in indexes:
+        for _, definition in state.dropped_indexes:
             cursor.execute(definition)
-        cursor.execute(f'ANALYZE "{table}"')
+        cursor.execute(f'ANALYZE "{ReachFact._meta.db_table}"')
+    state.dropped_indexes = []
 
 
 def _refresh_new(kind: str, after: int, last: int, result: RollupResult) -> None:
@@ -284,14 +297,12 @@ def support_weeks(state: RollupState, now: dt.datetime) -> set[dt.date]:
     return {weeks.week_of(day) for day in days}
 
 
-def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]) -> int:
-    """Every area's, region's, nation's and team's figures for one week: two grouped queries and one read
-    of the week's hours, whatever the number of areas (counts add up; medians are taken from the hours).
-
-    Returns how many of the week's rows changed. A week whose figures come out as stored is left as it is:
-    a run reads the last OVERLAP support requests again each minute, and rewriting their weeks each time would
-    move the figures' version on, and so republish the public files and change the open data's ETag, every
-    minute with nothing changed."""
+def week_figures(
+    week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]
+) -> dict[tuple[int, int | None], Any]:
+    """Every area's, region's, nation's and team's figures for one week, as stored, by (area, team): two grouped
+    queries and one read of the week's hours, whatever the number of areas (counts add up; medians are taken
+    from the hours)."""
     facts = ReachFact.objects.filter(day__gte=week, day__lte=week + dt.timedelta(days=6))
     by_area = metrics.tallies(facts, "area_id")
     for area_id, counts in support_tallies(week).items():
@@ -319,9 +330,16 @@ def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[i
     for _, _, bucket in buckets:
         for kind in ReachFact.Kind.values:
             bucket.extra.setdefault(f"hours_{kind}", [])
-    fresh: dict[tuple[int, int | None], Any] = {
-        (area_id, team_id): _as_stored(metrics.compute_all(bucket)) for area_id, team_id, bucket in buckets
-    }
+    return {(area_id, team_id): _as_stored(metrics.compute_all(bucket)) for area_id, team_id, bucket in buckets}
+
+
+def recompute_week(week: dt.date, above: dict[int, list[int]], team_area: dict[int, int]) -> int:
+    """Recompute and store one week's figures (`week_figures`); returns how many of its rows changed.
+
+    A week whose figures come out as stored is left as it is: a run reads the last OVERLAP support requests
+    again each minute, and rewriting their weeks each time would move the figures' version on, and so republish
+    the public files and change the open data's ETag, every minute with nothing changed."""
+    fresh = week_figures(week, above, team_area)
     stored: dict[tuple[int, int | None], Any] = {
         (area_id, team_id): values
         for area_id, team_id, values in WeeklyFigures.objects.filter(week_start=week).values_list(
@@ -383,40 +401,206 @@ def computed_as() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def refresh(*, rebuild: bool = False) -> RollupResult:
-    """Bring facts and weekly figures up to date with everything that changed since the last run.
+# A rebuild — the first run, `refresh-figures --rebuild`, a release that computes the figures otherwise, a new
+# week definition — recomputes every fact and week from the records. It works in steps, each its own short
+# transaction: on SQLite a write transaction holds the database's one writer lock, and a county's history
+# rebuilt in one would make every tracer's save wait, then fail, for minutes; the task worker, which also sends
+# the escalation ladder's messages, would be held as long. Where it got to is kept on the state row, so the
+# next run (or one after a restart) carries on. Facts are read by the rollup alone; the new weekly figures are
+# written beside the old (RebuiltWeeklyFigures) and swapped in by the last step, in one transaction: until
+# then visitors see the figures from before the rebuild, and the public files are not published again.
+FACTS, WEEKS = "facts", "weeks"
+# Cases or contacts whose facts one step rewrites, read by id range: a second or two of work.
+STEP_ITEMS = 20_000
+# How long a scheduled run may spend on a rebuild before leaving the rest to the next minute's run.
+STEP_BUDGET_S = 20.0
 
-    Figures stored under other definitions (a new release that computes them differently) are rebuilt first,
-    from every record, as `rebuild` does: nobody has to remember to run `refresh-figures --rebuild`."""
-    from localtrace.cases.models import Case, TraceEvent
-    from localtrace.contacts.models import Contact
 
-    result = RollupResult()
-    started = time.perf_counter()
-    signature = computed_as()
+def _locked_state() -> tuple[RollupState, bool]:
+    """The state row, locked for this transaction; and whether it was created now (the very first run)."""
+    _, first_run = RollupState.objects.get_or_create(pk=1)
+    return RollupState.objects.select_for_update().get(pk=1), first_run
+
+
+def _rebuild_as() -> str:
+    return f"{computed_as()}:{weeks.week_starts()}"
+
+
+def _start_rebuild_if_due(asked: bool) -> None:
+    """Start a rebuild if one is asked for or due (in its own transaction), unless one under the same
+    definitions is under way."""
+    from localtrace.cases.models import TraceEvent
+
     with transaction.atomic():
-        _, first_run = RollupState.objects.get_or_create(pk=1)
-        state = RollupState.objects.select_for_update().get(pk=1)
-        if state.computed_as != signature and not first_run:
-            rebuild, result.rebuilt = True, "a change in how the figures are computed"
-        if rebuild:
-            state.last_case_id = state.last_contact_id = state.last_event_id = 0
-            if _set_based():  # all of them: quicker than deleting 2M rows one by one, and as transactional
+        state, first_run = _locked_state()
+        target = _rebuild_as()
+        if state.rebuilding and state.rebuild_as == target:
+            return
+        if first_run or asked:
+            reason, stage = "", FACTS
+        elif state.rebuilding or state.computed_as != computed_as():
+            reason, stage = "a change in how the figures are computed", FACTS
+        elif state.week_starts != weeks.week_starts():
+            reason, stage = ("a change of week definition" if state.week_starts else ""), WEEKS
+        else:
+            return
+        state.rebuilding, state.rebuild_reason, state.rebuild_as = stage, reason, target
+        if stage == FACTS:
+            state.last_case_id = state.last_contact_id = 0
+            # Changes from here on are read by the first run after the rebuild, by their timeline events.
+            state.last_event_id = TraceEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+            if _set_based():  # all of them: quicker than deleting 2M rows one by one
                 with connection.cursor() as cursor:
                     _check_pending_constraints(cursor)
                     cursor.execute(f'TRUNCATE "{ReachFact._meta.db_table}"')
+                if not state.dropped_indexes and sum(_last_ids()) >= BULK_LOAD_MIN:
+                    _drop_fact_indexes(state)
             else:
                 ReachFact.objects.all().delete()
+        else:
+            _start_weeks(state)
+        state.save()
+
+
+def _last_ids() -> tuple[int, int]:
+    from localtrace.cases.models import Case
+    from localtrace.contacts.models import Contact
+
+    return (Case.objects.aggregate(m=Max("pk"))["m"] or 0, Contact.objects.aggregate(m=Max("pk"))["m"] or 0)
+
+
+def _start_weeks(state: RollupState) -> None:
+    """Every fact is written: list every week that has facts or support activity, to compute one at a time."""
+    _restore_fact_indexes(state)
+    RebuiltWeeklyFigures.objects.all().delete()
+    now = timezone.now()
+    days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
+    # Support is read from its start; the marks move on to now, for the runs after the rebuild.
+    all_weeks = {weeks.week_of(day) for day in days} | support_weeks(RollupState(), now)
+    support_weeks(state, now)
+    state.rebuilding, state.rebuild_weeks = WEEKS, [w.isoformat() for w in sorted(all_weeks)]
+
+
+def _rebuild_step(state: RollupState, result: RollupResult) -> None:
+    """One step of the rebuild under way, in the caller's transaction (which saves the state)."""
+    if state.rebuilding == FACTS:
+        from localtrace.cases.models import Case
+        from localtrace.contacts.models import Contact
+
+        last_case, last_contact = _last_ids()
+        for kind, model, mark, last in (
+            (ReachFact.Kind.CASE, Case, "last_case_id", last_case),
+            (ReachFact.Kind.CONTACT, Contact, "last_contact_id", last_contact),
+        ):
+            done = getattr(state, mark)
+            if done < last:
+                # From the next id there is: ids erased by retention would be steps that read nothing.
+                low = (model.objects.filter(pk__gt=done).aggregate(m=Min("pk"))["m"] or last) - 1
+                high = min(low + (SQL_BATCH if _set_based() else STEP_ITEMS), last)
+                _refresh_new(kind, low, high, result)
+                setattr(state, mark, high)
+                result.progress = f"{kind}s read up to number {high:,} of {last:,}"
+                return
+        _start_weeks(state)
+        result.progress = f"{len(state.rebuild_weeks)} weeks to compute"
+        return
+    if state.rebuild_weeks:
+        week = dt.date.fromisoformat(state.rebuild_weeks.pop(0))
+        team_area = dict(Team.objects.values_list("pk", "area_id"))
+        rows = week_figures(week, _parents(), team_area)
+        RebuiltWeeklyFigures.objects.bulk_create(
+            RebuiltWeeklyFigures(area_id=area_id, team_id=team_id, week_start=week, values=values)
+            for (area_id, team_id), values in rows.items()
+        )
+        result.buckets += len(rows)
+        result.progress = f"{len(state.rebuild_weeks)} weeks left to compute"
+        from localtrace.reports import transparency
+
+        # The public table's suppression is the slow part of publishing: work it out now, a week a step.
+        areas = {a for a, team in rows if team is None} | set(
+            RebuiltWeeklyFigures.objects.filter(team__isnull=True).values_list("area_id", flat=True).distinct()
+        )
+        transparency.suppress_ahead({a: v for (a, team), v in rows.items() if team is None}, areas)
+        return
+    # The last step: swap the new figures in, all at once, and publish them.
+    now = timezone.now()
+    WeeklyFigures.objects.all().delete()
+    rebuilt = RebuiltWeeklyFigures.objects.order_by("pk").values_list("area_id", "team_id", "week_start", "values")
+    WeeklyFigures.objects.bulk_create(
+        (
+            WeeklyFigures(area_id=area_id, team_id=team_id, week_start=week, values=values, computed_at=now)
+            for area_id, team_id, week, values in rebuilt.iterator(chunk_size=1_000)
+        ),
+        batch_size=1_000,
+    )
+    RebuiltWeeklyFigures.objects.all().delete()
+    figures_changed()
+    state.computed_as, _, state.week_starts = state.rebuild_as.partition(":")
+    state.rebuilding = state.rebuild_reason = state.rebuild_as = ""
+    publish_if_stale()
+    result.progress = ""
+
+
+_STATE_FIELDS = ["last_case_id", "last_contact_id", "last_event_id", "last_support_request_id",
+                 "last_payment_claim_id", "support_read_at", "week_starts", "computed_as", "rebuilding",
+                 "rebuild_reason", "rebuild_as", "rebuild_weeks", "dropped_indexes"]  # fmt: skip
+
+
+def refresh(
+    *, rebuild: bool = False, budget: float | None = None, on_step: Callable[[RollupResult], None] | None = None
+) -> RollupResult:
+    """Bring facts and weekly figures up to date with everything that changed since the last run.
+
+    Figures stored under other definitions (a new release that computes them differently) are rebuilt first,
+    from every record, as `rebuild` does: nobody has to remember to run `refresh-figures --rebuild`. A rebuild
+    takes as many steps as it needs unless `budget` (seconds) runs out first: then the result says how far it
+    got (`unfinished`), and the next run carries on. `on_step` is told after each step."""
+    result = RollupResult()
+    deadline = None if budget is None else time.monotonic() + budget
+    _start_rebuild_if_due(rebuild)
+    while True:
+        with transaction.atomic():
+            state, _ = _locked_state()
+            if not state.rebuilding:
+                break
+            result.rebuilt = state.rebuild_reason
+            if result.steps and deadline is not None and time.monotonic() >= deadline:
+                result.unfinished = True
+                return result
+            started, stage = time.perf_counter(), state.rebuilding
+            _rebuild_step(state, result)
+            state.save(update_fields=_STATE_FIELDS)
+            result.steps += 1
+            if stage == FACTS:
+                result.facts_s += time.perf_counter() - started
+            else:
+                result.figures_s += time.perf_counter() - started
+        if on_step is not None:
+            on_step(result)
+    _refresh_changes(result)
+    return result
+
+
+def _refresh_changes(result: RollupResult) -> None:
+    """A run with no rebuild under way: the facts of what changed since the last run, and their weeks."""
+    from localtrace.cases.models import Case, TraceEvent
+    from localtrace.contacts.models import Contact
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        state, _ = _locked_state()
+        if state.rebuilding:  # another run started one since
+            return
         # Read the high-water marks first: anything written while this run works is read next time.
         last_event = TraceEvent.objects.aggregate(m=Max("pk"))["m"] or 0
         last_case = Case.objects.aggregate(m=Max("pk"))["m"] or 0
         last_contact = Contact.objects.aggregate(m=Max("pk"))["m"] or 0
         # New items are read by id range; changed ones (a timeline event since last time) by id. The last
         # OVERLAP ids are read again: a transaction that took lower ids may have committed after the last run.
-        case_from = max(0, state.last_case_id - OVERLAP) if state.last_case_id else 0
-        contact_from = max(0, state.last_contact_id - OVERLAP) if state.last_contact_id else 0
-        # Items with a timeline event since the last run, but for the new ones read by range anyway (on a first
-        # run that is all of them): distinct ids, found by the database.
+        case_from = max(0, state.last_case_id - OVERLAP)
+        contact_from = max(0, state.last_contact_id - OVERLAP)
+        # Items with a timeline event since the last run, but for the new ones read by range anyway: distinct
+        # ids, found by the database.
         events = TraceEvent.objects.filter(pk__gt=max(0, state.last_event_id - OVERLAP), pk__lte=last_event).order_by()
         changed_cases = set(
             events.filter(Q(case_id__lte=case_from) | Q(case_id__gt=last_case))
@@ -428,34 +612,22 @@ def refresh(*, rebuild: bool = False) -> RollupResult:
             .values_list("contact_id", flat=True)
             .distinct()
         )
-        with _bulk_load((last_case - case_from) + (last_contact - contact_from)):
-            _refresh_new(ReachFact.Kind.CASE, case_from, last_case, result)
-            _refresh_new(ReachFact.Kind.CONTACT, contact_from, last_contact, result)
+        _refresh_new(ReachFact.Kind.CASE, case_from, last_case, result)
+        _refresh_new(ReachFact.Kind.CONTACT, contact_from, last_contact, result)
         _refresh(ReachFact.Kind.CASE, changed_cases, result)
         _refresh(ReachFact.Kind.CONTACT, changed_contacts, result)
 
-        result.facts_s = time.perf_counter() - started
+        result.facts_s += time.perf_counter() - started
         started = time.perf_counter()
         dirty_days = {day for _, day in result.dirty} | {day for _, day in result.dirty_teams}
-        definition = weeks.week_starts()
-        if rebuild or state.week_starts != definition:
-            if state.week_starts and state.week_starts != definition:
-                result.rebuilt = result.rebuilt or "a change of week definition"
-            WeeklyFigures.objects.all().delete()
-            figures_changed()
-            dirty_days = set(ReachFact.objects.order_by().values_list("day", flat=True).distinct())
         dirty_weeks = {weeks.week_of(day) for day in dirty_days} | support_weeks(state, timezone.now())
-        if rebuild or result.rebuilt:
-            dirty_weeks |= support_weeks(RollupState(), timezone.now())
-        result.buckets = recompute(dirty_weeks, publish=False)
+        changed = recompute(dirty_weeks, publish=False)
+        result.buckets += changed
         state.last_case_id, state.last_contact_id, state.last_event_id = last_case, last_contact, last_event
-        if state.ran_at is None and not result.buckets:
+        if state.ran_at is None and not changed:
             figures_changed()  # the first run: "no figures yet" is a state of the figures too
         # In this transaction: visitors see the new figures and their files together. Also after midnight.
         publish_if_stale()
-        result.figures_s = time.perf_counter() - started
-        state.week_starts, state.computed_as = definition, signature
+        result.figures_s += time.perf_counter() - started
         # figures_version and ran_at are moved on by figures_changed(), in the database: not written from here.
-        state.save(update_fields=["last_case_id", "last_contact_id", "last_event_id", "last_support_request_id",
-                                  "last_payment_claim_id", "support_read_at", "week_starts", "computed_as"])  # fmt: skip
-    return result
+        state.save(update_fields=_STATE_FIELDS)

@@ -166,8 +166,7 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
     for week in sorted(rows_by_week, reverse=True)[:limit_weeks]:
         by_area = rows_by_week[week]
         cells: dict[str, dict[str, PublicCell]] = {c: {} for c in [*(a.code for a in areas), TOTAL]}
-        values = {a.code: {key: int(by_area.get(a.code, {}).get(key) or 0) for key in counts} for a in areas}
-        published = suppression.suppress_table(values, counts, RELATIONS)
+        values, published = _suppressed(areas, by_area, counts)
         for key in counts:
             for area_code, row_values in values.items():
                 cells[area_code][key] = PublicCell(row_values[key], published.cells[area_code][key])
@@ -177,6 +176,24 @@ def _build(*, now: dt.datetime | None, limit_weeks: int | None) -> tuple[list[Ar
             add_rates_and_medians(row_cells, source, medians_combine=row != TOTAL or combined is not None)
         result.append(PublicWeek(week, provisional=today <= weeks.week_end(week) + FINAL_AFTER, rows=cells))
     return areas, result
+
+
+def _suppressed(
+    areas: list[Area], by_area: dict[str, dict[str, Any]], counts: list[str]
+) -> tuple[dict[str, dict[str, int]], suppression.PublishedTable]:
+    """One week's counts by area code (every public area, 0 where it has none) and their suppression."""
+    values = {a.code: {key: int(by_area.get(a.code, {}).get(key) or 0) for key in counts} for a in areas}
+    return values, suppression.suppress_table(values, counts, RELATIONS)
+
+
+def suppress_ahead(week_rows: dict[int, dict[str, Any]], area_ids: set[int]) -> None:
+    """Suppress a week's public table from figures not yet stored (a rebuild's, by upper-tier area id), so that
+    publishing them later finds the answer remembered (`suppression.suppress_table`) instead of working it out
+    inside the transaction that swaps them in. Only a head start: publishing does the same work if this
+    process does not remember it, or the public areas turn out otherwise."""
+    areas = list(Area.objects.filter(pk__in=area_ids, level=Area.Level.UPPER_TIER).order_by("name"))
+    code = {a.pk: a.code for a in areas}
+    _suppressed(areas, {code[a]: v for a, v in week_rows.items() if a in code}, _counts_needed())
 
 
 def all_areas_source(areas: list[Area]) -> int | None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from localtrace.reports.rollup import refresh
+from localtrace.reports.rollup import RollupResult, refresh
+
+# A rebuild of a large history takes minutes: say how far it got this often.
+PROGRESS_EVERY_S = 10.0
 
 
 class Command(BaseCommand):
@@ -16,4 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="Recompute every figure from the start.")
 
     def handle(self, *args: Any, rebuild: bool, **options: Any) -> None:
-        self.stdout.write(refresh(rebuild=rebuild).line())
+        said = time.monotonic()
+
+        def step(result: RollupResult) -> None:
+            nonlocal said
+            if result.progress and time.monotonic() - said >= PROGRESS_EVERY_S:
+                self.stdout.write(f"Rebuilding: {result.progress}")
+                said = time.monotonic()
+
+        self.stdout.write(refresh(rebuild=rebuild, on_step=step).line())

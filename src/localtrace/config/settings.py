@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "localtrace.accounts.middleware.SecondFactorRequiredMiddleware",
     "localtrace.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "localtrace.core.middleware.FormOnlyAddressMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -59,3 +59,50 @@ class PortalTokenLogFilter(logging.Filter):
             message = _PORTAL_TOKEN_IN_PATH.sub("/p/[link]", message)
             record.msg, record.args = _RESET_TOKEN_IN_PATH.sub(r"\1[token]", message), ()
         return True
+
+
+FORM_ONLY = (
+    "That address is where a form is sent, so it cannot be opened on its own: this is the page the form is on. "
+    "If you had filled the form in, it was not saved (your session may have ended): please enter it again."
+)
+
+
+class FormOnlyAddressMiddleware:
+    """An address that only takes a form (its view answers GET with 405) opened in the browser: after signing in
+    again from a form sent once the session had timed out (the sign-in returns to where the form went), a reload
+    after an error, a bookmark. Instead of the browser's blank "HTTP ERROR 405", the person goes to the page the
+    form is on (the nearest address above it that exists) and is told nothing was saved. The API and htmx keep
+    their own answers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or request.method not in ("GET", "HEAD")
+            or request.path.startswith("/api/")
+            or request.headers.get("HX-Request")
+        ):
+            return response
+        from django.contrib import messages
+        from django.contrib.messages.storage.base import BaseStorage
+        from django.shortcuts import redirect
+        from django.urls import Resolver404, resolve
+
+        parent = request.path
+        while parent != "/":
+            parent = parent.rstrip("/").rpartition("/")[0] + "/"
+            try:
+                resolve(parent)
+            except Resolver404:
+                continue  # /users/1/memberships/1/remove/ is on /users/1/
+            break
+        stored = messages.get_messages(request)
+        already = any(str(m) == FORM_ONLY for m in stored)
+        if isinstance(stored, BaseStorage):
+            stored.used = False  # looking does not use them up: they are still shown on the next page
+        if not already:  # the parent takes only forms too: said once, however many steps up
+            messages.info(request, FORM_ONLY)
+        return redirect(parent)

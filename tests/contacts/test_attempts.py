@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from localtrace.audit.models import AuditEvent
 from localtrace.cases import investigation, ladder
 from localtrace.cases.investigation import InvestigationError, record_attempt
 from localtrace.cases.models import Attempt, Status
@@ -141,6 +143,90 @@ def test_the_same_for_everyone_records_all_of_them_or_none(
         reverse("contacts:attempt", args=[world.contact_a.pk]),
         {"channel": "phone", "outcome": "answered", "whole_household": "yes"},
     )
-    assert said(response) == "This contact is closed."
+    # The refusal is the form's error, in the page's error summary, with the answers as sent.
+    assert response.status_code == 200 and said(response) == ""
+    html = response.content.decode()
+    assert "There is a problem" in error_summary(html) and "This contact is closed." in error_summary(html)
+    assert checked(html, "channel", "phone") and checked(html, "outcome", "answered")
+    assert 'id="whole-household-attempt" name="whole_household" type="checkbox" value="yes" checked' in html
     assert not Attempt.objects.exists()
     assert Contact.objects.get(pk=world.contact_a.pk).status == Status.NEW
+
+
+# A form sent with mistakes: the contact's page again, as the case page's form does, not a banner and a blank form.
+
+
+def error_summary(html: str) -> str:
+    start = html.index('<div class="govuk-error-summary"')
+    return html[start : html.index("</ul>", start)]
+
+
+def checked(html: str, name: str, value: str) -> bool:
+    """Whether the radio button for `value` of question `name` is the one chosen."""
+    return re.search(rf'<input[^>]* name="{name}"[^>]* value="{value}" checked[ >]', html) is not None
+
+
+def title(html: str) -> str:
+    return html[html.index("<title>") + len("<title>") : html.index("</title>")]
+
+
+def test_an_empty_attempt_shows_the_contact_page_again_with_the_problems_and_records_nothing(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    contact = callable_contact(world)
+    views_before = AuditEvent.objects.filter(action="view", object_id=str(contact.pk)).count()
+    response = client_for("tracer_a").post(reverse("contacts:attempt", args=[contact.pk]), {})
+    assert response.status_code == 200 and said(response) == ""
+    html = response.content.decode()
+    assert title(html).startswith(f"Error: {contact.reference} – ")
+    summary = error_summary(html)
+    assert '<a href="#id_channel_0">Choose how you tried to reach them</a>' in summary
+    assert '<a href="#id_outcome_0">Choose what happened</a>' in summary
+    assert '<p id="id_channel-error" class="govuk-error-message">' in html
+    assert '<p id="id_outcome-error" class="govuk-error-message">' in html
+    assert 'id="id_channel_0"' in html and 'id="id_outcome_0"' in html  # what the summary links to
+    assert contact.person.full_name in html  # the contact's page, not a page of its own
+    assert not Attempt.objects.exists()
+    assert Contact.objects.get(pk=contact.pk).ladder_step == contact.ladder_step
+    # Shown again, it is a read of their record, as the page it used to send the tracer back to was.
+    assert AuditEvent.objects.filter(action="view", object_id=str(contact.pk)).count() == views_before + 1
+
+
+def test_a_doorstep_outcome_for_a_phone_call_is_an_error_on_the_outcome_and_keeps_what_was_typed(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    contact = callable_contact(world)
+    response = client_for("tracer_a").post(
+        reverse("contacts:attempt", args=[contact.pk]),
+        {"channel": "phone", "outcome": "nobody_home", "note": "Rang twice"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert title(html).startswith("Error: ")
+    problem = "“Nobody at home” does not happen on a phone call. Choose what happened"
+    assert f'<a href="#id_outcome_0">{problem}</a>' in error_summary(html)
+    assert (
+        f'<p id="id_outcome-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {problem}</p>'
+        in html
+    )
+    assert "id_channel-error" not in html
+    assert checked(html, "channel", "phone") and checked(html, "outcome", "nobody_home")
+    assert '<input type="text" name="note" value="Rang twice"' in html
+    assert not Attempt.objects.exists()
+    assert not contact.events.filter(kind="attempt").exists()
+
+
+def test_an_attempt_sent_whole_is_still_recorded_and_goes_back_to_the_contact_page(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    contact = callable_contact(world)
+    response = client_for("tracer_a").post(
+        reverse("contacts:attempt", args=[contact.pk]),
+        {"channel": "phone", "outcome": "no_answer", "note": "Rang twice"},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("contacts:contact-detail", args=[contact.pk])
+    assert said(response) == "Attempt recorded for 1 person."
+    (made,) = Attempt.objects.filter(contact=contact)
+    assert (made.channel, made.outcome, made.note) == ("phone", "no_answer", "Rang twice")
+    page = client_for("tracer_a").get(response["Location"]).content.decode()
+    assert "govuk-error-summary" not in page and not title(page).startswith("Error: ")

@@ -46,6 +46,14 @@ def _visible_household(request: HttpRequest, contact: Contact) -> list[Contact]:
 
 
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _contact_page(request, pk)
+
+
+def _contact_page(
+    request: HttpRequest, pk: int, attempt_form: AttemptForm | None = None, *, whole_household: bool = False
+) -> HttpResponse:
+    """The contact's page; with an attempt form that was refused, that form as sent with its errors (the page's
+    error summary and title read `form`), so the tracer corrects it rather than types it all again."""
     # The page shows the case's reference only, and the holder's name only: neither row is read.
     contact = get_or_404(
         request.user,
@@ -73,7 +81,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attempts": contact.attempts.all(),  # who made them is shown on the case page only
             "support_requests": support_section_for(contact),
             "events": events,
-            "attempt_form": blank_form_html(AttemptForm),
+            "attempt_form": blank_form_html(AttemptForm) if attempt_form is None else attempt_form,
+            "form": attempt_form,
+            "whole_household": whole_household,
             "step": ladder.DESCRIPTIONS[ladder.step(contact.ladder_step).kind],
             "case_reference": case.reference,
             "case_in_scope": case.pk in may_open,
@@ -95,15 +105,15 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
 def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     form = AttemptForm(request.POST)
+    whole_household = request.POST.get("whole_household") == "yes"
     if not form.is_valid():
-        messages.error(request, ". ".join(error for errors in form.errors.values() for error in errors) + ".")
-        return redirect("contacts:contact-detail", contact.pk)
+        return _contact_page(request, contact.pk, form, whole_household=whole_household)
     targets: list[Contact] = [contact]
     held: list[tuple[Contact, str]] = []
     try:
         # One household's attempts together: a refusal part way through leaves none of them recorded.
         with transaction.atomic():
-            if request.POST.get("whole_household") == "yes":
+            if whole_household:
                 targets, held = _household_to_record(request, contact)
             for target in targets:
                 investigation.record_attempt(
@@ -111,12 +121,13 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
                     note_text=form.cleaned_data["note"], request=request,
                 )  # fmt: skip
     except InvestigationError as error:
-        messages.error(request, str(error))
-    else:
-        said = f"Attempt recorded for {len(targets)} {'person' if len(targets) == 1 else 'people'}."
-        if held:
-            said += _left_to_holders(held, done="recorded")
-        messages.success(request, said)
+        # Refused (and rolled back): shown on the form as sent, on the answer at fault where there is one.
+        form.add_error(getattr(error, "field", None), str(error))
+        return _contact_page(request, contact.pk, form, whole_household=whole_household)
+    said = f"Attempt recorded for {len(targets)} {'person' if len(targets) == 1 else 'people'}."
+    if held:
+        said += _left_to_holders(held, done="recorded")
+    messages.success(request, said)
     return redirect("contacts:contact-detail", contact.pk)
 
 

@@ -315,19 +315,20 @@ def test_facts_built_in_the_database_equal_those_built_in_python_when_cases_answ
     assert online.filter(reached_at__isnull=True).exists() and online.filter(outcome="other").exists()
 
 
+def fact_indexes() -> set[str]:
+    """PostgreSQL's definitions of the facts table's indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [ReachFact._meta.db_table])
+        return {row[0] for row in cursor.fetchall()}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load drops PostgreSQL indexes")
 def test_a_first_run_that_loads_in_bulk_builds_the_indexes_again_and_the_same_figures(
     world: World, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     generate(world, cases=40, seed=10)
-
-    def indexes() -> set[str]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [ReachFact._meta.db_table])
-            return {row[0] for row in cursor.fetchall()}
-
-    before = indexes()
+    before = fact_indexes()
     monkeypatch.setattr(rollup, "BULK_LOAD_MIN", 1)
     rollup.refresh(rebuild=True)
-    assert indexes() == before and len(before) >= 5
+    assert fact_indexes() == before and len(before) >= 5
     check_everything(world)

@@ -10,10 +10,10 @@ from django.db import connection
 from localtrace.cases.investigation import record_attempt
 from localtrace.cases.models import Attempt, Case
 from localtrace.reports import rollup, tasks
-from localtrace.reports.models import ReachFact, RebuiltWeeklyFigures, RollupState, WeeklyFigures
+from localtrace.reports.models import RebuiltWeeklyFigures, RollupState, WeeklyFigures
 from tests.personas import World
 from tests.reports.conftest import generate
-from tests.reports.test_figures import check_everything
+from tests.reports.test_figures import check_everything, fact_indexes
 
 pytestmark = pytest.mark.django_db
 
@@ -130,17 +130,11 @@ def test_indexes_dropped_for_a_rebuild_stopped_half_way_are_built_again_when_it_
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     generate(world, cases=30, seed=37)
-
-    def indexes() -> set[str]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [ReachFact._meta.db_table])
-            return {row[0] for row in cursor.fetchall()}
-
-    before = indexes()
+    before = fact_indexes()
     monkeypatch.setattr(rollup, "BULK_LOAD_MIN", 1)
     small_steps(monkeypatch, 10)
     assert rollup.refresh(budget=0).unfinished
-    assert indexes() < before and len(RollupState.objects.get().dropped_indexes) == len(before - indexes())
+    assert fact_indexes() < before and len(RollupState.objects.get().dropped_indexes) == len(before - fact_indexes())
     assert not rollup.refresh().unfinished  # a later run (after a restart, say) ends it
-    assert indexes() == before and RollupState.objects.get().dropped_indexes == []
+    assert fact_indexes() == before and RollupState.objects.get().dropped_indexes == []
     check_everything(world)

@@ -221,9 +221,10 @@ class SupportNeedsForm(EditForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    # Asked with needs (clean) and never answered for them: a "no" nobody gave would make an urgent need wait 48 hours.
     urgent = forms.ChoiceField(
         label="Do they need help today?", choices=YES_NO, widget=forms.RadioSelect(attrs={"inline": True, "small": True}),
-        initial="no",
+        required=False,
     )  # fmt: skip
     consent = forms.ChoiceField(
         label="Do they agree we can share their name, contact details and needs with local support organisations?",
@@ -247,13 +248,16 @@ class SupportNeedsForm(EditForm):
         answers = needs_answers(item)
         return {
             "needs": answers.needs,
-            "urgent": "yes" if answers.urgent else "no",
+            # Like consent, asked only with needs: with none, nothing is chosen for the tracer in advance.
+            "urgent": ("yes" if answers.urgent else "no") if answers.needs else None,
             "consent": None if answers.consent is None else ("yes" if answers.consent else "no"),
             "seen": needs_fingerprint(item),
         }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("needs") and not cleaned.get("urgent") and "urgent" not in self.errors:
+            self.add_error("urgent", "Select yes if they need help today")
         if cleaned.get("needs") and not cleaned.get("consent"):
             self.add_error("consent", "Ask whether they agree to share their details, so support services can help")
         return cleaned

@@ -203,6 +203,14 @@ class SupportForm(GovukForm):
         required=False,
     )  # fmt: skip
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # With a need, "today" must be their own answer: left blank it would wait 48 hours, not 4. Without one
+        # there is nothing to hurry, so the question may be left.
+        if data.get("needs") and not data.get("urgent") and "urgent" not in self.errors:
+            self.add_error("urgent", _("Select yes if you need help today"))
+        return data
+
 
 class SymptomCheckForm(GovukForm):
     symptoms = forms.ChoiceField(

@@ -452,7 +452,10 @@ def test_nothing_more_for_an_unknown_part_changes_nothing(world: World, client_f
     assert (case.household_asked_at, case.contacts_asked_at, case.places_asked_at) == (None, None, None)
     assert not case.events.filter(kind="nothing_more").exists()
     # Opened in the browser, the form's address leads to the case page and records nothing.
-    assert tracer.get(reverse("cases:nothing-more", args=[case.pk]))["Location"] == f"/cases/{case.pk}/"
+    assert (
+        tracer.get(reverse("cases:nothing-more", args=[case.pk]), headers={"Accept": "text/html"})["Location"]
+        == f"/cases/{case.pk}/"
+    )
     assert not case.events.filter(kind="nothing_more").exists()
 
 

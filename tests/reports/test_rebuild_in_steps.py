@@ -138,3 +138,48 @@ def test_indexes_dropped_for_a_rebuild_stopped_half_way_are_built_again_when_it_
     assert not rollup.refresh().unfinished  # a later run (after a restart, say) ends it
     assert fact_indexes() == before and RollupState.objects.get().dropped_indexes == []
     check_everything(world)
+
+
+def test_the_run_that_ends_a_rebuild_does_not_recompute_every_week_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate(world, cases=30, seed=38)
+    recomputed: list[set[object]] = []
+    real = rollup.recompute
+
+    def counted(weeks_: object, **kwargs: object) -> int:
+        recomputed.append(set(weeks_))  # type: ignore[call-overload]
+        return real(weeks_, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rollup, "recompute", counted)
+    rollup.refresh(rebuild=True)
+    assert recomputed == [set()]  # the run after the swap: nothing changed since, so no week in one transaction
+    check_everything(world)
+
+
+def test_the_swap_publishes_without_working_out_suppression_while_it_holds_the_database(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localtrace.reports import suppression
+
+    generate(world, cases=30, seed=39)
+    while (
+        (state := RollupState.objects.filter(pk=1).first()) is None
+        or state.rebuilding != rollup.WEEKS
+        or state.rebuild_weeks
+    ):
+        rollup.refresh(budget=0)
+    # The swap is left, in a process that remembers nothing (a restarted worker, say).
+    monkeypatch.setattr(suppression, "_memo", suppression.OrderedDict())
+    depth = len(connection.atomic_blocks)  # the test's own transaction
+    inside: list[bool] = []
+    real = suppression._suppress_table
+
+    def watched(*args: object) -> object:
+        inside.append(len(connection.atomic_blocks) > depth)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(suppression, "_suppress_table", watched)
+    assert not rollup.refresh().unfinished
+    assert inside and not any(inside)  # worked out before the swap's transaction, none inside it
+    assert RollupState.objects.get().rebuilding == ""

@@ -81,7 +81,7 @@ def test_an_administrator_revokes_a_token_and_it_stops_working(client_for) -> No
     secret = re.search(r'id="api-token">(lt_[A-Za-z0-9_-]+)<', response.content.decode())[1]  # type: ignore[index]
     token = SubmitterToken.objects.get()
     url = reverse("submitters:token-revoke", args=[submitter.pk, token.pk])
-    assert client.get(url).status_code == 302  # to the submitter's page: only a form revokes
+    assert client.get(url, headers={"Accept": "text/html"}).status_code == 302  # to its page: only a form revokes
     token.refresh_from_db()
     assert token.revoked_at is None
     response = client.post(url)

@@ -71,8 +71,8 @@ class FormOnlyAddressMiddleware:
     """An address that only takes a form (its view answers GET with 405) opened in the browser: after signing in
     again from a form sent once the session had timed out (the sign-in returns to where the form went), a reload
     after an error, a bookmark. Instead of the browser's blank "HTTP ERROR 405", the person goes to the page the
-    form is on (the nearest address above it that exists) and is told nothing was saved. The API and htmx keep
-    their own answers."""
+    form is on (the nearest address above it that exists) and is told nothing was saved. The API, htmx and
+    anything not asking for a web page (Notify's delivery receipts) keep their 405."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -82,8 +82,9 @@ class FormOnlyAddressMiddleware:
         if (
             response.status_code != 405
             or request.method not in ("GET", "HEAD")
-            or request.path.startswith("/api/")
+            or request.path_info.startswith("/api/")
             or request.headers.get("HX-Request")
+            or "text/html" not in request.headers.get("Accept", "")  # a browser's page; not a machine's callback
         ):
             return response
         from django.contrib import messages
@@ -91,7 +92,7 @@ class FormOnlyAddressMiddleware:
         from django.shortcuts import redirect
         from django.urls import Resolver404, resolve
 
-        parent = request.path
+        parent = request.path_info
         while parent != "/":
             parent = parent.rstrip("/").rpartition("/")[0] + "/"
             try:
@@ -105,4 +106,4 @@ class FormOnlyAddressMiddleware:
             stored.used = False  # looking does not use them up: they are still shown on the next page
         if not already:  # the parent takes only forms too: said once, however many steps up
             messages.info(request, FORM_ONLY)
-        return redirect(parent)
+        return redirect(request.path[: len(request.path) - len(request.path_info)] + parent)  # under a script prefix

@@ -131,10 +131,11 @@ def _drop_fact_indexes(state: RollupState) -> None:
 def _restore_fact_indexes(state: RollupState) -> None:
     if not state.dropped_indexes:
         return
+    # None that a migration has built meanwhile (a release that changed the table's indexes half-way through).
     with connection.cursor() as cursor:
         _check_pending_constraints(cursor)
         for _, definition in state.dropped_indexes:
-            cursor.execute(definition)
+            cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
         cursor.execute(f'ANALYZE "{ReachFact._meta.db_table}"')
     state.dropped_indexes = []
 
@@ -514,13 +515,6 @@ def _rebuild_step(state: RollupState, result: RollupResult) -> None:
         )
         result.buckets += len(rows)
         result.progress = f"{len(state.rebuild_weeks)} weeks left to compute"
-        from localtrace.reports import transparency
-
-        # The public table's suppression is the slow part of publishing: work it out now, a week a step.
-        areas = {a for a, team in rows if team is None} | set(
-            RebuiltWeeklyFigures.objects.filter(team__isnull=True).values_list("area_id", flat=True).distinct()
-        )
-        transparency.suppress_ahead({a: v for (a, team), v in rows.items() if team is None}, areas)
         return
     # The last step: swap the new figures in, all at once, and publish them.
     now = timezone.now()
@@ -559,6 +553,7 @@ def refresh(
     deadline = None if budget is None else time.monotonic() + budget
     _start_rebuild_if_due(rebuild)
     while True:
+        _suppress_ahead_of_the_swap()
         with transaction.atomic():
             state, _ = _locked_state()
             if not state.rebuilding:
@@ -577,8 +572,34 @@ def refresh(
                 result.figures_s += time.perf_counter() - started
         if on_step is not None:
             on_step(result)
+    # The rebuild recomputed every week its facts touched; what changed since is found by this run's own reading.
+    result.dirty.clear()
+    result.dirty_teams.clear()
     _refresh_changes(result)
     return result
+
+
+def _suppress_ahead_of_the_swap() -> None:
+    """Before a rebuild's last step, outside any transaction: work out the public tables of the rebuilt weeks,
+    the slow part of publishing (`transparency.suppress_ahead`), so that the swap, which publishes while it holds
+    the database, finds each answer remembered. Over the areas the public page will have (`public_areas` once the
+    swap is done): upper-tier areas with facts or support records."""
+    from localtrace.reports import transparency
+    from localtrace.support.models import PaymentClaim, SupportRequest
+
+    state = RollupState.objects.filter(pk=1).values_list("rebuilding", "rebuild_weeks").first()
+    if state is None or state != (WEEKS, []):
+        return
+    areas = set(ReachFact.objects.order_by().values_list("area_id", flat=True).distinct())
+    areas |= set(SupportRequest.objects.order_by().values_list("area_id", flat=True).distinct())
+    areas |= set(PaymentClaim.objects.order_by().values_list("area_id", flat=True).distinct())
+    by_week: dict[dt.date, dict[int, dict[str, Any]]] = {}
+    for area_id, week, values in RebuiltWeeklyFigures.objects.filter(team__isnull=True).values_list(
+        "area_id", "week_start", "values"
+    ):
+        by_week.setdefault(week, {})[area_id] = values
+    for week_rows in by_week.values():
+        transparency.suppress_ahead(week_rows, areas)
 
 
 def _refresh_changes(result: RollupResult) -> None:

@@ -604,8 +604,7 @@ def _suppress_ahead_of_the_swap() -> None:
 
 def _refresh_changes(result: RollupResult) -> None:
     """A run with no rebuild under way: the facts of what changed since the last run, and their weeks."""
-    from localtrace.cases.models import Case, TraceEvent
-    from localtrace.contacts.models import Contact
+    from localtrace.cases.models import TraceEvent
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -614,8 +613,7 @@ def _refresh_changes(result: RollupResult) -> None:
             return
         # Read the high-water marks first: anything written while this run works is read next time.
         last_event = TraceEvent.objects.aggregate(m=Max("pk"))["m"] or 0
-        last_case = Case.objects.aggregate(m=Max("pk"))["m"] or 0
-        last_contact = Contact.objects.aggregate(m=Max("pk"))["m"] or 0
+        last_case, last_contact = _last_ids()
         # New items are read by id range; changed ones (a timeline event since last time) by id. The last
         # OVERLAP ids are read again: a transaction that took lower ids may have committed after the last run.
         case_from = max(0, state.last_case_id - OVERLAP)
